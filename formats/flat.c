@@ -1,0 +1,109 @@
+/* flat.c --- flat extents: FLAT, VMFS, VMFSRDM, VMFSRAW (technote:
+ * "Simple Extents"); sectors map one to one onto a file region. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <unistd.h>
+
+#include "vmdk_int.h"
+
+static int flat_open(struct vmdk_extent *x, const uint8_t *first)
+{
+	uint64_t need = (x->offset + x->sectors) * 512;
+
+	(void)first;
+	if (x->file_size < need)
+		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
+				   "%s: truncated: extent needs %llu bytes, file has %llu",
+				   x->path, (unsigned long long)need,
+				   (unsigned long long)x->file_size);
+	return 0;
+}
+
+/* Holes in the file (a thin or unpreallocated extent) read as zeros. */
+static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		       uint64_t *run)
+{
+	off_t at = (off_t)((x->offset + sector) * 512), end = at + (off_t)(n * 512);
+	off_t data = lseek(x->fd, at, SEEK_DATA);
+
+	if (data < 0 && errno != ENXIO) {
+		*run = n;	/* no hole support: all data */
+		return VMDK_BS_DATA;
+	}
+	if (data < 0 || data >= end) {
+		*run = n;
+		return VMDK_BS_ZERO;
+	}
+	if (data > at) {
+		*run = (uint64_t)(data - at) / 512;
+		if (*run)
+			return VMDK_BS_ZERO;
+	}
+	{
+		off_t hole = lseek(x->fd, at, SEEK_HOLE);
+		uint64_t len = hole < 0 || hole > end ? n : (uint64_t)(hole - at + 511) / 512;
+		*run = len ? (len < n ? len : n) : 1;
+	}
+	return VMDK_BS_DATA;
+}
+
+static int flat_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		     void *buf)
+{
+	int err = vmdk_pread_all(x->fd, buf, n * 512ull, (x->offset + sector) * 512);
+
+	if (err < 0)
+		return vmdk_seterr(x->eb, err == -ENODATA ? VMDK_E_MISSING_EXTENT : err,
+				   "%s: %s", x->path,
+				   err == -ENODATA ? "file shrank under us" : vmdk_strerror(err));
+	return 0;
+}
+
+static int flat_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		      const void *buf)
+{
+	int err = vmdk_pwrite_all(x->fd, buf, n * 512ull, (x->offset + sector) * 512);
+
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	return 0;
+}
+
+static int flat_flush(struct vmdk_extent *x)
+{
+	if (x->writable && fdatasync(x->fd) < 0)
+		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
+				   vmdk_strerror(-errno));
+	return 0;
+}
+
+static int flat_close(struct vmdk_extent *x)
+{
+	return flat_flush(x);
+}
+
+static void flat_describe(const struct vmdk_extent *x,
+			  struct vmdk_extent_info *ei)
+{
+	(void)x;
+	(void)ei;
+}
+
+static void flat_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
+				 uint64_t *len)
+{
+	(void)x;
+	*off = *len = 0;
+}
+
+const struct vmdk_extent_ops vmdk_flat_ops = {
+	.name = "flat",
+	.open = flat_open,
+	.status = flat_status,
+	.read = flat_read,
+	.write = flat_write,
+	.flush = flat_flush,
+	.close = flat_close,
+	.describe = flat_describe,
+	.descriptor_area = flat_descriptor_area,
+};

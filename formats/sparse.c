@@ -1,0 +1,227 @@
+/* sparse.c --- hosted sparse extents, versions 1-3, uncompressed
+ * (technote: "Hosted Sparse Extents") */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sparse_meta.h"
+
+#define COPY_CHUNK_SECTORS 128u	/* grain fill is done 64 KiB at a time */
+
+struct sparse {
+	struct sparse_meta m;
+	uint64_t next_free;	/* sector where the next grain goes */
+	bool marked_unclean;
+	uint8_t chunk[COPY_CHUNK_SECTORS * 512];
+};
+
+static struct sparse *S(const struct vmdk_extent *x)
+{
+	return x->priv;
+}
+
+static int set_unclean(struct vmdk_extent *x, uint8_t value)
+{
+	int err = vmdk_pwrite_all(x->fd, &value, 1, SPARSE_UNCLEAN_OFFSET);
+
+	if (err == 0 && fdatasync(x->fd) < 0)
+		err = -errno;
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: updating header: %s",
+				   x->path, vmdk_strerror(err));
+	return 0;
+}
+
+static int sparse_open(struct vmdk_extent *x, const uint8_t *first)
+{
+	struct sparse *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	x->priv = s;
+	err = sparse_meta_load(x, &s->m, first);
+	if (err < 0)
+		goto fail;
+	s->next_free = round_up(x->file_size, 512) / 512;
+	if (s->next_free < s->m.h.overhead)
+		s->next_free = s->m.h.overhead;
+	/* Version 3 without compression has no defined write semantics. */
+	if (s->m.h.version == 3)
+		x->writable = false;
+	if (x->writable) {
+		err = set_unclean(x, 1);
+		if (err < 0)
+			goto fail;
+		s->marked_unclean = true;
+	}
+	return 0;
+fail:
+	sparse_meta_free(&s->m);
+	free(s);
+	x->priv = NULL;
+	return err;
+}
+
+static int sparse_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		       void *buf)
+{
+	uint64_t gs = S(x)->m.h.grain_size;
+	uint8_t *out = buf;
+
+	while (n > 0) {
+		uint64_t g = sector / gs, within = sector % gs;
+		uint32_t take = (uint32_t)(gs - within < n ? gs - within : n);
+		uint32_t gte;
+		int st = sparse_meta_grain_status(x, g, &gte), err;
+
+		if (st < 0)
+			return st;
+		if (st != VMDK_BS_DATA) {
+			memset(out, 0, take * 512ull);
+		} else {
+			uint64_t off = ((uint64_t)gte + within) * 512;
+			if (off + take * 512ull > x->file_size)
+				return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+						   "%s: grain %llu at sector %u runs past the end of the file",
+						   x->path, (unsigned long long)g, gte);
+			err = vmdk_pread_all(x->fd, out, take * 512ull, off);
+			if (err < 0)
+				return vmdk_seterr(x->eb, err, "%s: %s", x->path,
+						   vmdk_strerror(err));
+		}
+		out += take * 512ull;
+		sector += take;
+		n -= take;
+	}
+	return 0;
+}
+
+/* Write a whole new grain at @dst: the caller's sectors where it gave
+ * them, the rest copied from below (or zeros for a zeroed grain). */
+static int fill_new_grain(struct vmdk_extent *x, uint64_t g, uint64_t dst,
+			  uint64_t from, uint32_t count, const uint8_t *data,
+			  bool from_backing)
+{
+	struct sparse *s = S(x);
+	uint64_t gs = s->m.h.grain_size, base = g * gs;
+
+	for (uint64_t at = 0; at < gs; at += COPY_CHUNK_SECTORS) {
+		uint32_t len = (uint32_t)(gs - at < COPY_CHUNK_SECTORS ? gs - at
+								: COPY_CHUNK_SECTORS);
+		uint64_t lo = base + at, hi = lo + len;
+		int err = 0;
+
+		if (lo >= x->sectors) {
+			memset(s->chunk, 0, len * 512ull);
+		} else if (from_backing) {
+			uint64_t valid = x->sectors - lo < len ? x->sectors - lo : len;
+			memset(s->chunk, 0, len * 512ull);
+			err = x->backing(x, lo, (uint32_t)valid, s->chunk);
+		} else {
+			memset(s->chunk, 0, len * 512ull);
+		}
+		if (err < 0)
+			return err;
+		/* Overlay the caller's part of this chunk. */
+		if (from < hi && from + count > lo) {
+			uint64_t a = from > lo ? from : lo;
+			uint64_t b = from + count < hi ? from + count : hi;
+			memcpy(s->chunk + (a - lo) * 512, data + (a - from) * 512,
+			       (b - a) * 512);
+		}
+		err = vmdk_pwrite_all(x->fd, s->chunk, len * 512ull,
+				      (dst + at) * 512);
+		if (err < 0)
+			return vmdk_seterr(x->eb, err, "%s: writing grain: %s",
+					   x->path, vmdk_strerror(err));
+	}
+	return 0;
+}
+
+static int sparse_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+			const void *buf)
+{
+	struct sparse *s = S(x);
+	uint64_t gs = s->m.h.grain_size;
+	const uint8_t *in = buf;
+
+	while (n > 0) {
+		uint64_t g = sector / gs, within = sector % gs;
+		uint32_t take = (uint32_t)(gs - within < n ? gs - within : n);
+		uint32_t gte;
+		int st = sparse_meta_grain_status(x, g, &gte), err;
+
+		if (st < 0)
+			return st;
+		if (st == VMDK_BS_DATA) {
+			err = vmdk_pwrite_all(x->fd, in, take * 512ull,
+					      ((uint64_t)gte + within) * 512);
+			if (err < 0)
+				return vmdk_seterr(x->eb, err, "%s: %s", x->path,
+						   vmdk_strerror(err));
+		} else {
+			uint64_t dst = s->next_free;
+			if (dst + gs > UINT32_MAX)
+				return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
+						   "%s: extent full (32-bit grain offsets)",
+						   x->path);
+			/* Data first, then the table entry that makes it live. */
+			err = fill_new_grain(x, g, dst, sector, take, in,
+					     st == VMDK_BS_UNALLOC && x->backing);
+			if (err < 0)
+				return err;
+			s->next_free += gs;
+			if (x->file_size < s->next_free * 512)
+				x->file_size = s->next_free * 512;
+			err = sparse_meta_set_gte(x, &s->m, g, (uint32_t)dst,
+						  &s->next_free);
+			if (err < 0)
+				return err;
+		}
+		in += take * 512ull;
+		sector += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static int sparse_flush(struct vmdk_extent *x)
+{
+	if (x->writable && fsync(x->fd) < 0)
+		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
+				   vmdk_strerror(-errno));
+	return 0;
+}
+
+static int sparse_close(struct vmdk_extent *x)
+{
+	struct sparse *s = S(x);
+	int err = 0;
+
+	if (!s)
+		return 0;
+	if (s->marked_unclean) {
+		err = sparse_flush(x);
+		if (err == 0)
+			err = set_unclean(x, 0);
+	}
+	sparse_meta_free(&s->m);
+	free(s);
+	x->priv = NULL;
+	return err;
+}
+
+const struct vmdk_extent_ops vmdk_sparse_ops = {
+	.name = "hosted sparse",
+	.open = sparse_open,
+	.status = sparse_meta_status,
+	.read = sparse_read,
+	.write = sparse_write,
+	.flush = sparse_flush,
+	.close = sparse_close,
+	.describe = sparse_meta_describe,
+	.descriptor_area = sparse_meta_descriptor_area,
+};

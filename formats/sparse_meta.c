@@ -1,0 +1,387 @@
+/* sparse_meta.c --- header checks, grain directory, cached grain tables
+ * (technote: "Hosted Sparse Extent Metadata") */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sparse_meta.h"
+
+/* Grain sizes above 1 GiB are refused, as no writer makes them and a
+ * compressed grain must fit in memory. */
+#define MAX_GRAIN_SECTORS 0x200000u
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int check_header(struct vmdk_extent *x, const struct sparse_header *h,
+			const char *which)
+{
+	static const uint8_t eol[4] = { '\n', ' ', '\r', '\n' };
+
+	if (h->magic != SPARSE_MAGIC)
+		return vmdk_seterr(x->eb, VMDK_E_NOT_A_DISK,
+				   "%s: %s has no KDMV magic", x->path, which);
+	if (h->version < 1 || h->version > 3)
+		return vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION,
+				   "%s: sparse %s version %u is not 1, 2 or 3",
+				   x->path, which, h->version);
+	if ((h->flags & SPARSE_FLAG_NL_DETECT) && memcmp(h->eol_check, eol, 4))
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: %s end-of-line check bytes are damaged "
+				   "(file transferred in text mode?)", x->path, which);
+	if (!is_pow2(h->grain_size) || h->grain_size > MAX_GRAIN_SECTORS)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: grain size %llu is not a power of two up to %u sectors",
+				   x->path, (unsigned long long)h->grain_size,
+				   MAX_GRAIN_SECTORS);
+	if (h->gtes_per_gt == 0 || h->gtes_per_gt > 512)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: %u entries per grain table (expected 1 to 512)",
+				   x->path, h->gtes_per_gt);
+	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
+		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
+				   "%s: capacity %llu sectors is zero or beyond 64 TiB",
+				   x->path, (unsigned long long)h->capacity);
+	if ((h->flags & SPARSE_FLAG_COMPRESSED) &&
+	    h->compress != SPARSE_COMPRESS_DEFLATE)
+		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED,
+				   "%s: compression algorithm %u is not deflate",
+				   x->path, h->compress);
+	if ((h->flags & SPARSE_FLAG_COMPRESSED) && h->grain_size > 2048)
+		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
+				   "%s: compressed grains of %llu sectors exceed 1 MiB",
+				   x->path, (unsigned long long)h->grain_size);
+	return 0;
+}
+
+/* Stream files written in one pass keep the real header at the end:
+ * footer marker, footer, end-of-stream marker (technote: "Header and
+ * Footer"). */
+static int read_footer(struct vmdk_extent *x, struct sparse_meta *m)
+{
+	uint8_t b[1536];
+	int err;
+
+	if (x->file_size < 2048 || x->file_size % 512)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: stream has no room for its footer "
+				   "(file truncated?)", x->path);
+	err = vmdk_pread_all(x->fd, b, sizeof(b), x->file_size - 1536);
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: reading footer: %s", x->path,
+				   vmdk_strerror(err));
+	if (vmdk_le32(b + 8) != 0 || vmdk_le32(b + 12) != MARKER_FOOTER ||
+	    vmdk_le64(b + 1024) != 0 || vmdk_le32(b + 1024 + 8) != 0 ||
+	    vmdk_le32(b + 1024 + 12) != MARKER_EOS)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: no footer and end-of-stream marker at the end "
+				   "(file truncated?)", x->path);
+	sparse_header_decode(b + 512, &m->h);
+	err = check_header(x, &m->h, "footer");
+	if (err < 0)
+		return err;
+	if (m->h.gd_offset == SPARSE_GD_AT_END)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: footer does not locate the grain directory",
+				   x->path);
+	m->has_footer = true;
+	return 0;
+}
+
+/* A directory must lie inside the file, past the header. */
+static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
+			  uint64_t offset, uint32_t **out, const char *which)
+{
+	uint64_t bytes = (uint64_t)m->gd_entries * 4;
+	uint32_t *gd;
+	int err;
+
+	if (offset == 0 || offset > x->file_size / 512 ||
+	    bytes > x->file_size - offset * 512)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: %s at sector %llu (%u entries) lies outside the file",
+				   x->path, which, (unsigned long long)offset,
+				   m->gd_entries);
+	gd = malloc(bytes ? bytes : 1);
+	if (!gd)
+		return -ENOMEM;
+	err = vmdk_pread_all(x->fd, gd, bytes, offset * 512);
+	if (err < 0) {
+		free(gd);
+		return vmdk_seterr(x->eb, err, "%s: reading %s: %s", x->path,
+				   which, vmdk_strerror(err));
+	}
+	for (uint32_t i = 0; i < m->gd_entries; i++)
+		gd[i] = vmdk_le32(&gd[i]);
+	*out = gd;
+	return 0;
+}
+
+int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
+		     const uint8_t *first)
+{
+	struct sparse_header *h = &m->h;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	sparse_header_decode(first, h);
+	err = check_header(x, h, "header");
+	if (err < 0)
+		return err;
+	if (h->gd_offset == SPARSE_GD_AT_END) {
+		err = read_footer(x, m);
+		if (err < 0)
+			return err;
+	}
+	if (h->capacity != x->sectors)
+		return vmdk_seterr(x->eb, VMDK_E_BAD_DESCRIPTOR,
+				   "%s: descriptor says %llu sectors, extent header %llu",
+				   x->path, (unsigned long long)x->sectors,
+				   (unsigned long long)h->capacity);
+	if (h->overhead > x->file_size / 512)
+		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
+				   "%s: truncated: metadata needs %llu bytes, file has %llu",
+				   x->path, (unsigned long long)h->overhead * 512,
+				   (unsigned long long)x->file_size);
+	m->gt_coverage = h->grain_size * h->gtes_per_gt;
+	m->gd_entries = (uint32_t)((h->capacity + m->gt_coverage - 1) /
+				   m->gt_coverage);
+	m->gt_sectors = (uint32_t)round_up((uint64_t)h->gtes_per_gt * 4, 512) / 512;
+	err = load_directory(x, m, h->gd_offset, &m->gd, "grain directory");
+	if (err < 0)
+		return err;
+	if ((h->flags & SPARSE_FLAG_RGD) && h->rgd_offset &&
+	    !(h->flags & SPARSE_FLAG_COMPRESSED)) {
+		err = load_directory(x, m, h->rgd_offset, &m->rgd,
+				     "redundant grain directory");
+		if (err < 0) {
+			sparse_meta_free(m);
+			return err;
+		}
+	}
+	for (int i = 0; i < GT_CACHE_SLOTS; i++) {
+		m->cache[i].gte = malloc((size_t)h->gtes_per_gt * 4);
+		if (!m->cache[i].gte) {
+			sparse_meta_free(m);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void sparse_meta_free(struct sparse_meta *m)
+{
+	free(m->gd);
+	free(m->rgd);
+	for (int i = 0; i < GT_CACHE_SLOTS; i++)
+		free(m->cache[i].gte);
+	memset(m, 0, sizeof(*m));
+}
+
+static int check_table(struct vmdk_extent *x, struct sparse_meta *m,
+		       uint32_t gd_index, uint32_t sector, const char *which)
+{
+	uint64_t bytes = (uint64_t)m->h.gtes_per_gt * 4;
+
+	if (sector == 0 || (uint64_t)sector * 512 + bytes > x->file_size)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: %s entry %u points to sector %u, outside the file",
+				   x->path, which, gd_index, sector);
+	return 0;
+}
+
+static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
+					  struct sparse_meta *m,
+					  uint32_t gd_index, int *err)
+{
+	struct gt_cache_slot *s = &m->cache[gd_index % GT_CACHE_SLOTS];
+	size_t bytes = (size_t)m->h.gtes_per_gt * 4;
+
+	if (s->valid && s->gd_index == gd_index)
+		return s;
+	*err = check_table(x, m, gd_index, m->gd[gd_index], "grain directory");
+	if (*err < 0)
+		return NULL;
+	s->valid = false;
+	*err = vmdk_pread_all(x->fd, s->gte, bytes, (uint64_t)m->gd[gd_index] * 512);
+	if (*err < 0) {
+		vmdk_seterr(x->eb, *err, "%s: reading grain table %u: %s",
+			    x->path, gd_index, vmdk_strerror(*err));
+		return NULL;
+	}
+	for (uint32_t i = 0; i < m->h.gtes_per_gt; i++)
+		s->gte[i] = vmdk_le32(&s->gte[i]);
+	s->valid = true;
+	s->gd_index = gd_index;
+	return s;
+}
+
+int sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
+		    uint64_t grain, uint32_t *gte)
+{
+	uint32_t gd_index = (uint32_t)(grain / m->h.gtes_per_gt);
+	struct gt_cache_slot *s;
+	int err = 0;
+
+	if (gd_index >= m->gd_entries)
+		return vmdk_seterr(x->eb, VMDK_E_OUT_OF_RANGE,
+				   "%s: grain %llu beyond the grain directory",
+				   x->path, (unsigned long long)grain);
+	if (m->gd[gd_index] == 0) {
+		*gte = 0;
+		return 0;
+	}
+	s = cached_table(x, m, gd_index, &err);
+	if (!s)
+		return err;
+	*gte = s->gte[grain % m->h.gtes_per_gt];
+	return 0;
+}
+
+int sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
+			 uint64_t grain, uint32_t gte)
+{
+	if (gte == 0)
+		return VMDK_BS_UNALLOC;
+	if (gte == 1 && (m->h.flags & SPARSE_FLAG_ZERO_GTE))
+		return VMDK_BS_ZERO;
+	if (gte < m->h.overhead || (uint64_t)gte * 512 >= x->file_size)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: grain %llu points to sector %u, %s",
+				   x->path, (unsigned long long)grain, gte,
+				   gte < m->h.overhead ? "inside the metadata"
+						       : "past the end of the file");
+	return VMDK_BS_DATA;
+}
+
+/* New, zeroed grain tables for a directory entry that has none. */
+static int allocate_tables(struct vmdk_extent *x, struct sparse_meta *m,
+			   uint32_t gd_index, uint64_t *next_free)
+{
+	uint64_t need = (uint64_t)m->gt_sectors * (m->rgd ? 2 : 1);
+	uint64_t gt = *next_free, rgt = gt + m->gt_sectors;
+	uint8_t le[4];
+	int err;
+
+	if (gt + need > UINT32_MAX)
+		return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
+				   "%s: extent full (32-bit sector offsets)", x->path);
+	err = vmdk_pwrite_zeros(x->fd, need * 512, gt * 512);
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	*next_free += need;
+	if (x->file_size < *next_free * 512)
+		x->file_size = *next_free * 512;
+	/* Tables are zero on disk before a directory points at them. */
+	vmdk_put_le32(le, (uint32_t)gt);
+	err = vmdk_pwrite_all(x->fd, le, 4, m->h.gd_offset * 512 + gd_index * 4ull);
+	if (err == 0 && m->rgd) {
+		vmdk_put_le32(le, (uint32_t)rgt);
+		err = vmdk_pwrite_all(x->fd, le, 4,
+				      m->h.rgd_offset * 512 + gd_index * 4ull);
+	}
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	m->gd[gd_index] = (uint32_t)gt;
+	if (m->rgd)
+		m->rgd[gd_index] = (uint32_t)rgt;
+	return 0;
+}
+
+int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
+			uint64_t grain, uint32_t value, uint64_t *next_free)
+{
+	uint32_t gd_index = (uint32_t)(grain / m->h.gtes_per_gt);
+	uint32_t i = (uint32_t)(grain % m->h.gtes_per_gt);
+	struct gt_cache_slot *s;
+	uint8_t le[4];
+	int err = 0;
+
+	if (m->gd[gd_index] == 0 || (m->rgd && m->rgd[gd_index] == 0)) {
+		if (m->gd[gd_index] != 0 || (m->rgd && m->rgd[gd_index] != 0))
+			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: grain directories disagree at entry %u",
+					   x->path, gd_index);
+		err = allocate_tables(x, m, gd_index, next_free);
+		if (err < 0)
+			return err;
+	}
+	s = cached_table(x, m, gd_index, &err);
+	if (!s)
+		return err;
+	vmdk_put_le32(le, value);
+	if (m->rgd) {
+		err = check_table(x, m, gd_index, m->rgd[gd_index],
+				  "redundant grain directory");
+		if (err == 0)
+			err = vmdk_pwrite_all(x->fd, le, 4,
+					      (uint64_t)m->rgd[gd_index] * 512 + i * 4ull);
+		if (err < 0)
+			return vmdk_seterr(x->eb, err, "%s: writing redundant grain table: %s",
+					   x->path, vmdk_strerror(err));
+	}
+	err = vmdk_pwrite_all(x->fd, le, 4, (uint64_t)m->gd[gd_index] * 512 + i * 4ull);
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: writing grain table: %s",
+				   x->path, vmdk_strerror(err));
+	s->gte[i] = value;
+	return 0;
+}
+
+/* Both sparse formats keep struct sparse_meta first in x->priv. */
+static struct sparse_meta *meta_of(const struct vmdk_extent *x)
+{
+	return x->priv;
+}
+
+int sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte)
+{
+	int err = sparse_meta_gte(x, meta_of(x), g, gte);
+
+	return err < 0 ? err : sparse_meta_classify(x, meta_of(x), g, *gte);
+}
+
+int sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		       uint64_t *run)
+{
+	uint64_t gs = meta_of(x)->h.grain_size, g = sector / gs;
+	uint64_t end = sector + n, pos = (g + 1) * gs;
+	uint32_t gte;
+	int first = sparse_meta_grain_status(x, g, &gte);
+
+	if (first < 0)
+		return first;
+	while (pos < end) {
+		int st = sparse_meta_grain_status(x, pos / gs, &gte);
+		if (st < 0)
+			return st;
+		if (st != first)
+			break;
+		pos += gs;
+	}
+	*run = (pos < end ? pos : end) - sector;
+	return first;
+}
+
+void sparse_meta_describe(const struct vmdk_extent *x,
+			  struct vmdk_extent_info *ei)
+{
+	const struct sparse_header *h = &meta_of(x)->h;
+
+	ei->version = h->version;
+	ei->flags = h->flags;
+	ei->grain_size = h->grain_size;
+	ei->compressed = (h->flags & SPARSE_FLAG_COMPRESSED) != 0;
+	ei->unclean = h->unclean != 0;
+}
+
+void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
+				 uint64_t *len)
+{
+	const struct sparse_header *h = &meta_of(x)->h;
+
+	*off = h->desc_offset * 512;
+	*len = h->desc_offset ? h->desc_size * 512 : 0;
+}

@@ -1,0 +1,61 @@
+/* sparse_meta.h --- grain directory and grain tables, shared by hosted
+ * sparse and streamOptimized extents */
+#ifndef SPARSE_META_H
+#define SPARSE_META_H
+
+#include "vmdk_ondisk.h"
+
+#define GT_CACHE_SLOTS 64
+
+struct gt_cache_slot {
+	bool valid;
+	uint32_t gd_index;
+	uint32_t *gte;		/* gtes_per_gt entries, host order */
+};
+
+struct sparse_meta {
+	struct sparse_header h;		/* the footer's, when it has one */
+	bool has_footer;
+	uint64_t gt_coverage;		/* sectors one grain table maps */
+	uint32_t gd_entries;
+	uint32_t gt_sectors;		/* on disk, rounded up */
+	uint32_t *gd;			/* host order */
+	uint32_t *rgd;			/* NULL without a redundant GD */
+	struct gt_cache_slot cache[GT_CACHE_SLOTS];
+	unsigned victim;
+};
+
+/* Validate the header in @first (and the footer of a stream), load the
+ * grain directories.  Every size is bounded against the file first. */
+int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
+		     const uint8_t *first);
+void sparse_meta_free(struct sparse_meta *m);
+
+/* The grain table entry for @grain (0 when its table is absent). */
+int sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
+		    uint64_t grain, uint32_t *gte);
+/* Point @grain at sector @value in the GT and redundant GT, allocating the
+ * tables when the directory has none (sectors from *next_free). */
+int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
+			uint64_t grain, uint32_t value, uint64_t *next_free);
+
+/* How a grain table entry reads: VMDK_BS_* or an error for an entry
+ * pointing outside the grain area. */
+int sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
+			 uint64_t grain, uint32_t gte);
+
+/* The ops both sparse formats share (x->priv starts with the meta). */
+int sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte);
+int sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		       uint64_t *run);
+void sparse_meta_describe(const struct vmdk_extent *x,
+			  struct vmdk_extent_info *ei);
+void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
+				 uint64_t *len);
+
+static inline uint64_t round_up(uint64_t v, uint64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+#endif

@@ -1,0 +1,184 @@
+/* stream.c --- streamOptimized (compressed) extents, read side
+ * (technote: "Stream-Optimized Compressed") */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "sparse_meta.h"
+
+struct stream {
+	struct sparse_meta m;
+	uint8_t *grain;		/* last inflated grain */
+	uint64_t grain_index;	/* UINT64_MAX: none */
+	uint8_t *packed;
+	size_t packed_max;
+};
+
+static struct stream *S(const struct vmdk_extent *x)
+{
+	return x->priv;
+}
+
+static int stream_open(struct vmdk_extent *x, const uint8_t *first)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	size_t grain_bytes;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	x->priv = s;
+	err = sparse_meta_load(x, &s->m, first);
+	if (err < 0)
+		goto fail;
+	grain_bytes = (size_t)s->m.h.grain_size * 512;
+	/* A deflated grain may exceed the grain a little (incompressible
+	 * data): compressBound is zlib's own worst case. */
+	s->packed_max = compressBound((uLong)grain_bytes) + GRAIN_MARKER_SIZE;
+	s->grain = malloc(grain_bytes);
+	s->packed = malloc(s->packed_max);
+	s->grain_index = UINT64_MAX;
+	if (!s->grain || !s->packed) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	/* Stream extents are written sequentially by the copy engine only. */
+	x->writable = false;
+	return 0;
+fail:
+	sparse_meta_free(&s->m);
+	free(s->grain);
+	free(s->packed);
+	free(s);
+	x->priv = NULL;
+	return err;
+}
+
+/* zlib streams are what every writer we know emits; the technote says raw
+ * deflate (RFC 1951), so that is accepted too. */
+static int inflate_grain(const uint8_t *in, size_t in_len, uint8_t *out,
+			 size_t out_len, size_t *got)
+{
+	for (int raw = 0; raw < 2; raw++) {
+		z_stream z = { .next_in = (Bytef *)in, .avail_in = (uInt)in_len,
+			       .next_out = out, .avail_out = (uInt)out_len };
+		int rc = inflateInit2(&z, raw ? -15 : 15);
+		if (rc != Z_OK)
+			return -ENOMEM;
+		rc = inflate(&z, Z_FINISH);
+		*got = out_len - z.avail_out;
+		inflateEnd(&z);
+		if (rc == Z_STREAM_END)
+			return 0;
+		if (rc == Z_BUF_ERROR && z.avail_out == 0)
+			return 0;	/* trailing bytes beyond a full grain */
+	}
+	return -1;
+}
+
+static int load_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte)
+{
+	struct stream *s = S(x);
+	uint64_t gs = s->m.h.grain_size, off = (uint64_t)gte * 512;
+	uint64_t want = (x->sectors - g * gs < gs ? x->sectors - g * gs : gs) * 512;
+	const uint8_t *data = s->packed;
+	size_t len, got;
+	int err;
+
+	if (s->grain_index == g)
+		return 0;
+	s->grain_index = UINT64_MAX;
+	len = x->file_size - off < s->packed_max ? (size_t)(x->file_size - off)
+						 : s->packed_max;
+	err = vmdk_pread_all(x->fd, s->packed, len, off);
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: reading grain %llu: %s",
+				   x->path, (unsigned long long)g, vmdk_strerror(err));
+	if (s->m.h.flags & SPARSE_FLAG_MARKERS) {
+		uint64_t lba = vmdk_le64(s->packed);
+		uint32_t size = vmdk_le32(s->packed + 8);
+		if (len < GRAIN_MARKER_SIZE || lba != g * gs)
+			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: grain at sector %u is marked for LBA %llu, expected %llu",
+					   x->path, gte, (unsigned long long)lba,
+					   (unsigned long long)(g * gs));
+		if (size == 0 || size > len - GRAIN_MARKER_SIZE)
+			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: grain at sector %u claims %u compressed bytes, %s",
+					   x->path, gte, size,
+					   size ? "more than the file or a grain holds"
+						: "an empty grain");
+		data += GRAIN_MARKER_SIZE;
+		len = size;
+	}
+	memset(s->grain, 0, gs * 512);
+	if (inflate_grain(data, len, s->grain, gs * 512, &got) < 0 || got < want)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: grain %llu at sector %u does not decompress to %llu bytes",
+				   x->path, (unsigned long long)g, gte,
+				   (unsigned long long)want);
+	s->grain_index = g;
+	return 0;
+}
+
+static int stream_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		       void *buf)
+{
+	uint64_t gs = S(x)->m.h.grain_size;
+	uint8_t *out = buf;
+
+	while (n > 0) {
+		uint64_t g = sector / gs, within = sector % gs;
+		uint32_t take = (uint32_t)(gs - within < n ? gs - within : n);
+		uint32_t gte;
+		int st = sparse_meta_grain_status(x, g, &gte), err;
+
+		if (st < 0)
+			return st;
+		if (st != VMDK_BS_DATA) {
+			memset(out, 0, take * 512ull);
+		} else {
+			err = load_grain(x, g, gte);
+			if (err < 0)
+				return err;
+			memcpy(out, S(x)->grain + within * 512, take * 512ull);
+		}
+		out += take * 512ull;
+		sector += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static int stream_flush(struct vmdk_extent *x)
+{
+	(void)x;
+	return 0;
+}
+
+static int stream_close(struct vmdk_extent *x)
+{
+	struct stream *s = S(x);
+
+	if (s) {
+		sparse_meta_free(&s->m);
+		free(s->grain);
+		free(s->packed);
+		free(s);
+		x->priv = NULL;
+	}
+	return 0;
+}
+
+const struct vmdk_extent_ops vmdk_stream_ops = {
+	.name = "streamOptimized",
+	.open = stream_open,
+	.status = sparse_meta_status,
+	.read = stream_read,
+	.write = NULL,
+	.flush = stream_flush,
+	.close = stream_close,
+	.describe = sparse_meta_describe,
+	.descriptor_area = sparse_meta_descriptor_area,
+};

@@ -1,0 +1,224 @@
+/* stream_writer.c --- write a streamOptimized extent front to back, as
+ * VMware's exporters lay it out: header with GD_AT_END, descriptor,
+ * compressed grains with LBA markers, a grain table after each run of
+ * grains, the grain directory, footer and end-of-stream marker.  Only
+ * sequential write(2) is used, so the output may be a pipe. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "sparse_meta.h"
+
+#define STREAM_GTES 512u
+
+struct vmdk_stream_writer {
+	int fd;
+	struct vmdk_errbuf *eb;
+	struct sparse_header h;
+	int level;
+	uint64_t pos;		/* sectors written so far */
+	uint64_t next_grain;	/* grains must come in increasing order */
+	uint32_t gd_entries;
+	uint32_t *gd;
+	uint32_t gt[STREAM_GTES];
+	uint32_t gt_index;	/* the table gt[] belongs to */
+	bool gt_used;
+	uint8_t *packed;
+	size_t packed_max;
+};
+
+static int put(struct vmdk_stream_writer *w, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	/* Callers pass whole sectors, so pos stays in sectors. */
+	while (len > 0) {
+		ssize_t r = write(w->fd, p, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return vmdk_seterr(w->eb, -errno, "writing stream: %s",
+					   vmdk_strerror(-errno));
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int put_sectors(struct vmdk_stream_writer *w, const void *buf,
+		       size_t sectors)
+{
+	int err = put(w, buf, sectors * 512);
+
+	if (err == 0)
+		w->pos += sectors;
+	return err;
+}
+
+static int put_marker(struct vmdk_stream_writer *w, uint64_t val,
+		      uint32_t type)
+{
+	uint8_t m[512];
+
+	marker_encode(m, val, type);
+	return put_sectors(w, m, 1);
+}
+
+int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
+			    const char *desc, int level,
+			    struct vmdk_stream_writer **out,
+			    struct vmdk_errbuf *eb)
+{
+	struct vmdk_stream_writer *w;
+	size_t desc_len = strlen(desc);
+	uint64_t desc_sectors = round_up(desc_len + 1, 512) / 512;
+	uint8_t hdr[512];
+	int err;
+
+	if (grain == 0)
+		grain = 128;
+	if (grain > 2048 || (grain & (grain - 1)) || capacity == 0 ||
+	    capacity > VMDK_MAX_CAPACITY)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "stream grain size or capacity out of range");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fd = fd;
+	w->eb = eb;
+	w->level = level < 0 ? Z_DEFAULT_COMPRESSION : level;
+	w->h = (struct sparse_header){
+		.magic = SPARSE_MAGIC,
+		.version = 3,
+		.flags = SPARSE_FLAG_NL_DETECT | SPARSE_FLAG_COMPRESSED |
+			 SPARSE_FLAG_MARKERS,
+		.capacity = capacity,
+		.grain_size = grain,
+		.desc_offset = 1,
+		.desc_size = desc_sectors,
+		.gtes_per_gt = STREAM_GTES,
+		.rgd_offset = 0,
+		.gd_offset = SPARSE_GD_AT_END,
+		.overhead = round_up(1 + desc_sectors, grain),
+		.compress = SPARSE_COMPRESS_DEFLATE,
+	};
+	w->gd_entries = (uint32_t)((capacity + (uint64_t)grain * STREAM_GTES - 1) /
+				   ((uint64_t)grain * STREAM_GTES));
+	w->gd = calloc(round_up(w->gd_entries * 4ull, 512), 1);
+	w->packed_max = round_up(compressBound(grain * 512u) + GRAIN_MARKER_SIZE, 512);
+	w->packed = malloc(w->packed_max);
+	if (!w->gd || !w->packed) {
+		vmdk_stream_writer_free(w);
+		return -ENOMEM;
+	}
+	sparse_header_encode(&w->h, hdr);
+	err = put_sectors(w, hdr, 1);
+	for (uint64_t s = 0; err == 0 && s < w->h.overhead - 1; s++) {
+		uint8_t sec[512] = { 0 };
+		uint64_t at = s * 512;
+		if (at < desc_len)
+			memcpy(sec, desc + at, desc_len - at < 512 ? desc_len - at : 512);
+		err = put_sectors(w, sec, 1);
+	}
+	if (err < 0) {
+		vmdk_stream_writer_free(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Write the current grain table if it holds anything; a directory entry
+ * of 0 stands for a table with no grains. */
+static int close_table(struct vmdk_stream_writer *w)
+{
+	uint8_t *buf = (uint8_t *)w->gt;
+	int err;
+
+	if (!w->gt_used)
+		return 0;
+	err = put_marker(w, STREAM_GTES * 4 / 512, MARKER_GT);
+	if (err < 0)
+		return err;
+	w->gd[w->gt_index] = (uint32_t)w->pos;
+	for (unsigned i = 0; i < STREAM_GTES; i++)
+		vmdk_put_le32(buf + 4 * i, w->gt[i]);
+	err = put_sectors(w, buf, STREAM_GTES * 4 / 512);
+	memset(w->gt, 0, sizeof(w->gt));
+	w->gt_used = false;
+	return err;
+}
+
+int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
+			     const void *data, size_t len)
+{
+	uint64_t gs = w->h.grain_size;
+	uLongf packed_len = (uLongf)(w->packed_max - GRAIN_MARKER_SIZE);
+	uint32_t table = (uint32_t)(grain / STREAM_GTES);
+	size_t total;
+	int err;
+
+	if (grain < w->next_grain || grain * gs >= w->h.capacity ||
+	    len == 0 || len > gs * 512)
+		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
+				   "stream grain %llu out of order or size",
+				   (unsigned long long)grain);
+	if (table != w->gt_index) {
+		err = close_table(w);
+		if (err < 0)
+			return err;
+		w->gt_index = table;
+	}
+	if (compress2(w->packed + GRAIN_MARKER_SIZE, &packed_len, data,
+		      (uLong)len, w->level) != Z_OK)
+		return vmdk_seterr(w->eb, -ENOMEM, "deflate failed");
+	vmdk_put_le64(w->packed, grain * gs);
+	vmdk_put_le32(w->packed + 8, (uint32_t)packed_len);
+	total = round_up(packed_len + GRAIN_MARKER_SIZE, 512);
+	memset(w->packed + GRAIN_MARKER_SIZE + packed_len, 0,
+	       total - GRAIN_MARKER_SIZE - packed_len);
+	if (w->pos > UINT32_MAX)
+		return vmdk_seterr(w->eb, VMDK_E_NO_SPACE,
+				   "stream beyond 2 TiB of compressed data");
+	w->gt[grain % STREAM_GTES] = (uint32_t)w->pos;
+	w->gt_used = true;
+	w->next_grain = grain + 1;
+	return put_sectors(w, w->packed, total / 512);
+}
+
+int vmdk_stream_writer_finish(struct vmdk_stream_writer *w)
+{
+	uint64_t gd_sectors = round_up(w->gd_entries * 4ull, 512) / 512;
+	uint8_t *gd = (uint8_t *)w->gd, footer[512];
+	int err = close_table(w);
+
+	if (err == 0)
+		err = put_marker(w, gd_sectors, MARKER_GD);
+	if (err < 0)
+		return err;
+	w->h.gd_offset = w->pos;
+	for (uint32_t i = 0; i < w->gd_entries; i++)
+		vmdk_put_le32(gd + 4 * i, w->gd[i]);
+	err = put_sectors(w, gd, gd_sectors);
+	if (err == 0)
+		err = put_marker(w, 1, MARKER_FOOTER);
+	if (err == 0) {
+		sparse_header_encode(&w->h, footer);
+		err = put_sectors(w, footer, 1);
+	}
+	if (err == 0)
+		err = put_marker(w, 0, MARKER_EOS);
+	return err;
+}
+
+void vmdk_stream_writer_free(struct vmdk_stream_writer *w)
+{
+	if (!w)
+		return;
+	free(w->gd);
+	free(w->packed);
+	free(w);
+}

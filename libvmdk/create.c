@@ -1,0 +1,377 @@
+/* create.c --- new empty disks of every hosted type, laid out and
+ * described as vmware-vdiskmanager does */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "vmdk_int.h"
+
+/* Extent size of the twoGbMaxExtent types: 2 GiB less 1 MiB. */
+#define SPLIT_SECTORS 4192256ull
+/* Sparse grain offsets are 32-bit sector numbers. */
+#define MAX_SPARSE_CAPACITY (1ull << 32)
+#define MAX_FILES 40000
+
+void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,
+		   uint32_t *s)
+{
+	uint64_t cyl, max_cyl = 65535;
+
+	if (adapter == VMDK_ADAPTER_IDE) {
+		*h = 16;
+		*s = 63;
+		max_cyl = 16383;
+	} else if (capacity < 2097152) {	/* < 1 GiB */
+		*h = 64;
+		*s = 32;
+	} else if (capacity < 4194304) {	/* < 2 GiB */
+		*h = 128;
+		*s = 32;
+	} else {
+		*h = 255;
+		*s = 63;
+	}
+	cyl = capacity / (*h * *s);
+	if (cyl > max_cyl)
+		cyl = max_cyl;
+	*c = cyl ? (uint32_t)cyl : 1;
+}
+
+struct plan_extent {
+	char *path;		/* file to create */
+	const char *name;	/* as the descriptor names it */
+	uint64_t sectors;
+};
+
+struct plan {
+	const struct vmdk_create_params *p;
+	const char *create_type;
+	const char *kind;	/* SPARSE, FLAT, VMFS */
+	char *desc_path;
+	bool embedded;		/* descriptor inside the single extent */
+	struct plan_extent *ext;
+	size_t n_ext;
+	int *fds;
+	bool *made;
+};
+
+static char *stem_of(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n > 5 && strcasecmp(path + n - 5, ".vmdk") == 0)
+		n -= 5;
+	return strndup(path, n);
+}
+
+static int make_plan(struct plan *pl, const char *path,
+		     struct vmdk_errbuf *eb)
+{
+	const struct vmdk_create_params *p = pl->p;
+	char *stem = stem_of(path);
+	uint64_t per = p->capacity;
+	const char *suffix = NULL;
+	int err = 0;
+
+	if (!stem)
+		return -ENOMEM;
+	pl->desc_path = strdup(path);
+	pl->create_type = vmdk_type_name(p->type);
+	switch (p->type) {
+	case VMDK_TYPE_MONOLITHIC_SPARSE:
+	case VMDK_TYPE_STREAM_OPTIMIZED:
+		pl->kind = "SPARSE";
+		pl->embedded = true;
+		break;
+	case VMDK_TYPE_SPLIT_SPARSE:
+		pl->kind = "SPARSE";
+		suffix = "s";
+		per = SPLIT_SECTORS;
+		break;
+	case VMDK_TYPE_MONOLITHIC_FLAT:
+		pl->kind = "FLAT";
+		suffix = "flat";
+		break;
+	case VMDK_TYPE_SPLIT_FLAT:
+		pl->kind = "FLAT";
+		suffix = "f";
+		per = SPLIT_SECTORS;
+		break;
+	default:	/* vmfs thick and thin: one VMFS extent */
+		pl->kind = "VMFS";
+		pl->create_type = "vmfs";
+		suffix = "flat";
+		break;
+	}
+	pl->n_ext = (size_t)((p->capacity + per - 1) / per);
+	if (pl->n_ext > MAX_FILES) {
+		free(stem);
+		return vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: too many extent files",
+				   path);
+	}
+	pl->ext = calloc(pl->n_ext, sizeof(*pl->ext));
+	pl->fds = malloc(pl->n_ext * sizeof(int));
+	pl->made = calloc(pl->n_ext, sizeof(bool));
+	if (!pl->desc_path || !pl->ext || !pl->fds || !pl->made) {
+		free(stem);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < pl->n_ext; i++)
+		pl->fds[i] = -1;
+	for (size_t i = 0; i < pl->n_ext && err == 0; i++) {
+		struct plan_extent *e = &pl->ext[i];
+		uint64_t left = p->capacity - i * per;
+		e->sectors = left < per ? left : per;
+		if (pl->embedded)
+			e->path = strdup(path);
+		else if (strcmp(suffix, "flat") == 0)
+			err = asprintf(&e->path, "%s-flat.vmdk", stem) < 0;
+		else
+			err = asprintf(&e->path, "%s-%s%03zu.vmdk", stem, suffix,
+				       i + 1) < 0;
+		if (err || !e->path) {
+			free(stem);
+			return -ENOMEM;
+		}
+		e->name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+	}
+	free(stem);
+	return 0;
+}
+
+static void free_plan(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n_ext; i++)
+		free(pl->ext[i].path);
+	free(pl->ext);
+	free(pl->fds);
+	free(pl->made);
+	free(pl->desc_path);
+}
+
+static void format_uuid(char *out, size_t n)
+{
+	uuid_t b;
+
+	uuid_generate(b);
+	snprintf(out, n,
+		 "%02x %02x %02x %02x %02x %02x %02x %02x-"
+		 "%02x %02x %02x %02x %02x %02x %02x %02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* The descriptor text, ddb keys in VMware's (alphabetical) order. */
+static char *build_descriptor(const struct plan *pl)
+{
+	const struct vmdk_create_params *p = pl->p;
+	uint32_t c, h, s, cid = vmdk_random32() & 0xfffffffd;
+	char *ext = strdup(""), *out = NULL, uuid[64], tools[64] = "";
+	const char *tv = p->tools_version;
+
+	if (!tv && p->type == VMDK_TYPE_STREAM_OPTIMIZED)
+		tv = "2147483647";
+	if (tv)
+		snprintf(tools, sizeof(tools), "ddb.toolsVersion = \"%s\"\n", tv);
+	for (size_t i = 0; ext && i < pl->n_ext; i++) {
+		char *line;
+		if (asprintf(&line, "%sRW %llu %s \"%s\"%s\n", ext,
+			     (unsigned long long)pl->ext[i].sectors, pl->kind,
+			     pl->ext[i].name,
+			     strcmp(pl->kind, "FLAT") == 0 ? " 0" : "") < 0)
+			line = NULL;
+		free(ext);
+		ext = line;
+	}
+	if (!ext)
+		return NULL;
+	vmdk_geometry(p->capacity, p->adapter, &c, &h, &s);
+	format_uuid(uuid, sizeof(uuid));
+	if (asprintf(&out,
+		     "# Disk DescriptorFile\n"
+		     "version=1\n"
+		     "encoding=\"UTF-8\"\n"
+		     "CID=%08x\n"
+		     "parentCID=ffffffff\n"
+		     "createType=\"%s\"\n"
+		     "\n"
+		     "# Extent description\n"
+		     "%s"
+		     "\n"
+		     "# The Disk Data Base\n"
+		     "#DDB\n"
+		     "\n"
+		     "ddb.adapterType = \"%s\"\n"
+		     "ddb.geometry.cylinders = \"%u\"\n"
+		     "ddb.geometry.heads = \"%u\"\n"
+		     "ddb.geometry.sectors = \"%u\"\n"
+		     "ddb.longContentID = \"%08x%08x%08x%08x\"\n"
+		     "%s"
+		     "%s"
+		     "ddb.uuid = \"%s\"\n"
+		     "ddb.virtualHWVersion = \"%d\"\n",
+		     cid, pl->create_type, ext, vmdk_adapter_name(p->adapter),
+		     c, h, s, vmdk_random32(), vmdk_random32(), vmdk_random32(),
+		     cid,
+		     p->type == VMDK_TYPE_VMFS_THIN ? "ddb.thinProvisioned = \"1\"\n" : "",
+		     tools, uuid, p->hw_version ? p->hw_version : 4) < 0)
+		out = NULL;
+	free(ext);
+	return out;
+}
+
+static int check_params(const struct vmdk_create_params *p, const char *path,
+			struct vmdk_errbuf *eb)
+{
+	if (p->type < 0 || p->type >= VMDK_TYPE_COUNT)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: unknown disk type %d",
+				   path, p->type);
+	if (p->adapter < 0 || p->adapter >= VMDK_ADAPTER_COUNT)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "%s: unknown adapter %d", path, p->adapter);
+	if (p->capacity == 0)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: capacity is zero",
+				   path);
+	if (p->capacity > VMDK_MAX_CAPACITY)
+		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
+				   "%s: capacity beyond the 64 TiB limit", path);
+	if (p->type == VMDK_TYPE_MONOLITHIC_SPARSE &&
+	    p->capacity > MAX_SPARSE_CAPACITY - 65536)
+		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
+				   "%s: a monolithic sparse disk holds less than 2 TiB "
+				   "(use twoGbMaxExtentSparse or a flat type)", path);
+	if (p->hw_version < 0 || p->hw_version > 99)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "%s: hardware version %d out of range", path,
+				   p->hw_version);
+	if (p->grain_size && (p->grain_size < 8 || p->grain_size > 2048 ||
+			      (p->grain_size & (p->grain_size - 1))))
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "%s: grain size %u is not a power of two from 8 to 2048",
+				   path, p->grain_size);
+	return 0;
+}
+
+static int create_file(const char *path, int *fd, struct vmdk_errbuf *eb)
+{
+	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (*fd >= 0)
+		return 0;
+	if (errno == EEXIST)
+		return vmdk_seterr(eb, VMDK_E_EXISTS,
+				   "%s: already exists; not overwritten", path);
+	return vmdk_seterr(eb, -errno, "%s: %s", path, vmdk_strerror(-errno));
+}
+
+static int fill_extent(const struct plan *pl, size_t i, const char *desc,
+		       struct vmdk_errbuf *eb)
+{
+	const struct vmdk_create_params *p = pl->p;
+	const struct plan_extent *e = &pl->ext[i];
+	int fd = pl->fds[i], err = 0;
+
+	switch (p->type) {
+	case VMDK_TYPE_MONOLITHIC_SPARSE:
+	case VMDK_TYPE_SPLIT_SPARSE:
+		err = vmdk_sparse_create(fd, e->sectors, p->grain_size,
+					 pl->embedded ? desc : NULL, eb);
+		break;
+	case VMDK_TYPE_STREAM_OPTIMIZED: {
+		struct vmdk_stream_writer *w;
+		err = vmdk_stream_writer_open(fd, e->sectors, p->grain_size, desc,
+					      -1, &w, eb);
+		if (err == 0) {
+			err = vmdk_stream_writer_finish(w);
+			vmdk_stream_writer_free(w);
+		}
+		break;
+	}
+	case VMDK_TYPE_VMFS_THIN:
+		if (ftruncate(fd, (off_t)(e->sectors * 512)) < 0)
+			err = -errno;
+		break;
+	default: {
+		/* Flat types are preallocated, as their name promises. */
+		int rc = posix_fallocate(fd, 0, (off_t)(e->sectors * 512));
+		err = -rc;
+		break;
+	}
+	}
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
+	if (err < 0 && err > -1000)
+		return vmdk_seterr(eb, err, "%s: %s", e->path, vmdk_strerror(err));
+	if (err < 0) {
+		char detail[VMDK_ERRMSG_MAX];
+		snprintf(detail, sizeof(detail), "%s", eb->msg);
+		return vmdk_seterr(eb, err, "%s: %s", e->path, detail);
+	}
+	return 0;
+}
+
+static int write_descriptor_file(const struct plan *pl, const char *desc,
+				 bool *made, struct vmdk_errbuf *eb)
+{
+	int fd, err = create_file(pl->desc_path, &fd, eb);
+
+	if (err < 0)
+		return err;
+	*made = true;
+	err = vmdk_pwrite_all(fd, desc, strlen(desc), 0);
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
+	close(fd);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s: %s", pl->desc_path,
+				   vmdk_strerror(err));
+	return 0;
+}
+
+int vmdk_create(const char *path, const struct vmdk_create_params *p)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	struct plan pl = { .p = p };
+	char *desc = NULL;
+	bool desc_made = false;
+	int err;
+
+	eb->msg[0] = '\0';
+	if (!path || !p || !*path)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
+	err = check_params(p, path, eb);
+	if (err == 0)
+		err = make_plan(&pl, path, eb);
+	if (err == 0 && !(desc = build_descriptor(&pl)))
+		err = -ENOMEM;
+	/* Descriptor last, so a half-made disk never looks like a disk. */
+	if (err == 0 && !pl.embedded && access(pl.desc_path, F_OK) == 0)
+		err = vmdk_seterr(eb, VMDK_E_EXISTS,
+				  "%s: already exists; not overwritten", pl.desc_path);
+	for (size_t i = 0; err == 0 && i < pl.n_ext; i++) {
+		err = create_file(pl.ext[i].path, &pl.fds[i], eb);
+		pl.made[i] = err == 0;
+	}
+	for (size_t i = 0; err == 0 && i < pl.n_ext; i++)
+		err = fill_extent(&pl, i, desc, eb);
+	if (err == 0 && !pl.embedded)
+		err = write_descriptor_file(&pl, desc, &desc_made, eb);
+	if (err == 0)
+		vmdk_fsync_dir_of(path);
+	for (size_t i = 0; i < pl.n_ext; i++) {
+		if (pl.fds && pl.fds[i] >= 0)
+			close(pl.fds[i]);
+		if (err < 0 && pl.made && pl.made[i])
+			unlink(pl.ext[i].path);
+	}
+	if (err < 0 && desc_made)
+		unlink(pl.desc_path);
+	free(desc);
+	free_plan(&pl);
+	return err;
+}

@@ -1,0 +1,627 @@
+/* disk.c --- a disk is a chain of links, a link a descriptor plus extents:
+ * open, read through the chain, write to the top link, close. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmdk_int.h"
+
+/* Largest piece handed to an extent at once (extent ops take uint32). */
+#define MAX_IO_SECTORS (1u << 20)
+
+/* Prefix the message already in @eb with @path. */
+static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
+{
+	char detail[VMDK_ERRMSG_MAX];
+
+	snprintf(detail, sizeof(detail), "%s", eb->msg);
+	return vmdk_seterr(eb, err, "%s: %s", path, detail);
+}
+
+static int open_file(const char *path, bool writable, bool lock_exclusive,
+		     int *out, struct vmdk_errbuf *eb, int missing_code)
+{
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int err;
+
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ENOENT && missing_code)
+			return vmdk_seterr(eb, missing_code, "%s: file is missing",
+					   path);
+		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	}
+	err = vmdk_lock_fd(fd, lock_exclusive);
+	if (err < 0) {
+		close(fd);
+		if (err == VMDK_E_LOCKED)
+			return vmdk_seterr(eb, err, "%s: in use: another process "
+					   "has it open%s", path,
+					   lock_exclusive ? "" : " for writing");
+		return vmdk_seterr(eb, err, "%s: locking: %s", path,
+				   vmdk_strerror(err));
+	}
+	*out = fd;
+	return 0;
+}
+
+static int read_first_sector(int fd, uint8_t *first, size_t *got)
+{
+	ssize_t r;
+
+	memset(first, 0, 512);
+	do
+		r = pread(fd, first, 512, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	*got = (size_t)r;
+	return 0;
+}
+
+static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
+		       const struct vmdk_extent_line *el, int self_fd,
+		       struct vmdk_errbuf *eb)
+{
+	uint8_t first[512];
+	size_t got = 0;
+	int err;
+
+	x->eb = eb;
+	x->fd = -1;
+	x->kind = el->kind;
+	x->access = el->access;
+	x->sectors = el->sectors;
+	x->offset = el->offset;
+	x->writable = l->writable && el->access == VMDK_ACCESS_RW;
+	if (strcmp(el->kind, "ZERO") == 0) {
+		x->ops = &vmdk_zero_ops;
+		return x->ops->open(x, NULL);
+	}
+	if (self_fd >= 0) {
+		x->path = strdup(l->path);
+		x->fd = self_fd;
+	} else {
+		if (!el->file[0])
+			return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
+					   "%s: extent with an empty file name",
+					   l->path);
+		x->path = el->file[0] == '/' ? strdup(el->file)
+					     : vmdk_path_join(l->dir, el->file);
+	}
+	if (!x->path)
+		return -ENOMEM;
+	if (el->access == VMDK_ACCESS_NOACCESS) {
+		x->ops = &vmdk_zero_ops;	/* reads are refused in disk.c */
+		return 0;
+	}
+	if (x->fd < 0) {
+		err = open_file(x->path, x->writable, x->writable, &x->fd, eb,
+				VMDK_E_MISSING_EXTENT);
+		if (err < 0)
+			return err;
+	}
+	err = vmdk_file_size(x->fd, &x->file_size);
+	if (err == 0)
+		err = read_first_sector(x->fd, first, &got);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	x->ops = vmdk_pick_format(el->kind, first, got, x->path, eb, &err);
+	if (!x->ops)
+		return err;
+	return x->ops->open(x, first);
+}
+
+static void close_extent(struct vmdk_extent *x, int *first_err)
+{
+	int err = 0;
+
+	if (x->ops)
+		err = x->ops->close(x);
+	if (err < 0 && *first_err == 0)
+		*first_err = err;
+	if (x->fd >= 0)
+		close(x->fd);
+	free(x->path);
+}
+
+static void free_link(struct vmdk_link *l, int *first_err)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n_ext; i++)
+		close_extent(&l->ext[i], first_err);
+	free(l->ext);
+	if (l->desc_fd >= 0)
+		close(l->desc_fd);
+	vmdk_desc_free(l->desc);
+	free(l->path);
+	free(l->dir);
+	free(l);
+}
+
+/* Read the descriptor text of @l from @fd: a whole text file, or the area a
+ * sparse header names (up to its first NUL). */
+static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
+			   size_t got, bool *embedded, struct vmdk_errbuf *eb)
+{
+	uint64_t size, off = 0, len;
+	char *text;
+	int err;
+
+	err = vmdk_file_size(fd, &size);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s: %s", l->path, vmdk_strerror(err));
+	*embedded = got >= 512 && vmdk_embedded_descriptor(first, &off, &len);
+	if (*embedded) {
+		if (len > VMDK_MAX_DESCRIPTOR || off > size || len > size - off)
+			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: embedded descriptor (%llu bytes at %llu) "
+					   "lies outside the file", l->path,
+					   (unsigned long long)len,
+					   (unsigned long long)off);
+	} else if (got >= 4 && (memcmp(first, "KDMV", 4) == 0)) {
+		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
+				   "%s: sparse extent without a descriptor "
+				   "(open the disk's descriptor file instead)",
+				   l->path);
+	} else if (got >= 4 && memcmp(first, "COWD", 4) == 0) {
+		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
+				   "%s: vmfsSparse (COWD) redo logs are not supported yet",
+				   l->path);
+	} else {
+		if (size == 0)
+			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: empty file",
+					   l->path);
+		if (size > VMDK_MAX_DESCRIPTOR)
+			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
+					   "%s: not a VMDK disk (no sparse header, "
+					   "too large for a descriptor)", l->path);
+		len = size;
+	}
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	err = vmdk_pread_all(fd, text, len, off);
+	if (err < 0) {
+		free(text);
+		return vmdk_seterr(eb, err, "%s: reading descriptor: %s", l->path,
+				   vmdk_strerror(err));
+	}
+	text[len] = '\0';
+	if (*embedded)
+		len = strlen(text);
+	err = vmdk_desc_parse(text, len, &l->desc, eb);
+	free(text);
+	return err < 0 ? with_path(eb, err, l->path) : 0;
+}
+
+static int open_link(const char *path, bool writable, struct vmdk_link **out,
+		     struct vmdk_errbuf *eb)
+{
+	struct vmdk_link *l = calloc(1, sizeof(*l));
+	uint8_t first[512];
+	size_t got = 0, n;
+	bool embedded = false;
+	int fd = -1, err, ignored = 0;
+	uint64_t start = 0;
+
+	if (!l)
+		return -ENOMEM;
+	l->desc_fd = -1;
+	l->writable = writable;
+	l->path = strdup(path);
+	l->dir = vmdk_dirname(path);
+	if (!l->path || !l->dir) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = open_file(path, writable, writable, &fd, eb, 0);
+	if (err < 0)
+		goto fail;
+	err = read_first_sector(fd, first, &got);
+	if (err < 0) {
+		err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		close(fd);
+		goto fail;
+	}
+	err = load_descriptor(l, fd, first, got, &embedded, eb);
+	if (err < 0) {
+		close(fd);
+		goto fail;
+	}
+	n = vmdk_desc_extent_count(l->desc);
+	if (n == 0 || (embedded && n != 1)) {
+		close(fd);
+		err = vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
+				  "%s: descriptor lists %zu extents%s", path, n,
+				  embedded ? ", a monolithic file holds one" : "");
+		goto fail;
+	}
+	if (embedded && strcmp(vmdk_desc_extent(l->desc, 0)->kind, "SPARSE")) {
+		close(fd);
+		err = vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
+				  "%s: embedded descriptor names a %s extent",
+				  path, vmdk_desc_extent(l->desc, 0)->kind);
+		goto fail;
+	}
+	if (!embedded)
+		l->desc_fd = fd;
+	l->ext = calloc(n, sizeof(*l->ext));
+	if (!l->ext) {
+		if (embedded)
+			close(fd);
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct vmdk_extent_line *el = vmdk_desc_extent(l->desc, i);
+		l->n_ext = i + 1;
+		l->ext[i].start = start;
+		/* The embedded descriptor's file name is ignored, as other
+		 * readers do: the extent is the file itself. */
+		err = open_extent(l, &l->ext[i], el, embedded ? fd : -1, eb);
+		if (err < 0)
+			goto fail;
+		start += el->sectors;
+		if (start > VMDK_MAX_CAPACITY) {
+			err = vmdk_seterr(eb, VMDK_E_TOO_BIG,
+					  "%s: extents add up to more than 64 TiB", path);
+			goto fail;
+		}
+	}
+	if (embedded)
+		l->desc_host = &l->ext[0];
+	l->capacity = start;
+	*out = l;
+	return 0;
+fail:
+	free_link(l, &ignored);
+	return err;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static int open_parents(vmdk_disk *d)
+{
+	while (d->links[d->nlinks - 1]->desc->parent_hint) {
+		struct vmdk_link *child = d->links[d->nlinks - 1], *parent;
+		const char *hint = child->desc->parent_hint;
+		char *ppath = hint[0] == '/' ? strdup(hint)
+					     : vmdk_path_join(child->dir, hint);
+		int err;
+
+		if (!ppath)
+			return -ENOMEM;
+		for (unsigned i = 0; i < d->nlinks; i++)
+			if (same_file(ppath, d->links[i]->path)) {
+				err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
+						  "%s: parent chain loops back to %s",
+						  child->path, ppath);
+				free(ppath);
+				return err;
+			}
+		if (d->nlinks > VMDK_MAX_CHAIN - 1) {
+			free(ppath);
+			return vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
+					   "%s: chain deeper than %d links",
+					   child->path, VMDK_MAX_CHAIN);
+		}
+		err = open_link(ppath, false, &parent, &d->eb);
+		if (err < 0) {
+			char detail[VMDK_ERRMSG_MAX];
+			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
+			free(ppath);
+			return vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
+					   "%s: cannot open parent: %s",
+					   child->path, detail);
+		}
+		free(ppath);
+		child->parent = parent;
+		d->links[d->nlinks++] = parent;
+		if (parent->desc->cid != child->desc->parent_cid)
+			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
+					   "%s: parent %s changed since the child was "
+					   "created (parentCID %08x, parent's CID %08x)",
+					   child->path, parent->path,
+					   child->desc->parent_cid, parent->desc->cid);
+	}
+	return 0;
+}
+
+static int read_link(struct vmdk_link *l, uint64_t sector, uint64_t n,
+		     uint8_t *buf, struct vmdk_errbuf *eb);
+
+/* What an allocating write in @x copies from the links below. */
+static int backing_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+			void *buf)
+{
+	struct vmdk_link *l = x->backing_arg;
+
+	if (!l->parent) {
+		memset(buf, 0, n * 512ull);
+		return 0;
+	}
+	return read_link(l->parent, x->start + sector, n, buf, x->eb);
+}
+
+static void close_links(vmdk_disk *d, int *first_err)
+{
+	for (unsigned i = 0; i < d->nlinks; i++)
+		free_link(d->links[i], first_err);
+	d->nlinks = 0;
+}
+
+int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
+{
+	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
+	vmdk_disk *d;
+	struct vmdk_link *top;
+	int err, ignored = 0;
+
+	oeb->msg[0] = '\0';
+	if (!path || !out)
+		return vmdk_seterr(oeb, VMDK_E_INVALID_ARG, "no path given");
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->flags = flags;
+	err = open_link(path, !(flags & VMDK_OPEN_RDONLY), &top, &d->eb);
+	if (err == 0) {
+		d->links[d->nlinks++] = top;
+		if (!(flags & VMDK_OPEN_SINGLE_LINK))
+			err = open_parents(d);
+	}
+	if (err < 0) {
+		memcpy(oeb, &d->eb, sizeof(*oeb));
+		close_links(d, &ignored);
+		free(d);
+		return err;
+	}
+	for (size_t i = 0; i < top->n_ext; i++) {
+		top->ext[i].backing = backing_read;
+		top->ext[i].backing_arg = top;
+	}
+	*out = d;
+	return 0;
+}
+
+static struct vmdk_extent *extent_at(struct vmdk_link *l, uint64_t sector)
+{
+	size_t lo = 0, hi = l->n_ext;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct vmdk_extent *x = &l->ext[mid];
+		if (sector < x->start)
+			hi = mid;
+		else if (sector >= x->start + x->sectors)
+			lo = mid + 1;
+		else
+			return x;
+	}
+	return NULL;
+}
+
+static int read_link(struct vmdk_link *l, uint64_t sector, uint64_t n,
+		     uint8_t *buf, struct vmdk_errbuf *eb)
+{
+	while (n > 0) {
+		struct vmdk_extent *x = extent_at(l, sector);
+		uint64_t rel, avail, run = 0;
+		int st, err = 0;
+
+		if (!x) {	/* past this link: a smaller parent reads zeros */
+			memset(buf, 0, n * 512);
+			return 0;
+		}
+		if (x->access == VMDK_ACCESS_NOACCESS)
+			return vmdk_seterr(eb, VMDK_E_READ_ONLY,
+					   "%s: extent is marked NOACCESS", x->path);
+		rel = sector - x->start;
+		avail = x->sectors - rel < n ? x->sectors - rel : n;
+		if (avail > MAX_IO_SECTORS)
+			avail = MAX_IO_SECTORS;
+		st = x->ops->status(x, rel, avail, &run);
+		if (st < 0)
+			return st;
+		if (run == 0 || run > avail)
+			run = avail;
+		if (st == VMDK_BS_DATA)
+			err = x->ops->read(x, rel, (uint32_t)run, buf);
+		else if (st == VMDK_BS_UNALLOC && l->parent)
+			err = read_link(l->parent, sector, run, buf, eb);
+		else
+			memset(buf, 0, run * 512);
+		if (err < 0)
+			return err;
+		buf += run * 512;
+		sector += run;
+		n -= run;
+	}
+	return 0;
+}
+
+static int check_range(vmdk_disk *d, uint64_t sector, uint64_t n)
+{
+	uint64_t cap = d->links[0]->capacity;
+
+	if (sector > cap || n > cap - sector)
+		return vmdk_seterr(&d->eb, VMDK_E_OUT_OF_RANGE,
+				   "sectors %llu+%llu are past the end of the disk "
+				   "(%llu sectors)", (unsigned long long)sector,
+				   (unsigned long long)n, (unsigned long long)cap);
+	return 0;
+}
+
+int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf)
+{
+	int err;
+
+	if (!d || (!buf && n))
+		return VMDK_E_INVALID_ARG;
+	err = check_range(d, sector, n);
+	if (err < 0)
+		return err;
+	return read_link(d->links[0], sector, n, buf, &d->eb);
+}
+
+/* Rewrite the descriptor of @l after a change to its model. */
+static int store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
+{
+	size_t len;
+	char *text = vmdk_desc_serialize(l->desc, &len);
+	uint64_t off, area, size;
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	if (l->desc_host) {
+		struct vmdk_extent *x = l->desc_host;
+		x->ops->descriptor_area(x, &off, &area);
+		if (len + 1 > area)
+			err = vmdk_seterr(eb, VMDK_E_NO_SPACE,
+					  "%s: descriptor (%zu bytes) does not fit the "
+					  "embedded area (%llu bytes)", l->path, len,
+					  (unsigned long long)area);
+		else
+			err = vmdk_pwrite_all(x->fd, text, len, off);
+		/* Clear what an older, longer text left behind. */
+		if (err == 0)
+			err = vmdk_pwrite_zeros(x->fd, area - len, off + len);
+		if (err == 0 && fdatasync(x->fd) < 0)
+			err = -errno;
+	} else {
+		err = vmdk_file_size(l->desc_fd, &size);
+		/* Same length (the usual CID change): one in-place write. */
+		if (err == 0 && size != len)
+			err = ftruncate(l->desc_fd, (off_t)len) < 0 ? -errno : 0;
+		if (err == 0)
+			err = vmdk_pwrite_all(l->desc_fd, text, len, 0);
+		if (err == 0 && fdatasync(l->desc_fd) < 0)
+			err = -errno;
+	}
+	free(text);
+	if (err < 0 && err > -1000)
+		return vmdk_seterr(eb, err, "%s: writing descriptor: %s", l->path,
+				   vmdk_strerror(err));
+	return err;
+}
+
+/* VMware gives a link a new content ID at its first write after open;
+ * children made from the old content then see the change. */
+static int update_cid(vmdk_disk *d, struct vmdk_link *l)
+{
+	uint32_t cid;
+	char hex[16];
+	int err;
+
+	do
+		cid = vmdk_random32();
+	while (cid == l->desc->cid || cid >= 0xfffffffeu);
+	snprintf(hex, sizeof(hex), "%08x", cid);
+	err = vmdk_desc_set(l->desc, "CID", hex);
+	if (err == 0)
+		err = store_descriptor(l, &d->eb);
+	if (err == 0)
+		l->cid_updated = true;
+	return err;
+}
+
+static int check_writable(vmdk_disk *d, uint64_t sector, uint64_t n)
+{
+	struct vmdk_link *l = d->links[0];
+
+	if (!l->writable)
+		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
+				   "%s: disk was opened read-only", l->path);
+	while (n > 0) {
+		struct vmdk_extent *x = extent_at(l, sector);
+		uint64_t take = x->start + x->sectors - sector;
+
+		if (x->ops == &vmdk_stream_ops)
+			return vmdk_seterr(&d->eb, VMDK_E_NOT_SUPPORTED,
+					   "%s: streamOptimized disks cannot be written "
+					   "in place; convert it with vmdk-clone first",
+					   x->path);
+		if (!x->writable || !x->ops->write)
+			return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
+					   "%s: %s extent is not writable (%s)",
+					   x->path ? x->path : l->path, x->kind,
+					   vmdk_access_name(x->access));
+		take = take < n ? take : n;
+		sector += take;
+		n -= take;
+	}
+	return 0;
+}
+
+int vmdk_write(vmdk_disk *d, uint64_t sector, uint64_t n, const void *buf)
+{
+	struct vmdk_link *l;
+	const uint8_t *in = buf;
+	int err;
+
+	if (!d || (!buf && n))
+		return VMDK_E_INVALID_ARG;
+	l = d->links[0];
+	err = check_range(d, sector, n);
+	if (err == 0)
+		err = check_writable(d, sector, n);
+	if (err == 0 && n && !l->cid_updated)
+		err = update_cid(d, l);
+	while (err == 0 && n > 0) {
+		struct vmdk_extent *x = extent_at(l, sector);
+		uint64_t rel = sector - x->start;
+		uint64_t take = x->sectors - rel < n ? x->sectors - rel : n;
+
+		if (take > MAX_IO_SECTORS)
+			take = MAX_IO_SECTORS;
+		err = x->ops->write(x, rel, (uint32_t)take, in);
+		in += take * 512;
+		sector += take;
+		n -= take;
+	}
+	return err;
+}
+
+int vmdk_flush(vmdk_disk *d)
+{
+	struct vmdk_link *l;
+
+	if (!d)
+		return VMDK_E_INVALID_ARG;
+	l = d->links[0];
+	for (size_t i = 0; i < l->n_ext; i++) {
+		int err = l->ext[i].ops->flush(&l->ext[i]);
+		if (err < 0)
+			return err;
+	}
+	if (l->writable && l->desc_fd >= 0 && fsync(l->desc_fd) < 0)
+		return vmdk_seterr(&d->eb, -errno, "%s: %s", l->path,
+				   vmdk_strerror(-errno));
+	return 0;
+}
+
+int vmdk_close(vmdk_disk *d)
+{
+	int err = 0;
+
+	if (!d)
+		return 0;
+	close_links(d, &err);
+	free(d);
+	return err;
+}

@@ -1,0 +1,187 @@
+/* vmdk.h --- libvmdk, the one public interface of vmdktools
+ *
+ * Basic outline:
+ *
+ *	vmdk_disk *d;
+ *	int err = vmdk_open("disk.vmdk", VMDK_OPEN_RDONLY, &d);
+ *	if (err < 0)
+ *		fprintf(stderr, "%s\n", vmdk_strerror(err));   (no handle yet)
+ *	err = vmdk_read(d, sector, count, buf);
+ *	if (err < 0)
+ *		fprintf(stderr, "%s\n", vmdk_errmsg(d));       (detailed)
+ *	vmdk_close(d);
+ *
+ * Every function returns 0 (or a count) on success and a negative value on
+ * failure: -errno for system errors, a VMDK_E_* code (<= -1000) for format
+ * errors.  The library never prints, exits or aborts on bad input.
+ * Sectors are 512 bytes.
+ */
+#ifndef VMDK_H
+#define VMDK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VMDK_SECTOR_SIZE 512
+#define VMDK_VERSION_STRING "0.1"
+
+/* Error codes.  Numbers are fixed forever; new codes get new numbers. */
+enum {
+	VMDK_E_NOT_A_DISK = -1000,	 /* not a VMDK descriptor or extent */
+	VMDK_E_NEEDS_REPAIR = -1001,	 /* metadata is inconsistent */
+	VMDK_E_CID_MISMATCH = -1002,	 /* parent changed since child made */
+	VMDK_E_OUT_OF_RANGE = -1003,	 /* sector range past capacity */
+	VMDK_E_NO_SPACE = -1004,	 /* format limit reached */
+	VMDK_E_LOCKED = -1005,		 /* another process has it for writing */
+	VMDK_E_UNSUPPORTED_VERSION = -1006, /* header/descriptor version */
+	VMDK_E_OPEN_PARENT = -1007,	 /* parent link could not be opened */
+	VMDK_E_BAD_DESCRIPTOR = -1008,	 /* descriptor syntax or value */
+	VMDK_E_MISSING_EXTENT = -1009,	 /* extent file absent or too short */
+	VMDK_E_READ_ONLY = -1010,	 /* disk, link or extent not writable */
+	VMDK_E_NOT_SUPPORTED = -1011,	 /* operation not possible here */
+	VMDK_E_INVALID_ARG = -1012,	 /* caller passed a bad value */
+	VMDK_E_EXISTS = -1013,		 /* would overwrite an existing file */
+	VMDK_E_TOO_BIG = -1014,		 /* size beyond what we accept */
+	VMDK_E_CANCELED = -1015,	 /* progress callback asked to stop */
+};
+
+/* Disk types, numbered as vmware-vdiskmanager's -t option. */
+enum vmdk_type {
+	VMDK_TYPE_MONOLITHIC_SPARSE = 0,
+	VMDK_TYPE_SPLIT_SPARSE = 1,	/* twoGbMaxExtentSparse */
+	VMDK_TYPE_MONOLITHIC_FLAT = 2,
+	VMDK_TYPE_SPLIT_FLAT = 3,	/* twoGbMaxExtentFlat */
+	VMDK_TYPE_VMFS_THICK = 4,	/* createType "vmfs" */
+	VMDK_TYPE_STREAM_OPTIMIZED = 5,
+	VMDK_TYPE_VMFS_THIN = 6,	/* "vmfs" + ddb.thinProvisioned */
+	VMDK_TYPE_COUNT,
+	VMDK_TYPE_OTHER = -1		/* any createType not listed */
+};
+
+enum vmdk_adapter {
+	VMDK_ADAPTER_IDE = 0,
+	VMDK_ADAPTER_BUSLOGIC = 1,
+	VMDK_ADAPTER_LSILOGIC = 2,
+	VMDK_ADAPTER_PVSCSI = 3,
+	VMDK_ADAPTER_COUNT
+};
+
+typedef struct vmdk_disk vmdk_disk;
+
+/* Flags for vmdk_open(). */
+#define VMDK_OPEN_RDONLY	0x1u	/* no writes; take a shared lock */
+#define VMDK_OPEN_SINGLE_LINK	0x2u	/* do not open the parents */
+
+/*! vmdk_open() : open the disk whose descriptor (or monolithic sparse file)
+ * is @path, with its parents unless VMDK_OPEN_SINGLE_LINK is given; a single
+ * link reads zeros where it has no data.  Writers take an exclusive advisory
+ * lock on every file of the top link (VMDK_E_LOCKED if another process holds
+ * one) and mark sparse extents as uncleanly shut down until vmdk_close().
+ * @return 0 and *@out set, or a negative error (nothing to close).
+ * vmdk_open_error() gives the detailed message of the last failed open in
+ * this thread. */
+int vmdk_open(const char *path, unsigned flags, vmdk_disk **out);
+const char *vmdk_open_error(void);
+
+/*! vmdk_close() : flush, clear the unclean-shutdown marks, release locks and
+ * free @d.  NULL is a no-op.  @return 0 or the first error met while
+ * flushing (the handle is freed regardless). */
+int vmdk_close(vmdk_disk *d);
+
+/*! vmdk_read() / vmdk_write() : @n sectors from @sector.  A write goes to
+ * the top link; the first write of a session gives the link a new CID.
+ * @return 0 or a negative error; VMDK_E_OUT_OF_RANGE past capacity. */
+int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf);
+int vmdk_write(vmdk_disk *d, uint64_t sector, uint64_t n, const void *buf);
+
+/*! vmdk_flush() : push written data and metadata to stable storage. */
+int vmdk_flush(vmdk_disk *d);
+
+/* What vmdk_get_info() reports.  Strings belong to the handle. */
+struct vmdk_info {
+	uint64_t capacity;		/* sectors */
+	int type;			/* enum vmdk_type, VMDK_TYPE_OTHER */
+	const char *create_type;	/* as in the descriptor */
+	const char *adapter;		/* ddb.adapterType or "" */
+	int hw_version;			/* ddb.virtualHWVersion, 0 if absent */
+	uint32_t cylinders, heads, sectors;	/* ddb.geometry.* */
+	uint32_t cid, parent_cid;	/* of the top link */
+	unsigned links;			/* opened links, top first */
+	unsigned extents;		/* extents of the top link */
+	const char *parent_hint;	/* of the top link, or NULL */
+	const char *uuid;		/* ddb.uuid or NULL */
+	int descriptor_version;
+	int unclean;			/* a sparse extent was not closed */
+};
+int vmdk_get_info(vmdk_disk *d, struct vmdk_info *info);
+
+/* One link of the opened chain (0 = top). */
+struct vmdk_link_info {
+	const char *path;		/* descriptor or monolithic file */
+	const char *create_type;
+	uint32_t cid, parent_cid;
+	const char *parent_hint;	/* NULL for a base disk */
+	unsigned extents;
+	int embedded_descriptor;	/* descriptor lives in a sparse extent */
+};
+int vmdk_get_link_info(vmdk_disk *d, unsigned link, struct vmdk_link_info *li);
+
+/* One extent of one link. */
+struct vmdk_extent_info {
+	const char *path;		/* NULL for ZERO */
+	const char *kind;		/* descriptor type: SPARSE, FLAT, ... */
+	const char *format;		/* what the file is: "hosted sparse", ... */
+	const char *access;		/* RW, RDONLY, NOACCESS */
+	uint64_t start;			/* first disk sector it holds */
+	uint64_t sectors;
+	uint64_t offset;		/* FLAT: sectors into the file */
+	uint64_t file_bytes;		/* st_size */
+	uint64_t allocated_bytes;	/* st_blocks * 512 */
+	uint32_t version;		/* sparse header version, else 0 */
+	uint32_t flags;			/* sparse header flags */
+	uint64_t grain_size;		/* sectors; 0 if not sparse */
+	int compressed;
+	int unclean;			/* uncleanShutdown found at open */
+};
+int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
+			 struct vmdk_extent_info *ei);
+
+/* Parameters of vmdk_create().  Zero-initialise, then set capacity and
+ * type; the rest have defaults (lsilogic, hardware version 4). */
+struct vmdk_create_params {
+	uint64_t capacity;		/* sectors, > 0 */
+	int type;			/* enum vmdk_type */
+	int adapter;			/* enum vmdk_adapter */
+	int hw_version;			/* 0 = default 4 */
+	uint32_t grain_size;		/* sparse only; 0 = 128 sectors */
+	const char *tools_version;	/* NULL = omit, stream: 2147483647 */
+};
+
+/*! vmdk_create() : create an empty disk at @path (the descriptor, or the
+ * monolithic file) and its extent files.  Refuses (VMDK_E_EXISTS) when any
+ * file it would write exists.  Flat types are preallocated.  On failure no
+ * file is left behind.  The detailed message is vmdk_open_error(). */
+int vmdk_create(const char *path, const struct vmdk_create_params *p);
+
+/*! vmdk_strerror() : text for any code this library returns; never NULL. */
+const char *vmdk_strerror(int err);
+
+/*! vmdk_errmsg() : detail of the last error on @d ("" if none); valid
+ * until the next call on @d. */
+const char *vmdk_errmsg(const vmdk_disk *d);
+
+/* Names and ids: "monolithicSparse" <-> 0 ...; -1 when unknown.  Type
+ * names also accept vmware-vdiskmanager spellings ("vmfsThin"). */
+int vmdk_type_from_name(const char *name);
+const char *vmdk_type_name(int type);
+int vmdk_adapter_from_name(const char *name);
+const char *vmdk_adapter_name(int adapter);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

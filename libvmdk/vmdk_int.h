@@ -1,0 +1,250 @@
+/* vmdk_int.h --- private declarations shared by libvmdk/ and formats/ */
+#ifndef VMDK_INT_H
+#define VMDK_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vmdk.h"
+
+#define VMDK_ERRMSG_MAX 512
+#define VMDK_SECTOR 512ull
+
+/* Largest capacity we open or create: 64 TiB, above VMFS's 62 TB limit.
+ * Bounding it keeps every derived table (grain directory) small. */
+#define VMDK_MAX_CAPACITY (1ull << 37)
+/* Largest text descriptor we read, as other readers do (1 MiB). */
+#define VMDK_MAX_DESCRIPTOR (1u << 20)
+/* Chains deeper than this are treated as loops. */
+#define VMDK_MAX_CHAIN 255
+
+#define VMDK_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Where a detailed message goes: a handle's buffer or a thread-local one. */
+struct vmdk_errbuf {
+	char msg[VMDK_ERRMSG_MAX];
+};
+
+/* Record @code with a formatted detail; returns @code for tail calls. */
+int vmdk_seterr(struct vmdk_errbuf *eb, int code, const char *fmt, ...)
+	VMDK_PRINTF(3, 4);
+/* The thread-local buffer used before a handle exists. */
+struct vmdk_errbuf *vmdk_open_errbuf(void);
+
+/* ---- io.c: whole reads and writes, locks, zero test ---- */
+int vmdk_pread_all(int fd, void *buf, size_t len, uint64_t off);
+int vmdk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+int vmdk_pwrite_zeros(int fd, uint64_t len, uint64_t off);
+int vmdk_lock_fd(int fd, bool exclusive);
+int vmdk_file_size(int fd, uint64_t *size);
+int vmdk_fsync_dir_of(const char *path);
+bool vmdk_is_zero(const void *buf, size_t len);
+uint32_t vmdk_random32(void);
+
+/* ---- little-endian helpers for on-disk fields ---- */
+static inline uint16_t vmdk_le16(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+static inline uint32_t vmdk_le32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+static inline uint64_t vmdk_le64(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint64_t)vmdk_le32(b) | (uint64_t)vmdk_le32(b + 4) << 32;
+}
+static inline void vmdk_put_le16(void *p, uint16_t v)
+{
+	uint8_t *b = p;
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+}
+static inline void vmdk_put_le32(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void vmdk_put_le64(void *p, uint64_t v)
+{
+	vmdk_put_le32(p, (uint32_t)v);
+	vmdk_put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
+}
+
+/* ---- descriptor.c: the descriptor as a list of lines ---- */
+enum vmdk_access { VMDK_ACCESS_RW, VMDK_ACCESS_RDONLY, VMDK_ACCESS_NOACCESS };
+
+enum vmdk_line_kind {
+	VMDK_LINE_OTHER,	/* comment or blank: kept as text */
+	VMDK_LINE_HEADER,	/* key=value */
+	VMDK_LINE_EXTENT,
+	VMDK_LINE_DDB,		/* ddb.key = "value" */
+};
+
+struct vmdk_extent_line {
+	int access;		/* enum vmdk_access */
+	uint64_t sectors;
+	char kind[16];		/* SPARSE, FLAT, ZERO, VMFS, ... */
+	char *file;		/* NULL for ZERO */
+	bool has_offset;
+	uint64_t offset;
+};
+
+struct vmdk_line {
+	int kind;		/* enum vmdk_line_kind */
+	char *text;		/* the line as read, without its end */
+	const char *eol;	/* "\n", "\r\n" or "" (last line) */
+	char *key;		/* HEADER, DDB: as written */
+	char *value;		/* HEADER, DDB: unquoted */
+	bool quoted;
+	struct vmdk_extent_line ext;
+};
+
+struct vmdk_descriptor {
+	struct vmdk_line *lines;
+	size_t nlines, cap;
+	/* Parsed from the header lines (kept in step by vmdk_desc_set). */
+	int version;
+	uint32_t cid, parent_cid;
+	const char *create_type;
+	const char *parent_hint;	/* NULL if none */
+};
+
+int vmdk_desc_parse(const char *text, size_t len,
+		    struct vmdk_descriptor **out, struct vmdk_errbuf *eb);
+/* The text, NUL-terminated; *len excludes the NUL.  NULL on ENOMEM. */
+char *vmdk_desc_serialize(const struct vmdk_descriptor *d, size_t *len);
+/* Value of a header key ("CID") or ddb key ("ddb.uuid"), any case. */
+const char *vmdk_desc_get(const struct vmdk_descriptor *d, const char *key);
+/* Change or add a key; other lines stay byte-for-byte.  0 or -ENOMEM. */
+int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
+		  const char *value);
+size_t vmdk_desc_extent_count(const struct vmdk_descriptor *d);
+const struct vmdk_extent_line *
+vmdk_desc_extent(const struct vmdk_descriptor *d, size_t i);
+void vmdk_desc_free(struct vmdk_descriptor *d);
+/* Parse "RW 2048 SPARSE \"x.vmdk\"" (exported for tests). */
+int vmdk_parse_extent_line(const char *s, struct vmdk_extent_line *e,
+			   const char **why);
+const char *vmdk_access_name(int access);
+
+/* ---- extents and formats ---- */
+enum vmdk_block_status {
+	VMDK_BS_UNALLOC = 0,	/* not here: ask the parent */
+	VMDK_BS_ZERO = 1,	/* reads as zeros, whatever the parent */
+	VMDK_BS_DATA = 2,
+};
+
+struct vmdk_extent;
+
+/* Reads @n sectors the extent does not hold, from @sector (relative to the
+ * extent), out of the links below: what an allocating write copies. */
+typedef int (*vmdk_backing_fn)(struct vmdk_extent *x, uint64_t sector,
+			       uint32_t n, void *buf);
+
+struct vmdk_extent {
+	const struct vmdk_extent_ops *ops;
+	struct vmdk_errbuf *eb;
+	char *path;		/* NULL for ZERO */
+	const char *kind;	/* descriptor type, points into the line */
+	int access;
+	uint64_t start;		/* first disk sector */
+	uint64_t sectors;
+	uint64_t offset;	/* FLAT: sectors into the file */
+	int fd;			/* -1 for ZERO */
+	bool writable;
+	uint64_t file_size;
+	vmdk_backing_fn backing;
+	void *backing_arg;
+	void *priv;		/* the format's state */
+};
+
+struct vmdk_extent_ops {
+	const char *name;
+	/* x->fd, path, sectors, offset and writable are set. */
+	int (*open)(struct vmdk_extent *x, const uint8_t *first_sector);
+	/* How sectors from @sector are held, and for how long (*run >= 1). */
+	int (*status)(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		      uint64_t *run);
+	int (*read)(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		    void *buf);
+	int (*write)(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		     const void *buf);	/* NULL: not writable in place */
+	int (*flush)(struct vmdk_extent *x);
+	int (*close)(struct vmdk_extent *x);	/* frees priv */
+	void (*describe)(const struct vmdk_extent *x,
+			 struct vmdk_extent_info *ei);
+	/* Embedded descriptor area, in bytes (0,0 if none). */
+	void (*descriptor_area)(const struct vmdk_extent *x, uint64_t *off,
+				uint64_t *len);
+};
+
+/* registry.c: the ops for a descriptor extent type and the file's first
+ * sector; NULL with the error set when none fits. */
+const struct vmdk_extent_ops *
+vmdk_pick_format(const char *kind, const uint8_t *first, size_t got,
+		 const char *path, struct vmdk_errbuf *eb, int *err);
+
+/* 1 and the area of the embedded descriptor (bytes) if @first is a sparse
+ * header that has one, else 0. */
+int vmdk_embedded_descriptor(const uint8_t *first, uint64_t *off,
+			     uint64_t *len);
+
+extern const struct vmdk_extent_ops vmdk_sparse_ops;
+extern const struct vmdk_extent_ops vmdk_stream_ops;
+extern const struct vmdk_extent_ops vmdk_flat_ops;
+extern const struct vmdk_extent_ops vmdk_zero_ops;
+
+/* sparse_create.c: lay out an empty hosted sparse extent on @fd.  With
+ * @desc, embeds it (monolithicSparse).  */
+int vmdk_sparse_create(int fd, uint64_t capacity, uint32_t grain,
+		       const char *desc, struct vmdk_errbuf *eb);
+
+/* stream_writer.c: a sequential streamOptimized writer. */
+struct vmdk_stream_writer;
+int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
+			    const char *desc, int level,
+			    struct vmdk_stream_writer **out,
+			    struct vmdk_errbuf *eb);
+/* Grains in increasing order; @data holds grain bytes (fewer at the end). */
+int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
+			     const void *data, size_t len);
+int vmdk_stream_writer_finish(struct vmdk_stream_writer *w);
+void vmdk_stream_writer_free(struct vmdk_stream_writer *w);
+
+/* ---- disk.c ---- */
+struct vmdk_link {
+	char *path;
+	char *dir;		/* for relative extent and parent names */
+	int desc_fd;		/* separate descriptor file, or -1 */
+	struct vmdk_extent *desc_host;	/* extent holding the descriptor */
+	struct vmdk_descriptor *desc;
+	struct vmdk_extent *ext;
+	size_t n_ext;
+	uint64_t capacity;
+	bool writable;
+	bool cid_updated;
+	struct vmdk_link *parent;
+};
+
+struct vmdk_disk {
+	struct vmdk_errbuf eb;
+	unsigned flags;
+	struct vmdk_link *links[VMDK_MAX_CHAIN + 1];	/* [0] = top */
+	unsigned nlinks;
+};
+
+/* create.c helpers shared with future tools in the library */
+void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,
+		   uint32_t *s);
+char *vmdk_path_join(const char *dir, const char *name);
+char *vmdk_dirname(const char *path);
+
+#endif

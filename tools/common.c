@@ -1,0 +1,161 @@
+/* common.c --- messages, size parsing and version banner of the tools */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common.h"
+
+const char *progname = "vmdktools";
+int verbosity = 1;
+
+void tool_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	progname = slash ? slash + 1 : argv0;
+}
+
+void tool_version(void)
+{
+	printf("%s from vmdktools %s\n", progname, VMDK_VERSION_STRING);
+}
+
+void tool_try_help(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
+	exit(EXIT_USAGE);
+}
+
+void tool_warn(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	if (file)
+		fprintf(stderr, "%s: ", file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void tool_disk_error(const char *file, int err, const char *detail)
+{
+	size_t n = strlen(file);
+	const char *colon;
+
+	if (!detail || !*detail) {
+		tool_warn(file, "%s", vmdk_strerror(err));
+		return;
+	}
+	/* Library details start with the file they concern ("x.vmdk: ...",
+	 * perhaps an extent's), except for whole-disk ones. */
+	colon = strstr(detail, ": ");
+	if ((strncmp(detail, file, n) == 0 && detail[n] == ':') ||
+	    (colon && !memchr(detail, ' ', (size_t)(colon - detail))))
+		tool_warn(NULL, "%s", detail);
+	else
+		tool_warn(file, "%s", detail);
+}
+
+int tool_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int tool_parse_size(const char *s, uint64_t *sectors)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {
+		{ "", 0 }, { "s", 0 }, { "b", 0 },
+		{ "k", 10 }, { "kb", 10 }, { "kib", 10 },
+		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
+		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
+		{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
+	};
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+		if (strcasecmp(p, units[i].suffix) != 0)
+			continue;
+		if (i < 2) {		/* sectors */
+			*sectors = v;
+			return 0;
+		}
+		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
+			return -1;
+		v <<= units[i].shift;
+		if (v % 512)
+			return -1;
+		*sectors = v / 512;
+		return 0;
+	}
+	return -1;
+}
+
+const char *tool_human(uint64_t bytes, char *buf, int len)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB",
+					     "PiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, (size_t)len, "%" PRIu64 " bytes", bytes);
+	else
+		snprintf(buf, (size_t)len, "%.4g %s", v, unit[u]);
+	return buf;
+}
+
+void tool_json_string(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}

@@ -1,0 +1,38 @@
+/* common.h --- what every vmdktools utility shares: messages, sizes,
+ * version banner */
+#ifndef TOOLS_COMMON_H
+#define TOOLS_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmdk.h"
+
+#define EXIT_USAGE 2
+
+extern const char *progname;
+extern int verbosity;	/* 0 quiet, 1 normal, 2 verbose */
+
+void tool_init(const char *argv0);
+void tool_version(void);
+/* "Try 'prog --help' ..." on stderr, exit 2. */
+_Noreturn void tool_try_help(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* "prog: file: message" on stderr. */
+void tool_warn(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Report a library error: its detail when there is one, which names the
+ * file itself, else the code's text. */
+void tool_disk_error(const char *file, int err, const char *detail);
+/* Sizes: N sectors, or N with K/M/G/T[B|iB] (binary) or B (bytes); the
+ * byte count must be a multiple of 512.  0 on success. */
+int tool_parse_size(const char *s, uint64_t *sectors);
+/* A plain unsigned number (decimal, or 0x hex).  0 on success. */
+int tool_parse_u64(const char *s, uint64_t *out);
+/* "1.5 GiB" style, for messages. */
+const char *tool_human(uint64_t bytes, char *buf, int len);
+
+/* @s as a JSON string literal, quotes included; NULL prints null. */
+void tool_json_string(const char *s);
+
+#endif

@@ -1,0 +1,116 @@
+/* vmdk-create.c --- create an empty virtual disk of any hosted type */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %s [options] -s <size> <disk.vmdk>\n"
+	       "\nCreate an empty virtual disk.\n"
+	       "\nOptions:\n"
+	       " -s, --size <size>        capacity: sectors, or with K, M, G, T\n"
+	       "                          (binary: 1G = 1 GiB)\n"
+	       " -t, --type <type>        0-6 or a name (default 0):\n"
+	       "                          0 monolithicSparse, 1 twoGbMaxExtentSparse,\n"
+	       "                          2 monolithicFlat, 3 twoGbMaxExtentFlat,\n"
+	       "                          4 vmfs (thick), 5 streamOptimized, 6 vmfsThin\n"
+	       " -a, --adapter <name>     ide, buslogic, lsilogic (default), pvscsi\n"
+	       "     --hwversion <n>      virtual hardware version (default 4)\n"
+	       "     --grain <sectors>    grain size of sparse types (default 128)\n"
+	       "     --tools-version <v>  ddb.toolsVersion to record\n"
+	       " -q, --quiet              print nothing on success\n"
+	       " -v, --verbose            say more\n"
+	       "\n -h, --help               display this help\n"
+	       " -V, --version            display version\n"
+	       "\nFor more details see vmdk-create(1).\n", progname);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_HW = 256, OPT_GRAIN, OPT_TOOLS };
+	static const struct option longopts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "type", required_argument, NULL, 't' },
+		{ "adapter", required_argument, NULL, 'a' },
+		{ "hwversion", required_argument, NULL, OPT_HW },
+		{ "grain", required_argument, NULL, OPT_GRAIN },
+		{ "tools-version", required_argument, NULL, OPT_TOOLS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmdk_create_params p = { .adapter = VMDK_ADAPTER_LSILOGIC };
+	const char *path;
+	bool have_size = false;
+	uint64_t v;
+	char human[32];
+	int c, err;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "s:t:a:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (tool_parse_size(optarg, &p.capacity) < 0 || !p.capacity)
+				tool_try_help("invalid size '%s'", optarg);
+			have_size = true;
+			break;
+		case 't':
+			if ((p.type = vmdk_type_from_name(optarg)) < 0)
+				tool_try_help("unknown disk type '%s'", optarg);
+			break;
+		case 'a':
+			if ((p.adapter = vmdk_adapter_from_name(optarg)) < 0)
+				tool_try_help("unknown adapter '%s'", optarg);
+			break;
+		case OPT_HW:
+			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 99)
+				tool_try_help("invalid hardware version '%s'", optarg);
+			p.hw_version = (int)v;
+			break;
+		case OPT_GRAIN:
+			if (tool_parse_u64(optarg, &v) < 0 || v > 2048)
+				tool_try_help("invalid grain size '%s'", optarg);
+			p.grain_size = (uint32_t)v;
+			break;
+		case OPT_TOOLS:
+			p.tools_version = optarg;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		case 'V':
+			tool_version();
+			return 0;
+		default:
+			tool_try_help("bad option");
+		}
+	}
+	if (optind != argc - 1)
+		tool_try_help(optind < argc ? "too many arguments"
+					    : "no disk name given");
+	if (!have_size)
+		tool_try_help("no size given (-s)");
+	path = argv[optind];
+	err = vmdk_create(path, &p);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_open_error());
+		return 1;
+	}
+	if (verbosity > 0)
+		printf("Created %s: %s, %llu sectors (%s), adapter %s\n", path,
+		       vmdk_type_name(p.type), (unsigned long long)p.capacity,
+		       tool_human(p.capacity * 512, human, sizeof(human)),
+		       vmdk_adapter_name(p.adapter));
+	return 0;
+}

@@ -1,0 +1,180 @@
+/* vmdk-fill.c --- write a byte value, or a file's content, over a range of
+ * sectors of a disk */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define CHUNK_SECTORS 2048u	/* 1 MiB per write */
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %s [options] <disk.vmdk>\n"
+	       "\nFill a range of sectors with one byte value, or write a file into\n"
+	       "the disk.\n"
+	       "\nOptions:\n"
+	       " -s, --start <sector>     first sector (default 0)\n"
+	       " -c, --count <sectors>    how many (default: to the end of the disk,\n"
+	       "                          or the file's size with --file)\n"
+	       "     --val <byte>         value to fill with, 0-255 (default 0)\n"
+	       " -f, --file <path>        write this file's bytes instead (the last\n"
+	       "                          sector is padded with zeros)\n"
+	       " -q, --quiet              print nothing on success\n"
+	       " -v, --verbose            say more\n"
+	       "\n -h, --help               display this help\n"
+	       " -V, --version            display version\n"
+	       "\nFor more details see vmdk-fill(1).\n", progname);
+}
+
+/* Up to @n sectors of the source into @buf; the file's end reads zeros. */
+static int next_chunk(int fd, uint8_t *buf, uint32_t n, bool *eof)
+{
+	size_t want = n * 512u, have = 0;
+
+	memset(buf, 0, want);
+	while (!*eof && have < want) {
+		ssize_t r = read(fd, buf + have, want - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			*eof = true;
+		have += (size_t)r;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_VAL = 256 };
+	static const struct option longopts[] = {
+		{ "start", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "val", required_argument, NULL, OPT_VAL },
+		{ "file", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t start = 0, count = 0, val = 0, done = 0;
+	bool have_count = false, have_val = false, eof = false;
+	const char *path, *file = NULL;
+	struct vmdk_info info;
+	vmdk_disk *d = NULL;
+	uint8_t *buf;
+	int c, err, fd = -1;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "s:c:f:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (tool_parse_u64(optarg, &start) < 0)
+				tool_try_help("invalid start sector '%s'", optarg);
+			break;
+		case 'c':
+			if (tool_parse_u64(optarg, &count) < 0)
+				tool_try_help("invalid sector count '%s'", optarg);
+			have_count = true;
+			break;
+		case OPT_VAL:
+			if (tool_parse_u64(optarg, &val) < 0 || val > 255)
+				tool_try_help("invalid byte value '%s'", optarg);
+			have_val = true;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		case 'V':
+			tool_version();
+			return 0;
+		default:
+			tool_try_help("bad option");
+		}
+	}
+	if (optind != argc - 1)
+		tool_try_help(optind < argc ? "too many arguments"
+					    : "no disk name given");
+	if (file && have_val)
+		tool_try_help("--val and --file are mutually exclusive");
+	path = argv[optind];
+	if (file) {
+		off_t size;
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0 ||
+		    lseek(fd, 0, SEEK_SET) < 0) {
+			tool_warn(file, "%s", strerror(errno));
+			return 1;
+		}
+		if (!have_count)
+			count = ((uint64_t)size + 511) / 512;
+		have_count = true;
+	}
+	err = vmdk_open(path, 0, &d);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_open_error());
+		return 1;
+	}
+	vmdk_get_info(d, &info);
+	if (!have_count)
+		count = start < info.capacity ? info.capacity - start : 0;
+	if (start > info.capacity || count > info.capacity - start) {
+		tool_warn(path, "sectors %llu+%llu are past the end of the disk "
+			  "(%llu sectors)", (unsigned long long)start,
+			  (unsigned long long)count,
+			  (unsigned long long)info.capacity);
+		vmdk_close(d);
+		return 1;
+	}
+	buf = malloc(CHUNK_SECTORS * 512u);
+	if (!buf) {
+		tool_warn(path, "out of memory");
+		vmdk_close(d);
+		return 1;
+	}
+	memset(buf, (int)val, CHUNK_SECTORS * 512u);
+	while (done < count) {
+		uint32_t n = count - done < CHUNK_SECTORS ? (uint32_t)(count - done)
+							  : CHUNK_SECTORS;
+		if (fd >= 0 && (err = next_chunk(fd, buf, n, &eof)) < 0) {
+			tool_warn(file, "%s", strerror(-err));
+			break;
+		}
+		err = vmdk_write(d, start + done, n, buf);
+		if (err < 0) {
+			tool_disk_error(path, err, vmdk_errmsg(d));
+			break;
+		}
+		done += n;
+	}
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	if (vmdk_close(d) < 0 && err == 0) {
+		tool_warn(path, "closing failed; data may not be on disk");
+		err = -1;
+	}
+	if (err < 0)
+		return 1;
+	if (verbosity > 0)
+		printf("Wrote %llu sectors at sector %llu of %s\n",
+		       (unsigned long long)count, (unsigned long long)start, path);
+	return 0;
+}

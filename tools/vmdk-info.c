@@ -1,0 +1,216 @@
+/* vmdk-info.c --- describe a disk: type, size, geometry, chain, extents */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %s [options] <disk.vmdk>\n"
+	       "\nShow what a virtual disk is: type, capacity, geometry, adapter,\n"
+	       "content IDs, its chain of links and their extents.\n"
+	       "\nOptions:\n"
+	       " -j, --json               machine-readable output\n"
+	       "     --single-link        open this link only, not its parents\n"
+	       " -q, --quiet              no output; the exit status tells\n"
+	       "                          whether the disk opens\n"
+	       " -v, --verbose            say more\n"
+	       "\n -h, --help               display this help\n"
+	       " -V, --version            display version\n"
+	       "\nFor more details see vmdk-info(1).\n", progname);
+}
+
+static uint64_t allocated_bytes(vmdk_disk *d, unsigned links)
+{
+	uint64_t sum = 0;
+
+	for (unsigned l = 0; l < links; l++) {
+		struct vmdk_link_info li;
+		vmdk_get_link_info(d, l, &li);
+		for (unsigned e = 0; e < li.extents; e++) {
+			struct vmdk_extent_info ei;
+			if (vmdk_get_extent_info(d, l, e, &ei) == 0)
+				sum += ei.allocated_bytes;
+		}
+	}
+	return sum;
+}
+
+static void print_text(vmdk_disk *d, const struct vmdk_info *in)
+{
+	char h[32];
+
+	printf("Type:               %s", in->create_type);
+	if (in->type >= 0)
+		printf(" (type %d)", in->type);
+	printf("\nCapacity:           %llu sectors (%s)\n",
+	       (unsigned long long)in->capacity,
+	       tool_human(in->capacity * 512, h, sizeof(h)));
+	printf("Geometry:           %u cylinders, %u heads, %u sectors\n",
+	       in->cylinders, in->heads, in->sectors);
+	printf("Adapter:            %s\n", *in->adapter ? in->adapter : "(none)");
+	printf("Hardware version:   %d\n", in->hw_version);
+	printf("CID:                %08x\n", in->cid);
+	printf("Parent CID:         %08x\n", in->parent_cid);
+	if (in->uuid)
+		printf("UUID:               %s\n", in->uuid);
+	printf("Descriptor version: %d\n", in->descriptor_version);
+	if (in->unclean)
+		printf("Unclean shutdown:   yes (not closed cleanly)\n");
+	printf("Allocated:          %s\n",
+	       tool_human(allocated_bytes(d, in->links), h, sizeof(h)));
+	printf("Chain:              %u link%s\n", in->links, in->links > 1 ? "s" : "");
+	for (unsigned l = 0; l < in->links; l++) {
+		struct vmdk_link_info li;
+		vmdk_get_link_info(d, l, &li);
+		printf("  link %u: %s (%s, CID %08x, parent CID %08x%s)\n", l,
+		       li.path, li.create_type, li.cid, li.parent_cid,
+		       li.embedded_descriptor ? ", embedded descriptor" : "");
+		if (li.parent_hint)
+			printf("    parent: %s\n", li.parent_hint);
+		for (unsigned e = 0; e < li.extents; e++) {
+			struct vmdk_extent_info ei;
+			vmdk_get_extent_info(d, l, e, &ei);
+			printf("    extent %u: %s %llu %s %s", e, ei.access,
+			       (unsigned long long)ei.sectors, ei.kind,
+			       ei.path ? ei.path : "-");
+			if (ei.offset)
+				printf(" offset %llu", (unsigned long long)ei.offset);
+			printf("\n      %s", ei.format);
+			if (ei.version)
+				printf(" v%u, flags 0x%x, grain %llu sectors", ei.version,
+				       ei.flags, (unsigned long long)ei.grain_size);
+			if (ei.path)
+				printf(", file %llu bytes, %llu allocated",
+				       (unsigned long long)ei.file_bytes,
+				       (unsigned long long)ei.allocated_bytes);
+			printf("\n");
+		}
+	}
+}
+
+static void json_kv_str(const char *k, const char *v, const char *sep)
+{
+	printf("\"%s\": ", k);
+	tool_json_string(v);
+	fputs(sep, stdout);
+}
+
+static void print_json(vmdk_disk *d, const struct vmdk_info *in)
+{
+	printf("{\n  \"type\": %d, ", in->type);
+	json_kv_str("createType", in->create_type, ", ");
+	printf("\"capacity\": %llu, \"capacityBytes\": %llu,\n",
+	       (unsigned long long)in->capacity,
+	       (unsigned long long)in->capacity * 512);
+	printf("  \"geometry\": {\"cylinders\": %u, \"heads\": %u, \"sectors\": %u},\n",
+	       in->cylinders, in->heads, in->sectors);
+	printf("  ");
+	json_kv_str("adapter", in->adapter, ", ");
+	printf("\"hwVersion\": %d, \"cid\": \"%08x\", \"parentCid\": \"%08x\",\n",
+	       in->hw_version, in->cid, in->parent_cid);
+	printf("  ");
+	json_kv_str("uuid", in->uuid, ", ");
+	printf("\"descriptorVersion\": %d, \"unclean\": %s, \"allocatedBytes\": %llu,\n",
+	       in->descriptor_version, in->unclean ? "true" : "false",
+	       (unsigned long long)allocated_bytes(d, in->links));
+	printf("  \"links\": [");
+	for (unsigned l = 0; l < in->links; l++) {
+		struct vmdk_link_info li;
+		vmdk_get_link_info(d, l, &li);
+		printf("%s\n    {", l ? "," : "");
+		json_kv_str("path", li.path, ", ");
+		json_kv_str("createType", li.create_type, ", ");
+		printf("\"cid\": \"%08x\", \"parentCid\": \"%08x\", ", li.cid,
+		       li.parent_cid);
+		json_kv_str("parentHint", li.parent_hint, ", ");
+		printf("\"embeddedDescriptor\": %s,\n     \"extents\": [",
+		       li.embedded_descriptor ? "true" : "false");
+		for (unsigned e = 0; e < li.extents; e++) {
+			struct vmdk_extent_info ei;
+			vmdk_get_extent_info(d, l, e, &ei);
+			printf("%s\n       {", e ? "," : "");
+			json_kv_str("path", ei.path, ", ");
+			json_kv_str("kind", ei.kind, ", ");
+			json_kv_str("format", ei.format, ", ");
+			json_kv_str("access", ei.access, ", ");
+			printf("\"start\": %llu, \"sectors\": %llu, \"offset\": %llu, "
+			       "\"fileBytes\": %llu, \"allocatedBytes\": %llu, "
+			       "\"version\": %u, \"flags\": %u, \"grainSize\": %llu, "
+			       "\"compressed\": %s}",
+			       (unsigned long long)ei.start,
+			       (unsigned long long)ei.sectors,
+			       (unsigned long long)ei.offset,
+			       (unsigned long long)ei.file_bytes,
+			       (unsigned long long)ei.allocated_bytes, ei.version,
+			       ei.flags, (unsigned long long)ei.grain_size,
+			       ei.compressed ? "true" : "false");
+		}
+		printf("]}");
+	}
+	printf("\n  ]\n}\n");
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SINGLE = 256 };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "single-link", no_argument, NULL, OPT_SINGLE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned flags = VMDK_OPEN_RDONLY;
+	bool json = false;
+	struct vmdk_info info;
+	const char *path;
+	vmdk_disk *d;
+	int c, err;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "jqvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case OPT_SINGLE:
+			flags |= VMDK_OPEN_SINGLE_LINK;
+			break;
+		case 'q':
+			verbosity = 0;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		case 'V':
+			tool_version();
+			return 0;
+		default:
+			tool_try_help("bad option");
+		}
+	}
+	if (optind != argc - 1)
+		tool_try_help(optind < argc ? "too many arguments"
+					    : "no disk name given");
+	path = argv[optind];
+	err = vmdk_open(path, flags, &d);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_open_error());
+		return 1;
+	}
+	vmdk_get_info(d, &info);
+	if (json)
+		print_json(d, &info);
+	else if (verbosity > 0)
+		print_text(d, &info);
+	vmdk_close(d);
+	return 0;
+}
