@@ -160,12 +160,6 @@ fail:
 	return -1;
 }
 
-static bool starts_with_word(const char *s, const char *w)
-{
-	size_t n = strlen(w);
-	return strncasecmp(s, w, n) == 0 && (s[n] == ' ' || s[n] == '\t');
-}
-
 /* key = value or key="value": split and unquote. */
 static int split_assignment(const char *s, char **key, char **value,
 			    bool *quoted, const char **why)
@@ -209,6 +203,18 @@ static int split_assignment(const char *s, char **key, char **value,
 	return 0;
 }
 
+static bool looks_like_extent(const char *s)
+{
+	const char *w = word_end(s);
+
+	for (int i = 0; i <= VMDK_ACCESS_NOACCESS; i++)
+		if ((size_t)(w - s) == strlen(access_names[i]) &&
+		    strncasecmp(s, access_names[i], (size_t)(w - s)) == 0)
+			return true;
+	return !memchr(s, '=', (size_t)(w - s)) &&
+	       isdigit((unsigned char)*skip_space(w));
+}
+
 static int classify(struct vmdk_line *l, const char **why)
 {
 	const char *s = skip_space(l->text);
@@ -217,8 +223,9 @@ static int classify(struct vmdk_line *l, const char **why)
 		l->kind = VMDK_LINE_OTHER;
 		return 0;
 	}
-	if (starts_with_word(s, "RW") || starts_with_word(s, "RDONLY") ||
-	    starts_with_word(s, "NOACCESS")) {
+	/* "WORD NUMBER ..." is an extent line, so a bad access mode is
+	 * reported as such rather than as a malformed key=value. */
+	if (looks_like_extent(s)) {
 		l->kind = VMDK_LINE_EXTENT;
 		return vmdk_parse_extent_line(s, &l->ext, why);
 	}

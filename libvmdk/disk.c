@@ -166,6 +166,10 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 					   "lies outside the file", l->path,
 					   (unsigned long long)len,
 					   (unsigned long long)off);
+	} else if (got >= 4 && got < 512 && memcmp(first, "KDMV", 4) == 0) {
+		return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: sparse header truncated (%zu bytes)",
+				   l->path, got);
 	} else if (got >= 4 && (memcmp(first, "KDMV", 4) == 0)) {
 		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
 				   "%s: sparse extent without a descriptor "
@@ -195,8 +199,13 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 				   vmdk_strerror(err));
 	}
 	text[len] = '\0';
-	if (*embedded)
-		len = strlen(text);
+	/* Embedded descriptors end at a NUL; some writers also pad a
+	 * descriptor file with NULs to a whole sector. */
+	{
+		size_t text_len = strlen(text);
+		if (*embedded || vmdk_is_zero(text + text_len, len - text_len))
+			len = text_len;
+	}
 	err = vmdk_desc_parse(text, len, &l->desc, eb);
 	free(text);
 	return err < 0 ? with_path(eb, err, l->path) : 0;

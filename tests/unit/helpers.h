@@ -1,0 +1,100 @@
+/* helpers.h --- temp directories and byte patching for the unit tests */
+#ifndef TEST_HELPERS_H
+#define TEST_HELPERS_H
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmdk_int.h"
+
+static char test_dir[256];
+
+/* Each test runs in its own process: one fresh directory each. */
+static inline void make_test_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(test_dir, sizeof(test_dir), "%s/vmdkt.XXXXXX", tmp ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(test_dir));
+}
+
+static inline void remove_test_dir(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", test_dir);
+}
+
+static inline const char *tpath(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", test_dir, name);
+	return buf[i];
+}
+
+static inline void patch(const char *path, uint64_t off, const void *b, size_t n)
+{
+	int fd = open(path, O_RDWR);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pwrite(fd, b, n, (off_t)off), (ssize_t)n);
+	close(fd);
+}
+
+static inline void patch_le32(const char *path, uint64_t off, uint32_t v)
+{
+	uint8_t b[4];
+
+	vmdk_put_le32(b, v);
+	patch(path, off, b, 4);
+}
+
+static inline void patch_le64(const char *path, uint64_t off, uint64_t v)
+{
+	uint8_t b[8];
+
+	vmdk_put_le64(b, v);
+	patch(path, off, b, 8);
+}
+
+static inline uint32_t peek_le32(const char *path, uint64_t off)
+{
+	uint8_t b[4] = { 0 };
+	int fd = open(path, O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pread(fd, b, 4, (off_t)off), 4);
+	close(fd);
+	return vmdk_le32(b);
+}
+
+static inline void create_disk(const char *name, int type, uint64_t sectors,
+			       uint32_t grain)
+{
+	struct vmdk_create_params p = { .capacity = sectors, .type = type,
+					.grain_size = grain };
+	int err = vmdk_create(tpath(name), &p);
+
+	cr_assert_eq(err, 0, "create: %s", vmdk_open_error());
+}
+
+static inline void fill_pattern(uint8_t *buf, uint64_t first_sector,
+				size_t sectors)
+{
+	for (size_t s = 0; s < sectors; s++)
+		for (size_t i = 0; i < 512; i += 8) {
+			uint64_t v = (first_sector + s) * 0x9e3779b97f4a7c15ull + i;
+			memcpy(buf + s * 512 + i, &v, 8);
+		}
+}
+
+#endif

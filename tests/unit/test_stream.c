@@ -1,0 +1,229 @@
+/* test_stream.c --- streamOptimized: the writer's layout, reading it
+ * back, and damaged streams */
+#include <zlib.h>
+
+#include "helpers.h"
+#include "vmdk_ondisk.h"
+
+TestSuite(stream, .init = make_test_dir, .fini = remove_test_dir);
+
+static const char desc_fmt[] =
+	"# Disk DescriptorFile\nversion=1\nCID=2468ace0\nparentCID=ffffffff\n"
+	"createType=\"streamOptimized\"\nRW %u SPARSE \"s.vmdk\"\n";
+
+/* Grains 0, 1, one in the middle and the last one carry data. */
+static void write_stream(const char *name, unsigned cap, uint8_t *expect)
+{
+	struct vmdk_errbuf eb;
+	struct vmdk_stream_writer *w;
+	uint64_t grains[] = { 0, 1, (cap - 1) / 128 / 2 + 1, (cap - 1) / 128 };
+	char desc[512];
+	int fd = open(tpath(name), O_CREAT | O_RDWR | O_TRUNC, 0644);
+
+	snprintf(desc, sizeof(desc), desc_fmt, cap);
+	memset(expect, 0, cap * 512ull);
+	cr_assert_eq(vmdk_stream_writer_open(fd, cap, 128, desc, 6, &w, &eb), 0);
+	for (size_t i = 0; i < 4; i++) {
+		uint64_t first = grains[i] * 128;
+		size_t n = cap - first < 128 ? cap - first : 128;
+		fill_pattern(expect + first * 512, first, n);
+		if (i == 1)	/* a compressible grain */
+			memset(expect + first * 512, 'a', n * 512);
+		cr_assert_eq(vmdk_stream_writer_grain(w, grains[i],
+						      expect + first * 512, n * 512),
+			     0, "%s", eb.msg);
+	}
+	cr_assert_eq(vmdk_stream_writer_finish(w), 0);
+	vmdk_stream_writer_free(w);
+	close(fd);
+}
+
+Test(stream, written_stream_reads_back)
+{
+	enum { CAP = 100000 };	/* not a multiple of the grain */
+	uint8_t *expect = malloc(CAP * 512ull), *got = malloc(CAP * 512ull);
+	struct vmdk_extent_info ei;
+	vmdk_disk *d;
+
+	write_stream("s.vmdk", CAP, expect);
+	cr_assert_eq(vmdk_open(tpath("s.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
+		     vmdk_open_error());
+	cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
+	cr_assert_eq(memcmp(got, expect, CAP * 512ull), 0);
+	vmdk_get_extent_info(d, 0, 0, &ei);
+	cr_assert(ei.compressed);
+	cr_assert_eq(ei.version, 3);
+	vmdk_close(d);
+	free(expect);
+	free(got);
+}
+
+Test(stream, layout_has_footer_and_eos_at_the_end)
+{
+	enum { CAP = 2048 };
+	uint8_t *expect = malloc(CAP * 512), tail[1536];
+	struct sparse_header h;
+	off_t size;
+	int fd;
+
+	write_stream("s.vmdk", CAP, expect);
+	fd = open(tpath("s.vmdk"), O_RDONLY);
+	size = lseek(fd, 0, SEEK_END);
+	cr_assert_eq(size % 512, 0);
+	cr_assert_eq(pread(fd, tail, sizeof(tail), size - 1536), 1536);
+	close(fd);
+	cr_assert_eq(vmdk_le64(tail), 1);
+	cr_assert_eq(vmdk_le32(tail + 12), MARKER_FOOTER);
+	sparse_header_decode(tail + 512, &h);
+	cr_assert_eq(h.magic, SPARSE_MAGIC);
+	cr_assert_eq(h.version, 3);
+	cr_assert_eq(h.flags, 0x30001);
+	cr_assert_eq(h.compress, 1);
+	cr_assert_neq(h.gd_offset, SPARSE_GD_AT_END);
+	cr_assert(vmdk_is_zero(tail + 1024, 512));
+	/* The front header defers to the footer. */
+	cr_assert_eq(peek_le32(tpath("s.vmdk"), 56), 0xffffffffu);
+	cr_assert_eq(peek_le32(tpath("s.vmdk"), 64), 128);	/* overHead */
+}
+
+Test(stream, output_is_deterministic)
+{
+	enum { CAP = 4096 };
+	uint8_t *a = malloc(CAP * 512);
+	char cmd[600];
+
+	write_stream("a.vmdk", CAP, a);
+	write_stream("b.vmdk", CAP, a);
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", tpath("a.vmdk"), tpath("b.vmdk"));
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(stream, empty_created_disk_reads_zeros_and_refuses_writes)
+{
+	uint8_t buf[4096];
+	vmdk_disk *d;
+
+	create_disk("e.vmdk", VMDK_TYPE_STREAM_OPTIMIZED, 20480, 0);
+	cr_assert_eq(vmdk_open(tpath("e.vmdk"), 0, &d), 0, "%s", vmdk_open_error());
+	memset(buf, 1, sizeof(buf));
+	cr_assert_eq(vmdk_read(d, 20472, 8, buf), 0);
+	cr_assert(vmdk_is_zero(buf, sizeof(buf)));
+	cr_assert_eq(vmdk_write(d, 0, 1, buf), VMDK_E_NOT_SUPPORTED);
+	cr_assert(strstr(vmdk_errmsg(d), "cannot be written in place") != NULL);
+	vmdk_close(d);
+}
+
+static int read_all(const char *name, vmdk_disk **out)
+{
+	uint8_t *buf = malloc(4096 * 512);
+	int err = vmdk_open(tpath(name), VMDK_OPEN_RDONLY, out);
+
+	if (err == 0)
+		err = vmdk_read(*out, 0, 4096, buf);
+	free(buf);
+	return err;
+}
+
+Test(stream, truncated_stream_is_reported)
+{
+	uint8_t *expect = malloc(4096 * 512);
+	vmdk_disk *d = NULL;
+	off_t size;
+	int fd;
+
+	write_stream("s.vmdk", 4096, expect);
+	fd = open(tpath("s.vmdk"), O_RDWR);
+	size = lseek(fd, 0, SEEK_END);
+	cr_assert_eq(ftruncate(fd, size - 512), 0);
+	close(fd);
+	cr_assert_eq(read_all("s.vmdk", &d), VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_open_error(), "truncated") != NULL, "%s",
+		  vmdk_open_error());
+}
+
+/* The first grain starts right after the 128-sector overhead. */
+#define FIRST_GRAIN (128 * 512)
+
+Test(stream, wrong_lba_in_marker_is_reported)
+{
+	uint8_t *expect = malloc(4096 * 512);
+	vmdk_disk *d = NULL;
+
+	write_stream("s.vmdk", 4096, expect);
+	patch_le64(tpath("s.vmdk"), FIRST_GRAIN, 128 * 5);
+	cr_assert_eq(read_all("s.vmdk", &d), VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_errmsg(d), "marked for LBA 640") != NULL, "%s",
+		  vmdk_errmsg(d));
+	vmdk_close(d);
+}
+
+Test(stream, oversized_compressed_length_is_reported)
+{
+	uint8_t *expect = malloc(4096 * 512);
+	vmdk_disk *d = NULL;
+
+	write_stream("s.vmdk", 4096, expect);
+	patch_le32(tpath("s.vmdk"), FIRST_GRAIN + 8, 0x7fffffff);
+	cr_assert_eq(read_all("s.vmdk", &d), VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_errmsg(d), "compressed bytes") != NULL);
+	vmdk_close(d);
+}
+
+Test(stream, garbage_compressed_data_is_reported)
+{
+	uint8_t *expect = malloc(4096 * 512), junk[64];
+	vmdk_disk *d = NULL;
+
+	write_stream("s.vmdk", 4096, expect);
+	memset(junk, 0xff, sizeof(junk));
+	patch(tpath("s.vmdk"), FIRST_GRAIN + 12, junk, sizeof(junk));
+	cr_assert_eq(read_all("s.vmdk", &d), VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_errmsg(d), "does not decompress") != NULL);
+	vmdk_close(d);
+}
+
+Test(stream, raw_deflate_grains_are_accepted)
+{
+	/* The technote says RFC 1951; hand-make one such grain. */
+	static uint8_t grain[65536], packed[70000], out[65536];
+	z_stream z = { 0 };
+	uint8_t *expect = malloc(4096 * 512);
+	vmdk_disk *d;
+	uint32_t gd, gt, at;
+	size_t len;
+
+	write_stream("s.vmdk", 4096, expect);
+	fill_pattern(grain, 0, 128);
+	cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = grain;
+	z.avail_in = sizeof(grain);
+	z.next_out = packed + 12;
+	z.avail_out = sizeof(packed) - 12;
+	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	len = sizeof(packed) - 12 - z.avail_out;
+	deflateEnd(&z);
+	vmdk_put_le64(packed, 0);
+	vmdk_put_le32(packed + 8, (uint32_t)len);
+	/* Append it and point grain 0's table entry at it. */
+	{
+		int fd = open(tpath("s.vmdk"), O_RDWR);
+		off_t size = lseek(fd, 0, SEEK_END);
+		uint8_t tail[1536];
+		cr_assert_eq(pread(fd, tail, 1536, size - 1536), 1536);
+		at = (uint32_t)(size - 1536) / 512;
+		cr_assert_eq(pwrite(fd, packed, (len + 12 + 511) / 512 * 512, at * 512ll),
+			     (ssize_t)((len + 12 + 511) / 512 * 512));
+		size = lseek(fd, 0, SEEK_END);
+		size = (size + 511) / 512 * 512;
+		cr_assert_eq(pwrite(fd, tail, 1536, size), 1536);
+		gd = vmdk_le32(tail + 512 + 56);
+		close(fd);
+	}
+	gt = peek_le32(tpath("s.vmdk"), gd * 512ull);
+	patch_le32(tpath("s.vmdk"), gt * 512ull, at);
+	cr_assert_eq(vmdk_open(tpath("s.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
+		     vmdk_open_error());
+	cr_assert_eq(vmdk_read(d, 0, 128, out), 0, "%s", vmdk_errmsg(d));
+	cr_assert_eq(memcmp(out, grain, sizeof(grain)), 0);
+	vmdk_close(d);
+}
