@@ -199,13 +199,10 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 				   vmdk_strerror(err));
 	}
 	text[len] = '\0';
-	/* Embedded descriptors end at a NUL; some writers also pad a
-	 * descriptor file with NULs to a whole sector. */
-	{
-		size_t text_len = strlen(text);
-		if (*embedded || vmdk_is_zero(text + text_len, len - text_len))
-			len = text_len;
-	}
+	/* The text ends at the first NUL: embedded descriptors are padded
+	 * that way, and qemu-img pads descriptor files to a sector, with
+	 * bytes that are not always zero after the NUL. */
+	len = strlen(text);
 	err = vmdk_desc_parse(text, len, &l->desc, eb);
 	free(text);
 	return err < 0 ? with_path(eb, err, l->path) : 0;

@@ -6,7 +6,7 @@
 set -e
 
 build="gcc make pkg-config zlib1g-dev uuid-dev libblkid-dev qemu-utils"
-check="$build libcriterion-dev libvmdk-utils clang libclang-rt-dev groff-base"
+check="$build libcriterion-dev libvmdk-utils libvmdk-dev libbfio-dev clang libclang-rt-dev groff-base"
 case "$1" in
 build) want=$build ;;
 check) want=$check ;;
