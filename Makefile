@@ -93,17 +93,19 @@ check-fuzz:
 	@if [ "$(SANITIZE)" = 1 ]; then echo "fuzz: covered by the plain run"; \
 	else $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS); fi
 
-fuzz: check-deps
+fuzz: check-deps all
 	@mkdir -p build/fuzz
+	@BIN=$(abspath $(BUILD)/bin) sh tests/fuzz/make-seeds.sh build/fuzz/seeds
 	@set -e; for f in $(FUZZ_NAMES); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(PROJECT_CPPFLAGS) \
-	    -o build/fuzz/$$f tests/fuzz/$$f.c $(LIB_SRCS) -lz -luuid -lpthread; \
+	    -o build/fuzz/$$f tests/fuzz/$$f.c $(LIB_SRCS) $(LIBS); \
 	  mkdir -p build/fuzz/$$f-corpus; \
+	  seeds=tests/fuzz/corpus/$$f; [ -d $$seeds ] || seeds=build/fuzz/seeds; \
 	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
 	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    -print_final_stats=0 build/fuzz/$$f-corpus tests/fuzz/corpus/$$f \
-	    2>build/fuzz/$$f.log || { tail -50 build/fuzz/$$f.log; exit 1; }; \
-	  grep -E '^(#[0-9]+ +DONE|Done)' build/fuzz/$$f.log | tail -1; \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/$$f- build/fuzz/$$f-corpus $$seeds \
+	    >build/fuzz/$$f.log 2>&1 || { tail -50 build/fuzz/$$f.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build/fuzz/$$f.log; \
 	done
 
 demo: deps

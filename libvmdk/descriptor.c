@@ -30,9 +30,16 @@ const char *vmdk_access_name(int access)
 	return access_names[access];
 }
 
+/* A stray carriage return counts as blank, so that a value never ends
+ * in one and changes meaning when a line end is added after it. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 static const char *skip_space(const char *s)
 {
-	while (*s == ' ' || *s == '\t')
+	while (is_blank(*s))
 		s++;
 	return s;
 }
@@ -40,9 +47,9 @@ static const char *skip_space(const char *s)
 /* Copy of [s, e) with surrounding blanks removed. */
 static char *trimmed_dup(const char *s, const char *e)
 {
-	while (s < e && (*s == ' ' || *s == '\t'))
+	while (s < e && is_blank(*s))
 		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+	while (e > s && is_blank(e[-1]))
 		e--;
 	return strndup(s, (size_t)(e - s));
 }
@@ -68,7 +75,7 @@ static bool parse_u64(const char *s, const char **end, uint64_t *out)
 
 static const char *word_end(const char *s)
 {
-	while (*s && *s != ' ' && *s != '\t')
+	while (*s && !is_blank(*s))
 		s++;
 	return s;
 }
@@ -93,7 +100,7 @@ int vmdk_parse_extent_line(const char *s, struct vmdk_extent_line *e,
 		return -1;
 	}
 	p = skip_space(q);
-	if (!parse_u64(p, &q, &e->sectors) || (*q && *q != ' ' && *q != '\t')) {
+	if (!parse_u64(p, &q, &e->sectors) || (*q && !is_blank(*q))) {
 		*why = "size in sectors is not a number";
 		return -1;
 	}
@@ -171,7 +178,7 @@ static int split_assignment(const char *s, char **key, char **value,
 		return -1;
 	}
 	*key = trimmed_dup(s, eq);
-	if (!*key || !**key || strpbrk(*key, " \t")) {
+	if (!*key || !**key || strpbrk(*key, " \t\r")) {
 		free(*key);
 		*key = NULL;
 		*why = "bad key before '='";
@@ -179,7 +186,7 @@ static int split_assignment(const char *s, char **key, char **value,
 	}
 	v = skip_space(eq + 1);
 	ve = v + strlen(v);
-	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+	while (ve > v && is_blank(ve[-1]))
 		ve--;
 	*quoted = false;
 	if (v < ve && *v == '"') {
