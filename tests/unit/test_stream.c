@@ -61,7 +61,8 @@ Test(stream, written_stream_reads_back)
 Test(stream, layout_has_footer_and_eos_at_the_end)
 {
 	enum { CAP = 2048 };
-	uint8_t *expect = malloc(CAP * 512), tail[1536];
+	static uint8_t expect[CAP * 512];
+	uint8_t tail[1536];
 	struct sparse_header h;
 	off_t size;
 	int fd;
@@ -89,7 +90,7 @@ Test(stream, layout_has_footer_and_eos_at_the_end)
 Test(stream, output_is_deterministic)
 {
 	enum { CAP = 4096 };
-	uint8_t *a = malloc(CAP * 512);
+	static uint8_t a[CAP * 512];
 	char cmd[600];
 
 	write_stream("a.vmdk", CAP, a);
@@ -126,7 +127,7 @@ static int read_all(const char *name, vmdk_disk **out)
 
 Test(stream, truncated_stream_is_reported)
 {
-	uint8_t *expect = malloc(4096 * 512);
+	static uint8_t expect[4096 * 512];
 	vmdk_disk *d = NULL;
 	off_t size;
 	int fd;
@@ -146,7 +147,7 @@ Test(stream, truncated_stream_is_reported)
 
 Test(stream, wrong_lba_in_marker_is_reported)
 {
-	uint8_t *expect = malloc(4096 * 512);
+	static uint8_t expect[4096 * 512];
 	vmdk_disk *d = NULL;
 
 	write_stream("s.vmdk", 4096, expect);
@@ -159,7 +160,7 @@ Test(stream, wrong_lba_in_marker_is_reported)
 
 Test(stream, oversized_compressed_length_is_reported)
 {
-	uint8_t *expect = malloc(4096 * 512);
+	static uint8_t expect[4096 * 512];
 	vmdk_disk *d = NULL;
 
 	write_stream("s.vmdk", 4096, expect);
@@ -171,7 +172,8 @@ Test(stream, oversized_compressed_length_is_reported)
 
 Test(stream, garbage_compressed_data_is_reported)
 {
-	uint8_t *expect = malloc(4096 * 512), junk[64];
+	static uint8_t expect[4096 * 512];
+	uint8_t junk[64];
 	vmdk_disk *d = NULL;
 
 	write_stream("s.vmdk", 4096, expect);
@@ -187,7 +189,7 @@ Test(stream, raw_deflate_grains_are_accepted)
 	/* The technote says RFC 1951; hand-make one such grain. */
 	static uint8_t grain[65536], packed[70000], out[65536];
 	z_stream z = { 0 };
-	uint8_t *expect = malloc(4096 * 512);
+	static uint8_t expect[4096 * 512];
 	vmdk_disk *d;
 	uint32_t gd, gt, at;
 	size_t len;
