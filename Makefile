@@ -43,7 +43,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
-.PHONY: all deps check-deps check check-unit check-cli check-fuzz fuzz demo \
+.PHONY: FORCE all deps check-deps check check-unit check-cli check-fuzz fuzz demo \
 	install install-static install-includes install-pc install-man \
 	install-bin uninstall clean lint-man
 
@@ -80,6 +80,7 @@ check-deps:
 check: check-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit check-cli check-fuzz
+	@if [ "$(SANITIZE)" != 1 ]; then sh tests/cli/install-test.sh; fi
 
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2; done
@@ -115,7 +116,7 @@ demo: deps
 lint-man:
 	@for m in $(MAN1) man/man3/libvmdk.3; do groff -man -ww -z $$m; done
 
-libvmdk.pc: libvmdk.pc.in
+libvmdk.pc: libvmdk.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 

@@ -484,6 +484,43 @@ int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf)
 	return read_link(d->links[0], sector, n, buf, &d->eb);
 }
 
+static int replace_descriptor_file(struct vmdk_link *l, const char *text,
+				   size_t len)
+{
+	struct stat st;
+	char *tmp;
+	int fd, err;
+
+	if (asprintf(&tmp, "%s.tmpXXXXXX", l->path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	/* Same permissions, and locked before anyone can see it. */
+	err = fstat(l->desc_fd, &st) < 0 || fchmod(fd, st.st_mode & 07777) < 0
+		      ? -errno : vmdk_lock_fd(fd, true);
+	if (err == 0)
+		err = vmdk_pwrite_all(fd, text, len, 0);
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
+	if (err == 0 && rename(tmp, l->path) < 0)
+		err = -errno;
+	if (err < 0) {
+		unlink(tmp);
+		close(fd);
+		free(tmp);
+		return err;
+	}
+	free(tmp);
+	vmdk_fsync_dir_of(l->path);
+	close(l->desc_fd);
+	l->desc_fd = fd;
+	return 0;
+}
+
 /* Rewrite the descriptor of @l after a change to its model. */
 static int store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 {
@@ -511,13 +548,16 @@ static int store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 			err = -errno;
 	} else {
 		err = vmdk_file_size(l->desc_fd, &size);
-		/* Same length (the usual CID change): one in-place write. */
-		if (err == 0 && size != len)
-			err = ftruncate(l->desc_fd, (off_t)len) < 0 ? -errno : 0;
-		if (err == 0)
+		/* Same length (the usual CID change): one in-place write of
+		 * bytes that differ only in the CID.  Otherwise a new file
+		 * replaces the old one, so a crash leaves one or the other. */
+		if (err == 0 && size == len) {
 			err = vmdk_pwrite_all(l->desc_fd, text, len, 0);
-		if (err == 0 && fdatasync(l->desc_fd) < 0)
-			err = -errno;
+			if (err == 0 && fdatasync(l->desc_fd) < 0)
+				err = -errno;
+		} else if (err == 0) {
+			err = replace_descriptor_file(l, text, len);
+		}
 	}
 	free(text);
 	if (err < 0 && err > -1000)

@@ -111,6 +111,11 @@ grep -q 'ddb.geometry.heads = "255"' "$T/g3.vmdk" &&
 expect_exit 1 "already exists; not overwritten" "create refuses to overwrite" \
 	"$BIN/vmdk-create" -s 1M "$T/g1.vmdk"
 
+# Flat and thick types are preallocated; sparse ones are not.
+"$BIN/vmdk-create" -q -s 8M -t 2 "$T/pre.vmdk"
+[ "$(du -k "$T/pre-flat.vmdk" | cut -f1)" -ge 8192 ] && ok "flat extent preallocated" ||
+	bad "flat extent not preallocated"
+
 # ---- every type we create: qemu-img and libyal read it as we do ----
 head -c 1500000 /dev/urandom > "$T/rand.bin"
 names="monolithicSparse twoGbMaxExtentSparse monolithicFlat twoGbMaxExtentFlat vmfs streamOptimized vmfs"
@@ -269,6 +274,24 @@ expect_exit 1 "past the end of the disk" "dump past the end" \
 	"$BIN/vmdk-dump" -s 4096 -c 1 "$T/g2.vmdk"
 expect_exit 1 "past the end of the disk" "fill past the end" \
 	"$BIN/vmdk-fill" -s 999 -c 2 "$T/g2.vmdk"
+
+# ---- kill -9 in the middle of writing: the disk still opens and every
+# sector holds either what it held before or what was being written ----
+for delay in 0.02 0.05 0.1 0.2 0.3; do
+	rm -f "$T/kill.vmdk"
+	"$BIN/vmdk-create" -q -s 256M "$T/kill.vmdk"
+	"$BIN/vmdk-fill" -q --val 0xa5 "$T/kill.vmdk" &
+	pid=$!
+	sleep $delay
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	expect "opens after kill -9 at ${delay}s" "$BIN/vmdk-info" "$T/kill.vmdk"
+	expect "qemu-img check after kill -9 at ${delay}s" qemu-img check "$T/kill.vmdk"
+	n=$("$BIN/vmdk-dump" --raw "$T/kill.vmdk" 2>"$T/err" | tr -d '\000\245' | wc -c)
+	[ "$n" -eq 0 ] && [ ! -s "$T/err" ] && ok "no torn data after kill -9 at ${delay}s" ||
+		bad "torn data after kill -9 at ${delay}s ($n stray bytes)"
+done
+expect "a killed disk can be written again" "$BIN/vmdk-fill" -q -s 0 -c 1 "$T/kill.vmdk"
 
 # ---- vmdk-dump output ----
 "$BIN/vmdk-create" -q -s 1M "$T/d.vmdk"
