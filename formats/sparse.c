@@ -65,38 +65,29 @@ fail:
 	return err;
 }
 
+static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
+{
+	uint64_t off = ((uint64_t)p->gte + p->within) * 512;
+	int err;
+
+	if (p->status != VMDK_BS_DATA) {
+		memset(p->buf, 0, p->count * 512ull);
+		return 0;
+	}
+	if (off + p->count * 512ull > x->file_size)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: grain %llu at sector %u runs past the end of the file",
+				   x->path, (unsigned long long)p->grain, p->gte);
+	err = vmdk_pread_all(x->fd, p->buf, p->count * 512ull, off);
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	return 0;
+}
+
 static int sparse_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
-	uint64_t gs = S(x)->m.h.grain_size;
-	uint8_t *out = buf;
-
-	while (n > 0) {
-		uint64_t g = sector / gs, within = sector % gs;
-		uint32_t take = (uint32_t)(gs - within < n ? gs - within : n);
-		uint32_t gte;
-		int st = sparse_meta_grain_status(x, g, &gte), err;
-
-		if (st < 0)
-			return st;
-		if (st != VMDK_BS_DATA) {
-			memset(out, 0, take * 512ull);
-		} else {
-			uint64_t off = ((uint64_t)gte + within) * 512;
-			if (off + take * 512ull > x->file_size)
-				return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-						   "%s: grain %llu at sector %u runs past the end of the file",
-						   x->path, (unsigned long long)g, gte);
-			err = vmdk_pread_all(x->fd, out, take * 512ull, off);
-			if (err < 0)
-				return vmdk_seterr(x->eb, err, "%s: %s", x->path,
-						   vmdk_strerror(err));
-		}
-		out += take * 512ull;
-		sector += take;
-		n -= take;
-	}
-	return 0;
+	return sparse_meta_each_piece(x, sector, n, buf, read_piece);
 }
 
 /* Write a whole new grain at @dst: the caller's sectors where it gave
@@ -141,51 +132,41 @@ static int fill_new_grain(struct vmdk_extent *x, uint64_t g, uint64_t dst,
 	return 0;
 }
 
+static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
+{
+	struct sparse *s = S(x);
+	uint64_t gs = s->m.h.grain_size, dst = s->next_free;
+	int err;
+
+	if (p->status == VMDK_BS_DATA) {
+		err = vmdk_pwrite_all(x->fd, p->buf, p->count * 512ull,
+				      ((uint64_t)p->gte + p->within) * 512);
+		if (err < 0)
+			return vmdk_seterr(x->eb, err, "%s: %s", x->path,
+					   vmdk_strerror(err));
+		return 0;
+	}
+	if (dst + gs > UINT32_MAX)
+		return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
+				   "%s: extent full (32-bit grain offsets)", x->path);
+	/* Data first, then the table entry that makes it live. */
+	err = fill_new_grain(x, p->grain, dst, p->grain * gs + p->within,
+			     p->count, p->buf,
+			     p->status == VMDK_BS_UNALLOC && x->backing);
+	if (err < 0)
+		return err;
+	s->next_free += gs;
+	if (x->file_size < s->next_free * 512)
+		x->file_size = s->next_free * 512;
+	return sparse_meta_set_gte(x, &s->m, p->grain, (uint32_t)dst,
+				   &s->next_free);
+}
+
+/* The pieces only read from the buffer, whatever its constness here. */
 static int sparse_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			const void *buf)
 {
-	struct sparse *s = S(x);
-	uint64_t gs = s->m.h.grain_size;
-	const uint8_t *in = buf;
-
-	while (n > 0) {
-		uint64_t g = sector / gs, within = sector % gs;
-		uint32_t take = (uint32_t)(gs - within < n ? gs - within : n);
-		uint32_t gte;
-		int st = sparse_meta_grain_status(x, g, &gte), err;
-
-		if (st < 0)
-			return st;
-		if (st == VMDK_BS_DATA) {
-			err = vmdk_pwrite_all(x->fd, in, take * 512ull,
-					      ((uint64_t)gte + within) * 512);
-			if (err < 0)
-				return vmdk_seterr(x->eb, err, "%s: %s", x->path,
-						   vmdk_strerror(err));
-		} else {
-			uint64_t dst = s->next_free;
-			if (dst + gs > UINT32_MAX)
-				return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
-						   "%s: extent full (32-bit grain offsets)",
-						   x->path);
-			/* Data first, then the table entry that makes it live. */
-			err = fill_new_grain(x, g, dst, sector, take, in,
-					     st == VMDK_BS_UNALLOC && x->backing);
-			if (err < 0)
-				return err;
-			s->next_free += gs;
-			if (x->file_size < s->next_free * 512)
-				x->file_size = s->next_free * 512;
-			err = sparse_meta_set_gte(x, &s->m, g, (uint32_t)dst,
-						  &s->next_free);
-			if (err < 0)
-				return err;
-		}
-		in += take * 512ull;
-		sector += take;
-		n -= take;
-	}
-	return 0;
+	return sparse_meta_each_piece(x, sector, n, (uint8_t *)buf, write_piece);
 }
 
 static int sparse_flush(struct vmdk_extent *x)

@@ -385,3 +385,27 @@ void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	*off = h->desc_offset * 512;
 	*len = h->desc_offset ? h->desc_size * 512 : 0;
 }
+
+int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+			   uint8_t *buf, sparse_piece_fn fn)
+{
+	uint64_t gs = meta_of(x)->h.grain_size;
+
+	while (n > 0) {
+		struct sparse_piece p = { .grain = sector / gs,
+					  .within = sector % gs, .buf = buf };
+		int err;
+
+		p.count = (uint32_t)(gs - p.within < n ? gs - p.within : n);
+		p.status = sparse_meta_grain_status(x, p.grain, &p.gte);
+		if (p.status < 0)
+			return p.status;
+		err = fn(x, &p);
+		if (err < 0)
+			return err;
+		buf += p.count * 512ull;
+		sector += p.count;
+		n -= p.count;
+	}
+	return 0;
+}

@@ -53,6 +53,22 @@ void sparse_meta_describe(const struct vmdk_extent *x,
 void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 				 uint64_t *len);
 
+/* One grain's share of a request. */
+struct sparse_piece {
+	uint64_t grain;
+	uint32_t gte;
+	int status;		/* VMDK_BS_* */
+	uint64_t within;	/* first sector inside the grain */
+	uint32_t count;		/* sectors */
+	uint8_t *buf;		/* the caller's bytes for these sectors */
+};
+typedef int (*sparse_piece_fn)(struct vmdk_extent *x,
+			       const struct sparse_piece *p);
+/* Split [sector, sector + n) at grain boundaries and call @fn for each
+ * piece, with its grain's status; stops at the first error. */
+int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+			   uint8_t *buf, sparse_piece_fn fn);
+
 static inline uint64_t round_up(uint64_t v, uint64_t to)
 {
 	return (v + to - 1) / to * to;

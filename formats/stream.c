@@ -122,33 +122,24 @@ static int load_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte)
 	return 0;
 }
 
+static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
+{
+	int err;
+
+	if (p->status != VMDK_BS_DATA) {
+		memset(p->buf, 0, p->count * 512ull);
+		return 0;
+	}
+	err = load_grain(x, p->grain, p->gte);
+	if (err == 0)
+		memcpy(p->buf, S(x)->grain + p->within * 512, p->count * 512ull);
+	return err;
+}
+
 static int stream_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
-	uint64_t gs = S(x)->m.h.grain_size;
-	uint8_t *out = buf;
-
-	while (n > 0) {
-		uint64_t g = sector / gs, within = sector % gs;
-		uint32_t take = (uint32_t)(gs - within < n ? gs - within : n);
-		uint32_t gte;
-		int st = sparse_meta_grain_status(x, g, &gte), err;
-
-		if (st < 0)
-			return st;
-		if (st != VMDK_BS_DATA) {
-			memset(out, 0, take * 512ull);
-		} else {
-			err = load_grain(x, g, gte);
-			if (err < 0)
-				return err;
-			memcpy(out, S(x)->grain + within * 512, take * 512ull);
-		}
-		out += take * 512ull;
-		sector += take;
-		n -= take;
-	}
-	return 0;
+	return sparse_meta_each_piece(x, sector, n, buf, read_piece);
 }
 
 static int stream_flush(struct vmdk_extent *x)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <strings.h>
 
 #include "common.h"
@@ -158,4 +159,44 @@ void tool_json_string(const char *s)
 			putchar(*p);
 	}
 	putchar('"');
+}
+
+void tool_common_option(int c, void (*usage)(void))
+{
+	switch (c) {
+	case 'q':
+		verbosity = 0;
+		break;
+	case 'v':
+		verbosity++;
+		break;
+	case 'h':
+		usage();
+		exit(0);
+	case 'V':
+		tool_version();
+		exit(0);
+	default:
+		tool_try_help("bad option");
+	}
+}
+
+const char *tool_operand(int argc, char **argv)
+{
+	if (optind != argc - 1)
+		tool_try_help(optind < argc ? "too many arguments"
+					    : "no disk name given");
+	return argv[optind];
+}
+
+vmdk_disk *tool_open(const char *path, unsigned flags)
+{
+	vmdk_disk *d;
+	int err = vmdk_open(path, flags, &d);
+
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_open_error());
+		return NULL;
+	}
+	return d;
 }

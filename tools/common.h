@@ -32,6 +32,20 @@ int tool_parse_u64(const char *s, uint64_t *out);
 /* "1.5 GiB" style, for messages. */
 const char *tool_human(uint64_t bytes, char *buf, int len);
 
+/* The options every tool has: -q, -v, -h (prints @usage), -V; anything
+ * else is a usage error.  Call it from the switch's default. */
+void tool_common_option(int c, void (*usage)(void));
+/* The one disk operand, or a usage error. */
+const char *tool_operand(int argc, char **argv);
+/* Open @path, or report why not and return NULL. */
+vmdk_disk *tool_open(const char *path, unsigned flags);
+#define TOOL_COMMON_SHORTOPTS "qvhV"
+#define TOOL_COMMON_LONGOPTS \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+
 /* @s as a JSON string literal, quotes included; NULL prints null. */
 void tool_json_string(const char *s);
 

@@ -38,10 +38,7 @@ int main(int argc, char **argv)
 		{ "hwversion", required_argument, NULL, OPT_HW },
 		{ "grain", required_argument, NULL, OPT_GRAIN },
 		{ "tools-version", required_argument, NULL, OPT_TOOLS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmdk_create_params p = { .adapter = VMDK_ADAPTER_LSILOGIC };
@@ -52,7 +49,7 @@ int main(int argc, char **argv)
 	int c, err;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:t:a:qvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:a:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (tool_parse_size(optarg, &p.capacity) < 0 || !p.capacity)
@@ -80,28 +77,13 @@ int main(int argc, char **argv)
 		case OPT_TOOLS:
 			p.tools_version = optarg;
 			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		case 'V':
-			tool_version();
-			return 0;
 		default:
-			tool_try_help("bad option");
+			tool_common_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		tool_try_help(optind < argc ? "too many arguments"
-					    : "no disk name given");
 	if (!have_size)
 		tool_try_help("no size given (-s)");
-	path = argv[optind];
+	path = tool_operand(argc, argv);
 	err = vmdk_create(path, &p);
 	if (err < 0) {
 		tool_disk_error(path, err, vmdk_open_error());

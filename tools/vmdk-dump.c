@@ -76,10 +76,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "single-link", no_argument, NULL, OPT_SINGLE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t start = 0, count = 1, done = 0;
@@ -93,7 +90,7 @@ int main(int argc, char **argv)
 	uint8_t *buf;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:c:rqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:r" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (tool_parse_u64(optarg, &start) < 0)
@@ -110,35 +107,18 @@ int main(int argc, char **argv)
 		case OPT_SINGLE:
 			flags |= VMDK_OPEN_SINGLE_LINK;
 			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		case 'V':
-			tool_version();
-			return 0;
 		default:
-			tool_try_help("bad option");
+			tool_common_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		tool_try_help(optind < argc ? "too many arguments"
-					    : "no disk name given");
-	path = argv[optind];
+	path = tool_operand(argc, argv);
 	if (raw && isatty(STDOUT_FILENO)) {
 		tool_warn(NULL, "refusing to write binary data to a terminal");
 		return 1;
 	}
-	err = vmdk_open(path, flags, &d);
-	if (err < 0) {
-		tool_disk_error(path, err, vmdk_open_error());
+	d = tool_open(path, flags);
+	if (!d)
 		return 1;
-	}
 	vmdk_get_info(d, &info);
 	if (raw && !have_count)
 		count = start < info.capacity ? info.capacity - start : 0;

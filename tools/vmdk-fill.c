@@ -59,10 +59,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "val", required_argument, NULL, OPT_VAL },
 		{ "file", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t start = 0, count = 0, val = 0, done = 0;
@@ -71,10 +68,10 @@ int main(int argc, char **argv)
 	struct vmdk_info info;
 	vmdk_disk *d = NULL;
 	uint8_t *buf;
-	int c, err, fd = -1;
+	int c, err = 0, fd = -1;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:c:f:qvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:f:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (tool_parse_u64(optarg, &start) < 0)
@@ -93,28 +90,13 @@ int main(int argc, char **argv)
 		case 'f':
 			file = optarg;
 			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		case 'V':
-			tool_version();
-			return 0;
 		default:
-			tool_try_help("bad option");
+			tool_common_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		tool_try_help(optind < argc ? "too many arguments"
-					    : "no disk name given");
 	if (file && have_val)
 		tool_try_help("--val and --file are mutually exclusive");
-	path = argv[optind];
+	path = tool_operand(argc, argv);
 	if (file) {
 		off_t size;
 		fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -127,11 +109,9 @@ int main(int argc, char **argv)
 			count = ((uint64_t)size + 511) / 512;
 		have_count = true;
 	}
-	err = vmdk_open(path, 0, &d);
-	if (err < 0) {
-		tool_disk_error(path, err, vmdk_open_error());
+	d = tool_open(path, 0);
+	if (!d)
 		return 1;
-	}
 	vmdk_get_info(d, &info);
 	if (!have_count)
 		count = start < info.capacity ? info.capacity - start : 0;

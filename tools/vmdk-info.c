@@ -159,10 +159,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "single-link", no_argument, NULL, OPT_SINGLE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned flags = VMDK_OPEN_RDONLY;
@@ -170,10 +167,10 @@ int main(int argc, char **argv)
 	struct vmdk_info info;
 	const char *path;
 	vmdk_disk *d;
-	int c, err;
+	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -181,31 +178,14 @@ int main(int argc, char **argv)
 		case OPT_SINGLE:
 			flags |= VMDK_OPEN_SINGLE_LINK;
 			break;
-		case 'q':
-			verbosity = 0;
-			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		case 'V':
-			tool_version();
-			return 0;
 		default:
-			tool_try_help("bad option");
+			tool_common_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		tool_try_help(optind < argc ? "too many arguments"
-					    : "no disk name given");
-	path = argv[optind];
-	err = vmdk_open(path, flags, &d);
-	if (err < 0) {
-		tool_disk_error(path, err, vmdk_open_error());
+	path = tool_operand(argc, argv);
+	d = tool_open(path, flags);
+	if (!d)
 		return 1;
-	}
 	vmdk_get_info(d, &info);
 	if (json)
 		print_json(d, &info);
