@@ -2,6 +2,7 @@
  * "Simple Extents"); sectors map one to one onto a file region. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vmdk_int.h"
@@ -95,6 +96,42 @@ static void flat_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	(void)x;
 	*off = *len = 0;
 }
+
+/* A raw image or block device: its size is the disk's, and a last partial
+ * sector reads with zeros after the end. */
+static int raw_open(struct vmdk_extent *x, const uint8_t *first)
+{
+	(void)first;
+	(void)x;
+	return 0;
+}
+
+static int raw_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		    void *buf)
+{
+	uint64_t off = sector * 512, len = n * 512ull, have;
+
+	have = off >= x->file_size ? 0 : x->file_size - off;
+	if (have >= len)
+		return flat_read(x, sector, n, buf);
+	memset((uint8_t *)buf + have, 0, len - have);
+	if (have && vmdk_pread_all(x->fd, buf, have, off) < 0)
+		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
+				   "%s: file shrank under us", x->path);
+	return 0;
+}
+
+const struct vmdk_extent_ops vmdk_raw_ops = {
+	.name = "raw",
+	.open = raw_open,
+	.status = flat_status,
+	.read = raw_read,
+	.write = flat_write,
+	.flush = flat_flush,
+	.close = flat_close,
+	.describe = flat_describe,
+	.descriptor_area = flat_descriptor_area,
+};
 
 const struct vmdk_extent_ops vmdk_flat_ops = {
 	.name = "flat",

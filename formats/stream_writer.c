@@ -108,7 +108,7 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 	w->gd_entries = (uint32_t)((capacity + (uint64_t)grain * STREAM_GTES - 1) /
 				   ((uint64_t)grain * STREAM_GTES));
 	w->gd = calloc(round_up(w->gd_entries * 4ull, 512), 1);
-	w->packed_max = round_up(compressBound(grain * 512u) + GRAIN_MARKER_SIZE, 512);
+	w->packed_max = vmdk_stream_packed_max(grain);
 	w->packed = malloc(w->packed_max);
 	if (!w->gd || !w->packed) {
 		vmdk_stream_writer_free(w);
@@ -152,17 +152,42 @@ static int close_table(struct vmdk_stream_writer *w)
 	return err;
 }
 
-int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
-			     const void *data, size_t len)
+size_t vmdk_stream_packed_max(uint32_t grain)
 {
-	uint64_t gs = w->h.grain_size;
-	uLongf packed_len = (uLongf)(w->packed_max - GRAIN_MARKER_SIZE);
-	uint32_t table = (uint32_t)(grain / STREAM_GTES);
+	return round_up(compressBound(grain * 512u) + GRAIN_MARKER_SIZE, 512);
+}
+
+int vmdk_stream_pack(uint64_t lba, const void *data, size_t len, int level,
+		     uint8_t *out, size_t out_max, size_t *out_len)
+{
+	uLongf packed_len;
 	size_t total;
+
+	if (out_max < GRAIN_MARKER_SIZE)
+		return -ENOBUFS;
+	packed_len = (uLongf)(out_max - GRAIN_MARKER_SIZE);
+	if (compress2(out + GRAIN_MARKER_SIZE, &packed_len, data, (uLong)len,
+		      level < 0 ? Z_DEFAULT_COMPRESSION : level) != Z_OK)
+		return -ENOBUFS;
+	vmdk_put_le64(out, lba);
+	vmdk_put_le32(out + 8, (uint32_t)packed_len);
+	total = round_up(packed_len + GRAIN_MARKER_SIZE, 512);
+	if (total > out_max)
+		return -ENOBUFS;
+	memset(out + GRAIN_MARKER_SIZE + packed_len, 0,
+	       total - GRAIN_MARKER_SIZE - packed_len);
+	*out_len = total;
+	return 0;
+}
+
+int vmdk_stream_writer_put(struct vmdk_stream_writer *w, uint64_t grain,
+			   const uint8_t *packed, size_t len)
+{
+	uint32_t table = (uint32_t)(grain / STREAM_GTES);
 	int err;
 
-	if (grain < w->next_grain || grain * gs >= w->h.capacity ||
-	    len == 0 || len > gs * 512)
+	if (grain < w->next_grain || grain * w->h.grain_size >= w->h.capacity ||
+	    len % 512 || len == 0)
 		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
 				   "stream grain %llu out of order or size",
 				   (unsigned long long)grain);
@@ -172,21 +197,28 @@ int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
 			return err;
 		w->gt_index = table;
 	}
-	if (compress2(w->packed + GRAIN_MARKER_SIZE, &packed_len, data,
-		      (uLong)len, w->level) != Z_OK)
-		return vmdk_seterr(w->eb, -ENOMEM, "deflate failed");
-	vmdk_put_le64(w->packed, grain * gs);
-	vmdk_put_le32(w->packed + 8, (uint32_t)packed_len);
-	total = round_up(packed_len + GRAIN_MARKER_SIZE, 512);
-	memset(w->packed + GRAIN_MARKER_SIZE + packed_len, 0,
-	       total - GRAIN_MARKER_SIZE - packed_len);
 	if (w->pos > UINT32_MAX)
 		return vmdk_seterr(w->eb, VMDK_E_NO_SPACE,
 				   "stream beyond 2 TiB of compressed data");
 	w->gt[grain % STREAM_GTES] = (uint32_t)w->pos;
 	w->gt_used = true;
 	w->next_grain = grain + 1;
-	return put_sectors(w, w->packed, total / 512);
+	return put_sectors(w, packed, len / 512);
+}
+
+int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
+			     const void *data, size_t len)
+{
+	uint64_t gs = w->h.grain_size;
+	size_t total;
+
+	if (len == 0 || len > gs * 512 ||
+	    vmdk_stream_pack(grain * gs, data, len, w->level, w->packed,
+			     w->packed_max, &total) < 0)
+		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
+				   "stream grain %llu: bad size or deflate failure",
+				   (unsigned long long)grain);
+	return vmdk_stream_writer_put(w, grain, w->packed, total);
 }
 
 int vmdk_stream_writer_finish(struct vmdk_stream_writer *w)

@@ -145,9 +145,12 @@ static int make_plan(struct plan *pl, const char *path,
 	return 0;
 }
 
+static int check_params(const struct vmdk_create_params *p, const char *path,
+			struct vmdk_errbuf *eb);
+
 static void free_plan(struct plan *pl)
 {
-	for (size_t i = 0; i < pl->n_ext; i++)
+	for (size_t i = 0; pl->ext && i < pl->n_ext; i++)
 		free(pl->ext[i].path);
 	free(pl->ext);
 	free(pl->fds);
@@ -165,6 +168,31 @@ static void format_uuid(char *out, size_t n)
 		 "%02x %02x %02x %02x %02x %02x %02x %02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Keys the caller wants different (a clone keeps its source's): set in
+ * place, or added after the other ddb keys. */
+static char *apply_overrides(char *text, const char *const *kv)
+{
+	struct vmdk_errbuf eb;
+	struct vmdk_descriptor *d;
+	char *out;
+
+	if (!kv || !kv[0])
+		return text;
+	if (vmdk_desc_parse(text, strlen(text), &d, &eb) < 0) {
+		free(text);
+		return NULL;
+	}
+	free(text);
+	for (size_t i = 0; kv[i] && kv[i + 1]; i += 2)
+		if (vmdk_desc_set(d, kv[i], kv[i + 1]) < 0) {
+			vmdk_desc_free(d);
+			return NULL;
+		}
+	out = vmdk_desc_serialize(d, NULL);
+	vmdk_desc_free(d);
+	return out;
 }
 
 /* The descriptor text, ddb keys in VMware's (alphabetical) order. */
@@ -223,7 +251,20 @@ static char *build_descriptor(const struct plan *pl)
 		     tools, uuid, p->hw_version ? p->hw_version : 4) < 0)
 		out = NULL;
 	free(ext);
-	return out;
+	return out ? apply_overrides(out, p->ddb) : NULL;
+}
+
+char *vmdk_create_descriptor(const struct vmdk_create_params *p,
+			     const char *path)
+{
+	struct plan pl = { .p = p };
+	char *desc = NULL;
+
+	if (check_params(p, path, vmdk_open_errbuf()) == 0 &&
+	    make_plan(&pl, path, vmdk_open_errbuf()) == 0)
+		desc = build_descriptor(&pl);
+	free_plan(&pl);
+	return desc;
 }
 
 static int check_params(const struct vmdk_create_params *p, const char *path,

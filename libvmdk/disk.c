@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -472,6 +474,56 @@ static int check_range(vmdk_disk *d, uint64_t sector, uint64_t n)
 	return 0;
 }
 
+/* How the chain holds sectors from @sector: VMDK_BS_DATA if some link
+ * has data there, VMDK_BS_ZERO if a link says zeros, VMDK_BS_UNALLOC if
+ * none has anything; *run sectors share the answer.  *depth is the link
+ * that answered (for UNALLOC, the number of links). */
+static int status_link(struct vmdk_link *l, unsigned depth, uint64_t sector,
+		       uint64_t n, uint64_t *run, unsigned *at,
+		       struct vmdk_errbuf *eb)
+{
+	struct vmdk_extent *x = extent_at(l, sector);
+	uint64_t rel, avail;
+	int st;
+
+	if (!x) {
+		*run = n;
+		*at = depth;
+		return VMDK_BS_UNALLOC;
+	}
+	if (x->access == VMDK_ACCESS_NOACCESS)
+		return vmdk_seterr(eb, VMDK_E_READ_ONLY,
+				   "%s: extent is marked NOACCESS", x->path);
+	rel = sector - x->start;
+	avail = x->sectors - rel < n ? x->sectors - rel : n;
+	st = x->ops->status(x, rel, avail, run);
+	if (st < 0)
+		return st;
+	if (*run == 0 || *run > avail)
+		*run = avail;
+	if (st == VMDK_BS_UNALLOC && l->parent)
+		return status_link(l->parent, depth + 1, sector, *run, run, at, eb);
+	*at = st == VMDK_BS_UNALLOC ? depth + 1 : depth;
+	return st;
+}
+
+int vmdk_block_status(vmdk_disk *d, uint64_t sector, uint64_t n,
+		      uint64_t *run, unsigned *depth)
+{
+	unsigned at = 0;
+	int err;
+
+	if (!d || !run || n == 0)
+		return VMDK_E_INVALID_ARG;
+	err = check_range(d, sector, n);
+	if (err < 0)
+		return err;
+	err = status_link(d->links[0], 0, sector, n, run, &at, &d->eb);
+	if (depth)
+		*depth = at;
+	return err;
+}
+
 int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf)
 {
 	int err;
@@ -670,4 +722,85 @@ int vmdk_close(vmdk_disk *d)
 	close_links(d, &err);
 	free(d);
 	return err;
+}
+
+/* Size of a regular file, or of a block device (st_size is 0 there). */
+static int raw_size(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) < 0 ? -errno : 0;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
+{
+	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
+	bool writable = !(flags & VMDK_OPEN_RDONLY);
+	struct vmdk_link *l;
+	struct vmdk_extent *x;
+	uint64_t size;
+	char *text = NULL;
+	vmdk_disk *d;
+	int fd, err, ignored = 0;
+
+	oeb->msg[0] = '\0';
+	if (!path || !out)
+		return vmdk_seterr(oeb, VMDK_E_INVALID_ARG, "no path given");
+	err = open_file(path, writable, writable, &fd, oeb, 0);
+	if (err < 0)
+		return err;
+	err = raw_size(fd, &size);
+	if (err < 0 || size == 0 || size > VMDK_MAX_CAPACITY * 512) {
+		close(fd);
+		return vmdk_seterr(oeb, err < 0 ? err : VMDK_E_TOO_BIG,
+				   "%s: %s", path, err == -ESPIPE
+				   ? "not a file or block device"
+				   : err < 0 ? vmdk_strerror(err)
+				   : size ? "larger than 64 TiB" : "empty");
+	}
+	d = calloc(1, sizeof(*d));
+	l = calloc(1, sizeof(*l));
+	x = calloc(1, sizeof(*x));
+	if (!d || !l || !x ||
+	    asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
+		     (unsigned long long)(size + 511) / 512,
+		     strchr(path, '"') ? "raw" : path) < 0) {
+		free(d);
+		free(l);
+		free(x);
+		close(fd);
+		return -ENOMEM;
+	}
+	l->desc_fd = -1;
+	l->writable = writable;
+	l->path = strdup(path);
+	l->dir = vmdk_dirname(path);
+	l->ext = x;
+	l->n_ext = 1;
+	l->capacity = (size + 511) / 512;
+	*x = (struct vmdk_extent){ .ops = &vmdk_raw_ops, .eb = &d->eb,
+				   .path = strdup(path), .kind = "RAW",
+				   .sectors = l->capacity, .fd = fd,
+				   .writable = writable, .file_size = size };
+	err = vmdk_desc_parse(text, strlen(text), &l->desc, oeb);
+	free(text);
+	d->links[d->nlinks++] = l;
+	if (err == 0 && (!l->path || !l->dir || !x->path))
+		err = -ENOMEM;
+	if (err < 0) {
+		close_links(d, &ignored);
+		free(d);
+		return err;
+	}
+	x->backing = backing_read;
+	x->backing_arg = l;
+	*out = d;
+	return 0;
 }

@@ -87,6 +87,11 @@ typedef struct vmdk_disk vmdk_disk;
 int vmdk_open(const char *path, unsigned flags, vmdk_disk **out);
 const char *vmdk_open_error(void);
 
+/*! vmdk_open_raw() : a raw image file or block device as a disk of its
+ * size (a last partial sector reads as zero-padded), to clone from or
+ * write to.  Flags and locks as vmdk_open(). */
+int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out);
+
 /*! vmdk_close() : flush, clear the unclean-shutdown marks, release locks and
  * free @d.  NULL is a no-op.  @return 0 or the first error met while
  * flushing (the handle is freed regardless). */
@@ -97,6 +102,22 @@ int vmdk_close(vmdk_disk *d);
  * @return 0 or a negative error; VMDK_E_OUT_OF_RANGE past capacity. */
 int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf);
 int vmdk_write(vmdk_disk *d, uint64_t sector, uint64_t n, const void *buf);
+
+/* What vmdk_block_status() reports for a run of sectors. */
+enum vmdk_block_state {
+	VMDK_BLOCK_UNALLOCATED = 0,	/* no link holds them: zeros */
+	VMDK_BLOCK_ZERO = 1,		/* a link says they are zeros */
+	VMDK_BLOCK_DATA = 2,		/* a link holds data (maybe zeros) */
+};
+
+/*! vmdk_block_status() : how the chain holds the sectors from @sector,
+ * up to @n of them: @return a VMDK_BLOCK_* value, with *@run (>= 1) the
+ * number of sectors sharing it and *@depth (may be NULL) the link that
+ * answered (0 = top; the number of links for unallocated sectors), or a
+ * negative error.  VixDiskLib_QueryAllocatedBlocks and `qemu-img map`
+ * are built on this. */
+int vmdk_block_status(vmdk_disk *d, uint64_t sector, uint64_t n,
+		      uint64_t *run, unsigned *depth);
 
 /*! vmdk_flush() : push written data and metadata to stable storage. */
 int vmdk_flush(vmdk_disk *d);
@@ -159,6 +180,8 @@ struct vmdk_create_params {
 	int hw_version;			/* 0 = default 4 */
 	uint32_t grain_size;		/* sparse only; 0 = 128 sectors */
 	const char *tools_version;	/* NULL = omit, stream: 2147483647 */
+	const char *const *ddb;		/* NULL, or "ddb.key", "value", ...,
+					   NULL: set after the defaults */
 };
 
 /*! vmdk_create() : create an empty disk at @path (the descriptor, or the
@@ -166,6 +189,48 @@ struct vmdk_create_params {
  * file it would write exists.  Flat types are preallocated.  On failure no
  * file is left behind.  The detailed message is vmdk_open_error(). */
 int vmdk_create(const char *path, const struct vmdk_create_params *p);
+
+/* Progress: @done of @total units; return nonzero to cancel (the call
+ * then fails with VMDK_E_CANCELED and leaves nothing behind). */
+typedef int (*vmdk_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* vmdk_clone() destination type beside the VMDK_TYPE_* values. */
+#define VMDK_TYPE_RAW 100
+
+struct vmdk_clone_params {
+	int type;			/* VMDK_TYPE_* or VMDK_TYPE_RAW */
+	int adapter;			/* -1: keep the source's */
+	int hw_version;			/* 0: keep the source's */
+	int new_uuid;			/* else keep the source's ddb.uuid */
+	int level;			/* deflate level 1-9, 0 = 6 */
+	unsigned threads;		/* compression threads, 0 = all CPUs */
+	int overwrite;			/* replace an existing destination */
+	const char *tools_version;	/* NULL: the source's (stream:
+					   2147483647 if it has none) */
+	const char *const *ddb;		/* more "ddb.key", "value", ... NULL */
+	vmdk_progress_fn progress;	/* may be NULL */
+	void *progress_arg;
+};
+
+/*! vmdk_clone() : copy @src (its whole chain, flattened) to a new disk
+ * @dst of @p->type, or to a raw image.  Grains that are zero by content
+ * are not stored; the source's geometry, adapter, uuid and other ddb keys
+ * are kept unless @p changes them.  The new files are made in a hidden
+ * directory beside @dst and moved into place when complete: on failure
+ * or cancellation nothing is left, and an existing @dst is kept unless
+ * @p->overwrite.  Detail in vmdk_open_error(). */
+int vmdk_clone(vmdk_disk *src, const char *dst,
+	       const struct vmdk_clone_params *p);
+
+/*! vmdk_clone_fd() : the same to an open file or pipe, written
+ * sequentially; only VMDK_TYPE_STREAM_OPTIMIZED and VMDK_TYPE_RAW.
+ * @name is the file name the stream's descriptor gives its extent. */
+int vmdk_clone_fd(vmdk_disk *src, int fd, const char *name,
+		  const struct vmdk_clone_params *p);
+
+/*! vmdk_unlink() : delete a disk's descriptor and every extent file of
+ * its top link.  Refuses (VMDK_E_LOCKED) a disk open for writing. */
+int vmdk_unlink(const char *path);
 
 /*! vmdk_strerror() : text for any code this library returns; never NULL. */
 const char *vmdk_strerror(int err);

@@ -201,6 +201,7 @@ extern const struct vmdk_extent_ops vmdk_sparse_ops;
 extern const struct vmdk_extent_ops vmdk_stream_ops;
 extern const struct vmdk_extent_ops vmdk_flat_ops;
 extern const struct vmdk_extent_ops vmdk_zero_ops;
+extern const struct vmdk_extent_ops vmdk_raw_ops;
 
 /* sparse_create.c: lay out an empty hosted sparse extent on @fd.  With
  * @desc, embeds it (monolithicSparse).  */
@@ -216,6 +217,13 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 /* Grains in increasing order; @data holds grain bytes (fewer at the end). */
 int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
 			     const void *data, size_t len);
+/* Compression apart from writing, so that it can run on many threads:
+ * pack a grain (marker, deflated data, padding) into @out. */
+size_t vmdk_stream_packed_max(uint32_t grain);
+int vmdk_stream_pack(uint64_t lba, const void *data, size_t len, int level,
+		     uint8_t *out, size_t out_max, size_t *out_len);
+int vmdk_stream_writer_put(struct vmdk_stream_writer *w, uint64_t grain,
+			   const uint8_t *packed, size_t len);
 int vmdk_stream_writer_finish(struct vmdk_stream_writer *w);
 void vmdk_stream_writer_free(struct vmdk_stream_writer *w);
 
@@ -240,6 +248,11 @@ struct vmdk_disk {
 	struct vmdk_link *links[VMDK_MAX_CHAIN + 1];	/* [0] = top */
 	unsigned nlinks;
 };
+
+/* The descriptor vmdk_create() would write for @path (monolithic types);
+ * NULL with vmdk_open_error() set on failure. */
+char *vmdk_create_descriptor(const struct vmdk_create_params *p,
+			     const char *path);
 
 /* create.c helpers shared with future tools in the library */
 void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <getopt.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "common.h"
@@ -199,4 +202,68 @@ vmdk_disk *tool_open(const char *path, unsigned flags)
 		return NULL;
 	}
 	return d;
+}
+
+volatile int tool_interrupted;
+
+static void on_signal(int sig)
+{
+	tool_interrupted = sig;
+}
+
+void tool_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void tool_progress_init(struct tool_progress *p, const char *label, bool force)
+{
+	memset(p, 0, sizeof(*p));
+	p->label = label;
+	p->enabled = verbosity > 0 && (force || isatty(STDERR_FILENO));
+	p->start = p->last = now();
+}
+
+int tool_progress_cb(void *arg, uint64_t done, uint64_t total)
+{
+	struct tool_progress *p = arg;
+	double t, rate, eta;
+	char h[32];
+
+	if (tool_interrupted)
+		return 1;
+	if (!p->enabled)
+		return 0;
+	t = now();
+	if (t - p->last < 0.16 && done < total)
+		return 0;
+	p->last = t;
+	rate = t > p->start ? (double)done * 512 / (t - p->start) : 0;
+	eta = rate > 0 ? (double)(total - done) * 512 / rate : 0;
+	fprintf(stderr, "\r%s: %3d%%  %s/s  ETA %d:%02d   ", p->label,
+		total ? (int)(done * 100 / total) : 100,
+		tool_human((uint64_t)rate, h, sizeof(h)), (int)eta / 60,
+		(int)eta % 60);
+	p->drawn = true;
+	return 0;
+}
+
+void tool_progress_end(struct tool_progress *p)
+{
+	if (p->drawn)
+		fprintf(stderr, "\r\033[K");
+	p->drawn = false;
 }

@@ -46,6 +46,22 @@ vmdk_disk *tool_open(const char *path, unsigned flags);
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, 'V' }
 
+/* Progress on stderr, only when it is a terminal (or forced) and not
+ * quiet; at most ~6 redraws a second; the line is cleared at the end.
+ * The callback returns nonzero once SIGINT or SIGTERM arrived, so the
+ * library stops and cleans up. */
+struct tool_progress {
+	const char *label;
+	bool enabled;
+	double start, last;
+	bool drawn;
+};
+void tool_progress_init(struct tool_progress *p, const char *label, bool force);
+int tool_progress_cb(void *arg, uint64_t done, uint64_t total);
+void tool_progress_end(struct tool_progress *p);
+void tool_catch_signals(void);
+extern volatile int tool_interrupted;
+
 /* @s as a JSON string literal, quotes included; NULL prints null. */
 void tool_json_string(const char *s);
 

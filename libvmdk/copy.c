@@ -1,0 +1,402 @@
+/* copy.c --- the copy engine: walk the source's allocated ranges (merged
+ * over its chain), skip grains that are zero by content, and hand the
+ * rest, in order, to a sink that writes the destination type. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copy_int.h"
+
+#define READ_SECTORS 2048u	/* 1 MiB source reads */
+#define PIECE_SECTORS 128u	/* zero test and sink granularity */
+
+/* ---- raw sinks ---- */
+
+struct raw_sink {
+	struct sink base;
+	int fd;
+	bool pipe;
+	uint64_t pos;		/* sectors written, for a pipe */
+	uint64_t capacity;
+};
+
+static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
+		   const uint8_t *buf)
+{
+	struct raw_sink *r = (struct raw_sink *)k;
+	int err;
+
+	if (!r->pipe) {
+		err = vmdk_pwrite_all(r->fd, buf, n * 512ull, sector * 512);
+		return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;
+	}
+	err = sink_write_zeros(k, r->fd, (sector - r->pos) * 512);
+	if (err == 0)
+		err = sink_write(k, r->fd, buf, n * 512ull);
+	r->pos = sector + n;
+	return err;
+}
+
+static int raw_finish(struct sink *k)
+{
+	struct raw_sink *r = (struct raw_sink *)k;
+	int err = 0;
+
+	if (r->pipe)
+		return sink_write_zeros(k, r->fd, (r->capacity - r->pos) * 512);
+	/* Zero ranges stay holes. */
+	if (ftruncate(r->fd, (off_t)(r->capacity * 512)) < 0 || fsync(r->fd) < 0)
+		err = -errno;
+	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;
+}
+
+static void raw_destroy(struct sink *k)
+{
+	free(k);
+}
+
+static int raw_sink_new(int fd, bool pipe, uint64_t capacity,
+			struct vmdk_errbuf *eb, struct sink **out)
+{
+	struct raw_sink *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->base = (struct sink){ .put = raw_put, .finish = raw_finish,
+				 .destroy = raw_destroy, .eb = eb };
+	r->fd = fd;
+	r->pipe = pipe;
+	r->capacity = capacity;
+	*out = &r->base;
+	return 0;
+}
+
+/* ---- VMDK sinks: a new disk opened with libvmdk itself ---- */
+
+struct disk_sink {
+	struct sink base;
+	vmdk_disk *d;
+};
+
+static int disk_put(struct sink *k, uint64_t sector, uint32_t n,
+		    const uint8_t *buf)
+{
+	struct disk_sink *s = (struct disk_sink *)k;
+	int err = vmdk_write(s->d, sector, n, buf);
+
+	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_errmsg(s->d)) : 0;
+}
+
+static int disk_finish(struct sink *k)
+{
+	struct disk_sink *s = (struct disk_sink *)k;
+	int err = vmdk_close(s->d);
+
+	s->d = NULL;
+	return err < 0 ? vmdk_seterr(k->eb, err, "closing the new disk: %s",
+				     vmdk_strerror(err)) : 0;
+}
+
+static void disk_destroy(struct sink *k)
+{
+	struct disk_sink *s = (struct disk_sink *)k;
+
+	vmdk_close(s->d);
+	free(s);
+}
+
+static int disk_sink_new(const char *path, const struct vmdk_create_params *cp,
+			 struct vmdk_errbuf *eb, struct sink **out)
+{
+	struct disk_sink *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->base = (struct sink){ .put = disk_put, .finish = disk_finish,
+				 .destroy = disk_destroy, .eb = eb };
+	err = vmdk_create(path, cp);
+	if (err == 0)
+		err = vmdk_open(path, 0, &s->d);
+	if (err < 0) {
+		vmdk_seterr(eb, err, "%s", vmdk_open_error());
+		free(s);
+		return err;
+	}
+	*out = &s->base;
+	return 0;
+}
+
+/* ---- the engine ---- */
+
+static int report(const struct vmdk_clone_params *p, uint64_t done,
+		  uint64_t total, struct vmdk_errbuf *eb)
+{
+	if (p->progress && p->progress(p->progress_arg, done, total))
+		return vmdk_seterr(eb, VMDK_E_CANCELED, "canceled");
+	return 0;
+}
+
+/* Feed @k every non-zero piece of @src, in order. */
+static int copy_data(vmdk_disk *src, struct sink *k,
+		     const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
+{
+	struct vmdk_info info;
+	uint8_t *buf = malloc(READ_SECTORS * 512u);
+	uint64_t sector = 0, cap;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	vmdk_get_info(src, &info);
+	cap = info.capacity;
+	while (err == 0 && sector < cap) {
+		uint64_t run, end;
+		int st = vmdk_block_status(src, sector, cap - sector, &run, NULL);
+
+		if (st < 0) {
+			err = vmdk_seterr(eb, st, "%s", vmdk_errmsg(src));
+			break;
+		}
+		end = sector + run;
+		while (err == 0 && st == VMDK_BLOCK_DATA && sector < end) {
+			/* Reads end on piece boundaries, so that a piece is
+			 * never split between two reads. */
+			uint64_t stop = (sector + READ_SECTORS) / PIECE_SECTORS *
+					PIECE_SECTORS;
+			uint32_t n = (uint32_t)((stop < end && stop > sector ? stop : end) -
+						sector);
+			err = vmdk_read(src, sector, n, buf);
+			if (err < 0) {
+				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(src));
+				break;
+			}
+			for (uint32_t at = 0; err == 0 && at < n;) {
+				uint64_t s = sector + at;
+				uint32_t len = PIECE_SECTORS - (uint32_t)(s % PIECE_SECTORS);
+				if (len > n - at)
+					len = n - at;
+				if (!vmdk_is_zero(buf + at * 512ull, len * 512ull))
+					err = k->put(k, s, len, buf + at * 512ull);
+				at += len;
+			}
+			sector += n;
+			if (err == 0)
+				err = report(p, sector, cap, eb);
+		}
+		if (st != VMDK_BLOCK_DATA) {
+			sector = end;
+			err = report(p, sector, cap, eb);
+		}
+	}
+	free(buf);
+	if (err == 0)
+		err = k->finish(k);
+	return err;
+}
+
+/* ---- what the new disk's descriptor says ---- */
+
+/* Keys a copy does not inherit: they describe the old files. */
+static bool inherited(const char *key)
+{
+	static const char *const own[] = { "ddb.thinProvisioned",
+					   "ddb.longContentID", "ddb.deletable" };
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++)
+		if (strcasecmp(key, own[i]) == 0)
+			return false;
+	return strncasecmp(key, "ddb.", 4) == 0;
+}
+
+static int add_kv(struct kv_list *l, const char *k, const char *v)
+{
+	for (size_t i = 0; i < l->n; i += 2)
+		if (strcasecmp(l->v[i], k) == 0) {
+			l->v[i + 1] = v;
+			return 0;
+		}
+	if (l->n + 3 > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		const char **n = realloc(l->v, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		l->v = n;
+		l->cap = cap;
+	}
+	l->v[l->n++] = k;
+	l->v[l->n++] = v;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+/* The source's disk database (searched from the top link down), then the
+ * caller's changes. */
+static int build_params(vmdk_disk *src, const struct vmdk_clone_params *p,
+			struct vmdk_create_params *cp, struct kv_list *kv)
+{
+	struct vmdk_info info;
+	int err = 0;
+
+	vmdk_get_info(src, &info);
+	memset(cp, 0, sizeof(*cp));
+	cp->capacity = info.capacity;
+	cp->type = p->type;
+	cp->adapter = vmdk_adapter_from_name(info.adapter);
+	if (cp->adapter < 0)
+		cp->adapter = VMDK_ADAPTER_LSILOGIC;
+	if (p->adapter >= 0)
+		cp->adapter = p->adapter;
+	cp->hw_version = p->hw_version ? p->hw_version
+		       : info.hw_version > 0 && info.hw_version < 100 ? info.hw_version : 0;
+	cp->tools_version = p->tools_version;
+	for (unsigned l = src->nlinks; l-- > 0;) {
+		const struct vmdk_descriptor *d = src->links[l]->desc;
+		for (size_t i = 0; err == 0 && i < d->nlines; i++) {
+			const struct vmdk_line *ln = &d->lines[i];
+			if (ln->kind == VMDK_LINE_DDB && inherited(ln->key))
+				err = add_kv(kv, ln->key, ln->value);
+		}
+	}
+	if (err == 0 && p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
+		if (!vmdk_desc_get(src->links[0]->desc, "ddb.toolsVersion"))
+			err = add_kv(kv, "ddb.toolsVersion", "2147483647");
+		if (err == 0 && !vmdk_desc_get(src->links[0]->desc,
+					       "ddb.toolsInstallType"))
+			err = add_kv(kv, "ddb.toolsInstallType", "4");
+	}
+	/* What the caller asked for wins; a new adapter means its geometry. */
+	if (err == 0 && p->adapter >= 0) {
+		uint32_t c, h, s;
+		static _Thread_local char geo[3][16];
+		vmdk_geometry(info.capacity, p->adapter, &c, &h, &s);
+		snprintf(geo[0], sizeof(geo[0]), "%u", c);
+		snprintf(geo[1], sizeof(geo[1]), "%u", h);
+		snprintf(geo[2], sizeof(geo[2]), "%u", s);
+		err = add_kv(kv, "ddb.adapterType", vmdk_adapter_name(p->adapter));
+		if (err == 0)
+			err = add_kv(kv, "ddb.geometry.cylinders", geo[0]);
+		if (err == 0)
+			err = add_kv(kv, "ddb.geometry.heads", geo[1]);
+		if (err == 0)
+			err = add_kv(kv, "ddb.geometry.sectors", geo[2]);
+	}
+	if (err == 0 && p->hw_version) {
+		static _Thread_local char hw[16];
+		snprintf(hw, sizeof(hw), "%d", p->hw_version);
+		err = add_kv(kv, "ddb.virtualHWVersion", hw);
+	}
+	if (err == 0 && p->tools_version)
+		err = add_kv(kv, "ddb.toolsVersion", p->tools_version);
+	for (size_t i = 0; err == 0 && p->ddb && p->ddb[i] && p->ddb[i + 1]; i += 2)
+		err = add_kv(kv, p->ddb[i], p->ddb[i + 1]);
+	/* Without a uuid to keep, vmdk_create's new one stands. */
+	if (err == 0 && p->new_uuid) {
+		for (size_t i = 0; i < kv->n; i += 2)
+			if (strcasecmp(kv->v[i], "ddb.uuid") == 0)
+				kv->v[i + 1] = NULL;
+	}
+	cp->ddb = kv->v;
+	return err;
+}
+
+/* ---- destinations ---- */
+
+static int clone_into(vmdk_disk *src, const char *path, int fd,
+		      const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
+{
+	struct vmdk_create_params cp;
+	struct kv_list kv = { 0 };
+	struct sink *k = NULL;
+	char *desc = NULL;
+	int err;
+
+	err = build_params(src, p, &cp, &kv);
+	if (err < 0)
+		goto out;
+	/* Dropped keys (NULL values) end the list early otherwise. */
+	kv_compact(&kv);
+	cp.ddb = kv.v;
+	if (p->type == VMDK_TYPE_RAW) {
+		struct stat st;
+		bool pipe = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
+			    !S_ISBLK(st.st_mode);
+		err = raw_sink_new(fd, pipe, cp.capacity, eb, &k);
+	} else if (p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
+		desc = vmdk_create_descriptor(&cp, path);
+		err = desc ? stream_sink_new(fd, &cp, desc, p, eb, &k)
+			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
+					 vmdk_open_error());
+	} else {
+		err = disk_sink_new(path, &cp, eb, &k);
+	}
+	if (err == 0)
+		err = copy_data(src, k, p, eb);
+	if (k)
+		k->destroy(k);
+out:
+	free(desc);
+	free(kv.v);
+	return err;
+}
+
+int vmdk_clone_fd(vmdk_disk *src, int fd, const char *name,
+		  const struct vmdk_clone_params *p)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+
+	eb->msg[0] = '\0';
+	if (!src || !p || (p->type != VMDK_TYPE_RAW &&
+			   p->type != VMDK_TYPE_STREAM_OPTIMIZED))
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "only raw and streamOptimized go to a stream");
+	return clone_into(src, name ? name : "stream.vmdk", fd, p, eb);
+}
+
+int vmdk_clone(vmdk_disk *src, const char *dst,
+	       const struct vmdk_clone_params *p)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	struct staging st;
+	int err, fd = -1;
+
+	eb->msg[0] = '\0';
+	if (!src || !dst || !p)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
+	if (p->type != VMDK_TYPE_RAW &&
+	    (p->type < 0 || p->type >= VMDK_TYPE_COUNT))
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "unknown disk type %d",
+				   p->type);
+	/* Everything is made in a hidden directory beside the destination
+	 * and moved into place only when complete. */
+	err = staging_open(&st, dst, eb);
+	if (err < 0)
+		return err;
+	if (p->type == VMDK_TYPE_RAW || p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
+		fd = open(st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
+					  vmdk_strerror(-errno));
+	}
+	if (err == 0)
+		err = clone_into(src, st.path, fd, p, eb);
+	if (fd >= 0) {
+		if (err == 0 && fsync(fd) < 0)
+			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
+					  vmdk_strerror(-errno));
+		close(fd);
+	}
+	if (err == 0)
+		err = staging_commit(&st, dst, p->overwrite, p->type == VMDK_TYPE_RAW,
+				     eb);
+	staging_close(&st);
+	if (err < 0 && err > -1000 && !strchr(eb->msg, ':'))
+		vmdk_seterr(eb, err, "%s: %s", dst, vmdk_strerror(err));
+	return err;
+}

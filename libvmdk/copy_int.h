@@ -1,0 +1,47 @@
+/* copy_int.h --- the copy engine's parts: sinks (where data goes) and
+ * staging (how a new disk appears under its name only when complete) */
+#ifndef COPY_INT_H
+#define COPY_INT_H
+
+#include "vmdk_int.h"
+
+/* A destination.  put() gets pieces within one 128-sector grain, in
+ * increasing order, never all zeros. */
+struct sink {
+	int (*put)(struct sink *k, uint64_t sector, uint32_t n,
+		   const uint8_t *buf);
+	int (*finish)(struct sink *k);
+	void (*destroy)(struct sink *k);
+	struct vmdk_errbuf *eb;
+};
+
+/* Sequential writes for pipes; errors land in k->eb. */
+int sink_write(struct sink *k, int fd, const void *buf, size_t len);
+int sink_write_zeros(struct sink *k, int fd, uint64_t len);
+
+/* stream_sink.c: streamOptimized, compressed on @p->threads threads. */
+int stream_sink_new(int fd, const struct vmdk_create_params *cp,
+		    const char *desc, const struct vmdk_clone_params *p,
+		    struct vmdk_errbuf *eb, struct sink **out);
+
+/* "ddb.key", "value", ... NULL, as vmdk_create_params.ddb wants it. */
+struct kv_list {
+	const char **v;
+	size_t n, cap;
+};
+/* Drop pairs whose value is NULL. */
+void kv_compact(struct kv_list *l);
+
+/* staging.c */
+struct staging {
+	char *dir;	/* hidden directory beside the destination */
+	char *path;	/* dir/<destination's name> */
+};
+int staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb);
+/* Move every file made into the destination's directory, extents first
+ * and the named file last; refuse to replace files unless @overwrite. */
+int staging_commit(struct staging *st, const char *dst, bool overwrite,
+		   bool plain_file, struct vmdk_errbuf *eb);
+void staging_close(struct staging *st);
+
+#endif

@@ -1,0 +1,284 @@
+/* vmdk-clone.c --- copy a disk (flattening its chain) to any type, or
+ * between VMDK and raw images, files, block devices and pipes */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define MAX_DDB 64
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %s [options] <source> <destination>\n"
+	       "\nCopy a disk to a new disk of any type, or to a raw image.  The\n"
+	       "source may be a VMDK (its chain is flattened), a raw image or a\n"
+	       "block device; the destination '-' is standard output\n"
+	       "(streamOptimized or raw).\n"
+	       "\nOptions:\n"
+	       " -t, --type <type>        0-6, a name, or raw (default 0):\n"
+	       "                          0 monolithicSparse, 1 twoGbMaxExtentSparse,\n"
+	       "                          2 monolithicFlat, 3 twoGbMaxExtentFlat,\n"
+	       "                          4 vmfs (thick), 5 streamOptimized, 6 vmfsThin\n"
+	       " -a, --adapter <name>     ide, buslogic, lsilogic, pvscsi\n"
+	       "                          (default: the source's)\n"
+	       "     --hwversion <n>      virtual hardware version (default: the source's)\n"
+	       "     --new-uuid           give the copy a new ddb.uuid\n"
+	       "     --tools-version <v>  ddb.toolsVersion (streamOptimized default\n"
+	       "                          2147483647)\n"
+	       "     --ddb <key=value>    set any ddb key; may be repeated\n"
+	       " -c, --compress <1-9>     deflate level of streamOptimized (default 6)\n"
+	       " -j, --jobs <n>           compression threads (default: all CPUs)\n"
+	       " -r, --raw-source         read the source as a raw image\n"
+	       " -f, --force              replace an existing destination\n"
+	       "     --progress           show progress even when not on a terminal\n"
+	       " -q, --quiet              no progress, no messages but errors\n"
+	       " -v, --verbose            say more\n"
+	       "\n -h, --help               display this help\n"
+	       " -V, --version            display version\n"
+	       "\nFor more details see vmdk-clone(1).\n", progname);
+}
+
+static bool all_zero(const char *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
+static bool ends_with_vmdk(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 5 && strcasecmp(s + n - 5, ".vmdk") == 0;
+}
+
+/* A VMDK, or a raw image when it is plainly not one. */
+static vmdk_disk *open_source(const char *path, bool raw)
+{
+	vmdk_disk *d;
+	int err;
+
+	if (!raw) {
+		err = vmdk_open(path, VMDK_OPEN_RDONLY, &d);
+		if (err == 0)
+			return d;
+		if (err != VMDK_E_NOT_A_DISK || ends_with_vmdk(path)) {
+			tool_disk_error(path, err, vmdk_open_error());
+			return NULL;
+		}
+		if (verbosity > 1)
+			tool_warn(path, "not a VMDK; reading it as a raw image");
+	}
+	err = vmdk_open_raw(path, VMDK_OPEN_RDONLY, &d);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_open_error());
+		return NULL;
+	}
+	return d;
+}
+
+/* Standard input as a file beside the destination: a streamOptimized
+ * VMDK (read in full, as its directory is at the end) or a raw image
+ * (zero blocks left as holes).  The name is unlinked once opened. */
+static char *spool_stdin(const char *dst, bool *is_vmdk)
+{
+	static char buf[1 << 20];
+	const char *slash = strcmp(dst, "-") ? strrchr(dst, '/') : NULL;
+	char *path;
+	uint64_t off = 0;
+	int fd;
+
+	if (asprintf(&path, "%.*s%s.vmdk-stdin-XXXXXX",
+		     slash ? (int)(slash - dst) : 0, dst, slash ? "/" : "") < 0)
+		return NULL;
+	fd = mkstemp(path);
+	if (fd < 0) {
+		tool_warn(path, "%s", strerror(errno));
+		free(path);
+		return NULL;
+	}
+	*is_vmdk = false;
+	for (;;) {
+		size_t have = 0;
+		ssize_t r = 0;
+		while (have < sizeof(buf) &&
+		       (r = read(STDIN_FILENO, buf + have, sizeof(buf) - have)) > 0)
+			have += (size_t)r;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			tool_warn("standard input", "%s", strerror(errno));
+			break;
+		}
+		if (off == 0 && have >= 4 && memcmp(buf, "KDMV", 4) == 0)
+			*is_vmdk = true;
+		if (have && (*is_vmdk || !all_zero(buf, have)) &&
+		    pwrite(fd, buf, have, (off_t)off) != (ssize_t)have) {
+			tool_warn(path, "%s", strerror(errno));
+			r = -1;
+			break;
+		}
+		off += have;
+		if (r == 0 || have == 0) {
+			if (ftruncate(fd, (off_t)off) == 0) {
+				close(fd);
+				return path;
+			}
+			tool_warn(path, "%s", strerror(errno));
+			r = -1;
+			break;
+		}
+	}
+	close(fd);
+	unlink(path);
+	free(path);
+	return NULL;
+}
+
+static int parse_type(const char *s)
+{
+	if (strcasecmp(s, "raw") == 0)
+		return VMDK_TYPE_RAW;
+	return vmdk_type_from_name(s);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_HW = 256, OPT_UUID, OPT_TOOLS, OPT_DDB, OPT_PROGRESS };
+	static const struct option longopts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "adapter", required_argument, NULL, 'a' },
+		{ "hwversion", required_argument, NULL, OPT_HW },
+		{ "new-uuid", no_argument, NULL, OPT_UUID },
+		{ "tools-version", required_argument, NULL, OPT_TOOLS },
+		{ "ddb", required_argument, NULL, OPT_DDB },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "raw-source", no_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		TOOL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmdk_clone_params p = { .type = VMDK_TYPE_MONOLITHIC_SPARSE,
+				       .adapter = -1 };
+	const char *ddb[2 * MAX_DDB + 1] = { NULL };
+	size_t nddb = 0;
+	bool raw_source = false, force_progress = false;
+	struct tool_progress prog;
+	const char *src, *dst;
+	vmdk_disk *d;
+	uint64_t v;
+	int c, err;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "t:a:c:j:rf" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if ((p.type = parse_type(optarg)) < 0)
+				tool_try_help("unknown disk type '%s'", optarg);
+			break;
+		case 'a':
+			if ((p.adapter = vmdk_adapter_from_name(optarg)) < 0)
+				tool_try_help("unknown adapter '%s'", optarg);
+			break;
+		case OPT_HW:
+			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 99)
+				tool_try_help("invalid hardware version '%s'", optarg);
+			p.hw_version = (int)v;
+			break;
+		case OPT_UUID:
+			p.new_uuid = 1;
+			break;
+		case OPT_TOOLS:
+			p.tools_version = optarg;
+			break;
+		case OPT_DDB: {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || strncasecmp(optarg, "ddb.", 4) ||
+			    strchr(eq + 1, '"') || nddb == MAX_DDB)
+				tool_try_help("--ddb wants ddb.key=value, not '%s'", optarg);
+			*eq = '\0';
+			ddb[2 * nddb] = optarg;
+			ddb[2 * nddb + 1] = eq + 1;
+			nddb++;
+			break;
+		}
+		case 'c':
+			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 9)
+				tool_try_help("invalid compression level '%s'", optarg);
+			p.level = (int)v;
+			break;
+		case 'j':
+			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 64)
+				tool_try_help("invalid number of jobs '%s'", optarg);
+			p.threads = (unsigned)v;
+			break;
+		case 'r':
+			raw_source = true;
+			break;
+		case 'f':
+			p.overwrite = 1;
+			break;
+		case OPT_PROGRESS:
+			force_progress = true;
+			break;
+		default:
+			tool_common_option(c, usage);
+		}
+	}
+	if (optind != argc - 2)
+		tool_try_help("expected a source and a destination");
+	src = argv[optind];
+	dst = argv[optind + 1];
+	p.ddb = nddb ? ddb : NULL;
+	if (strcmp(dst, "-") == 0) {
+		if (p.type != VMDK_TYPE_STREAM_OPTIMIZED && p.type != VMDK_TYPE_RAW)
+			tool_try_help("only streamOptimized (-t 5) and raw go to "
+				      "standard output");
+		if (isatty(STDOUT_FILENO)) {
+			tool_warn(NULL, "refusing to write a disk to a terminal");
+			return 1;
+		}
+	}
+	if (strcmp(src, "-") == 0) {
+		bool is_vmdk;
+		char *spool = spool_stdin(dst, &is_vmdk);
+		if (!spool)
+			return 1;
+		d = open_source(spool, raw_source || !is_vmdk);
+		unlink(spool);
+		free(spool);
+	} else {
+		d = open_source(src, raw_source);
+	}
+	if (!d)
+		return 1;
+	tool_catch_signals();
+	tool_progress_init(&prog, "Cloning", force_progress);
+	p.progress = tool_progress_cb;
+	p.progress_arg = &prog;
+	if (strcmp(dst, "-") == 0)
+		err = vmdk_clone_fd(d, STDOUT_FILENO, "stream.vmdk", &p);
+	else
+		err = vmdk_clone(d, dst, &p);
+	tool_progress_end(&prog);
+	vmdk_close(d);
+	if (err < 0) {
+		tool_disk_error(strcmp(dst, "-") ? dst : "standard output", err,
+				vmdk_open_error());
+		return 1;
+	}
+	if (verbosity > 0 && strcmp(dst, "-"))
+		printf("Cloned %s to %s (%s)\n", src, dst,
+		       p.type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(p.type));
+	return 0;
+}
