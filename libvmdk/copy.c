@@ -400,3 +400,112 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 		vmdk_seterr(eb, err, "%s: %s", dst, vmdk_strerror(err));
 	return err;
 }
+
+/* ---- space needed: a dry run into a sink that only counts ---- */
+
+struct count_sink {
+	struct sink base;
+	uint64_t grains, sectors, last;
+};
+
+static int count_put(struct sink *k, uint64_t sector, uint32_t n,
+		     const uint8_t *buf)
+{
+	struct count_sink *c = (struct count_sink *)k;
+	uint64_t g = sector / PIECE_SECTORS + 1;	/* 0 = none yet */
+
+	(void)buf;
+	if (g != c->last)
+		c->grains++;
+	c->last = g;
+	c->sectors += n;
+	return 0;
+}
+
+static int count_finish(struct sink *k)
+{
+	(void)k;
+	return 0;
+}
+
+/* Metadata of a hosted sparse extent as sparse_create.c lays it out. */
+static uint64_t sparse_overhead(uint64_t capacity, bool embedded)
+{
+	uint64_t gts = (capacity + 65535) / 65536;
+	uint64_t gd = (gts * 4 + 511) / 512;
+	uint64_t end = 1 + (embedded ? 20 : 0) + 2 * (gd + gts * 4);
+
+	return (end + 127) / 128 * 128 * 512;
+}
+
+int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
+		      uint64_t *bytes, vmdk_progress_fn progress, void *arg)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	struct vmdk_clone_params p = { .type = type, .adapter = -1,
+				       .progress = progress,
+				       .progress_arg = arg };
+	struct count_sink c = { .base = { .put = count_put,
+					  .finish = count_finish, .eb = eb } };
+	struct vmdk_create_params cp;
+	struct kv_list kv = { 0 };
+	uint64_t cap, desc_len = 0, total = 0;
+	char *desc;
+	int err;
+
+	eb->msg[0] = '\0';
+	if (!src || !bytes || (type != VMDK_TYPE_RAW && (type < 0 || type >= VMDK_TYPE_COUNT)))
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
+	err = build_params(src, &p, &cp, &kv);
+	kv_compact(&kv);
+	cp.ddb = kv.v;
+	cap = cp.capacity;
+	if (err == 0 && type != VMDK_TYPE_RAW) {
+		desc = vmdk_create_descriptor(&cp, dst ? dst : src->links[0]->path);
+		if (!desc)
+			err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s", vmdk_open_error());
+		else
+			desc_len = strlen(desc);
+		free(desc);
+	}
+	if (err == 0 && type != VMDK_TYPE_RAW && type != VMDK_TYPE_MONOLITHIC_FLAT &&
+	    type != VMDK_TYPE_SPLIT_FLAT && type != VMDK_TYPE_VMFS_THICK)
+		err = copy_data(src, &c.base, &p, eb);
+	free(kv.v);
+	if (err < 0)
+		return err;
+	switch (type) {
+	case VMDK_TYPE_RAW:
+		total = cap * 512;
+		break;
+	case VMDK_TYPE_MONOLITHIC_FLAT:
+	case VMDK_TYPE_SPLIT_FLAT:
+	case VMDK_TYPE_VMFS_THICK:
+		total = cap * 512 + desc_len;
+		break;
+	case VMDK_TYPE_VMFS_THIN:
+		total = c.sectors * 512 + desc_len;
+		break;
+	case VMDK_TYPE_MONOLITHIC_SPARSE:
+		total = sparse_overhead(cap, true) + c.grains * 65536;
+		break;
+	case VMDK_TYPE_SPLIT_SPARSE:
+		for (uint64_t left = cap; left; ) {
+			uint64_t n = left < 4192256 ? left : 4192256;
+			total += sparse_overhead(n, false);
+			left -= n;
+		}
+		total += c.grains * 65536 + desc_len;
+		break;
+	case VMDK_TYPE_STREAM_OPTIMIZED: {
+		/* An upper bound: every grain deflated at its worst. */
+		uint64_t gts = (cap + 65535) / 65536;
+		total = 65536 + c.grains * vmdk_stream_packed_max(128) +
+			gts * (512 + 2048) + 512 + (gts * 4 + 511) / 512 * 512 +
+			3 * 512;
+		break;
+	}
+	}
+	*bytes = total;
+	return 0;
+}

@@ -228,6 +228,15 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 int vmdk_clone_fd(vmdk_disk *src, int fd, const char *name,
 		  const struct vmdk_clone_params *p);
 
+/*! vmdk_space_needed() : bytes a vmdk_clone() of @src to @type, named
+ * @dst (NULL: the source's name, which only changes the descriptor's
+ * length), would occupy: exact for flat and thick types, within 1% for
+ * sparse ones (vmfsThin: the blocks allocated), an upper bound for
+ * streamOptimized (compression is not predicted).  All but the flat
+ * answers read the source to find its non-zero grains. */
+int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
+		      uint64_t *bytes, vmdk_progress_fn progress, void *arg);
+
 /*! vmdk_unlink() : delete a disk's descriptor and every extent file of
  * its top link.  Refuses (VMDK_E_LOCKED) a disk open for writing. */
 int vmdk_unlink(const char *path);

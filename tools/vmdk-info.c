@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "common.h"
 
@@ -13,6 +14,8 @@ static void usage(void)
 	       "content IDs, its chain of links and their extents.\n"
 	       "\nOptions:\n"
 	       " -j, --json               machine-readable output\n"
+	       " -n, --space-needed <type>  bytes a clone to <type> (0-6, a name, or\n"
+	       "                          raw) would occupy, and nothing else\n"
 	       "     --single-link        open this link only, not its parents\n"
 	       " -q, --quiet              no output; the exit status tells\n"
 	       "                          whether the disk opens\n"
@@ -153,27 +156,62 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in)
 	printf("\n  ]\n}\n");
 }
 
+static int space_needed(vmdk_disk *d, const char *path, int type, bool json)
+{
+	struct tool_progress prog;
+	uint64_t bytes;
+	char h[32];
+	int err;
+
+	tool_catch_signals();
+	tool_progress_init(&prog, "Scanning", false);
+	err = vmdk_space_needed(d, type, NULL, &bytes, tool_progress_cb, &prog);
+	tool_progress_end(&prog);
+	vmdk_close(d);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_open_error());
+		return 1;
+	}
+	if (json)
+		printf("{\"type\": \"%s\", \"spaceNeeded\": %llu}\n",
+		       type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(type),
+		       (unsigned long long)bytes);
+	else if (verbosity > 0)
+		printf("%llu bytes (%s) for %s\n", (unsigned long long)bytes,
+		       tool_human(bytes, h, sizeof(h)),
+		       type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(type));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_SINGLE = 256 };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "space-needed", required_argument, NULL, 'n' },
 		{ "single-link", no_argument, NULL, OPT_SINGLE },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned flags = VMDK_OPEN_RDONLY;
 	bool json = false;
+	int space_type = -1;
 	struct vmdk_info info;
 	const char *path;
 	vmdk_disk *d;
 	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "j" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jn:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'n':
+			space_type = strcasecmp(optarg, "raw") == 0
+					     ? VMDK_TYPE_RAW : vmdk_type_from_name(optarg);
+			if (space_type < 0)
+				tool_try_help("unknown disk type '%s'", optarg);
 			break;
 		case OPT_SINGLE:
 			flags |= VMDK_OPEN_SINGLE_LINK;
@@ -186,6 +224,8 @@ int main(int argc, char **argv)
 	d = tool_open(path, flags);
 	if (!d)
 		return 1;
+	if (space_type >= 0)
+		return space_needed(d, path, space_type, json);
 	vmdk_get_info(d, &info);
 	if (json)
 		print_json(d, &info);
