@@ -135,7 +135,9 @@ int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 		if (err < 0)
 			return err;
 	}
-	if (h->capacity != x->sectors)
+	/* A larger header is a grow that did not reach the descriptor yet:
+	 * the descriptor's size is used. */
+	if (h->capacity < x->sectors)
 		return vmdk_seterr(x->eb, VMDK_E_BAD_DESCRIPTOR,
 				   "%s: descriptor says %llu sectors, extent header %llu",
 				   x->path, (unsigned long long)x->sectors,

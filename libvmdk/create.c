@@ -310,23 +310,20 @@ static int create_file(const char *path, int *fd, struct vmdk_errbuf *eb)
 	return vmdk_seterr(eb, -errno, "%s: %s", path, vmdk_strerror(-errno));
 }
 
-static int fill_extent(const struct plan *pl, size_t i, const char *desc,
-		       struct vmdk_errbuf *eb)
+/* Lay out one extent file of @type; @desc only for monolithic types. */
+static int fill_file(int fd, int type, uint64_t sectors, uint32_t grain,
+		     const char *desc, struct vmdk_errbuf *eb)
 {
-	const struct vmdk_create_params *p = pl->p;
-	const struct plan_extent *e = &pl->ext[i];
-	int fd = pl->fds[i], err = 0;
+	int err = 0;
 
-	switch (p->type) {
+	switch (type) {
 	case VMDK_TYPE_MONOLITHIC_SPARSE:
 	case VMDK_TYPE_SPLIT_SPARSE:
-		err = vmdk_sparse_create(fd, e->sectors, p->grain_size,
-					 pl->embedded ? desc : NULL, eb);
+		err = vmdk_sparse_create(fd, sectors, grain, desc, eb);
 		break;
 	case VMDK_TYPE_STREAM_OPTIMIZED: {
 		struct vmdk_stream_writer *w;
-		err = vmdk_stream_writer_open(fd, e->sectors, p->grain_size, desc,
-					      -1, &w, eb);
+		err = vmdk_stream_writer_open(fd, sectors, grain, desc, -1, &w, eb);
 		if (err == 0) {
 			err = vmdk_stream_writer_finish(w);
 			vmdk_stream_writer_free(w);
@@ -334,24 +331,52 @@ static int fill_extent(const struct plan *pl, size_t i, const char *desc,
 		break;
 	}
 	case VMDK_TYPE_VMFS_THIN:
-		if (ftruncate(fd, (off_t)(e->sectors * 512)) < 0)
+		if (ftruncate(fd, (off_t)(sectors * 512)) < 0)
 			err = -errno;
 		break;
-	default: {
+	default:
 		/* Flat types are preallocated, as their name promises. */
-		int rc = posix_fallocate(fd, 0, (off_t)(e->sectors * 512));
-		err = -rc;
+		err = -posix_fallocate(fd, 0, (off_t)(sectors * 512));
 		break;
-	}
 	}
 	if (err == 0 && fsync(fd) < 0)
 		err = -errno;
-	if (err < 0 && err > -1000)
-		return vmdk_seterr(eb, err, "%s: %s", e->path, vmdk_strerror(err));
+	return err;
+}
+
+/* Say which file a failure concerns, keeping a detail already given. */
+static int name_error(const char *path, int err, struct vmdk_errbuf *eb)
+{
+	char detail[VMDK_ERRMSG_MAX];
+
+	if (err > -1000)
+		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	snprintf(detail, sizeof(detail), "%s", eb->msg);
+	return vmdk_seterr(eb, err, "%s: %s", path, detail);
+}
+
+static int fill_extent(const struct plan *pl, size_t i, const char *desc,
+		       struct vmdk_errbuf *eb)
+{
+	const struct plan_extent *e = &pl->ext[i];
+	int err = fill_file(pl->fds[i], pl->p->type, e->sectors,
+			    pl->p->grain_size, pl->embedded ? desc : NULL, eb);
+
+	return err < 0 ? name_error(e->path, err, eb) : 0;
+}
+
+int vmdk_create_extent_file(const char *path, int type, uint64_t sectors,
+			    uint32_t grain, struct vmdk_errbuf *eb)
+{
+	int fd, err = create_file(path, &fd, eb);
+
+	if (err < 0)
+		return err;
+	err = fill_file(fd, type, sectors, grain, NULL, eb);
+	close(fd);
 	if (err < 0) {
-		char detail[VMDK_ERRMSG_MAX];
-		snprintf(detail, sizeof(detail), "%s", eb->msg);
-		return vmdk_seterr(eb, err, "%s: %s", e->path, detail);
+		unlink(path);
+		return name_error(path, err, eb);
 	}
 	return 0;
 }

@@ -552,3 +552,104 @@ void vmdk_desc_free(struct vmdk_descriptor *d)
 	free(d->lines);
 	free(d);
 }
+
+static int render_extent(struct vmdk_line *l, const char *indent_from)
+{
+	const struct vmdk_extent_line *e = &l->ext;
+	const char *s = indent_from ? indent_from : "";
+	int indent = (int)(skip_space(s) - s);
+	char *text;
+	int n;
+
+	char offset[32] = "";
+
+	if (e->has_offset)
+		snprintf(offset, sizeof(offset), " %llu",
+			 (unsigned long long)e->offset);
+	if (strcmp(e->kind, "ZERO") == 0)
+		n = asprintf(&text, "%.*s%s %llu ZERO", indent, s,
+			     vmdk_access_name(e->access),
+			     (unsigned long long)e->sectors);
+	else
+		n = asprintf(&text, "%.*s%s %llu %s \"%s\"%s", indent, s,
+			     vmdk_access_name(e->access),
+			     (unsigned long long)e->sectors, e->kind, e->file,
+			     offset);
+	if (n < 0)
+		return -ENOMEM;
+	free(l->text);
+	l->text = text;
+	return 0;
+}
+
+static struct vmdk_line *extent_line(struct vmdk_descriptor *d, size_t idx)
+{
+	for (size_t i = 0; i < d->nlines; i++)
+		if (d->lines[i].kind == VMDK_LINE_EXTENT && idx-- == 0)
+			return &d->lines[i];
+	return NULL;
+}
+
+static int rerender_extent(struct vmdk_line *l)
+{
+	char *old = strdup(l->text);
+	int err;
+
+	if (!old)
+		return -ENOMEM;
+	err = render_extent(l, old);
+	free(old);
+	return err;
+}
+
+int vmdk_desc_set_extent_sectors(struct vmdk_descriptor *d, size_t idx,
+				 uint64_t sectors)
+{
+	struct vmdk_line *l = extent_line(d, idx);
+
+	if (!l)
+		return -ENOENT;
+	l->ext.sectors = sectors;
+	return rerender_extent(l);
+}
+
+int vmdk_desc_set_extent_file(struct vmdk_descriptor *d, size_t idx,
+			      const char *file)
+{
+	struct vmdk_line *l = extent_line(d, idx);
+	char *copy;
+
+	if (!l || !l->ext.file)
+		return -ENOENT;
+	if (!(copy = strdup(file)))
+		return -ENOMEM;
+	free(l->ext.file);
+	l->ext.file = copy;
+	return rerender_extent(l);
+}
+
+int vmdk_desc_add_extent(struct vmdk_descriptor *d,
+			 const struct vmdk_extent_line *e)
+{
+	size_t at = insert_point(d, VMDK_LINE_EXTENT);
+	struct vmdk_line *slot, nl = { .kind = VMDK_LINE_EXTENT, .eol = "\n",
+				       .ext = *e };
+
+	nl.ext.file = e->file ? strdup(e->file) : NULL;
+	if ((e->file && !nl.ext.file) || add_line(d, &slot) < 0) {
+		free(nl.ext.file);
+		return -ENOMEM;
+	}
+	d->nlines--;
+	if (at > 0 && !*d->lines[at - 1].eol) {
+		d->lines[at - 1].eol = "\n";
+		if (at == d->nlines)
+			nl.eol = "";
+	}
+	memmove(&d->lines[at + 1], &d->lines[at],
+		(d->nlines - at) * sizeof(*d->lines));
+	d->lines[at] = nl;
+	d->nlines++;
+	/* Indented like the extent line before it. */
+	return render_extent(&d->lines[at], at > 0 ? d->lines[at - 1].text : NULL);
+}

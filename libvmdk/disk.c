@@ -574,7 +574,7 @@ static int replace_descriptor_file(struct vmdk_link *l, const char *text,
 }
 
 /* Rewrite the descriptor of @l after a change to its model. */
-static int store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
+int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 {
 	size_t len;
 	char *text = vmdk_desc_serialize(l->desc, &len);
@@ -632,7 +632,7 @@ static int update_cid(vmdk_disk *d, struct vmdk_link *l)
 	snprintf(hex, sizeof(hex), "%08x", cid);
 	err = vmdk_desc_set(l->desc, "CID", hex);
 	if (err == 0)
-		err = store_descriptor(l, &d->eb);
+		err = vmdk_link_store_descriptor(l, &d->eb);
 	if (err == 0)
 		l->cid_updated = true;
 	return err;

@@ -237,6 +237,23 @@ int vmdk_clone_fd(vmdk_disk *src, int fd, const char *name,
 int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 		      uint64_t *bytes, vmdk_progress_fn progress, void *arg);
 
+/*! vmdk_grow() : enlarge the disk at @path to @capacity sectors
+ * (vmware-vdiskmanager -x).  Sparse extents get larger grain
+ * directories; flat ones are extended (preallocated unless thin); split
+ * types fill their last extent to 2 GiB and add extents.  Refused for
+ * streamOptimized disks, child disks, and sizes not larger than now.  A
+ * crash at any instant leaves the disk with its old size or its new one.
+ * The CID changes, as for any change of content. */
+int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
+	      void *arg);
+
+/*! vmdk_rename() : rename the disk @from to @to, with every extent file
+ * named after it, and rewrite its descriptor (embedded or separate) to
+ * match.  Refuses when any new name exists.  The original stays intact if
+ * anything fails.  Children naming @from in their parent hint are not
+ * changed. */
+int vmdk_rename(const char *from, const char *to);
+
 /*! vmdk_unlink() : delete a disk's descriptor and every extent file of
  * its top link.  Refuses (VMDK_E_LOCKED) a disk open for writing. */
 int vmdk_unlink(const char *path);

@@ -127,6 +127,13 @@ const char *vmdk_desc_get(const struct vmdk_descriptor *d, const char *key);
 int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
 		  const char *value);
 size_t vmdk_desc_extent_count(const struct vmdk_descriptor *d);
+/* Change extent @idx's size, or add an extent line after the others. */
+int vmdk_desc_set_extent_sectors(struct vmdk_descriptor *d, size_t idx,
+				 uint64_t sectors);
+int vmdk_desc_add_extent(struct vmdk_descriptor *d,
+			 const struct vmdk_extent_line *e);
+int vmdk_desc_set_extent_file(struct vmdk_descriptor *d, size_t idx,
+			      const char *file);
 const struct vmdk_extent_line *
 vmdk_desc_extent(const struct vmdk_descriptor *d, size_t i);
 void vmdk_desc_free(struct vmdk_descriptor *d);
@@ -208,6 +215,10 @@ extern const struct vmdk_extent_ops vmdk_raw_ops;
 int vmdk_sparse_create(int fd, uint64_t capacity, uint32_t grain,
 		       const char *desc, struct vmdk_errbuf *eb);
 
+/* sparse_grow.c: raise a hosted sparse extent's capacity in place. */
+int vmdk_sparse_grow(int fd, const char *path, uint64_t capacity,
+		     struct vmdk_errbuf *eb);
+
 /* stream_writer.c: a sequential streamOptimized writer. */
 struct vmdk_stream_writer;
 int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
@@ -253,6 +264,13 @@ struct vmdk_disk {
  * NULL with vmdk_open_error() set on failure. */
 char *vmdk_create_descriptor(const struct vmdk_create_params *p,
 			     const char *path);
+
+/* disk.c: write @l's descriptor model back (in place, or a new file
+ * renamed over the old one when its length changes). */
+int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb);
+/* create.c: make an extent file of @type (a split piece: no descriptor). */
+int vmdk_create_extent_file(const char *path, int type, uint64_t sectors,
+			    uint32_t grain, struct vmdk_errbuf *eb);
 
 /* create.c helpers shared with future tools in the library */
 void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,

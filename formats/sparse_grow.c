@@ -1,0 +1,113 @@
+/* sparse_grow.c --- enlarge a hosted sparse extent in place.  New grain
+ * directories (the old entries plus tables for the added space) are
+ * written past the end of the file and synced; one header write then
+ * switches to them, so a crash leaves the old extent or the new one. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sparse_meta.h"
+
+static int write_directory(int fd, uint64_t at, const uint32_t *old,
+			   uint32_t old_n, uint32_t new_n, uint64_t first_new,
+			   uint32_t gt_sectors)
+{
+	size_t bytes = round_up(new_n * 4ull, 512);
+	uint8_t *gd = calloc(bytes, 1);
+	int err;
+
+	if (!gd)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < new_n; i++)
+		vmdk_put_le32(gd + 4 * i, i < old_n ? old[i]
+				: (uint32_t)(first_new + (uint64_t)(i - old_n) * gt_sectors));
+	err = vmdk_pwrite_all(fd, gd, bytes, at * 512);
+	free(gd);
+	return err;
+}
+
+static int read_directory(int fd, uint64_t at, uint32_t n, uint32_t **out)
+{
+	uint32_t *gd = malloc(n * 4ull + 1);
+	int err;
+
+	if (!gd)
+		return -ENOMEM;
+	err = vmdk_pread_all(fd, gd, n * 4ull, at * 512);
+	for (uint32_t i = 0; err == 0 && i < n; i++)
+		gd[i] = vmdk_le32(&gd[i]);
+	if (err < 0) {
+		free(gd);
+		return err;
+	}
+	*out = gd;
+	return 0;
+}
+
+int vmdk_sparse_grow(int fd, const char *path, uint64_t capacity,
+		     struct vmdk_errbuf *eb)
+{
+	struct sparse_header h;
+	uint8_t sec[512];
+	uint64_t size, cover, next, gd_sectors, gt_sectors, added;
+	uint32_t old_n, new_n, *gd = NULL, *rgd = NULL;
+	bool redundant;
+	int err = vmdk_pread_all(fd, sec, 512, 0);
+
+	if (err == 0)
+		err = vmdk_file_size(fd, &size);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	sparse_header_decode(sec, &h);
+	if (h.magic != SPARSE_MAGIC || (h.flags & SPARSE_FLAG_COMPRESSED) ||
+	    h.gd_offset == SPARSE_GD_AT_END || !h.grain_size || !h.gtes_per_gt)
+		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
+				   "%s: not a growable sparse extent", path);
+	if (capacity <= h.capacity)
+		return 0;
+	cover = h.grain_size * h.gtes_per_gt;
+	old_n = (uint32_t)((h.capacity + cover - 1) / cover);
+	new_n = (uint32_t)((capacity + cover - 1) / cover);
+	if (new_n > old_n) {
+		redundant = (h.flags & SPARSE_FLAG_RGD) && h.rgd_offset;
+		gd_sectors = round_up(new_n * 4ull, 512) / 512;
+		gt_sectors = round_up(h.gtes_per_gt * 4ull, 512) / 512;
+		added = (uint64_t)(new_n - old_n) * gt_sectors;
+		next = round_up(size, 512) / 512;
+		if (next < h.overhead)
+			next = h.overhead;
+		if (next + 2 * (gd_sectors + added) > UINT32_MAX)
+			return vmdk_seterr(eb, VMDK_E_TOO_BIG,
+					   "%s: too large for 32-bit sector offsets", path);
+		err = read_directory(fd, h.gd_offset, old_n, &gd);
+		if (err == 0 && redundant)
+			err = read_directory(fd, h.rgd_offset, old_n, &rgd);
+		/* New tables read as zeros: extending the file gives that. */
+		if (err == 0 && ftruncate(fd, (off_t)((next + 2 * (gd_sectors + added)) * 512)) < 0)
+			err = -errno;
+		if (err == 0 && redundant)
+			err = write_directory(fd, next, rgd, old_n, new_n,
+					      next + gd_sectors, (uint32_t)gt_sectors);
+		if (err == 0) {
+			uint64_t at = next + gd_sectors + added;
+			err = write_directory(fd, at, gd, old_n, new_n,
+					      at + gd_sectors, (uint32_t)gt_sectors);
+			if (redundant)
+				h.rgd_offset = next;
+			h.gd_offset = at;
+		}
+		free(gd);
+		free(rgd);
+		if (err == 0 && fdatasync(fd) < 0)
+			err = -errno;
+		if (err < 0)
+			return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	}
+	h.capacity = capacity;
+	sparse_header_encode(&h, sec);
+	err = vmdk_pwrite_all(fd, sec, 512, 0);
+	if (err == 0 && fdatasync(fd) < 0)
+		err = -errno;
+	return err < 0 ? vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err)) : 0;
+}

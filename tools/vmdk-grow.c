@@ -1,0 +1,63 @@
+/* vmdk-grow.c --- enlarge a disk */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %s [options] <disk.vmdk> <size>\n"
+	       "\nEnlarge a disk to <size> (sectors, or with K, M, G, T: binary).\n"
+	       "Sparse disks get larger grain directories, flat disks longer (and\n"
+	       "preallocated) extents, split disks new extents.  The partitions and\n"
+	       "file systems inside are not touched.\n"
+	       "\nOptions:\n"
+	       "     --progress           show progress even when not on a terminal\n"
+	       " -q, --quiet              print nothing on success\n"
+	       " -v, --verbose            say more\n"
+	       "\n -h, --help               display this help\n"
+	       " -V, --version            display version\n"
+	       "\nFor more details see vmdk-grow(1).\n", progname);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_PROGRESS = 256 };
+	static const struct option longopts[] = {
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		TOOL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tool_progress prog;
+	bool force_progress = false;
+	uint64_t size;
+	char h[32];
+	int c, err;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (c == OPT_PROGRESS)
+			force_progress = true;
+		else
+			tool_common_option(c, usage);
+	}
+	if (optind != argc - 2)
+		tool_try_help("expected a disk and a new size");
+	if (tool_parse_size(argv[optind + 1], &size) < 0 || size == 0)
+		tool_try_help("invalid size '%s'", argv[optind + 1]);
+	tool_catch_signals();
+	tool_progress_init(&prog, "Growing", force_progress);
+	err = vmdk_grow(argv[optind], size, tool_progress_cb, &prog);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		tool_disk_error(argv[optind], err, vmdk_open_error());
+		return 1;
+	}
+	if (verbosity > 0)
+		printf("Grew %s to %llu sectors (%s)\n", argv[optind],
+		       (unsigned long long)size, tool_human(size * 512, h, sizeof(h)));
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* vmdk-unlink.c --- delete a disk: its descriptor and every extent */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+
+static void usage(void)
+{
+	printf("Usage:\n"
+	       " %s [options] <disk.vmdk>...\n"
+	       "\nDelete disks: each descriptor and every extent file it names.  A\n"
+	       "disk another process has open for writing is refused.  Parents of\n"
+	       "a child disk are not touched.\n"
+	       "\nOptions:\n"
+	       " -q, --quiet              print nothing on success\n"
+	       " -v, --verbose            say more\n"
+	       "\n -h, --help               display this help\n"
+	       " -V, --version            display version\n"
+	       "\nFor more details see vmdk-unlink(1).\n", progname);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		TOOL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, status = 0;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1)
+		tool_common_option(c, usage);
+	if (optind >= argc)
+		tool_try_help("no disk name given");
+	for (int i = optind; i < argc; i++) {
+		int err = vmdk_unlink(argv[i]);
+		if (err < 0) {
+			tool_disk_error(argv[i], err, vmdk_open_error());
+			status = 1;
+		} else if (verbosity > 1) {
+			printf("Deleted %s\n", argv[i]);
+		}
+	}
+	return status;
+}
