@@ -23,6 +23,14 @@ static const char *const access_names[] = {
 	[VMDK_ACCESS_NOACCESS] = "NOACCESS",
 };
 
+const char *vmdk_extent_kind(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(extent_kinds) / sizeof(*extent_kinds); i++)
+		if (strcmp(kind, extent_kinds[i]) == 0)
+			return extent_kinds[i];
+	return "?";
+}
+
 const char *vmdk_access_name(int access)
 {
 	if (access < 0 || access > VMDK_ACCESS_NOACCESS)

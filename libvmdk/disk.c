@@ -77,7 +77,7 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 
 	x->eb = eb;
 	x->fd = -1;
-	x->kind = el->kind;
+	x->kind = vmdk_extent_kind(el->kind);
 	x->access = el->access;
 	x->sectors = el->sectors;
 	x->offset = el->offset;

@@ -141,6 +141,9 @@ void vmdk_desc_free(struct vmdk_descriptor *d);
 int vmdk_parse_extent_line(const char *s, struct vmdk_extent_line *e,
 			   const char **why);
 const char *vmdk_access_name(int access);
+/* The static copy of an extent type name: descriptor lines move when the
+ * descriptor is edited, so extents must not point into them. */
+const char *vmdk_extent_kind(const char *kind);
 
 /* ---- extents and formats ---- */
 enum vmdk_block_status {
@@ -160,7 +163,7 @@ struct vmdk_extent {
 	const struct vmdk_extent_ops *ops;
 	struct vmdk_errbuf *eb;
 	char *path;		/* NULL for ZERO */
-	const char *kind;	/* descriptor type, points into the line */
+	const char *kind;	/* descriptor type (static string) */
 	int access;
 	uint64_t start;		/* first disk sector */
 	uint64_t sectors;

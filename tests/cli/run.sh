@@ -29,22 +29,22 @@ bad() {
 
 # expect DESCRIPTION COMMAND...: the command succeeds.
 expect() {
-	d=$1
+	_d=$1
 	shift
-	if "$@" >"$T/out" 2>"$T/err"; then ok "$d"; else bad "$d (exit $?)"; fi
+	if "$@" >"$T/out" 2>"$T/err"; then ok "$_d"; else bad "$_d (exit $?)"; fi
 }
 
 # expect_exit CODE MESSAGE DESCRIPTION COMMAND...: exits CODE, stderr has
 # MESSAGE (a fixed string), and no signal killed it.
 expect_exit() {
-	code=$1 msg=$2 d=$3
+	_code=$1 _msg=$2 _d=$3
 	shift 3
 	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" -eq "$code" ] && grep -qF -- "$msg" "$T/err"; then
-		ok "$d"
+	_rc=$?
+	if [ "$_rc" -eq "$_code" ] && grep -qF -- "$_msg" "$T/err"; then
+		ok "$_d"
 	else
-		bad "$d: exit $rc (want $code), message wanted: $msg"
+		bad "$_d: exit $_rc (want $_code), message wanted: $_msg"
 	fi
 }
 
@@ -52,15 +52,15 @@ sha() { sha256sum | cut -d' ' -f1; }
 
 # Our content, qemu-img's and libyal's must be one and the same.
 same_content() {
-	d=$1 disk=$2
-	ours=$("$BIN/vmdk-dump" --raw "$disk" 2>"$T/err" | sha)
-	qemu-img convert -O raw "$disk" "$T/q.raw" 2>>"$T/err"
-	theirs=$(sha < "$T/q.raw")
-	yal=$("$YAL" "$disk" 2>>"$T/err" | sha)
-	if [ "$ours" = "$theirs" ] && [ "$ours" = "$yal" ]; then
-		ok "$d"
+	_d=$1 _disk=$2
+	_ours=$("$BIN/vmdk-dump" --raw "$_disk" 2>"$T/err" | sha)
+	qemu-img convert -O raw "$_disk" "$T/q.raw" 2>>"$T/err"
+	_theirs=$(sha < "$T/q.raw")
+	_yal=$("$YAL" "$_disk" 2>>"$T/err" | sha)
+	if [ "$_ours" = "$_theirs" ] && [ "$_ours" = "$_yal" ]; then
+		ok "$_d"
 	else
-		bad "$d: ours $ours qemu $theirs libyal $yal"
+		bad "$_d: ours $_ours qemu $_theirs libyal $_yal"
 	fi
 	rm -f "$T/q.raw"
 }
