@@ -12,7 +12,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -D_FILE_OFFSET_BITS=64
-LIBS = -lz -luuid -lpthread
+LIBS = -ldeflate -lz -luuid -lpthread
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -44,7 +44,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
-.PHONY: FORCE all deps check-deps check check-unit check-cli check-fuzz fuzz demo \
+.PHONY: FORCE bench all deps check-deps check check-unit check-cli check-fuzz fuzz demo \
 	install install-static install-includes install-pc install-man \
 	install-bin uninstall clean lint-man
 
@@ -109,6 +109,9 @@ fuzz: check-deps all
 	    >build/fuzz/$$f.log 2>&1 || { tail -50 build/fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units' build/fuzz/$$f.log; \
 	done
+
+bench: deps all
+	@BIN=$(abspath $(BUILD)/bin) sh tests/bench/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -13,6 +13,7 @@ struct stream {
 	uint64_t grain_index;	/* UINT64_MAX: none */
 	uint8_t *packed;
 	size_t packed_max;
+	struct vmdk_inflater *z;
 };
 
 static struct stream *S(const struct vmdk_extent *x)
@@ -39,7 +40,8 @@ static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 	s->grain = malloc(grain_bytes);
 	s->packed = malloc(s->packed_max);
 	s->grain_index = UINT64_MAX;
-	if (!s->grain || !s->packed) {
+	s->z = vmdk_inflater_new();
+	if (!s->grain || !s->packed || !s->z) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -50,31 +52,10 @@ fail:
 	sparse_meta_free(&s->m);
 	free(s->grain);
 	free(s->packed);
+	vmdk_inflater_free(s->z);
 	free(s);
 	x->priv = NULL;
 	return err;
-}
-
-/* zlib streams are what every writer we know emits; the technote says raw
- * deflate (RFC 1951), so that is accepted too. */
-static int inflate_grain(const uint8_t *in, size_t in_len, uint8_t *out,
-			 size_t out_len, size_t *got)
-{
-	for (int raw = 0; raw < 2; raw++) {
-		z_stream z = { .next_in = (Bytef *)in, .avail_in = (uInt)in_len,
-			       .next_out = out, .avail_out = (uInt)out_len };
-		int rc = inflateInit2(&z, raw ? -15 : 15);
-		if (rc != Z_OK)
-			return -ENOMEM;
-		rc = inflate(&z, Z_FINISH);
-		*got = out_len - z.avail_out;
-		inflateEnd(&z);
-		if (rc == Z_STREAM_END)
-			return 0;
-		if (rc == Z_BUF_ERROR && z.avail_out == 0)
-			return 0;	/* trailing bytes beyond a full grain */
-	}
-	return -1;
 }
 
 static int load_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte)
@@ -113,7 +94,8 @@ static int load_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte)
 		len = size;
 	}
 	memset(s->grain, 0, gs * 512);
-	if (inflate_grain(data, len, s->grain, gs * 512, &got) < 0 || got < want)
+	if (vmdk_inflate(s->z, data, len, s->grain, gs * 512, &got) < 0 ||
+	    got < want)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: grain %llu at sector %u does not decompress to %llu bytes",
 				   x->path, (unsigned long long)g, gte,
@@ -156,6 +138,7 @@ static int stream_close(struct vmdk_extent *x)
 		sparse_meta_free(&s->m);
 		free(s->grain);
 		free(s->packed);
+		vmdk_inflater_free(s->z);
 		free(s);
 		x->priv = NULL;
 	}

@@ -27,6 +27,7 @@ struct vmdk_stream_writer {
 	bool gt_used;
 	uint8_t *packed;
 	size_t packed_max;
+	struct vmdk_deflater *z;	/* for vmdk_stream_writer_grain */
 };
 
 static int put(struct vmdk_stream_writer *w, const void *buf, size_t len)
@@ -89,7 +90,7 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 		return -ENOMEM;
 	w->fd = fd;
 	w->eb = eb;
-	w->level = level < 0 ? Z_DEFAULT_COMPRESSION : level;
+	w->level = level < 1 ? 6 : level;
 	w->h = (struct sparse_header){
 		.magic = SPARSE_MAGIC,
 		.version = 3,
@@ -157,17 +158,16 @@ size_t vmdk_stream_packed_max(uint32_t grain)
 	return round_up(compressBound(grain * 512u) + GRAIN_MARKER_SIZE, 512);
 }
 
-int vmdk_stream_pack(uint64_t lba, const void *data, size_t len, int level,
-		     uint8_t *out, size_t out_max, size_t *out_len)
+int vmdk_stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
+		     size_t len, uint8_t *out, size_t out_max, size_t *out_len)
 {
-	uLongf packed_len;
-	size_t total;
+	size_t packed_len, total;
 
 	if (out_max < GRAIN_MARKER_SIZE)
 		return -ENOBUFS;
-	packed_len = (uLongf)(out_max - GRAIN_MARKER_SIZE);
-	if (compress2(out + GRAIN_MARKER_SIZE, &packed_len, data, (uLong)len,
-		      level < 0 ? Z_DEFAULT_COMPRESSION : level) != Z_OK)
+	packed_len = vmdk_deflate(z, data, len, out + GRAIN_MARKER_SIZE,
+				  out_max - GRAIN_MARKER_SIZE);
+	if (packed_len == 0)
 		return -ENOBUFS;
 	vmdk_put_le64(out, lba);
 	vmdk_put_le32(out + 8, (uint32_t)packed_len);
@@ -212,8 +212,10 @@ int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
 	uint64_t gs = w->h.grain_size;
 	size_t total;
 
+	if (!w->z && !(w->z = vmdk_deflater_new(w->level)))
+		return -ENOMEM;
 	if (len == 0 || len > gs * 512 ||
-	    vmdk_stream_pack(grain * gs, data, len, w->level, w->packed,
+	    vmdk_stream_pack(w->z, grain * gs, data, len, w->packed,
 			     w->packed_max, &total) < 0)
 		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
 				   "stream grain %llu: bad size or deflate failure",
@@ -252,5 +254,6 @@ void vmdk_stream_writer_free(struct vmdk_stream_writer *w)
 		return;
 	free(w->gd);
 	free(w->packed);
+	vmdk_deflater_free(w->z);
 	free(w);
 }

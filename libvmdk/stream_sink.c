@@ -1,6 +1,7 @@
-/* stream_sink.c --- the streamOptimized destination: grains are gathered
- * into batches, deflated on a pool of threads, and written in order by
- * one, so the output is the same whatever the number of threads. */
+/* stream_sink.c --- the streamOptimized destination.  Grains are gathered
+ * into batches; while worker threads deflate one batch, the caller fills
+ * the next, and each batch is written in grain order once deflated, so
+ * the output is the same whatever the number of threads. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -11,7 +12,7 @@
 #include "copy_int.h"
 
 #define GRAIN 128u		/* sectors per grain in what we write */
-#define GRAINS_PER_THREAD 16u	/* 2 MiB of buffers per worker */
+#define GRAINS_PER_THREAD 32u	/* two batches: 2 MiB of buffers per worker */
 #define MAX_THREADS 64u
 
 struct job {
@@ -23,19 +24,31 @@ struct job {
 	int err;
 };
 
+struct batch {
+	struct job *jobs;
+	unsigned count;
+};
+
 struct stream_sink {
 	struct sink base;
 	struct vmdk_stream_writer *w;
 	uint64_t capacity;
 	int level;
 	size_t packed_max;
-	unsigned threads;
-	pthread_t *tids;
-	pthread_barrier_t go, done;
-	bool started, quit;
-	struct job *jobs;
-	unsigned batch, count;	/* jobs[count] is being filled if open */
+	unsigned size;		/* jobs per batch */
+	struct batch b[2];
+	struct batch *fill;	/* being filled; its last job open if open */
+	struct batch *flight;	/* being deflated, or NULL */
 	bool open;
+	/* The workers. */
+	unsigned threads, started;
+	pthread_t *tids;
+	struct vmdk_deflater **z;	/* one per worker */
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long generation;
+	unsigned finished;
+	bool quit;
 };
 
 struct worker_arg {
@@ -43,51 +56,81 @@ struct worker_arg {
 	unsigned index;
 };
 
-static void pack_share(struct stream_sink *s, unsigned t)
-{
-	for (unsigned i = t; i < s->count; i += s->threads) {
-		struct job *j = &s->jobs[i];
-		j->err = vmdk_stream_pack(j->grain * GRAIN, j->data, j->len,
-					  s->level, j->packed, s->packed_max,
-					  &j->packed_len);
-	}
-}
-
 static void *worker(void *p)
 {
 	struct worker_arg *a = p;
+	struct stream_sink *s = a->s;
+	unsigned long seen = 0;
 
 	for (;;) {
-		pthread_barrier_wait(&a->s->go);
-		if (a->s->quit)
+		struct batch *b;
+		pthread_mutex_lock(&s->mu);
+		while (!s->quit && s->generation == seen)
+			pthread_cond_wait(&s->go, &s->mu);
+		if (s->quit) {
+			pthread_mutex_unlock(&s->mu);
 			break;
-		pack_share(a->s, a->index);
-		pthread_barrier_wait(&a->s->done);
+		}
+		seen = s->generation;
+		b = s->flight;
+		pthread_mutex_unlock(&s->mu);
+		for (unsigned i = a->index; i < b->count; i += s->threads) {
+			struct job *j = &b->jobs[i];
+			j->err = vmdk_stream_pack(s->z[a->index], j->grain * GRAIN,
+						  j->data, j->len, j->packed,
+						  s->packed_max, &j->packed_len);
+		}
+		pthread_mutex_lock(&s->mu);
+		if (++s->finished == s->threads)
+			pthread_cond_signal(&s->done);
+		pthread_mutex_unlock(&s->mu);
 	}
 	free(a);
 	return NULL;
 }
 
-static int flush_batch(struct stream_sink *s)
+static void launch(struct stream_sink *s, struct batch *b)
 {
+	pthread_mutex_lock(&s->mu);
+	s->flight = b;
+	s->finished = 0;
+	s->generation++;
+	pthread_cond_broadcast(&s->go);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Wait for the batch in flight and write it out. */
+static int land(struct stream_sink *s)
+{
+	struct batch *b = s->flight;
 	int err = 0;
 
-	if (s->count == 0)
+	if (!b)
 		return 0;
-	if (s->threads > 1) {
-		pthread_barrier_wait(&s->go);
-		pack_share(s, 0);
-		pthread_barrier_wait(&s->done);
-	} else {
-		pack_share(s, 0);
-	}
-	for (unsigned i = 0; err == 0 && i < s->count; i++) {
-		struct job *j = &s->jobs[i];
+	pthread_mutex_lock(&s->mu);
+	while (s->finished < s->threads)
+		pthread_cond_wait(&s->done, &s->mu);
+	s->flight = NULL;
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; err == 0 && i < b->count; i++) {
+		struct job *j = &b->jobs[i];
 		err = j->err < 0 ? vmdk_seterr(s->base.eb, -ENOMEM, "deflate failed")
 				 : vmdk_stream_writer_put(s->w, j->grain, j->packed,
 							  j->packed_len);
 	}
-	s->count = 0;
+	b->count = 0;
+	return err;
+}
+
+/* Send the full batch off and start filling the other. */
+static int rotate(struct stream_sink *s)
+{
+	int err = land(s);
+
+	if (err == 0 && s->fill->count) {
+		launch(s, s->fill);
+		s->fill = s->fill == &s->b[0] ? &s->b[1] : &s->b[0];
+	}
 	return err;
 }
 
@@ -96,8 +139,8 @@ static int close_grain(struct stream_sink *s)
 	if (!s->open)
 		return 0;
 	s->open = false;
-	s->count++;
-	return s->count == s->batch ? flush_batch(s) : 0;
+	s->fill->count++;
+	return s->fill->count == s->size ? rotate(s) : 0;
 }
 
 static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
@@ -108,12 +151,12 @@ static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
 	struct job *j;
 	int err;
 
-	if (s->open && s->jobs[s->count].grain != g) {
+	if (s->open && s->fill->jobs[s->fill->count].grain != g) {
 		err = close_grain(s);
 		if (err < 0)
 			return err;
 	}
-	j = &s->jobs[s->count];
+	j = &s->fill->jobs[s->fill->count];
 	if (!s->open) {
 		uint64_t left = s->capacity - g * GRAIN;
 		j->grain = g;
@@ -131,7 +174,9 @@ static int stream_finish(struct sink *k)
 	int err = close_grain(s);
 
 	if (err == 0)
-		err = flush_batch(s);
+		err = rotate(s);	/* the last, partial batch */
+	if (err == 0)
+		err = land(s);
 	if (err == 0)
 		err = vmdk_stream_writer_finish(s->w);
 	return err;
@@ -142,18 +187,27 @@ static void stream_destroy(struct sink *k)
 	struct stream_sink *s = (struct stream_sink *)k;
 
 	if (s->started) {
+		land(s);
+		pthread_mutex_lock(&s->mu);
 		s->quit = true;
-		pthread_barrier_wait(&s->go);
-		for (unsigned t = 1; t < s->threads; t++)
+		pthread_cond_broadcast(&s->go);
+		pthread_mutex_unlock(&s->mu);
+		for (unsigned t = 0; t < s->started; t++)
 			pthread_join(s->tids[t], NULL);
-		pthread_barrier_destroy(&s->go);
-		pthread_barrier_destroy(&s->done);
 	}
-	for (unsigned i = 0; s->jobs && i < s->batch; i++) {
-		free(s->jobs[i].data);
-		free(s->jobs[i].packed);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->go);
+	pthread_cond_destroy(&s->done);
+	for (int b = 0; b < 2; b++) {
+		for (unsigned i = 0; s->b[b].jobs && i < s->size; i++) {
+			free(s->b[b].jobs[i].data);
+			free(s->b[b].jobs[i].packed);
+		}
+		free(s->b[b].jobs);
 	}
-	free(s->jobs);
+	for (unsigned t = 0; s->z && t < s->threads; t++)
+		vmdk_deflater_free(s->z[t]);
+	free(s->z);
 	free(s->tids);
 	vmdk_stream_writer_free(s->w);
 	free(s);
@@ -167,31 +221,44 @@ static unsigned thread_count(unsigned asked)
 	return n > MAX_THREADS ? MAX_THREADS : n;
 }
 
-static int start_threads(struct stream_sink *s)
+static int make_buffers(struct stream_sink *s)
 {
-	if (s->threads < 2)
-		return 0;
-	s->tids = calloc(s->threads, sizeof(*s->tids));
-	if (!s->tids)
+	for (int b = 0; b < 2; b++) {
+		s->b[b].jobs = calloc(s->size, sizeof(struct job));
+		if (!s->b[b].jobs)
+			return -ENOMEM;
+		for (unsigned i = 0; i < s->size; i++) {
+			s->b[b].jobs[i].data = malloc(GRAIN * 512);
+			s->b[b].jobs[i].packed = malloc(s->packed_max);
+			if (!s->b[b].jobs[i].data || !s->b[b].jobs[i].packed)
+				return -ENOMEM;
+		}
+	}
+	s->z = calloc(s->threads, sizeof(*s->z));
+	if (!s->z)
 		return -ENOMEM;
-	pthread_barrier_init(&s->go, NULL, s->threads);
-	pthread_barrier_init(&s->done, NULL, s->threads);
-	for (unsigned t = 1; t < s->threads; t++) {
+	for (unsigned t = 0; t < s->threads; t++)
+		if (!(s->z[t] = vmdk_deflater_new(s->level)))
+			return -ENOMEM;
+	s->tids = calloc(s->threads, sizeof(*s->tids));
+	return s->tids ? 0 : -ENOMEM;
+}
+
+static int start_workers(struct stream_sink *s)
+{
+	for (unsigned t = 0; t < s->threads; t++) {
 		struct worker_arg *a = malloc(sizeof(*a));
 		if (a) {
 			a->s = s;
 			a->index = t;
 		}
-		/* Workers already waiting on the barrier cannot be released
-		 * without the missing ones: a failure here is final. */
 		if (!a || pthread_create(&s->tids[t], NULL, worker, a) != 0) {
 			free(a);
-			s->threads = 1;
 			return vmdk_seterr(s->base.eb, -EAGAIN,
 					   "cannot start compression threads");
 		}
+		s->started = t + 1;
 	}
-	s->started = true;
 	return 0;
 }
 
@@ -209,25 +276,19 @@ int stream_sink_new(int fd, const struct vmdk_create_params *cp,
 	s->capacity = cp->capacity;
 	s->level = p->level > 0 && p->level <= 9 ? p->level : 6;
 	s->threads = thread_count(p->threads);
-	s->batch = s->threads * GRAINS_PER_THREAD;
+	s->size = s->threads * GRAINS_PER_THREAD;
 	s->packed_max = vmdk_stream_packed_max(GRAIN);
-	s->jobs = calloc(s->batch, sizeof(*s->jobs));
-	err = s->jobs ? 0 : -ENOMEM;
-	for (unsigned i = 0; err == 0 && i < s->batch; i++) {
-		s->jobs[i].data = malloc(GRAIN * 512);
-		s->jobs[i].packed = malloc(s->packed_max);
-		if (!s->jobs[i].data || !s->jobs[i].packed)
-			err = -ENOMEM;
-	}
+	s->fill = &s->b[0];
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->go, NULL);
+	pthread_cond_init(&s->done, NULL);
+	err = make_buffers(s);
 	if (err == 0)
 		err = vmdk_stream_writer_open(fd, cp->capacity, GRAIN, desc,
 					      s->level, &s->w, eb);
-	/* Threads last: the barrier counts them. */
 	if (err == 0)
-		err = start_threads(s);
+		err = start_workers(s);
 	if (err < 0) {
-		if (!s->started)
-			s->threads = 1;
 		stream_destroy(&s->base);
 		return err;
 	}

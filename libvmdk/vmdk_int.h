@@ -78,6 +78,20 @@ static inline void vmdk_put_le64(void *p, uint64_t v)
 	vmdk_put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
 }
 
+/* ---- deflate.c: whole-grain (de)compression; one object per thread ---- */
+struct vmdk_deflater;
+struct vmdk_inflater;
+struct vmdk_deflater *vmdk_deflater_new(int level);
+void vmdk_deflater_free(struct vmdk_deflater *z);
+/* A zlib stream of @in into @out: its length, or 0 if it did not fit. */
+size_t vmdk_deflate(struct vmdk_deflater *z, const void *in, size_t len,
+		    void *out, size_t max);
+struct vmdk_inflater *vmdk_inflater_new(void);
+void vmdk_inflater_free(struct vmdk_inflater *z);
+/* A zlib or raw deflate stream into at most @max bytes; *got of them. */
+int vmdk_inflate(struct vmdk_inflater *z, const void *in, size_t len,
+		 void *out, size_t max, size_t *got);
+
 /* ---- descriptor.c: the descriptor as a list of lines ---- */
 enum vmdk_access { VMDK_ACCESS_RW, VMDK_ACCESS_RDONLY, VMDK_ACCESS_NOACCESS };
 
@@ -234,8 +248,8 @@ int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
 /* Compression apart from writing, so that it can run on many threads:
  * pack a grain (marker, deflated data, padding) into @out. */
 size_t vmdk_stream_packed_max(uint32_t grain);
-int vmdk_stream_pack(uint64_t lba, const void *data, size_t len, int level,
-		     uint8_t *out, size_t out_max, size_t *out_len);
+int vmdk_stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
+		     size_t len, uint8_t *out, size_t out_max, size_t *out_len);
 int vmdk_stream_writer_put(struct vmdk_stream_writer *w, uint64_t grain,
 			   const uint8_t *packed, size_t len);
 int vmdk_stream_writer_finish(struct vmdk_stream_writer *w);

@@ -5,7 +5,7 @@
 #   ensure-deps.sh check   what `make check` needs as well
 set -e
 
-build="gcc make pkg-config zlib1g-dev uuid-dev libblkid-dev qemu-utils"
+build="gcc make pkg-config zlib1g-dev libdeflate-dev uuid-dev libblkid-dev qemu-utils time bc python3"
 check="$build libcriterion-dev libvmdk-utils libvmdk-dev libbfio-dev clang libclang-rt-dev groff-base"
 case "$1" in
 build) want=$build ;;
