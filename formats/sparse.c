@@ -84,10 +84,41 @@ static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	return 0;
 }
 
+/* Grains that follow each other in the file are read with one call. */
 static int sparse_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
-	return sparse_meta_each_piece(x, sector, n, buf, read_piece);
+	uint64_t gs = S(x)->m.h.grain_size;
+	uint8_t *out = buf;
+
+	while (n > 0) {
+		struct sparse_piece p = { .grain = sector / gs, .within = sector % gs,
+					  .buf = out };
+		uint32_t gte;
+		int err;
+
+		p.count = (uint32_t)(gs - p.within < n ? gs - p.within : n);
+		p.status = sparse_meta_grain_status(x, p.grain, &p.gte);
+		if (p.status < 0)
+			return p.status;
+		/* Extend over the next grains while each is stored right
+		 * after the one before. */
+		while (p.status == VMDK_BS_DATA && p.count < n &&
+		       (p.within + p.count) % gs == 0) {
+			uint64_t next = p.grain + (p.within + p.count) / gs;
+			if (sparse_meta_grain_status(x, next, &gte) != VMDK_BS_DATA ||
+			    gte != p.gte + (next - p.grain) * gs)
+				break;
+			p.count += n - p.count < gs ? n - p.count : (uint32_t)gs;
+		}
+		err = read_piece(x, &p);
+		if (err < 0)
+			return err;
+		out += p.count * 512ull;
+		sector += p.count;
+		n -= p.count;
+	}
+	return 0;
 }
 
 /* Write a whole new grain at @dst: the caller's sectors where it gave
@@ -149,10 +180,18 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	if (dst + gs > UINT32_MAX)
 		return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
 				   "%s: extent full (32-bit grain offsets)", x->path);
-	/* Data first, then the table entry that makes it live. */
-	err = fill_new_grain(x, p->grain, dst, p->grain * gs + p->within,
-			     p->count, p->buf,
-			     p->status == VMDK_BS_UNALLOC && x->backing);
+	/* Data first, then the table entry that makes it live.  A whole
+	 * grain needs nothing from below. */
+	if (p->count == gs) {
+		err = vmdk_pwrite_all(x->fd, p->buf, gs * 512, dst * 512);
+		if (err < 0)
+			return vmdk_seterr(x->eb, err, "%s: writing grain: %s",
+					   x->path, vmdk_strerror(err));
+	} else {
+		err = fill_new_grain(x, p->grain, dst, p->grain * gs + p->within,
+				     p->count, p->buf,
+				     p->status == VMDK_BS_UNALLOC && x->backing);
+	}
 	if (err < 0)
 		return err;
 	s->next_free += gs;
@@ -171,6 +210,10 @@ static int sparse_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 
 static int sparse_flush(struct vmdk_extent *x)
 {
+	int err = x->writable ? sparse_meta_flush(x, &S(x)->m) : 0;
+
+	if (err < 0)
+		return err;
 	if (x->writable && fsync(x->fd) < 0)
 		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
 				   vmdk_strerror(-errno));

@@ -163,13 +163,6 @@ int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 			return err;
 		}
 	}
-	for (int i = 0; i < GT_CACHE_SLOTS; i++) {
-		m->cache[i].gte = malloc((size_t)h->gtes_per_gt * 4);
-		if (!m->cache[i].gte) {
-			sparse_meta_free(m);
-			return -ENOMEM;
-		}
-	}
 	return 0;
 }
 
@@ -194,6 +187,46 @@ static int check_table(struct vmdk_extent *x, struct sparse_meta *m,
 	return 0;
 }
 
+static int write_table(struct vmdk_extent *x, struct sparse_meta *m,
+		       struct gt_cache_slot *s)
+{
+	size_t bytes = (size_t)m->h.gtes_per_gt * 4;
+	uint8_t *le = malloc(bytes);
+	int err;
+
+	if (!le)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < m->h.gtes_per_gt; i++)
+		vmdk_put_le32(le + 4 * i, s->gte[i]);
+	/* The redundant copy first: the primary is what readers use. */
+	err = m->rgd ? check_table(x, m, s->gd_index, m->rgd[s->gd_index],
+				   "redundant grain directory") : 0;
+	if (err == 0 && m->rgd)
+		err = vmdk_pwrite_all(x->fd, le, bytes,
+				      (uint64_t)m->rgd[s->gd_index] * 512);
+	if (err == 0)
+		err = vmdk_pwrite_all(x->fd, le, bytes,
+				      (uint64_t)m->gd[s->gd_index] * 512);
+	free(le);
+	if (err < 0 && err > -1000)
+		return vmdk_seterr(x->eb, err, "%s: writing grain table %u: %s",
+				   x->path, s->gd_index, vmdk_strerror(err));
+	if (err == 0)
+		s->dirty = false;
+	return err;
+}
+
+int sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m)
+{
+	for (int i = 0; i < GT_CACHE_SLOTS; i++)
+		if (m->cache[i].valid && m->cache[i].dirty) {
+			int err = write_table(x, m, &m->cache[i]);
+			if (err < 0)
+				return err;
+		}
+	return 0;
+}
+
 static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 					  struct sparse_meta *m,
 					  uint32_t gd_index, int *err)
@@ -203,6 +236,12 @@ static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 
 	if (s->valid && s->gd_index == gd_index)
 		return s;
+	if (s->valid && s->dirty && (*err = write_table(x, m, s)) < 0)
+		return NULL;
+	if (!s->gte && !(s->gte = malloc(bytes))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	*err = check_table(x, m, gd_index, m->gd[gd_index], "grain directory");
 	if (*err < 0)
 		return NULL;
@@ -298,7 +337,6 @@ int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 	uint32_t gd_index = (uint32_t)(grain / m->h.gtes_per_gt);
 	uint32_t i = (uint32_t)(grain % m->h.gtes_per_gt);
 	struct gt_cache_slot *s;
-	uint8_t le[4];
 	int err = 0;
 
 	if (m->gd[gd_index] == 0 || (m->rgd && m->rgd[gd_index] == 0)) {
@@ -313,22 +351,8 @@ int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 	s = cached_table(x, m, gd_index, &err);
 	if (!s)
 		return err;
-	vmdk_put_le32(le, value);
-	if (m->rgd) {
-		err = check_table(x, m, gd_index, m->rgd[gd_index],
-				  "redundant grain directory");
-		if (err == 0)
-			err = vmdk_pwrite_all(x->fd, le, 4,
-					      (uint64_t)m->rgd[gd_index] * 512 + i * 4ull);
-		if (err < 0)
-			return vmdk_seterr(x->eb, err, "%s: writing redundant grain table: %s",
-					   x->path, vmdk_strerror(err));
-	}
-	err = vmdk_pwrite_all(x->fd, le, 4, (uint64_t)m->gd[gd_index] * 512 + i * 4ull);
-	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: writing grain table: %s",
-				   x->path, vmdk_strerror(err));
 	s->gte[i] = value;
+	s->dirty = true;
 	return 0;
 }
 

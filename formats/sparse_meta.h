@@ -5,10 +5,13 @@
 
 #include "vmdk_ondisk.h"
 
-#define GT_CACHE_SLOTS 64
+/* Tables are read through a small cache per extent, filled as used: a
+ * split disk of a thousand extents must not hold a thousand big caches. */
+#define GT_CACHE_SLOTS 8
 
 struct gt_cache_slot {
 	bool valid;
+	bool dirty;		/* entries changed since read: write back */
 	uint32_t gd_index;
 	uint32_t *gte;		/* gtes_per_gt entries, host order */
 };
@@ -22,7 +25,6 @@ struct sparse_meta {
 	uint32_t *gd;			/* host order */
 	uint32_t *rgd;			/* NULL without a redundant GD */
 	struct gt_cache_slot cache[GT_CACHE_SLOTS];
-	unsigned victim;
 };
 
 /* Validate the header in @first (and the footer of a stream), load the
@@ -38,6 +40,11 @@ int sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
  * tables when the directory has none (sectors from *next_free). */
 int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 			uint64_t grain, uint32_t value, uint64_t *next_free);
+
+/* Write changed grain tables (and their redundant copies) back.  Entries
+ * change in memory only, after the grains they point to were written, so
+ * a crash loses new grains but never exposes unwritten ones. */
+int sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m);
 
 /* How a grain table entry reads: VMDK_BS_* or an error for an entry
  * pointing outside the grain area. */

@@ -143,6 +143,35 @@ static int report(const struct vmdk_clone_params *p, uint64_t done,
 	return 0;
 }
 
+/* Hand @k the non-zero pieces of @n sectors at @sector, each run of
+ * consecutive non-zero pieces in one call. */
+static int put_nonzero(struct sink *k, uint64_t sector, uint32_t n,
+		       const uint8_t *buf)
+{
+	uint32_t run_at = 0, run_len = 0;
+
+	for (uint32_t at = 0; at < n;) {
+		uint64_t s = sector + at;
+		uint32_t len = PIECE_SECTORS - (uint32_t)(s % PIECE_SECTORS);
+		if (len > n - at)
+			len = n - at;
+		if (!vmdk_is_zero(buf + at * 512ull, len * 512ull)) {
+			if (!run_len)
+				run_at = at;
+			run_len += len;
+		} else if (run_len) {
+			int err = k->put(k, sector + run_at, run_len,
+					 buf + run_at * 512ull);
+			if (err < 0)
+				return err;
+			run_len = 0;
+		}
+		at += len;
+	}
+	return run_len ? k->put(k, sector + run_at, run_len, buf + run_at * 512ull)
+		       : 0;
+}
+
 /* Feed @k every non-zero piece of @src, in order. */
 static int copy_data(vmdk_disk *src, struct sink *k,
 		     const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
@@ -177,15 +206,7 @@ static int copy_data(vmdk_disk *src, struct sink *k,
 				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(src));
 				break;
 			}
-			for (uint32_t at = 0; err == 0 && at < n;) {
-				uint64_t s = sector + at;
-				uint32_t len = PIECE_SECTORS - (uint32_t)(s % PIECE_SECTORS);
-				if (len > n - at)
-					len = n - at;
-				if (!vmdk_is_zero(buf + at * 512ull, len * 512ull))
-					err = k->put(k, s, len, buf + at * 512ull);
-				at += len;
-			}
+			err = put_nonzero(k, sector, n, buf);
 			sector += n;
 			if (err == 0)
 				err = report(p, sector, cap, eb);
@@ -412,12 +433,12 @@ static int count_put(struct sink *k, uint64_t sector, uint32_t n,
 		     const uint8_t *buf)
 {
 	struct count_sink *c = (struct count_sink *)k;
-	uint64_t g = sector / PIECE_SECTORS + 1;	/* 0 = none yet */
+	uint64_t first = sector / PIECE_SECTORS + 1;	/* 0 = none yet */
+	uint64_t last = (sector + n - 1) / PIECE_SECTORS + 1;
 
 	(void)buf;
-	if (g != c->last)
-		c->grains++;
-	c->last = g;
+	c->grains += last - first + (first != c->last);
+	c->last = last;
 	c->sectors += n;
 	return 0;
 }

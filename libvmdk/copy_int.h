@@ -5,8 +5,8 @@
 
 #include "vmdk_int.h"
 
-/* A destination.  put() gets pieces within one 128-sector grain, in
- * increasing order, never all zeros. */
+/* A destination.  put() gets runs of sectors in increasing order, never
+ * a 128-sector grain's worth of zeros. */
 struct sink {
 	int (*put)(struct sink *k, uint64_t sector, uint32_t n,
 		   const uint8_t *buf);

@@ -12,7 +12,7 @@
 #include "copy_int.h"
 
 #define GRAIN 128u		/* sectors per grain in what we write */
-#define GRAINS_PER_THREAD 32u	/* two batches: 2 MiB of buffers per worker */
+#define GRAINS_PER_THREAD 8u	/* two batches: 2 MiB of buffers per worker */
 #define MAX_THREADS 64u
 
 struct job {
@@ -143,10 +143,9 @@ static int close_grain(struct stream_sink *s)
 	return s->fill->count == s->size ? rotate(s) : 0;
 }
 
-static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
-		      const uint8_t *buf)
+static int put_grain(struct stream_sink *s, uint64_t sector, uint32_t n,
+		     const uint8_t *buf)
 {
-	struct stream_sink *s = (struct stream_sink *)k;
 	uint64_t g = sector / GRAIN;
 	struct job *j;
 	int err;
@@ -165,6 +164,27 @@ static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
 		s->open = true;
 	}
 	memcpy(j->data + (sector % GRAIN) * 512, buf, n * 512ull);
+	return 0;
+}
+
+/* Runs are cut at grain boundaries: a job holds one grain. */
+static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
+		      const uint8_t *buf)
+{
+	struct stream_sink *s = (struct stream_sink *)k;
+
+	while (n > 0) {
+		uint32_t len = GRAIN - (uint32_t)(sector % GRAIN);
+		int err;
+		if (len > n)
+			len = n;
+		err = put_grain(s, sector, len, buf);
+		if (err < 0)
+			return err;
+		sector += len;
+		buf += len * 512ull;
+		n -= len;
+	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <strings.h>
@@ -19,8 +20,15 @@ int verbosity = 1;
 void tool_init(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
+	struct rlimit rl;
 
 	progname = slash ? slash + 1 : argv0;
+	/* A split disk keeps one descriptor open per 2 GiB extent: a 2 TiB
+	 * disk needs more than the usual soft limit of 1024. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 void tool_version(void)

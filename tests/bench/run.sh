@@ -53,9 +53,9 @@ printf '%-32s %8s %8s %8s %12s %12s %8s %8s\n' conversion "ours s" "qemu s" \
 	"speedup" "ours bytes" "qemu bytes" "ours KiB" "qemu KiB"
 
 # Sources in every format, made once by qemu-img (a neutral writer).
-[ -s "$dir/src-sparse.vmdk" ] || qemu-img convert -O vmdk "$img" "$dir/src-sparse.vmdk"
-[ -s "$dir/src-stream.vmdk" ] || qemu-img convert -O vmdk -o subformat=streamOptimized \
-	"$img" "$dir/src-stream.vmdk"
+[ -s "$dir/src-sparse-$size.vmdk" ] || qemu-img convert -O vmdk "$img" "$dir/src-sparse-$size.vmdk"
+[ -s "$dir/src-stream-$size.vmdk" ] || qemu-img convert -O vmdk -o subformat=streamOptimized \
+	"$img" "$dir/src-stream-$size.vmdk"
 
 bench() {
 	label=$1 src=$2 ours_type=$3 qemu_opts=$4 ext=$5
@@ -73,8 +73,8 @@ bench() {
 }
 
 bench "raw -> streamOptimized" "$img" 5 "-O vmdk -o subformat=streamOptimized" vmdk
-bench "monolithicSparse -> stream" "$dir/src-sparse.vmdk" 5 "-O vmdk -o subformat=streamOptimized" vmdk
+bench "monolithicSparse -> stream" "$dir/src-sparse-$size.vmdk" 5 "-O vmdk -o subformat=streamOptimized" vmdk
 bench "raw -> monolithicSparse" "$img" 0 "-O vmdk" vmdk
-bench "monolithicSparse -> raw" "$dir/src-sparse.vmdk" raw "-O raw" raw
-bench "streamOptimized -> raw" "$dir/src-stream.vmdk" raw "-O raw" raw
+bench "monolithicSparse -> raw" "$dir/src-sparse-$size.vmdk" raw "-O raw" raw
+bench "streamOptimized -> raw" "$dir/src-stream-$size.vmdk" raw "-O raw" raw
 rm -rf "$dir/out"
