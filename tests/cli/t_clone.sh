@@ -159,3 +159,21 @@ else
 	echo "skipped: block device source (no loop device here)"
 fi
 rm -f "$C/big.raw"
+
+# Progress: on request (or on a terminal), never into a pipe, never with -q.
+"$BIN/vmdk-clone" --progress "$C/top.raw" "$C/p1.vmdk" 2>"$T/err" >/dev/null
+grep -q "Cloning: 100%" "$T/err" && ok "progress shown with --progress" ||
+	bad "no progress with --progress"
+"$BIN/vmdk-clone" "$C/top.raw" "$C/p2.vmdk" 2>"$T/err" >/dev/null
+[ ! -s "$T/err" ] && ok "no progress when stderr is not a terminal" || bad "progress in a pipe"
+"$BIN/vmdk-clone" -q --progress "$C/top.raw" "$C/p3.vmdk" 2>"$T/err" >/dev/null
+[ ! -s "$T/err" ] && ok "-q silences progress" || bad "progress despite -q"
+rm -f "$C"/p?.vmdk
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$BIN/vmdk-clone' '$C/top.raw' '$C/tty.vmdk'" /dev/null > "$T/out" 2>&1
+	grep -q "Cloning: 100%" "$T/out" && ok "progress shown on a terminal" ||
+		bad "no progress on a terminal"
+	rm -f "$C/tty.vmdk"
+else
+	echo "skipped: terminal progress (no script(1))"
+fi
