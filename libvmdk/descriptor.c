@@ -460,6 +460,31 @@ static size_t insert_point(const struct vmdk_descriptor *d, int kind)
 	return at;
 }
 
+/* Put @nl in as line @at, after the line of its kind that comes last;
+ * returns its slot, or NULL on ENOMEM (nothing changed). */
+static struct vmdk_line *insert_line(struct vmdk_descriptor *d,
+				     struct vmdk_line nl)
+{
+	struct vmdk_line *slot;
+	size_t at;
+
+	if (add_line(d, &slot) < 0)
+		return NULL;
+	d->nlines--;	/* add_line made room; place it ourselves */
+	at = insert_point(d, nl.kind);
+	/* Keep a missing final newline missing, on the new last line. */
+	if (at > 0 && !*d->lines[at - 1].eol) {
+		d->lines[at - 1].eol = "\n";
+		if (at == d->nlines)
+			nl.eol = "";
+	}
+	memmove(&d->lines[at + 1], &d->lines[at],
+		(d->nlines - at) * sizeof(*d->lines));
+	d->lines[at] = nl;
+	d->nlines++;
+	return &d->lines[at];
+}
+
 static void refresh_fields(struct vmdk_descriptor *d)
 {
 	const char *v;
@@ -480,7 +505,6 @@ int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
 {
 	struct vmdk_line *l = find_key(d, key), *slot;
 	char *nv = strdup(value);
-	size_t at;
 
 	if (!nv)
 		return -ENOMEM;
@@ -505,24 +529,12 @@ int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
 		struct vmdk_line nl = { .kind = kind, .key = k, .value = nv,
 					.quoted = quoted_by_default(key),
 					.eol = "\n" };
-		if (!k || add_line(d, &slot) < 0) {
+		if (!k || !(slot = insert_line(d, nl))) {
 			free(k);
 			free(nv);
 			return -ENOMEM;
 		}
-		d->nlines--;	/* add_line made room; place it ourselves */
-		at = insert_point(d, kind);
-		/* Keep a missing final newline missing, on the new last line. */
-		if (at > 0 && !*d->lines[at - 1].eol) {
-			d->lines[at - 1].eol = "\n";
-			if (at == d->nlines)
-				nl.eol = "";
-		}
-		memmove(&d->lines[at + 1], &d->lines[at],
-			(d->nlines - at) * sizeof(*d->lines));
-		d->lines[at] = nl;
-		d->nlines++;
-		if (render(&d->lines[at], NULL) < 0)
+		if (render(slot, NULL) < 0)
 			return -ENOMEM;
 	}
 	refresh_fields(d);
@@ -639,25 +651,14 @@ int vmdk_desc_set_extent_file(struct vmdk_descriptor *d, size_t idx,
 int vmdk_desc_add_extent(struct vmdk_descriptor *d,
 			 const struct vmdk_extent_line *e)
 {
-	size_t at = insert_point(d, VMDK_LINE_EXTENT);
 	struct vmdk_line *slot, nl = { .kind = VMDK_LINE_EXTENT, .eol = "\n",
 				       .ext = *e };
 
 	nl.ext.file = e->file ? strdup(e->file) : NULL;
-	if ((e->file && !nl.ext.file) || add_line(d, &slot) < 0) {
+	if ((e->file && !nl.ext.file) || !(slot = insert_line(d, nl))) {
 		free(nl.ext.file);
 		return -ENOMEM;
 	}
-	d->nlines--;
-	if (at > 0 && !*d->lines[at - 1].eol) {
-		d->lines[at - 1].eol = "\n";
-		if (at == d->nlines)
-			nl.eol = "";
-	}
-	memmove(&d->lines[at + 1], &d->lines[at],
-		(d->nlines - at) * sizeof(*d->lines));
-	d->lines[at] = nl;
-	d->nlines++;
 	/* Indented like the extent line before it. */
-	return render_extent(&d->lines[at], at > 0 ? d->lines[at - 1].text : NULL);
+	return render_extent(slot, slot > d->lines ? slot[-1].text : NULL);
 }

@@ -275,3 +275,17 @@ void tool_progress_end(struct tool_progress *p)
 		fprintf(stderr, "\r\033[K");
 	p->drawn = false;
 }
+
+int tool_sector_range(const char *path, uint64_t start, uint64_t *count,
+		      bool have_count, uint64_t capacity)
+{
+	if (!have_count)
+		*count = start < capacity ? capacity - start : 0;
+	if (start > capacity || *count > capacity - start) {
+		tool_warn(path, "sectors %llu+%llu are past the end of the disk "
+			  "(%llu sectors)", (unsigned long long)start,
+			  (unsigned long long)*count, (unsigned long long)capacity);
+		return -1;
+	}
+	return 0;
+}

@@ -29,6 +29,10 @@ void tool_disk_error(const char *file, int err, const char *detail);
 int tool_parse_size(const char *s, uint64_t *sectors);
 /* A plain unsigned number (decimal, or 0x hex).  0 on success. */
 int tool_parse_u64(const char *s, uint64_t *out);
+/* Check @start and *@count against @capacity (a count not given means
+ * "to the end"); report and return -1 when they do not fit. */
+int tool_sector_range(const char *path, uint64_t start, uint64_t *count,
+		      bool have_count, uint64_t capacity);
 /* "1.5 GiB" style, for messages. */
 const char *tool_human(uint64_t bytes, char *buf, int len);
 

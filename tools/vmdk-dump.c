@@ -120,13 +120,8 @@ int main(int argc, char **argv)
 	if (!d)
 		return 1;
 	vmdk_get_info(d, &info);
-	if (raw && !have_count)
-		count = start < info.capacity ? info.capacity - start : 0;
-	if (start > info.capacity || count > info.capacity - start) {
-		tool_warn(path, "sectors %llu+%llu are past the end of the disk "
-			  "(%llu sectors)", (unsigned long long)start,
-			  (unsigned long long)count,
-			  (unsigned long long)info.capacity);
+	if (tool_sector_range(path, start, &count, have_count || !raw,
+			      info.capacity) < 0) {
 		vmdk_close(d);
 		return 1;
 	}

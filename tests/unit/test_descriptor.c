@@ -245,3 +245,28 @@ Test(descriptor, set_adds_missing_keys_in_their_section)
 	free(out);
 	vmdk_desc_free(d);
 }
+
+Test(descriptor, extent_lines_change_and_grow)
+{
+	struct vmdk_descriptor *d = parse_ok(
+		"createType=\"twoGbMaxExtentFlat\"\n"
+		"  RW 100 FLAT \"a-f001.vmdk\" 0\n"
+		"ddb.adapterType = \"ide\"");
+	struct vmdk_extent_line e = { .access = VMDK_ACCESS_RW, .sectors = 7,
+				      .kind = "FLAT", .file = "a-f002.vmdk",
+				      .has_offset = true };
+	char *out;
+
+	cr_assert_eq(vmdk_desc_set_extent_sectors(d, 0, 200), 0);
+	cr_assert_eq(vmdk_desc_add_extent(d, &e), 0);
+	cr_assert_eq(vmdk_desc_set_extent_file(d, 0, "b-f001.vmdk"), 0);
+	out = vmdk_desc_serialize(d, NULL);
+	cr_assert_str_eq(out, "createType=\"twoGbMaxExtentFlat\"\n"
+			      "  RW 200 FLAT \"b-f001.vmdk\" 0\n"
+			      "  RW 7 FLAT \"a-f002.vmdk\" 0\n"
+			      "ddb.adapterType = \"ide\"");
+	cr_assert_eq(vmdk_desc_extent_count(d), 2);
+	cr_assert_eq(vmdk_desc_extent(d, 1)->sectors, 7);
+	free(out);
+	vmdk_desc_free(d);
+}
