@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh --- the main job on an embedded default: create a disk, write the
-# sample data into it, describe it, dump it, and let qemu-img read it back.
+# sample data into it, describe it, dump it, let qemu-img read it back,
+# and convert it to streamOptimized, checked by qemu-img.
 set -eu
 
 : "${BIN:?BIN must name the directory holding the tools}"
@@ -48,5 +49,12 @@ if ! dd if="$work/qemu.raw" bs=512 skip=2048 count=$(( (size + 511) / 512 )) \
 fi
 echo "qemu-img sees the sample data at sector 2048: identical."
 rm -f "$work/qemu.raw"
+
+step "vmdk-clone -t streamOptimized demo.vmdk demo-stream.vmdk (for ESXi)"
+"$BIN/vmdk-clone" -t streamOptimized "$disk" "$work/demo-stream.vmdk"
+"$BIN/vmdk-info" "$work/demo-stream.vmdk" | sed -n '1,2p;/extent 0/,$p'
+qemu-img check "$work/demo-stream.vmdk"
+qemu-img compare "$disk" "$work/demo-stream.vmdk"
+ls -l "$disk" "$work/demo-stream.vmdk"
 echo
-echo "Demo done; the disk is $disk"
+echo "Demo done; the disks are in $work"
