@@ -18,6 +18,11 @@
 #define MAX_IO_SECTORS (1u << 20)
 
 /* Prefix the message already in @eb with @path. */
+static uint64_t round_up512(uint64_t v)
+{
+	return (v + 511) / 512 * 512;
+}
+
 static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
 {
 	char detail[VMDK_ERRMSG_MAX];
@@ -205,6 +210,7 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 	 * that way, and qemu-img pads descriptor files to a sector, with
 	 * bytes that are not always zero after the NUL. */
 	len = strlen(text);
+	l->desc_len = len;
 	err = vmdk_desc_parse(text, len, &l->desc, eb);
 	free(text);
 	return err < 0 ? with_path(eb, err, l->path) : 0;
@@ -586,16 +592,23 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 	if (l->desc_host) {
 		struct vmdk_extent *x = l->desc_host;
 		x->ops->descriptor_area(x, &off, &area);
+		/* One write covers the new text and whatever an older, longer
+		 * one left: a descriptor under a page is never half written,
+		 * even by a process killed in the middle. */
+		size_t span = (size_t)round_up512((len > l->desc_len ? len : l->desc_len) + 1);
+		char *buf = NULL;
 		if (len + 1 > area)
 			err = vmdk_seterr(eb, VMDK_E_NO_SPACE,
 					  "%s: descriptor (%zu bytes) does not fit the "
 					  "embedded area (%llu bytes)", l->path, len,
 					  (unsigned long long)area);
-		else
-			err = vmdk_pwrite_all(x->fd, text, len, off);
-		/* Clear what an older, longer text left behind. */
-		if (err == 0)
-			err = vmdk_pwrite_zeros(x->fd, area - len, off + len);
+		else if (!(buf = calloc(1, span < area ? span : area)))
+			err = -ENOMEM;
+		else {
+			memcpy(buf, text, len);
+			err = vmdk_pwrite_all(x->fd, buf, span < area ? span : area, off);
+		}
+		free(buf);
 		if (err == 0 && fdatasync(x->fd) < 0)
 			err = -errno;
 	} else {
@@ -611,6 +624,8 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 			err = replace_descriptor_file(l, text, len);
 		}
 	}
+	if (err == 0)
+		l->desc_len = len;
 	free(text);
 	if (err < 0 && err > -1000)
 		return vmdk_seterr(eb, err, "%s: writing descriptor: %s", l->path,

@@ -258,6 +258,18 @@ int vmdk_rename(const char *from, const char *to);
  * its top link.  Refuses (VMDK_E_LOCKED) a disk open for writing. */
 int vmdk_unlink(const char *path);
 
+/* The disk database of the top link (ddb.* keys).  Keys may be given
+ * with or without "ddb.".  vmdk_meta_set() rewrites only that key's line
+ * (or adds one), safely: in one write when the text fits where it was, a
+ * new descriptor file renamed into place otherwise; @value may not hold
+ * quotes or line breaks.  Values returned belong to the handle and stay
+ * valid until the next change or vmdk_close(). */
+typedef int (*vmdk_meta_fn)(void *arg, const char *key, const char *value);
+int vmdk_meta_get(vmdk_disk *d, const char *key, const char **value);
+int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value);
+/* Calls @fn for each key in order; a nonzero return stops and is returned. */
+int vmdk_meta_keys(vmdk_disk *d, vmdk_meta_fn fn, void *arg);
+
 /*! vmdk_strerror() : text for any code this library returns; never NULL. */
 const char *vmdk_strerror(int err);
 

@@ -262,6 +262,7 @@ struct vmdk_link {
 	int desc_fd;		/* separate descriptor file, or -1 */
 	struct vmdk_extent *desc_host;	/* extent holding the descriptor */
 	struct vmdk_descriptor *desc;
+	size_t desc_len;	/* length of the text last read or written */
 	struct vmdk_extent *ext;
 	size_t n_ext;
 	uint64_t capacity;

@@ -1,0 +1,91 @@
+/* meta.c --- the disk database of the top link (VixDiskLib_GetMetadataKeys,
+ * ReadMetadata, WriteMetadata).  Keys are given with or without their
+ * "ddb." prefix; a write changes one line and keeps the rest of the
+ * descriptor byte for byte. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vmdk_int.h"
+
+static char *ddb_key(const char *key)
+{
+	char *out;
+
+	if (strncasecmp(key, "ddb.", 4) == 0)
+		return strdup(key);
+	if (asprintf(&out, "ddb.%s", key) < 0)
+		return NULL;
+	return out;
+}
+
+static bool key_ok(const char *key)
+{
+	if (!key || !*key)
+		return false;
+	for (const char *p = key; *p; p++)
+		if (*p == '=' || *p == '"' || *p == ' ' || *p == '\t' ||
+		    (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+int vmdk_meta_get(vmdk_disk *d, const char *key, const char **value)
+{
+	char *k;
+	const char *v;
+
+	if (!d || !key_ok(key) || !value)
+		return VMDK_E_INVALID_ARG;
+	if (!(k = ddb_key(key)))
+		return -ENOMEM;
+	v = vmdk_desc_get(d->links[0]->desc, k);
+	free(k);
+	if (!v)
+		return vmdk_seterr(&d->eb, -ENOENT, "no key %s", key);
+	*value = v;
+	return 0;
+}
+
+int vmdk_meta_keys(vmdk_disk *d, vmdk_meta_fn fn, void *arg)
+{
+	const struct vmdk_descriptor *desc;
+
+	if (!d || !fn)
+		return VMDK_E_INVALID_ARG;
+	desc = d->links[0]->desc;
+	for (size_t i = 0; i < desc->nlines; i++)
+		if (desc->lines[i].kind == VMDK_LINE_DDB) {
+			int rc = fn(arg, desc->lines[i].key, desc->lines[i].value);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
+int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value)
+{
+	struct vmdk_link *l;
+	char *k;
+	int err;
+
+	if (!d || !key_ok(key) || !value || strchr(value, '"') ||
+	    strpbrk(value, "\r\n"))
+		return d ? vmdk_seterr(&d->eb, VMDK_E_INVALID_ARG,
+				       "keys take no blanks, '=' or quotes; values no "
+				       "quotes or line breaks") : VMDK_E_INVALID_ARG;
+	l = d->links[0];
+	if (!l->writable)
+		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
+				   "%s: disk was opened read-only", l->path);
+	if (!(k = ddb_key(key)))
+		return -ENOMEM;
+	err = vmdk_desc_set(l->desc, k, value);
+	free(k);
+	if (err == 0)
+		err = vmdk_link_store_descriptor(l, &d->eb);
+	return err;
+}
