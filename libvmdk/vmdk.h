@@ -258,6 +258,24 @@ int vmdk_rename(const char *from, const char *to);
  * its top link.  Refuses (VMDK_E_LOCKED) a disk open for writing. */
 int vmdk_unlink(const char *path);
 
+/*! vmdk_create_child() : a new sparse child (redo log) of the disk at
+ * @parent, at @child: @type VMDK_TYPE_MONOLITHIC_SPARSE or
+ * VMDK_TYPE_SPLIT_SPARSE, the parent's capacity, geometry, adapter and
+ * uuid, parentCID = the parent's CID and a parentFileNameHint relative to
+ * the child when possible.  Reads of the child go through the chain;
+ * writes go to the child.  On any older link of a chain this is
+ * VixDiskLib_Attach: the later links are not touched.  Refuses to
+ * overwrite; nothing is left on failure. */
+int vmdk_create_child(const char *parent, const char *child, int type);
+
+/*! vmdk_commit() : merge the child disk @child into its parent (what
+ * deleting a VMware snapshot or `qemu-img commit` does): the parent then
+ * holds what the chain showed, and gets a new CID which the child's
+ * parentCID follows, so the child stays usable (empty in effect).  The
+ * parent keeps its old CID while data moves: a commit killed half way
+ * leaves the chain reading as before. */
+int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg);
+
 /* The disk database of the top link (ddb.* keys).  Keys may be given
  * with or without "ddb.".  vmdk_meta_set() rewrites only that key's line
  * (or adds one), safely: in one write when the text fits where it was, a

@@ -1,0 +1,223 @@
+/* child.c --- child disks (redo logs): create one on a parent
+ * (VixDiskLib_CreateChild, and Attach on an older link), and commit one
+ * into its parent. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "copy_int.h"
+
+/* Split an absolute path into its components, in place. */
+static size_t components(char *path, char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (char *save = NULL, *c = strtok_r(path, "/", &save); c && n < max;
+	     c = strtok_r(NULL, "/", &save))
+		out[n++] = c;
+	return n;
+}
+
+/* @to as a path relative to directory @from_dir when both resolve, so a
+ * chain can be moved as a whole; otherwise @to as given. */
+static char *relative_path(const char *from_dir, const char *to)
+{
+	char a[PATH_MAX], b[PATH_MAX], *ac[256], *bc[256], *out, *to_dir;
+	const char *base = strrchr(to, '/') ? strrchr(to, '/') + 1 : to;
+	size_t na, nb, k = 0, len = strlen(base) + 1;
+
+	to_dir = vmdk_dirname(to);
+	if (!to_dir || !realpath(from_dir, a) || !realpath(to_dir, b)) {
+		free(to_dir);
+		return strdup(to);
+	}
+	free(to_dir);
+	na = components(a, ac, 256);
+	nb = components(b, bc, 256);
+	while (k < na && k < nb && strcmp(ac[k], bc[k]) == 0)
+		k++;
+	len += (na - k) * 3;
+	for (size_t i = k; i < nb; i++)
+		len += strlen(bc[i]) + 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = k; i < na; i++)
+		strcat(out, "../");
+	for (size_t i = k; i < nb; i++) {
+		strcat(out, bc[i]);
+		strcat(out, "/");
+	}
+	strcat(out, base);
+	return out;
+}
+
+int vmdk_create_child(const char *parent, const char *child, int type)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	struct vmdk_create_params cp = { .type = type };
+	struct vmdk_info info;
+	struct staging st = { 0 };
+	const char *kv[16];
+	char cid[16], *child_dir = NULL, *hint = NULL;
+	vmdk_disk *p = NULL, *c = NULL;
+	size_t n = 0;
+	int err;
+
+	if (type != VMDK_TYPE_MONOLITHIC_SPARSE && type != VMDK_TYPE_SPLIT_SPARSE)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "%s: a child is monolithicSparse or "
+				   "twoGbMaxExtentSparse", child);
+	/* The whole chain must open: a child of a broken disk is no use. */
+	err = vmdk_open(parent, VMDK_OPEN_RDONLY, &p);
+	if (err < 0)
+		return err;
+	vmdk_get_info(p, &info);
+	cp.capacity = info.capacity;
+	cp.adapter = vmdk_adapter_from_name(info.adapter);
+	if (cp.adapter < 0)
+		cp.adapter = VMDK_ADAPTER_LSILOGIC;
+	cp.hw_version = info.hw_version > 0 && info.hw_version < 100 ? info.hw_version : 0;
+	/* The same disk as the VM sees it: its geometry and identity. */
+	for (const char *const *k = (const char *const[]){
+		     "ddb.geometry.cylinders", "ddb.geometry.heads",
+		     "ddb.geometry.sectors", "ddb.uuid", NULL }; *k; k++) {
+		const char *v = NULL;
+		for (unsigned l = 0; l < p->nlinks && !v; l++)
+			v = vmdk_desc_get(p->links[l]->desc, *k);
+		if (v) {
+			kv[n++] = *k;
+			kv[n++] = v;
+		}
+	}
+	kv[n] = NULL;
+	cp.ddb = kv;
+	snprintf(cid, sizeof(cid), "%08x", info.cid);
+	child_dir = vmdk_dirname(child);
+	hint = child_dir ? relative_path(child_dir, parent) : NULL;
+	if (!hint)
+		err = -ENOMEM;
+	if (err == 0)
+		err = staging_open(&st, child, eb);
+	if (err == 0)
+		err = vmdk_create(st.path, &cp);
+	if (err == 0)
+		err = vmdk_open(st.path, VMDK_OPEN_SINGLE_LINK, &c);
+	if (err == 0) {
+		struct vmdk_link *l = c->links[0];
+		err = vmdk_desc_set(l->desc, "parentCID", cid);
+		if (err == 0)
+			err = vmdk_desc_set(l->desc, "parentFileNameHint", hint);
+		if (err == 0)
+			err = vmdk_link_store_descriptor(l, eb);
+		if (err == 0)
+			err = vmdk_close(c);
+		else
+			vmdk_close(c);
+	}
+	if (err == 0)
+		err = staging_commit(&st, child, false, false, eb);
+	staging_close(&st);
+	vmdk_close(p);
+	free(hint);
+	free(child_dir);
+	return err;
+}
+
+/* Copy what the child holds (data, and zeros it marks) into the parent. */
+static int merge(vmdk_disk *c, vmdk_disk *p, vmdk_progress_fn progress,
+		 void *arg, struct vmdk_errbuf *eb)
+{
+	uint64_t cap = c->links[0]->capacity, sector = 0;
+	uint8_t *buf = malloc(2048 * 512);
+	int err = buf ? 0 : -ENOMEM;
+
+	while (err == 0 && sector < cap) {
+		uint64_t run;
+		int st = vmdk_block_status(c, sector, cap - sector, &run, NULL);
+		if (st < 0) {
+			err = vmdk_seterr(eb, st, "%s", vmdk_errmsg(c));
+			break;
+		}
+		for (uint64_t done = 0; err == 0 && st != VMDK_BLOCK_UNALLOCATED &&
+					done < run;) {
+			uint32_t n = run - done < 2048 ? (uint32_t)(run - done) : 2048;
+			if (st == VMDK_BLOCK_ZERO)
+				memset(buf, 0, n * 512ull);
+			else if ((err = vmdk_read(c, sector + done, n, buf)) < 0)
+				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(c));
+			if (err == 0 && (err = vmdk_write(p, sector + done, n, buf)) < 0)
+				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(p));
+			done += n;
+		}
+		sector += run;
+		if (err == 0 && progress && progress(arg, sector, cap))
+			err = vmdk_seterr(eb, VMDK_E_CANCELED, "canceled");
+	}
+	free(buf);
+	return err;
+}
+
+int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	vmdk_disk *c = NULL, *p = NULL;
+	struct vmdk_link *cl, *pl;
+	char *ppath = NULL, cid[16];
+	int err;
+
+	/* The whole chain must be consistent before anything changes. */
+	err = vmdk_open(child, VMDK_OPEN_RDONLY, &c);
+	if (err < 0)
+		return err;
+	if (c->nlinks < 2) {
+		vmdk_close(c);
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "%s: not a child disk: nothing to commit into", child);
+	}
+	ppath = strdup(c->links[1]->path);
+	vmdk_close(c);
+	c = NULL;
+	if (!ppath)
+		return -ENOMEM;
+	err = vmdk_open(child, VMDK_OPEN_SINGLE_LINK, &c);
+	if (err == 0)
+		err = vmdk_open(ppath, 0, &p);
+	if (err < 0)
+		goto out;
+	cl = c->links[0];
+	pl = p->links[0];
+	if (cl->desc->parent_cid != pl->desc->cid) {
+		err = vmdk_seterr(eb, VMDK_E_CID_MISMATCH,
+				  "%s: parent changed since the child was created",
+				  child);
+		goto out;
+	}
+	/* The parent keeps its CID while data moves, so the chain reads the
+	 * same throughout; then parent and child get the new CID. */
+	pl->cid_updated = true;
+	err = merge(c, p, progress, arg, eb);
+	if (err == 0)
+		err = vmdk_flush(p) < 0 ? vmdk_seterr(eb, -EIO, "%s", vmdk_errmsg(p)) : 0;
+	if (err == 0) {
+		snprintf(cid, sizeof(cid), "%08x", vmdk_random32() & 0xfffffffd);
+		err = vmdk_desc_set(pl->desc, "CID", cid);
+		if (err == 0)
+			err = vmdk_link_store_descriptor(pl, eb);
+		if (err == 0)
+			err = vmdk_desc_set(cl->desc, "parentCID", cid);
+		if (err == 0)
+			err = vmdk_link_store_descriptor(cl, eb);
+	}
+out:
+	if (p && vmdk_close(p) < 0 && err == 0)
+		err = vmdk_seterr(eb, -EIO, "%s: closing the parent failed", ppath);
+	vmdk_close(c);
+	free(ppath);
+	return err;
+}

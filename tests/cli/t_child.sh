@@ -1,0 +1,56 @@
+# t_child.sh --- vmdk-child: create, attach, commit; chains read by qemu-img
+# and libyal as we read them.  Sourced by run.sh.
+
+H=$T/child
+mkdir -p "$H/sub"
+head -c 2000000 /dev/urandom > "$H/r.bin"
+"$BIN/vmdk-create" -q -s 16M "$H/base.vmdk"
+"$BIN/vmdk-fill" -q -s 0 -f "$H/r.bin" "$H/base.vmdk"
+
+# A 5-deep chain, each link writing a little, one of them split and in
+# another directory.
+prev=$H/base.vmdk
+for i in 1 2 3 4 5; do
+	case $i in 3) next=$H/sub/l$i.vmdk t=1 ;; *) next=$H/l$i.vmdk t=0 ;; esac
+	expect "child $i created" "$BIN/vmdk-child" -q -t $t create "$prev" "$next"
+	expect "child $i written" "$BIN/vmdk-fill" -q -s $((i * 1000 + 7)) -c 300 --val $i "$next"
+	prev=$next
+done
+grep -q 'parentFileNameHint="../l2.vmdk"' "$H/sub/l3.vmdk" && ok "parent hint is relative" ||
+	bad "parent hint: $(grep parentFile "$H/sub/l3.vmdk")"
+"$BIN/vmdk-info" "$H/l5.vmdk" > "$T/out"
+grep -q "Chain: *6 links" "$T/out" && ok "six links listed" || bad "chain length"
+same_content "a 5-deep chain reads the same in all three readers" "$H/l5.vmdk"
+expect "qemu-img check the chain" qemu-img check "$H/l5.vmdk"
+qemu-img convert -O raw "$H/l5.vmdk" "$H/l5.raw"
+
+# Attach to an older link: that generation reads as it was, later links
+# are untouched.
+qemu-img convert -O raw "$H/l2.vmdk" "$H/l2.raw"
+expect "attach to link 2" "$BIN/vmdk-child" -q attach "$H/l2.vmdk" "$H/att.vmdk"
+expect "attached child reads generation 2" qemu-img compare -q -f raw "$H/l2.raw" "$H/att.vmdk"
+expect "write to the attached child" "$BIN/vmdk-fill" -q -s 0 -c 10 --val 0xee "$H/att.vmdk"
+expect "later links untouched" qemu-img compare -q -f raw "$H/l5.raw" "$H/l5.vmdk"
+expect "generation 2 itself untouched" qemu-img compare -q -f raw "$H/l2.raw" "$H/l2.vmdk"
+
+# Commit the top into its parent: the parent then reads as the chain did.
+expect "commit link 5 into link 4" "$BIN/vmdk-child" -q commit "$H/l5.vmdk"
+expect "link 4 holds the merged content" qemu-img compare -q -f raw "$H/l5.raw" "$H/l4.vmdk"
+expect "the committed child still reads the same" qemu-img compare -q -f raw "$H/l5.raw" "$H/l5.vmdk"
+same_content "three readers agree after commit" "$H/l5.vmdk"
+expect_exit 1 "not a child disk" "commit of a base disk" "$BIN/vmdk-child" commit "$H/base.vmdk"
+
+# A parent changed under its child is reported, not read as a mix.
+"$BIN/vmdk-fill" -q -s 0 -c 1 --val 1 "$H/l4.vmdk"
+expect_exit 1 "changed since the child was created" "stale child detected" \
+	"$BIN/vmdk-dump" -c 1 "$H/l5.vmdk"
+expect_exit 1 "changed since the child was created" "commit refuses a stale child" \
+	"$BIN/vmdk-child" commit "$H/l5.vmdk"
+expect_exit 1 "already exists" "create refuses to overwrite" \
+	"$BIN/vmdk-child" create "$H/base.vmdk" "$H/l1.vmdk"
+expect_exit 2 "a child is type 0 or 1" "child type 5 refused" \
+	"$BIN/vmdk-child" -t 5 create "$H/base.vmdk" "$H/x.vmdk"
+expect_exit 1 "No such file" "child of nothing" \
+	"$BIN/vmdk-child" create "$H/none.vmdk" "$H/x.vmdk"
+[ ! -e "$H/x.vmdk" ] && ok "nothing made for a missing parent" || bad "made a child of nothing"
+rm -rf "$H"
