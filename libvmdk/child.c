@@ -221,3 +221,111 @@ out:
 	free(ppath);
 	return err;
 }
+
+static bool same_sectors(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	return memcmp(a, b, n * 512) == 0;
+}
+
+/* Where the child holds nothing and the old and new parents differ, copy
+ * what the old parent showed into the child. */
+static int preserve_view(vmdk_disk *c, vmdk_disk *oldp, vmdk_disk *newp,
+			 struct vmdk_errbuf *eb)
+{
+	uint64_t cap = c->links[0]->capacity, sector = 0, ocap, ncap;
+	uint8_t *a = malloc(128 * 512), *b = malloc(128 * 512);
+	struct vmdk_info oi, ni = { 0 };
+	int err = a && b ? 0 : -ENOMEM;
+
+	vmdk_get_info(oldp, &oi);
+	if (newp)
+		vmdk_get_info(newp, &ni);
+	ocap = oi.capacity;
+	ncap = ni.capacity;
+	while (err == 0 && sector < cap) {
+		uint64_t run;
+		int st = vmdk_block_status(c, sector, cap - sector, &run, NULL);
+		if (st < 0) {
+			err = vmdk_seterr(eb, st, "%s", vmdk_errmsg(c));
+			break;
+		}
+		for (uint64_t done = 0; err == 0 && st == VMDK_BLOCK_UNALLOCATED &&
+					done < run;) {
+			uint64_t s = sector + done;
+			uint32_t n = run - done < 128 ? (uint32_t)(run - done) : 128;
+			memset(a, 0, n * 512ull);
+			memset(b, 0, n * 512ull);
+			if (s < ocap)
+				err = vmdk_read(oldp, s, s + n <= ocap ? n : ocap - s, a);
+			if (err == 0 && newp && s < ncap)
+				err = vmdk_read(newp, s, s + n <= ncap ? n : ncap - s, b);
+			if (err < 0)
+				err = vmdk_seterr(eb, err, "reading a parent: %s",
+						  vmdk_errmsg(err == 0 ? c : oldp));
+			else if (!same_sectors(a, b, n) &&
+				 (err = vmdk_write(c, s, n, a)) < 0)
+				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(c));
+			done += n;
+		}
+		sector += run;
+	}
+	free(a);
+	free(b);
+	return err;
+}
+
+int vmdk_rebase(const char *child, const char *new_parent, int unsafe)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	vmdk_disk *c = NULL, *oldp = NULL, *newp = NULL;
+	char *old_path = NULL, *dir = NULL, *hint = NULL, cid[16] = "ffffffff";
+	struct vmdk_link *cl;
+	int err;
+
+	/* The child's chain as it stands must be whole. */
+	err = vmdk_open(child, VMDK_OPEN_RDONLY, &c);
+	if (err < 0)
+		return err;
+	if (c->nlinks > 1 && !(old_path = strdup(c->links[1]->path)))
+		err = -ENOMEM;
+	vmdk_close(c);
+	c = NULL;
+	if (err == 0 && old_path && !unsafe)
+		err = vmdk_open(old_path, VMDK_OPEN_RDONLY, &oldp);
+	if (err == 0 && new_parent && *new_parent) {
+		err = vmdk_open(new_parent, VMDK_OPEN_RDONLY, &newp);
+		if (err == 0)
+			snprintf(cid, sizeof(cid), "%08x", newp->links[0]->desc->cid);
+		dir = vmdk_dirname(child);
+		if (err == 0 && (!dir || !(hint = relative_path(dir, new_parent))))
+			err = -ENOMEM;
+	}
+	if (err == 0)
+		err = vmdk_open(child, VMDK_OPEN_SINGLE_LINK, &c);
+	if (err < 0)
+		goto out;
+	cl = c->links[0];
+	/* Keep the child's content: its CID stays, as its view does. */
+	cl->cid_updated = true;
+	if (oldp)
+		err = preserve_view(c, oldp, newp, eb);
+	if (err == 0)
+		err = vmdk_flush(c) < 0 ? vmdk_seterr(eb, -EIO, "%s", vmdk_errmsg(c)) : 0;
+	if (err == 0)
+		err = vmdk_desc_set(cl->desc, "parentCID", cid);
+	/* Other readers refuse an empty hint: no parent, no line. */
+	if (err == 0)
+		err = hint ? vmdk_desc_set(cl->desc, "parentFileNameHint", hint)
+			   : vmdk_desc_remove(cl->desc, "parentFileNameHint");
+	if (err == 0)
+		err = vmdk_link_store_descriptor(cl, eb);
+out:
+	if (c && vmdk_close(c) < 0 && err == 0)
+		err = vmdk_seterr(eb, -EIO, "%s: closing failed", child);
+	vmdk_close(oldp);
+	vmdk_close(newp);
+	free(old_path);
+	free(dir);
+	free(hint);
+	return err;
+}

@@ -541,6 +541,26 @@ int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
 	return 0;
 }
 
+int vmdk_desc_remove(struct vmdk_descriptor *d, const char *key)
+{
+	struct vmdk_line *l = find_key(d, key);
+	size_t at;
+
+	if (!l)
+		return 0;
+	at = (size_t)(l - d->lines);
+	free(l->text);
+	free(l->key);
+	free(l->value);
+	free(l->ext.file);
+	memmove(l, l + 1, (d->nlines - at - 1) * sizeof(*l));
+	d->nlines--;
+	refresh_fields(d);
+	if (strcasecmp(key, "parentFileNameHint") == 0)
+		d->parent_hint = NULL;
+	return 0;
+}
+
 size_t vmdk_desc_extent_count(const struct vmdk_descriptor *d)
 {
 	size_t n = 0;

@@ -276,6 +276,14 @@ int vmdk_create_child(const char *parent, const char *child, int type);
  * leaves the chain reading as before. */
 int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg);
 
+/*! vmdk_rebase() : make @new_parent (NULL or "": none) the parent of
+ * @child.  Unless @unsafe, the child first takes in every sector where
+ * it holds nothing and the old and new parents differ, so it reads as
+ * before (`qemu-img rebase`'s safe mode); with @unsafe only the parent
+ * hint and parentCID change.  The pointer changes last, so a crash
+ * leaves the old chain reading as before. */
+int vmdk_rebase(const char *child, const char *new_parent, int unsafe);
+
 /* The disk database of the top link (ddb.* keys).  Keys may be given
  * with or without "ddb.".  vmdk_meta_set() rewrites only that key's line
  * (or adds one), safely: in one write when the text fits where it was, a

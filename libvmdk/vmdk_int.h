@@ -140,6 +140,8 @@ const char *vmdk_desc_get(const struct vmdk_descriptor *d, const char *key);
 /* Change or add a key; other lines stay byte-for-byte.  0 or -ENOMEM. */
 int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
 		  const char *value);
+/* Drop a key's line (nothing if absent). */
+int vmdk_desc_remove(struct vmdk_descriptor *d, const char *key);
 size_t vmdk_desc_extent_count(const struct vmdk_descriptor *d);
 /* Change extent @idx's size, or add an extent line after the others. */
 int vmdk_desc_set_extent_sectors(struct vmdk_descriptor *d, size_t idx,

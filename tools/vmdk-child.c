@@ -13,12 +13,16 @@ static void usage(void)
 	       " %s [options] create <parent.vmdk> <child.vmdk>\n"
 	       " %s [options] attach <link.vmdk> <child.vmdk>\n"
 	       " %s [options] commit <child.vmdk>\n"
+	       " %s [options] rebase <child.vmdk> <new-parent.vmdk | \"\">\n"
 	       "\ncreate: a new sparse child (redo log) of a disk; reads go through\n"
 	       "the chain, writes go to the child.\n"
 	       "attach: the same on any older link of a chain, to read and write that\n"
 	       "generation; the later links are left as they are.\n"
 	       "commit: merge a child into its parent, as deleting a snapshot does.\n"
+	       "rebase: give a child another parent (\"\" for none), keeping what it\n"
+	       "shows: sectors where the parents differ are copied into it first.\n"
 	       "\nOptions:\n"
+	       "     --unsafe             rebase: only change the parent pointer\n"
 	       " -t, --type <type>        child type: 0 monolithicSparse (default) or\n"
 	       "                          1 twoGbMaxExtentSparse\n"
 	       "     --progress           show progress even when not on a terminal\n"
@@ -26,20 +30,22 @@ static void usage(void)
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
 	       " -V, --version            display version\n"
-	       "\nFor more details see vmdk-child(1).\n", progname, progname, progname);
+	       "\nFor more details see vmdk-child(1).\n", progname, progname, progname,
+	       progname);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PROGRESS = 256 };
+	enum { OPT_PROGRESS = 256, OPT_UNSAFE };
 	static const struct option longopts[] = {
+		{ "unsafe", no_argument, NULL, OPT_UNSAFE },
 		{ "type", required_argument, NULL, 't' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int type = VMDK_TYPE_MONOLITHIC_SPARSE, c, err, n;
-	bool force_progress = false;
+	bool force_progress = false, unsafe = false;
 	struct tool_progress prog;
 	const char *cmd;
 
@@ -55,6 +61,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROGRESS:
 			force_progress = true;
+			break;
+		case OPT_UNSAFE:
+			unsafe = true;
 			break;
 		default:
 			tool_common_option(c, usage);
@@ -86,5 +95,16 @@ int main(int argc, char **argv)
 			printf("Committed %s into its parent\n", argv[optind + 1]);
 		return 0;
 	}
-	tool_try_help("expected create, attach or commit and their disks");
+	if (strcmp(cmd, "rebase") == 0 && n == 3) {
+		err = vmdk_rebase(argv[optind + 1], argv[optind + 2], unsafe);
+		if (err < 0) {
+			tool_disk_error(argv[optind + 1], err, vmdk_open_error());
+			return 1;
+		}
+		if (verbosity > 0)
+			printf("Rebased %s onto %s\n", argv[optind + 1],
+			       *argv[optind + 2] ? argv[optind + 2] : "no parent");
+		return 0;
+	}
+	tool_try_help("expected create, attach, commit or rebase and their disks");
 }

@@ -53,4 +53,27 @@ expect_exit 2 "a child is type 0 or 1" "child type 5 refused" \
 expect_exit 1 "No such file" "child of nothing" \
 	"$BIN/vmdk-child" create "$H/none.vmdk" "$H/x.vmdk"
 [ ! -e "$H/x.vmdk" ] && ok "nothing made for a missing parent" || bad "made a child of nothing"
+# Rebase: the child must read, in qemu-img and libyal, as the old chain
+# did (qemu-img cannot rebase a VMDK itself: "Operation not supported").
+R=$H/rb
+mkdir -p "$R"
+"$BIN/vmdk-create" -q -s 8M "$R/a.vmdk"
+"$BIN/vmdk-fill" -q -f "$H/r.bin" "$R/a.vmdk"
+"$BIN/vmdk-child" -q create "$R/a.vmdk" "$R/b.vmdk"
+"$BIN/vmdk-fill" -q -s 1000 -c 100 --val 3 "$R/b.vmdk"
+"$BIN/vmdk-child" -q create "$R/b.vmdk" "$R/c.vmdk"
+"$BIN/vmdk-fill" -q -s 5 -c 3 --val 4 "$R/c.vmdk"
+qemu-img convert -O raw "$R/c.vmdk" "$R/c.raw"
+expect "rebase onto the grandparent" "$BIN/vmdk-child" -q rebase "$R/c.vmdk" "$R/a.vmdk"
+expect "rebased child reads as before" qemu-img compare -q -f raw "$R/c.raw" "$R/c.vmdk"
+same_content "three readers agree after rebase" "$R/c.vmdk"
+"$BIN/vmdk-info" "$R/c.vmdk" | grep -q "Chain: *2 links" && ok "rebased chain is shorter" ||
+	bad "rebased chain"
+expect "rebase onto no parent" "$BIN/vmdk-child" -q rebase "$R/c.vmdk" ""
+expect "standalone child reads as before" qemu-img compare -q -f raw "$R/c.raw" "$R/c.vmdk"
+grep -aq parentFileNameHint "$R/c.vmdk" && bad "hint left on a base disk" || ok "no hint left"
+same_content "three readers agree on the standalone child" "$R/c.vmdk"
+"$BIN/vmdk-child" -q create "$R/b.vmdk" "$R/u.vmdk"
+expect "unsafe rebase" "$BIN/vmdk-child" -q --unsafe rebase "$R/u.vmdk" "$R/a.vmdk"
+expect "unsafe rebase only moved the pointer" qemu-img compare -q "$R/a.vmdk" "$R/u.vmdk"
 rm -rf "$H"
