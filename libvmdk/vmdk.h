@@ -284,6 +284,16 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg);
  * leaves the old chain reading as before. */
 int vmdk_rebase(const char *child, const char *new_parent, int unsafe);
 
+/*! vmdk_check_chain() : check the chain that starts at @path
+ * (vmware-vdiskmanager -e): each problem (missing or unresolvable parent,
+ * CID mismatch, capacity mismatch, loop, unknown link type, a link that
+ * does not open) is passed to @fn as one message.  @return the number of
+ * problems (0: consistent), or a negative error if the check itself could
+ * not run; *@links (may be NULL) is the number of links opened. */
+typedef int (*vmdk_problem_fn)(void *arg, const char *message);
+int vmdk_check_chain(const char *path, vmdk_problem_fn fn, void *arg,
+		     unsigned *links);
+
 /* The disk database of the top link (ddb.* keys).  Keys may be given
  * with or without "ddb.".  vmdk_meta_set() rewrites only that key's line
  * (or adds one), safely: in one write when the text fits where it was, a

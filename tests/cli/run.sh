@@ -35,13 +35,13 @@ expect() {
 }
 
 # expect_exit CODE MESSAGE DESCRIPTION COMMAND...: exits CODE, stderr has
-# MESSAGE (a fixed string), and no signal killed it.
+# MESSAGE (a fixed string; "" for any), and no signal killed it.
 expect_exit() {
 	_code=$1 _msg=$2 _d=$3
 	shift 3
 	"$@" >"$T/out" 2>"$T/err"
 	_rc=$?
-	if [ "$_rc" -eq "$_code" ] && grep -qF -- "$_msg" "$T/err"; then
+	if [ "$_rc" -eq "$_code" ] && { [ -z "$_msg" ] || grep -qF -- "$_msg" "$T/err"; }; then
 		ok "$_d"
 	else
 		bad "$_d: exit $_rc (want $_code), message wanted: $_msg"

@@ -77,3 +77,35 @@ same_content "three readers agree on the standalone child" "$R/c.vmdk"
 expect "unsafe rebase" "$BIN/vmdk-child" -q --unsafe rebase "$R/u.vmdk" "$R/a.vmdk"
 expect "unsafe rebase only moved the pointer" qemu-img compare -q "$R/a.vmdk" "$R/u.vmdk"
 rm -rf "$H"
+
+# Chain checks (vmdk-check -e), with e2fsck's exit codes.
+K=$T/check
+mkdir -p "$K"
+"$BIN/vmdk-create" -q -s 4M "$K/a.vmdk"
+"$BIN/vmdk-child" -q create "$K/a.vmdk" "$K/b.vmdk"
+"$BIN/vmdk-child" -q create "$K/b.vmdk" "$K/c.vmdk"
+expect "a consistent chain" "$BIN/vmdk-check" -e "$K/c.vmdk"
+grep -q "chain of 3 links is consistent" "$T/out" && ok "check says so" || bad "check output"
+"$BIN/vmdk-fill" -q -c 1 "$K/b.vmdk"
+expect_exit 4 "" "CID mismatch found" "$BIN/vmdk-check" -e "$K/c.vmdk"
+grep -q "c.vmdk: parent .*b.vmdk changed since the child was created" "$T/out" &&
+	ok "CID mismatch named" || bad "CID mismatch message: $(cat "$T/out")"
+mv "$K/a.vmdk" "$K/a2.vmdk"
+expect_exit 4 "" "missing parent found" "$BIN/vmdk-check" -e "$K/c.vmdk"
+grep -q "b.vmdk: parent .*a.vmdk does not exist" "$T/out" && ok "missing parent named" ||
+	bad "missing parent message"
+mv "$K/a2.vmdk" "$K/a.vmdk"
+"$BIN/vmdk-create" -q -s 8M "$K/big.vmdk"
+"$BIN/vmdk-child" -q create "$K/big.vmdk" "$K/d.vmdk"
+"$BIN/vmdk-child" -q --unsafe rebase "$K/d.vmdk" "$K/a.vmdk"
+expect_exit 4 "" "capacity mismatch found" "$BIN/vmdk-check" -e "$K/d.vmdk"
+grep -q "capacity 16384 sectors differs from its parent's 8192" "$T/out" &&
+	ok "capacity mismatch named" || bad "capacity message: $(cat "$T/out")"
+printf 'version=1\nCID=1\nparentCID=2\ncreateType="monolithicFlat"\nparentFileNameHint="l2.vmdk"\nRW 8 ZERO\n' > "$K/l1.vmdk"
+printf 'version=1\nCID=2\nparentCID=1\ncreateType="weird"\nparentFileNameHint="l1.vmdk"\nRW 8 ZERO\n' > "$K/l2.vmdk"
+expect_exit 4 "" "loop and unknown type found" "$BIN/vmdk-check" -e "$K/l1.vmdk"
+grep -q "loops back to" "$T/out" && grep -q "unknown type 'weird'" "$T/out" &&
+	ok "loop and unknown type named" || bad "loop message: $(cat "$T/out")"
+expect_exit 8 "No such file" "check of nothing" "$BIN/vmdk-check" -e "$K/none.vmdk"
+expect_exit 16 "-e is required" "check needs -e" "$BIN/vmdk-check" "$K/a.vmdk"
+rm -rf "$K"

@@ -1,0 +1,139 @@
+/* chain_check.c --- is a chain of links consistent (vmware-vdiskmanager
+ * -e)?  Every link is opened on its own, so that one problem does not
+ * hide the next: a missing or unresolvable parent, a parent whose CID is
+ * not its child's parentCID, a capacity that differs, a loop, a link of a
+ * type we do not know. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "vmdk_int.h"
+
+static const char *const known_types[] = {
+	"monolithicSparse", "twoGbMaxExtentSparse", "2GbMaxExtentSparse",
+	"monolithicFlat", "twoGbMaxExtentFlat", "2GbMaxExtentFlat",
+	"streamOptimized", "vmfs", "vmfsThin", "vmfsPreallocated",
+	"vmfsEagerZeroedThick", "vmfsSparse", "vmfsSeSparse", "seSparse",
+	"vmfsRDM", "vmfsRDMP", "vmfsRaw", "fullDevice", "partitionedDevice",
+	"custom",
+};
+
+static bool known_type(const char *t)
+{
+	for (size_t i = 0; i < sizeof(known_types) / sizeof(*known_types); i++)
+		if (strcasecmp(t, known_types[i]) == 0)
+			return true;
+	return false;
+}
+
+static int problem(vmdk_problem_fn fn, void *arg, unsigned *count,
+		   const char *fmt, ...) VMDK_PRINTF(4, 5);
+
+static int problem(vmdk_problem_fn fn, void *arg, unsigned *count,
+		   const char *fmt, ...)
+{
+	char msg[VMDK_ERRMSG_MAX * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(*count)++;
+	return fn ? fn(arg, msg) : 0;
+}
+
+int vmdk_check_chain(const char *path, vmdk_problem_fn fn, void *arg,
+		     unsigned *links)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	dev_t dev[VMDK_MAX_CHAIN];
+	ino_t ino[VMDK_MAX_CHAIN];
+	char *cur = strdup(path);
+	vmdk_disk *child = NULL;
+	unsigned count = 0, n = 0;
+	int err = cur ? 0 : -ENOMEM;
+
+	while (err == 0 && cur) {
+		struct stat st;
+		vmdk_disk *d;
+		char *next = NULL;
+
+		if (n == VMDK_MAX_CHAIN) {
+			problem(fn, arg, &count, "%s: chain deeper than %d links",
+				path, VMDK_MAX_CHAIN);
+			break;
+		}
+		if (stat(cur, &st) < 0) {
+			if (n == 0) {
+				err = vmdk_seterr(eb, -errno, "%s: %s", cur,
+						  vmdk_strerror(-errno));
+				break;
+			}
+			problem(fn, arg, &count, "%s: parent %s does not exist",
+				child->links[0]->path, cur);
+			break;
+		}
+		for (unsigned i = 0; i < n; i++)
+			if (dev[i] == st.st_dev && ino[i] == st.st_ino) {
+				problem(fn, arg, &count, "%s: the chain loops back to %s",
+					child->links[0]->path, cur);
+				free(cur);
+				cur = NULL;
+				break;
+			}
+		if (!cur)
+			break;
+		dev[n] = st.st_dev;
+		ino[n] = st.st_ino;
+		err = vmdk_open(cur, VMDK_OPEN_RDONLY | VMDK_OPEN_SINGLE_LINK, &d);
+		if (err < 0) {
+			/* A link that does not open ends the walk; a usage
+			 * or system failure on the first one is ours. */
+			if (n == 0 && err > -1000 && err != -ENOENT)
+				break;
+			problem(fn, arg, &count, "%s", eb->msg);
+			err = 0;
+			break;
+		}
+		n++;
+		if (!known_type(d->links[0]->desc->create_type))
+			problem(fn, arg, &count, "%s: link of an unknown type '%s'",
+				cur, d->links[0]->desc->create_type);
+		if (child) {
+			const struct vmdk_link *c = child->links[0], *p = d->links[0];
+			if (c->desc->parent_cid != p->desc->cid)
+				problem(fn, arg, &count,
+					"%s: parent %s changed since the child was created "
+					"(parentCID %08x, parent's CID %08x)", c->path,
+					p->path, c->desc->parent_cid, p->desc->cid);
+			if (c->capacity != p->capacity)
+				problem(fn, arg, &count,
+					"%s: capacity %llu sectors differs from its parent's "
+					"%llu", c->path, (unsigned long long)c->capacity,
+					(unsigned long long)p->capacity);
+			vmdk_close(child);
+		}
+		child = d;
+		if (d->links[0]->desc->parent_hint) {
+			const char *h = d->links[0]->desc->parent_hint;
+			next = h[0] == '/' ? strdup(h)
+					   : vmdk_path_join(d->links[0]->dir, h);
+			if (!next)
+				err = -ENOMEM;
+		} else if (d->links[0]->desc->parent_cid != 0xffffffff) {
+			problem(fn, arg, &count, "%s: has a parentCID but no parent hint",
+				cur);
+		}
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	vmdk_close(child);
+	if (links)
+		*links = n;
+	return err < 0 ? err : (int)count;
+}
