@@ -20,11 +20,10 @@ vmdk_pick_format(const char *kind, const uint8_t *first, size_t got,
 	    (strcmp(kind, "SPARSE") == 0 || strcmp(kind, "VMFSSPARSE") == 0))
 		return vmdk_le32(first + 8) & SPARSE_FLAG_COMPRESSED
 			       ? &vmdk_stream_ops : &vmdk_sparse_ops;
-	if (magic == COWD_MAGIC)
-		*err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				   "%s: vmfsSparse (COWD) extents are not supported yet",
-				   path);
-	else if (strcmp(kind, "SESPARSE") == 0)
+	if (magic == COWD_MAGIC && got >= 512 &&
+	    (strcmp(kind, "SPARSE") == 0 || strcmp(kind, "VMFSSPARSE") == 0))
+		return &vmdk_cowd_ops;
+	if (strcmp(kind, "SESPARSE") == 0)
 		*err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
 				   "%s: seSparse extents are not supported yet", path);
 	else

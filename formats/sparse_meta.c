@@ -142,6 +142,14 @@ int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 				   "%s: descriptor says %llu sectors, extent header %llu",
 				   x->path, (unsigned long long)x->sectors,
 				   (unsigned long long)h->capacity);
+	return sparse_meta_directories(x, m);
+}
+
+int sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
+{
+	struct sparse_header *h = &m->h;
+	int err;
+
 	if (h->overhead > x->file_size / 512)
 		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
 				   "%s: truncated: metadata needs %llu bytes, file has %llu",

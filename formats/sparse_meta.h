@@ -31,6 +31,10 @@ struct sparse_meta {
  * grain directories.  Every size is bounded against the file first. */
 int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 		     const uint8_t *first);
+/* The directories alone, for formats that fill m->h from a header of
+ * their own (COWD): grain size, entries per table, capacity, directory
+ * offset and the metadata size that no grain may point into. */
+int sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m);
 void sparse_meta_free(struct sparse_meta *m);
 
 /* The grain table entry for @grain (0 when its table is absent). */

@@ -183,8 +183,9 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 				   "(open the disk's descriptor file instead)",
 				   l->path);
 	} else if (got >= 4 && memcmp(first, "COWD", 4) == 0) {
-		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				   "%s: vmfsSparse (COWD) redo logs are not supported yet",
+		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
+				   "%s: a vmfsSparse (COWD) extent has no descriptor "
+				   "of its own (open the disk's descriptor file instead)",
 				   l->path);
 	} else {
 		if (size == 0)

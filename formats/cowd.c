@@ -1,0 +1,147 @@
+/* cowd.c --- ESXi host sparse extents (vmfsSparse redo logs, "COWD"),
+ * read only (technote: "ESXi Host Sparse Extents").  A 2048-byte header,
+ * a grain directory, and grain tables of 4096 entries (512 in the
+ * Workstation 3 variant, version 3) mapping grains of grainSize sectors;
+ * no redundant directory.  The directory walk is sparse_meta.c's. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sparse_meta.h"
+
+#define COWD_HEADER_SECTORS 4
+#define COWD_GTES 4096u
+#define COWD_V3_GTES 512u
+
+/* Offsets in COWDisk_Header. */
+enum { C_VERSION = 4, C_FLAGS = 8, C_SECTORS = 12, C_GRAIN = 16, C_GD = 20,
+       C_GD_ENTRIES = 24, C_FREE = 28 };
+
+struct cowd {
+	struct sparse_meta m;	/* first: sparse_meta.c relies on it */
+};
+
+static int cowd_open(struct vmdk_extent *x, const uint8_t *first)
+{
+	struct cowd *c = calloc(1, sizeof(*c));
+	struct sparse_header *h;
+	uint32_t version, grain, gd, entries, gtes;
+	uint64_t cover;
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	x->priv = c;
+	x->writable = false;
+	h = &c->m.h;
+	version = vmdk_le32(first + C_VERSION);
+	grain = vmdk_le32(first + C_GRAIN);
+	gd = vmdk_le32(first + C_GD);
+	entries = vmdk_le32(first + C_GD_ENTRIES);
+	gtes = version == 3 ? COWD_V3_GTES : COWD_GTES;
+	err = 0;
+	if (version < 1 || version > 3)
+		err = vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION,
+				  "%s: COWD version %u is not 1 to 3", x->path, version);
+	/* Grains of one sector (the default) up to 1 MiB. */
+	else if (grain == 0 || grain > 2048)
+		err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				  "%s: COWD grain size %u is not 1 to 2048 sectors",
+				  x->path, grain);
+	else if (vmdk_le32(first + C_SECTORS) < x->sectors)
+		err = vmdk_seterr(x->eb, VMDK_E_BAD_DESCRIPTOR,
+				  "%s: descriptor says %llu sectors, COWD header %u",
+				  x->path, (unsigned long long)x->sectors,
+				  vmdk_le32(first + C_SECTORS));
+	else if (gd < COWD_HEADER_SECTORS)
+		err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				  "%s: COWD grain directory at sector %u overlaps the header",
+				  x->path, gd);
+	if (err < 0)
+		goto fail;
+	cover = (uint64_t)grain * gtes;
+	if (entries != (vmdk_le32(first + C_SECTORS) + cover - 1) / cover) {
+		err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				  "%s: COWD directory has %u entries, capacity needs %llu",
+				  x->path, entries,
+				  (unsigned long long)((vmdk_le32(first + C_SECTORS) +
+							cover - 1) / cover));
+		goto fail;
+	}
+	h->magic = COWD_MAGIC;
+	h->version = version;
+	h->capacity = vmdk_le32(first + C_SECTORS);
+	h->grain_size = grain;
+	h->gtes_per_gt = gtes;
+	h->gd_offset = gd;
+	/* Grains and tables come after the directory. */
+	h->overhead = gd + round_up(entries * 4ull, 512) / 512;
+	err = sparse_meta_directories(x, &c->m);
+	if (err == 0)
+		return 0;
+fail:
+	free(c);
+	x->priv = NULL;
+	return err;
+}
+
+static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
+{
+	uint64_t off = ((uint64_t)p->gte + p->within) * 512;
+	int err;
+
+	if (p->status != VMDK_BS_DATA) {
+		memset(p->buf, 0, p->count * 512ull);
+		return 0;
+	}
+	if (off + p->count * 512ull > x->file_size)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: grain %llu at sector %u runs past the end of the file",
+				   x->path, (unsigned long long)p->grain, p->gte);
+	err = vmdk_pread_all(x->fd, p->buf, p->count * 512ull, off);
+	return err < 0 ? vmdk_seterr(x->eb, err, "%s: %s", x->path,
+				     vmdk_strerror(err)) : 0;
+}
+
+static int cowd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		     void *buf)
+{
+	return sparse_meta_each_piece(x, sector, n, buf, read_piece);
+}
+
+static int cowd_flush(struct vmdk_extent *x)
+{
+	(void)x;
+	return 0;
+}
+
+static int cowd_close(struct vmdk_extent *x)
+{
+	struct cowd *c = x->priv;
+
+	if (c) {
+		sparse_meta_free(&c->m);
+		free(c);
+		x->priv = NULL;
+	}
+	return 0;
+}
+
+static void cowd_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
+				 uint64_t *len)
+{
+	(void)x;
+	*off = *len = 0;
+}
+
+const struct vmdk_extent_ops vmdk_cowd_ops = {
+	.name = "vmfsSparse (COWD)",
+	.open = cowd_open,
+	.status = sparse_meta_status,
+	.read = cowd_read,
+	.write = NULL,
+	.flush = cowd_flush,
+	.close = cowd_close,
+	.describe = sparse_meta_describe,
+	.descriptor_area = cowd_descriptor_area,
+};
