@@ -23,13 +23,12 @@ vmdk_pick_format(const char *kind, const uint8_t *first, size_t got,
 	if (magic == COWD_MAGIC && got >= 512 &&
 	    (strcmp(kind, "SPARSE") == 0 || strcmp(kind, "VMFSSPARSE") == 0))
 		return &vmdk_cowd_ops;
-	if (strcmp(kind, "SESPARSE") == 0)
-		*err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				   "%s: seSparse extents are not supported yet", path);
-	else
-		*err = vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
-				   "%s: %s extent has no sparse header (file %s)",
-				   path, kind, got < 512 ? "too short" : "damaged");
+	if (strcmp(kind, "SESPARSE") == 0 && got >= 512 &&
+	    vmdk_le64(first) == 0xcafebabeull)
+		return &vmdk_sesparse_ops;
+	*err = vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
+			   "%s: %s extent has no sparse header (file %s)",
+			   path, kind, got < 512 ? "too short" : "damaged");
 	return NULL;
 }
 

@@ -229,6 +229,7 @@ extern const struct vmdk_extent_ops vmdk_flat_ops;
 extern const struct vmdk_extent_ops vmdk_zero_ops;
 extern const struct vmdk_extent_ops vmdk_raw_ops;
 extern const struct vmdk_extent_ops vmdk_cowd_ops;
+extern const struct vmdk_extent_ops vmdk_sesparse_ops;
 
 /* sparse_create.c: lay out an empty hosted sparse extent on @fd.  With
  * @desc, embeds it (monolithicSparse).  */
