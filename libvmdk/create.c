@@ -158,7 +158,13 @@ static void free_plan(struct plan *pl)
 	free(pl->desc_path);
 }
 
-static void format_uuid(char *out, size_t n)
+void vmdk_geometry_for(uint64_t capacity, int adapter, uint32_t *c,
+		       uint32_t *h, uint32_t *s)
+{
+	vmdk_geometry(capacity, adapter, c, h, s);
+}
+
+void vmdk_uuid_string(char *out, size_t n)
 {
 	uuid_t b;
 
@@ -220,7 +226,7 @@ static char *build_descriptor(const struct plan *pl)
 	if (!ext)
 		return NULL;
 	vmdk_geometry(p->capacity, p->adapter, &c, &h, &s);
-	format_uuid(uuid, sizeof(uuid));
+	vmdk_uuid_string(uuid, sizeof(uuid));
 	if (asprintf(&out,
 		     "# Disk DescriptorFile\n"
 		     "version=1\n"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "vmdk_int.h"
 
@@ -66,26 +67,76 @@ int vmdk_meta_keys(vmdk_disk *d, vmdk_meta_fn fn, void *arg)
 	return 0;
 }
 
-int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value)
+static int check_pair(vmdk_disk *d, const char *key, const char *value)
+{
+	if (!key_ok(key) || !value || strchr(value, '"') || strpbrk(value, "\r\n"))
+		return vmdk_seterr(&d->eb, VMDK_E_INVALID_ARG,
+				   "keys take no blanks, '=' or quotes; values no "
+				   "quotes or line breaks");
+	return 0;
+}
+
+int vmdk_meta_update(vmdk_disk *d, const char *const *kv)
 {
 	struct vmdk_link *l;
-	char *k;
-	int err;
+	int err = 0;
 
-	if (!d || !key_ok(key) || !value || strchr(value, '"') ||
-	    strpbrk(value, "\r\n"))
-		return d ? vmdk_seterr(&d->eb, VMDK_E_INVALID_ARG,
-				       "keys take no blanks, '=' or quotes; values no "
-				       "quotes or line breaks") : VMDK_E_INVALID_ARG;
+	if (!d || !kv)
+		return VMDK_E_INVALID_ARG;
 	l = d->links[0];
 	if (!l->writable)
 		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
 				   "%s: disk was opened read-only", l->path);
-	if (!(k = ddb_key(key)))
-		return -ENOMEM;
-	err = vmdk_desc_set(l->desc, k, value);
-	free(k);
+	for (size_t i = 0; err == 0 && kv[i]; i += 2)
+		err = check_pair(d, kv[i], kv[i + 1]);
+	/* All keys change in the model, then one write of the descriptor. */
+	for (size_t i = 0; err == 0 && kv[i]; i += 2) {
+		char *k = ddb_key(kv[i]);
+		err = k ? vmdk_desc_set(l->desc, k, kv[i + 1]) : -ENOMEM;
+		free(k);
+	}
 	if (err == 0)
 		err = vmdk_link_store_descriptor(l, &d->eb);
+	return err;
+}
+
+int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value)
+{
+	const char *kv[] = { key, value, NULL };
+
+	if (!d)
+		return VMDK_E_INVALID_ARG;
+	if (!key || !value)
+		return check_pair(d, key, value);
+	return vmdk_meta_update(d, kv);
+}
+
+int vmdk_drop_change_tracking(vmdk_disk *d)
+{
+	struct vmdk_link *l;
+	const char *ctk;
+	char *path = NULL;
+	int err;
+
+	if (!d)
+		return VMDK_E_INVALID_ARG;
+	l = d->links[0];
+	if (!l->writable)
+		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
+				   "%s: disk was opened read-only", l->path);
+	ctk = vmdk_desc_get(l->desc, "changeTrackPath");
+	if (ctk && *ctk && !(path = ctk[0] == '/' ? strdup(ctk)
+					      : vmdk_path_join(l->dir, ctk)))
+		return -ENOMEM;
+	/* The descriptor stops naming the file before the file goes. */
+	err = vmdk_desc_remove(l->desc, "changeTrackPath");
+	if (err == 0 && l->desc->version == 3)
+		err = vmdk_desc_set(l->desc, "version", "1");
+	if (err == 0)
+		err = vmdk_link_store_descriptor(l, &d->eb);
+	if (err == 0 && path && unlink(path) < 0 && errno != ENOENT)
+		err = vmdk_seterr(&d->eb, -errno, "%s: %s", path,
+				  vmdk_strerror(-errno));
+	free(path);
 	return err;
 }

@@ -305,6 +305,20 @@ int vmdk_meta_get(vmdk_disk *d, const char *key, const char **value);
 int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value);
 /* Calls @fn for each key in order; a nonzero return stops and is returned. */
 int vmdk_meta_keys(vmdk_disk *d, vmdk_meta_fn fn, void *arg);
+/* Several keys at once ("key", "value", ..., NULL), in one write. */
+int vmdk_meta_update(vmdk_disk *d, const char *const *kv);
+
+/*! vmdk_drop_change_tracking() : remove change tracking from the top
+ * link: the changeTrackPath line goes, descriptor version 3 becomes 1,
+ * then the ctk file is deleted (as VDDK's documentation says to do when
+ * a disk is changed outside the tracking product). */
+int vmdk_drop_change_tracking(vmdk_disk *d);
+
+/* The geometry VMware gives a disk of @capacity sectors on @adapter, and
+ * a new ddb.uuid value ("60 00 c2 ... 9a-..." form, from libuuid). */
+void vmdk_geometry_for(uint64_t capacity, int adapter, uint32_t *c,
+		       uint32_t *h, uint32_t *s);
+void vmdk_uuid_string(char *out, size_t n);
 
 /*! vmdk_strerror() : text for any code this library returns; never NULL. */
 const char *vmdk_strerror(int err);

@@ -10,12 +10,23 @@ static void usage(void)
 {
 	printf("Usage:\n"
 	       " %s [options] <disk.vmdk> list\n"
+	       " %s <changes> <disk.vmdk>\n"
 	       " %s [options] <disk.vmdk> get <key>\n"
 	       " %s [options] <disk.vmdk> set <key> <value>\n"
 	       "\nList, read or write the disk database (ddb.* keys) of a disk's\n"
 	       "descriptor, embedded or separate.  Keys may omit \"ddb.\".  Setting a\n"
 	       "key changes that line only; the rest of the descriptor stays byte\n"
 	       "for byte.\n"
+	       "\nChanges (several may be given; written at once):\n"
+	       "     --uuid <new|uuid>    ddb.uuid: a new one, or the value given\n"
+	       " -a, --adapter <name>     ide, buslogic, lsilogic or pvscsi, with the\n"
+	       "                          geometry VMware gives that adapter\n"
+	       "     --hwversion <n>      ddb.virtualHWVersion\n"
+	       "     --tools-version <v>  ddb.toolsVersion\n"
+	       "     --geometry <c/h/s>   ddb.geometry.cylinders, heads, sectors\n"
+	       " -D, --deletable          mark the disk deletable (ddb.deletable)\n"
+	       "     --drop-ctk           remove change tracking (version 3 descriptor,\n"
+	       "                          changeTrackPath and the ctk file)\n"
 	       "\nOptions:\n"
 	       " -j, --json               list as a JSON object\n"
 	       " -q, --quiet              no output but errors\n"
@@ -23,7 +34,7 @@ static void usage(void)
 	       "\n -h, --help               display this help\n"
 	       " -V, --version            display version\n"
 	       "\nFor more details see vmdk-meta(1).\n", progname, progname,
-	       progname);
+	       progname, progname);
 }
 
 struct lister {
@@ -49,27 +60,148 @@ static int list_one(void *arg, const char *key, const char *value)
 	return 0;
 }
 
+static void add(const char **kv, size_t *n, const char *k, const char *v)
+{
+	for (size_t i = 0; i < *n; i += 2)
+		if (strcmp(kv[i], k) == 0) {
+			kv[i + 1] = v;
+			return;
+		}
+	kv[(*n)++] = k;
+	kv[(*n)++] = v;
+	kv[*n] = NULL;
+}
+
+/* Apply the changes the options asked for; 0 or 1 for the exit status. */
+static int apply(const char *path, const char **kv, bool drop_ctk,
+		 bool regeometry, int adapter)
+{
+	static char geo[3][16];
+	vmdk_disk *d = tool_open(path, VMDK_OPEN_SINGLE_LINK);
+	struct vmdk_info info;
+	size_t n = 0;
+	int err = 0;
+
+	if (!d)
+		return 1;
+	while (kv[n])
+		n += 2;
+	if (regeometry) {
+		uint32_t c, h, s;
+		vmdk_get_info(d, &info);
+		vmdk_geometry_for(info.capacity, adapter, &c, &h, &s);
+		snprintf(geo[0], sizeof(geo[0]), "%u", c);
+		snprintf(geo[1], sizeof(geo[1]), "%u", h);
+		snprintf(geo[2], sizeof(geo[2]), "%u", s);
+		add(kv, &n, "geometry.cylinders", geo[0]);
+		add(kv, &n, "geometry.heads", geo[1]);
+		add(kv, &n, "geometry.sectors", geo[2]);
+	}
+	if (n)
+		err = vmdk_meta_update(d, kv);
+	if (err == 0 && drop_ctk)
+		err = vmdk_drop_change_tracking(d);
+	if (err < 0)
+		tool_disk_error(path, err, vmdk_errmsg(d));
+	if (vmdk_close(d) < 0 && err == 0) {
+		tool_warn(path, "closing failed");
+		err = -1;
+	}
+	return err < 0;
+}
+
+static const char *new_uuid(void)
+{
+	static char out[64];
+
+	vmdk_uuid_string(out, sizeof(out));
+	return out;
+}
+
 int main(int argc, char **argv)
 {
+	enum { OPT_UUID = 256, OPT_HW, OPT_TOOLS, OPT_GEOMETRY, OPT_DROP_CTK };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "uuid", required_argument, NULL, OPT_UUID },
+		{ "adapter", required_argument, NULL, 'a' },
+		{ "hwversion", required_argument, NULL, OPT_HW },
+		{ "tools-version", required_argument, NULL, OPT_TOOLS },
+		{ "geometry", required_argument, NULL, OPT_GEOMETRY },
+		{ "deletable", no_argument, NULL, 'D' },
+		{ "drop-ctk", no_argument, NULL, OPT_DROP_CTK },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static char geo[3][16];
+	const char *kv[32] = { NULL };
+	size_t nkv = 0;
+	bool drop_ctk = false, regeometry = false, explicit_geometry = false;
+	int adapter = -1;
 	struct lister lister = { 0 };
 	const char *path, *cmd, *value;
+	unsigned gc, gh, gs;
+	uint64_t v;
 	vmdk_disk *d;
 	int c, n, err = 0;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "j" TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "ja:D" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
-		if (c == 'j')
+		switch (c) {
+		case 'j':
 			lister.json = true;
-		else
+			break;
+		case OPT_UUID:
+			value = strcmp(optarg, "new") == 0 ? new_uuid() : optarg;
+			if (!value)
+				tool_try_help("cannot make a new uuid");
+			add(kv, &nkv, "uuid", value);
+			break;
+		case 'a':
+			if ((adapter = vmdk_adapter_from_name(optarg)) < 0)
+				tool_try_help("unknown adapter '%s'", optarg);
+			add(kv, &nkv, "adapterType", vmdk_adapter_name(adapter));
+			regeometry = true;
+			break;
+		case OPT_HW:
+			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 99)
+				tool_try_help("invalid hardware version '%s'", optarg);
+			add(kv, &nkv, "virtualHWVersion", optarg);
+			break;
+		case OPT_TOOLS:
+			add(kv, &nkv, "toolsVersion", optarg);
+			break;
+		case OPT_GEOMETRY:
+			if (sscanf(optarg, "%u/%u/%u", &gc, &gh, &gs) != 3 || !gc ||
+			    !gh || gh > 255 || !gs || gs > 63)
+				tool_try_help("geometry wants C/H/S, not '%s'", optarg);
+			snprintf(geo[0], sizeof(geo[0]), "%u", gc);
+			snprintf(geo[1], sizeof(geo[1]), "%u", gh);
+			snprintf(geo[2], sizeof(geo[2]), "%u", gs);
+			add(kv, &nkv, "geometry.cylinders", geo[0]);
+			add(kv, &nkv, "geometry.heads", geo[1]);
+			add(kv, &nkv, "geometry.sectors", geo[2]);
+			explicit_geometry = true;
+			break;
+		case 'D':
+			add(kv, &nkv, "deletable", "true");
+			break;
+		case OPT_DROP_CTK:
+			drop_ctk = true;
+			break;
+		default:
 			tool_common_option(c, usage);
+		}
 	}
 	n = argc - optind;
+	/* A geometry given outright wins over the adapter's. */
+	regeometry = regeometry && !explicit_geometry;
+	if (nkv || drop_ctk) {
+		if (n != 1)
+			tool_try_help("changes take one disk and no command");
+		return apply(argv[optind], kv, drop_ctk, regeometry, adapter);
+	}
 	if (n < 2)
 		tool_try_help("expected a disk and list, get or set");
 	path = argv[optind];

@@ -40,6 +40,23 @@ expect "the committed child still reads the same" qemu-img compare -q -f raw "$H
 same_content "three readers agree after commit" "$H/l5.vmdk"
 expect_exit 1 "not a child disk" "commit of a base disk" "$BIN/vmdk-child" commit "$H/base.vmdk"
 
+# kill -9 during commit: the chain still reads as it did.
+for delay in 0.01 0.03 0.06 0.1; do
+	"$BIN/vmdk-create" -q -s 64M "$H/kb.vmdk"
+	"$BIN/vmdk-child" -q create "$H/kb.vmdk" "$H/kc.vmdk"
+	"$BIN/vmdk-fill" -q -s 1000 -c 100000 --val 0x77 "$H/kc.vmdk"
+	want=$("$BIN/vmdk-dump" --raw "$H/kc.vmdk" | sha)
+	"$BIN/vmdk-child" -q commit "$H/kc.vmdk" &
+	pid=$!
+	sleep $delay
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	got=$("$BIN/vmdk-dump" --raw "$H/kc.vmdk" 2>"$T/err" | sha)
+	[ "$got" = "$want" ] && ok "chain reads the same after kill -9 in commit (${delay}s)" ||
+		bad "chain after kill -9 in commit (${delay}s): $(cat "$T/err")"
+	rm -f "$H"/kb.vmdk "$H"/kc.vmdk
+done
+
 # A parent changed under its child is reported, not read as a mix.
 "$BIN/vmdk-fill" -q -s 0 -c 1 --val 1 "$H/l4.vmdk"
 expect_exit 1 "changed since the child was created" "stale child detected" \

@@ -47,4 +47,37 @@ for t in 0 1; do
 		i=$((i + 1))
 	done
 done
+# The convenience options, written at once.
+"$BIN/vmdk-create" -q -s 4G -t 2 "$M/o.vmdk"
+old_uuid=$("$BIN/vmdk-meta" "$M/o.vmdk" get uuid)
+expect "meta changes by option" "$BIN/vmdk-meta" --uuid new -a ide --hwversion 13 \
+	--tools-version 12352 -D "$M/o.vmdk"
+"$BIN/vmdk-meta" "$M/o.vmdk" list > "$T/out"
+[ "$("$BIN/vmdk-meta" "$M/o.vmdk" get uuid)" != "$old_uuid" ] &&
+	grep -q '^ddb.adapterType = "ide"$' "$T/out" &&
+	grep -q '^ddb.geometry.heads = "16"$' "$T/out" &&
+	grep -q '^ddb.geometry.cylinders = "8322"$' "$T/out" &&
+	grep -q '^ddb.virtualHWVersion = "13"$' "$T/out" &&
+	grep -q '^ddb.toolsVersion = "12352"$' "$T/out" &&
+	grep -q '^ddb.deletable = "true"$' "$T/out" &&
+	ok "meta options applied" || bad "meta options: $(cat "$T/out")"
+expect "meta explicit uuid and geometry" "$BIN/vmdk-meta" --uuid "60 00 c2 91 00 00 00 00-00 00 00 00 00 00 00 01" \
+	--geometry 1000/255/63 -a lsilogic "$M/o.vmdk"
+"$BIN/vmdk-meta" "$M/o.vmdk" list > "$T/out"
+grep -q '^ddb.uuid = "60 00 c2 91 00 00 00 00-00 00 00 00 00 00 00 01"$' "$T/out" &&
+	grep -q '^ddb.geometry.cylinders = "1000"$' "$T/out" &&
+	grep -q '^ddb.adapterType = "lsilogic"$' "$T/out" &&
+	ok "explicit geometry wins over the adapter's" || bad "explicit geometry"
+expect_exit 2 "geometry wants C/H/S" "bad geometry" "$BIN/vmdk-meta" --geometry 1/2 "$M/o.vmdk"
+expect "qemu-img check after option changes" qemu-img check "$M/o.vmdk"
+
+# Change tracking removed: version 3 back to 1, the ctk file gone.
+sed -i 's/^version=1$/version=3/' "$M/o.vmdk"
+sed -i 's/^createType=.*/&\nchangeTrackPath="o-ctk.vmdk"/' "$M/o.vmdk"
+: > "$M/o-ctk.vmdk"
+expect "a disk with change tracking opens" "$BIN/vmdk-info" "$M/o.vmdk"
+expect "drop change tracking" "$BIN/vmdk-meta" --drop-ctk "$M/o.vmdk"
+grep -q '^version=1$' "$M/o.vmdk" && ! grep -q changeTrackPath "$M/o.vmdk" &&
+	[ ! -e "$M/o-ctk.vmdk" ] && ok "change tracking removed" || bad "change tracking left"
+expect "disk opens after --drop-ctk" qemu-img check "$M/o.vmdk"
 rm -rf "$M"
