@@ -443,3 +443,24 @@ int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 	}
 	return 0;
 }
+
+/* Uncompressed grains: read where the table points, zeros elsewhere. */
+int sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
+{
+	uint64_t off = ((uint64_t)p->gte + p->within) * 512;
+	int err;
+
+	if (p->status != VMDK_BS_DATA) {
+		memset(p->buf, 0, p->count * 512ull);
+		return 0;
+	}
+	if (off + p->count * 512ull > x->file_size)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: grain %llu at sector %u runs past the end of the file",
+				   x->path, (unsigned long long)p->grain, p->gte);
+	err = vmdk_pread_all(x->fd, p->buf, p->count * 512ull, off);
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	return 0;
+}
+

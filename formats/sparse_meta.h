@@ -80,6 +80,9 @@ typedef int (*sparse_piece_fn)(struct vmdk_extent *x,
 int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			   uint8_t *buf, sparse_piece_fn fn);
 
+/* A piece of an uncompressed extent (hosted sparse, COWD). */
+int sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p);
+
 static inline uint64_t round_up(uint64_t v, uint64_t to)
 {
 	return (v + to - 1) / to * to;

@@ -57,6 +57,20 @@ static char *relative_path(const char *from_dir, const char *to)
 	return out;
 }
 
+/* Make @l a child of the disk with CID @cid at @hint (NULL: no parent),
+ * in one descriptor write. */
+static int point_at_parent(struct vmdk_link *l, const char *cid,
+			   const char *hint, struct vmdk_errbuf *eb)
+{
+	int err = vmdk_desc_set(l->desc, "parentCID", cid);
+
+	/* Other readers refuse an empty hint: no parent, no line. */
+	if (err == 0)
+		err = hint ? vmdk_desc_set(l->desc, "parentFileNameHint", hint)
+			   : vmdk_desc_remove(l->desc, "parentFileNameHint");
+	return err ? err : vmdk_link_store_descriptor(l, eb);
+}
+
 int vmdk_create_child(const char *parent, const char *child, int type)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
@@ -109,12 +123,7 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	if (err == 0)
 		err = vmdk_open(st.path, VMDK_OPEN_SINGLE_LINK, &c);
 	if (err == 0) {
-		struct vmdk_link *l = c->links[0];
-		err = vmdk_desc_set(l->desc, "parentCID", cid);
-		if (err == 0)
-			err = vmdk_desc_set(l->desc, "parentFileNameHint", hint);
-		if (err == 0)
-			err = vmdk_link_store_descriptor(l, eb);
+		err = point_at_parent(c->links[0], cid, hint, eb);
 		if (err == 0)
 			err = vmdk_close(c);
 		else
@@ -312,13 +321,7 @@ int vmdk_rebase(const char *child, const char *new_parent, int unsafe)
 	if (err == 0)
 		err = vmdk_flush(c) < 0 ? vmdk_seterr(eb, -EIO, "%s", vmdk_errmsg(c)) : 0;
 	if (err == 0)
-		err = vmdk_desc_set(cl->desc, "parentCID", cid);
-	/* Other readers refuse an empty hint: no parent, no line. */
-	if (err == 0)
-		err = hint ? vmdk_desc_set(cl->desc, "parentFileNameHint", hint)
-			   : vmdk_desc_remove(cl->desc, "parentFileNameHint");
-	if (err == 0)
-		err = vmdk_link_store_descriptor(cl, eb);
+		err = point_at_parent(cl, cid, hint, eb);
 out:
 	if (c && vmdk_close(c) < 0 && err == 0)
 		err = vmdk_seterr(eb, -EIO, "%s: closing failed", child);

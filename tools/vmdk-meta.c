@@ -72,11 +72,23 @@ static void add(const char **kv, size_t *n, const char *k, const char *v)
 	kv[*n] = NULL;
 }
 
+static void add_geometry(const char **kv, size_t *n, unsigned c, unsigned h,
+			 unsigned s)
+{
+	static char geo[3][16];
+
+	snprintf(geo[0], sizeof(geo[0]), "%u", c);
+	snprintf(geo[1], sizeof(geo[1]), "%u", h);
+	snprintf(geo[2], sizeof(geo[2]), "%u", s);
+	add(kv, n, "geometry.cylinders", geo[0]);
+	add(kv, n, "geometry.heads", geo[1]);
+	add(kv, n, "geometry.sectors", geo[2]);
+}
+
 /* Apply the changes the options asked for; 0 or 1 for the exit status. */
 static int apply(const char *path, const char **kv, bool drop_ctk,
 		 bool regeometry, int adapter)
 {
-	static char geo[3][16];
 	vmdk_disk *d = tool_open(path, VMDK_OPEN_SINGLE_LINK);
 	struct vmdk_info info;
 	size_t n = 0;
@@ -90,12 +102,7 @@ static int apply(const char *path, const char **kv, bool drop_ctk,
 		uint32_t c, h, s;
 		vmdk_get_info(d, &info);
 		vmdk_geometry_for(info.capacity, adapter, &c, &h, &s);
-		snprintf(geo[0], sizeof(geo[0]), "%u", c);
-		snprintf(geo[1], sizeof(geo[1]), "%u", h);
-		snprintf(geo[2], sizeof(geo[2]), "%u", s);
-		add(kv, &n, "geometry.cylinders", geo[0]);
-		add(kv, &n, "geometry.heads", geo[1]);
-		add(kv, &n, "geometry.sectors", geo[2]);
+		add_geometry(kv, &n, c, h, s);
 	}
 	if (n)
 		err = vmdk_meta_update(d, kv);
@@ -133,7 +140,6 @@ int main(int argc, char **argv)
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	static char geo[3][16];
 	const char *kv[32] = { NULL };
 	size_t nkv = 0;
 	bool drop_ctk = false, regeometry = false, explicit_geometry = false;
@@ -176,12 +182,7 @@ int main(int argc, char **argv)
 			if (sscanf(optarg, "%u/%u/%u", &gc, &gh, &gs) != 3 || !gc ||
 			    !gh || gh > 255 || !gs || gs > 63)
 				tool_try_help("geometry wants C/H/S, not '%s'", optarg);
-			snprintf(geo[0], sizeof(geo[0]), "%u", gc);
-			snprintf(geo[1], sizeof(geo[1]), "%u", gh);
-			snprintf(geo[2], sizeof(geo[2]), "%u", gs);
-			add(kv, &nkv, "geometry.cylinders", geo[0]);
-			add(kv, &nkv, "geometry.heads", geo[1]);
-			add(kv, &nkv, "geometry.sectors", geo[2]);
+			add_geometry(kv, &nkv, gc, gh, gs);
 			explicit_geometry = true;
 			break;
 		case 'D':

@@ -108,6 +108,24 @@ Test(cowd, one_sector_grains)
 	check_reads(expect);
 }
 
+Test(cowd, a_vmfs_chain_flattens_with_clone)
+{
+	static uint8_t expect[CAP * 512], got[CAP * 512];
+	const uint32_t at[] = { 1, 4097 };
+	struct vmdk_clone_params p = { .type = VMDK_TYPE_RAW, .adapter = -1 };
+	vmdk_disk *d;
+	FILE *f;
+
+	build(1, 1, 4096, at, 2, expect);
+	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
+	cr_assert_eq(vmdk_clone(d, tpath("flat.raw"), &p), 0, "%s", vmdk_open_error());
+	vmdk_close(d);
+	f = fopen(tpath("flat.raw"), "rb");
+	cr_assert_eq(fread(got, 1, sizeof(got), f), sizeof(got));
+	fclose(f);
+	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0);
+}
+
 Test(cowd, larger_grains)
 {
 	static uint8_t expect[CAP * 512];
