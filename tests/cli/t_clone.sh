@@ -177,3 +177,21 @@ if command -v script >/dev/null 2>&1; then
 else
 	echo "skipped: terminal progress (no script(1))"
 fi
+
+# Memory does not grow with capacity: a 2000 GiB sparse source converts
+# in about the memory of a 1 GiB one.
+if [ -x /usr/bin/time ]; then
+	"$BIN/vmdk-create" -q -s 2000G "$C/huge.vmdk"
+	"$BIN/vmdk-fill" -q -s 4000000000 -c 100 --val 5 "$C/huge.vmdk"
+	"$BIN/vmdk-create" -q -s 1G "$C/small.vmdk"
+	"$BIN/vmdk-fill" -q -s 1000000 -c 100 --val 5 "$C/small.vmdk"
+	/usr/bin/time -f %M -o "$T/rss-huge" "$BIN/vmdk-clone" -q -t 5 "$C/huge.vmdk" "$C/huge-s.vmdk"
+	/usr/bin/time -f %M -o "$T/rss-small" "$BIN/vmdk-clone" -q -t 5 "$C/small.vmdk" "$C/small-s.vmdk"
+	h=$(tail -1 "$T/rss-huge") s=$(tail -1 "$T/rss-small")
+	[ $((h - s)) -lt 4096 ] && ok "2000 GiB clone peak RSS ${h} KiB, 1 GiB ${s} KiB" ||
+		bad "peak RSS grows with capacity: ${h} KiB against ${s} KiB"
+	expect "the huge stream is valid" qemu-img check "$C/huge-s.vmdk"
+	rm -f "$C"/huge* "$C"/small*
+else
+	echo "skipped: memory test (no /usr/bin/time)"
+fi
