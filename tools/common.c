@@ -289,3 +289,33 @@ int tool_sector_range(const char *path, uint64_t start, uint64_t *count,
 	}
 	return 0;
 }
+
+void tool_range_option(int c, const char *arg, uint64_t *start,
+		       uint64_t *count, bool *have_count)
+{
+	if (c == 's' && tool_parse_u64(arg, start) < 0)
+		tool_try_help("invalid start sector '%s'", arg);
+	if (c == 'c') {
+		if (tool_parse_u64(arg, count) < 0)
+			tool_try_help("invalid sector count '%s'", arg);
+		*have_count = true;
+	}
+}
+
+int tool_adapter_arg(const char *arg)
+{
+	int a = vmdk_adapter_from_name(arg);
+
+	if (a < 0)
+		tool_try_help("unknown adapter '%s'", arg);
+	return a;
+}
+
+int tool_hwversion_arg(const char *arg)
+{
+	uint64_t v;
+
+	if (tool_parse_u64(arg, &v) < 0 || v < 1 || v > 99)
+		tool_try_help("invalid hardware version '%s'", arg);
+	return (int)v;
+}

@@ -29,6 +29,12 @@ void tool_disk_error(const char *file, int err, const char *detail);
 int tool_parse_size(const char *s, uint64_t *sectors);
 /* A plain unsigned number (decimal, or 0x hex).  0 on success. */
 int tool_parse_u64(const char *s, uint64_t *out);
+/* -s/--start and -c/--count of the tools that take a sector range. */
+void tool_range_option(int c, const char *arg, uint64_t *start,
+		       uint64_t *count, bool *have_count);
+/* -a and --hwversion values, or a usage error. */
+int tool_adapter_arg(const char *arg);
+int tool_hwversion_arg(const char *arg);
 /* Check @start and *@count against @capacity (a count not given means
  * "to the end"); report and return -1 when they do not fit. */
 int tool_sector_range(const char *path, uint64_t start, uint64_t *count,

@@ -61,13 +61,10 @@ int main(int argc, char **argv)
 				tool_try_help("unknown disk type '%s'", optarg);
 			break;
 		case 'a':
-			if ((p.adapter = vmdk_adapter_from_name(optarg)) < 0)
-				tool_try_help("unknown adapter '%s'", optarg);
+			p.adapter = tool_adapter_arg(optarg);
 			break;
 		case OPT_HW:
-			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 99)
-				tool_try_help("invalid hardware version '%s'", optarg);
-			p.hw_version = (int)v;
+			p.hw_version = tool_hwversion_arg(optarg);
 			break;
 		case OPT_GRAIN:
 			if (tool_parse_u64(optarg, &v) < 0 || v > 2048)

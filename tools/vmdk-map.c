@@ -91,13 +91,8 @@ int main(int argc, char **argv)
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (tool_parse_u64(optarg, &start) < 0)
-				tool_try_help("invalid start sector '%s'", optarg);
-			break;
 		case 'c':
-			if (tool_parse_u64(optarg, &count) < 0)
-				tool_try_help("invalid sector count '%s'", optarg);
-			have_count = true;
+			tool_range_option(c, optarg, &start, &count, &have_count);
 			break;
 		case OPT_CHUNK:
 			if (tool_parse_u64(optarg, &chunk) < 0 || chunk == 0)

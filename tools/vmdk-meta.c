@@ -147,7 +147,6 @@ int main(int argc, char **argv)
 	struct lister lister = { 0 };
 	const char *path, *cmd, *value;
 	unsigned gc, gh, gs;
-	uint64_t v;
 	vmdk_disk *d;
 	int c, n, err = 0;
 
@@ -165,14 +164,12 @@ int main(int argc, char **argv)
 			add(kv, &nkv, "uuid", value);
 			break;
 		case 'a':
-			if ((adapter = vmdk_adapter_from_name(optarg)) < 0)
-				tool_try_help("unknown adapter '%s'", optarg);
+			adapter = tool_adapter_arg(optarg);
 			add(kv, &nkv, "adapterType", vmdk_adapter_name(adapter));
 			regeometry = true;
 			break;
 		case OPT_HW:
-			if (tool_parse_u64(optarg, &v) < 0 || v < 1 || v > 99)
-				tool_try_help("invalid hardware version '%s'", optarg);
+			tool_hwversion_arg(optarg);
 			add(kv, &nkv, "virtualHWVersion", optarg);
 			break;
 		case OPT_TOOLS:

@@ -97,4 +97,19 @@ static inline void fill_pattern(uint8_t *buf, uint64_t first_sector,
 		}
 }
 
+/* What qemu-img reads from the disk @name: @len bytes into @buf. */
+static inline void read_with_qemu(const char *name, uint8_t *buf, size_t len)
+{
+	char cmd[1100];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "qemu-img convert -O raw '%s' '%s'",
+		 tpath(name), tpath("qemu.raw"));
+	cr_assert_eq(system(cmd), 0, "qemu-img could not read %s", name);
+	f = fopen(tpath("qemu.raw"), "rb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fread(buf, 1, len, f), len);
+	fclose(f);
+}
+
 #endif
