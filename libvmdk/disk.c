@@ -639,7 +639,7 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 static int update_cid(vmdk_disk *d, struct vmdk_link *l)
 {
 	uint32_t cid;
-	char hex[16];
+	char hex[16], *ctk = NULL;
 	int err;
 
 	do
@@ -647,8 +647,16 @@ static int update_cid(vmdk_disk *d, struct vmdk_link *l)
 	while (cid == l->desc->cid || cid >= 0xfffffffeu);
 	snprintf(hex, sizeof(hex), "%08x", cid);
 	err = vmdk_desc_set(l->desc, "CID", hex);
+	/* We cannot record changes in a ctk file (its format is not
+	 * published), and a backup trusting a stale one would miss ours:
+	 * change tracking ends with our first write, as VDDK's guide says. */
+	if (err == 0 && vmdk_desc_get(l->desc, "changeTrackPath"))
+		err = vmdk_link_untrack(l, &ctk);
 	if (err == 0)
 		err = vmdk_link_store_descriptor(l, &d->eb);
+	if (err == 0 && ctk)
+		unlink(ctk);
+	free(ctk);
 	if (err == 0)
 		l->cid_updated = true;
 	return err;

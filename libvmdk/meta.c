@@ -111,10 +111,24 @@ int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value)
 	return vmdk_meta_update(d, kv);
 }
 
+int vmdk_link_untrack(struct vmdk_link *l, char **path)
+{
+	const char *ctk = vmdk_desc_get(l->desc, "changeTrackPath");
+	int err;
+
+	*path = NULL;
+	if (ctk && *ctk && !(*path = ctk[0] == '/' ? strdup(ctk)
+					       : vmdk_path_join(l->dir, ctk)))
+		return -ENOMEM;
+	err = vmdk_desc_remove(l->desc, "changeTrackPath");
+	if (err == 0 && l->desc->version == 3)
+		err = vmdk_desc_set(l->desc, "version", "1");
+	return err;
+}
+
 int vmdk_drop_change_tracking(vmdk_disk *d)
 {
 	struct vmdk_link *l;
-	const char *ctk;
 	char *path = NULL;
 	int err;
 
@@ -124,14 +138,8 @@ int vmdk_drop_change_tracking(vmdk_disk *d)
 	if (!l->writable)
 		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
 				   "%s: disk was opened read-only", l->path);
-	ctk = vmdk_desc_get(l->desc, "changeTrackPath");
-	if (ctk && *ctk && !(path = ctk[0] == '/' ? strdup(ctk)
-					      : vmdk_path_join(l->dir, ctk)))
-		return -ENOMEM;
 	/* The descriptor stops naming the file before the file goes. */
-	err = vmdk_desc_remove(l->desc, "changeTrackPath");
-	if (err == 0 && l->desc->version == 3)
-		err = vmdk_desc_set(l->desc, "version", "1");
+	err = vmdk_link_untrack(l, &path);
 	if (err == 0)
 		err = vmdk_link_store_descriptor(l, &d->eb);
 	if (err == 0 && path && unlink(path) < 0 && errno != ENOENT)

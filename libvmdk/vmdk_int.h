@@ -290,6 +290,9 @@ char *vmdk_create_descriptor(const struct vmdk_create_params *p,
 /* disk.c: write @l's descriptor model back (in place, or a new file
  * renamed over the old one when its length changes). */
 int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb);
+/* meta.c: stop change tracking in @l's model; *path is the ctk file to
+ * delete once the descriptor is stored (NULL if none). */
+int vmdk_link_untrack(struct vmdk_link *l, char **path);
 /* create.c: make an extent file of @type (a split piece: no descriptor). */
 int vmdk_create_extent_file(const char *path, int type, uint64_t sectors,
 			    uint32_t grain, struct vmdk_errbuf *eb);

@@ -80,4 +80,13 @@ expect "drop change tracking" "$BIN/vmdk-meta" --drop-ctk "$M/o.vmdk"
 grep -q '^version=1$' "$M/o.vmdk" && ! grep -q changeTrackPath "$M/o.vmdk" &&
 	[ ! -e "$M/o-ctk.vmdk" ] && ok "change tracking removed" || bad "change tracking left"
 expect "disk opens after --drop-ctk" qemu-img check "$M/o.vmdk"
+# Writing to a disk with change tracking ends the tracking: a ctk file
+# that missed our writes must not be trusted by a backup.
+sed -i 's/^version=1$/version=3/' "$M/o.vmdk"
+sed -i 's/^createType=.*/&\nchangeTrackPath="o-ctk.vmdk"/' "$M/o.vmdk"
+: > "$M/o-ctk.vmdk"
+expect "write to a tracked disk" "$BIN/vmdk-fill" -q -c 1 --val 1 "$M/o.vmdk"
+grep -q '^version=1$' "$M/o.vmdk" && ! grep -q changeTrackPath "$M/o.vmdk" &&
+	[ ! -e "$M/o-ctk.vmdk" ] && ok "tracking ended by the first write" ||
+	bad "tracking left after a write"
 rm -rf "$M"
