@@ -1,7 +1,8 @@
-/* stream_sink.c --- the streamOptimized destination.  Grains are gathered
- * into batches; while worker threads deflate one batch, the caller fills
- * the next, and each batch is written in grain order once deflated, so
- * the output is the same whatever the number of threads. */
+/* stream_sink.c --- the streamOptimized destination.  Grains go into a
+ * ring of slots; worker threads deflate slots as soon as they are full,
+ * and the caller writes them out in ring order as they come back, so the
+ * workers never wait for a batch and the output is the same whatever the
+ * number of threads. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -12,21 +13,19 @@
 #include "copy_int.h"
 
 #define GRAIN 128u		/* sectors per grain in what we write */
-#define GRAINS_PER_THREAD 8u	/* two batches: 2 MiB of buffers per worker */
+#define SLOTS_PER_THREAD 16u	/* about 2 MiB of buffers per worker */
 #define MAX_THREADS 64u
 
-struct job {
+enum slot_state { SLOT_FILLING, SLOT_READY, SLOT_PACKED };
+
+struct slot {
 	uint64_t grain;
 	size_t len;		/* bytes of data (less for the last grain) */
 	uint8_t *data;
 	uint8_t *packed;
 	size_t packed_len;
 	int err;
-};
-
-struct batch {
-	struct job *jobs;
-	unsigned count;
+	int state;		/* enum slot_state, under mu */
 };
 
 struct stream_sink {
@@ -35,19 +34,17 @@ struct stream_sink {
 	uint64_t capacity;
 	int level;
 	size_t packed_max;
-	unsigned size;		/* jobs per batch */
-	struct batch b[2];
-	struct batch *fill;	/* being filled; its last job open if open */
-	struct batch *flight;	/* being deflated, or NULL */
+	struct slot *slots;
+	unsigned nslots;
+	/* Ring positions, counted from the start: slots [tail, head) are
+	 * queued or packed, head is being filled when open. */
+	uint64_t head, tail, claim;
 	bool open;
-	/* The workers. */
 	unsigned threads, started;
 	pthread_t *tids;
 	struct vmdk_deflater **z;	/* one per worker */
 	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned long generation;
-	unsigned finished;
+	pthread_cond_t work, done;
 	bool quit;
 };
 
@@ -56,110 +53,102 @@ struct worker_arg {
 	unsigned index;
 };
 
+static struct slot *at(struct stream_sink *s, uint64_t pos)
+{
+	return &s->slots[pos % s->nslots];
+}
+
 static void *worker(void *p)
 {
 	struct worker_arg *a = p;
 	struct stream_sink *s = a->s;
-	unsigned long seen = 0;
 
+	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		struct batch *b;
-		pthread_mutex_lock(&s->mu);
-		while (!s->quit && s->generation == seen)
-			pthread_cond_wait(&s->go, &s->mu);
-		if (s->quit) {
-			pthread_mutex_unlock(&s->mu);
+		struct slot *j;
+		while (!s->quit && s->claim == s->head)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->quit)
 			break;
-		}
-		seen = s->generation;
-		b = s->flight;
+		j = at(s, s->claim++);
 		pthread_mutex_unlock(&s->mu);
-		for (unsigned i = a->index; i < b->count; i += s->threads) {
-			struct job *j = &b->jobs[i];
-			j->err = vmdk_stream_pack(s->z[a->index], j->grain * GRAIN,
-						  j->data, j->len, j->packed,
-						  s->packed_max, &j->packed_len);
-		}
+		j->err = vmdk_stream_pack(s->z[a->index], j->grain * GRAIN, j->data,
+					  j->len, j->packed, s->packed_max,
+					  &j->packed_len);
 		pthread_mutex_lock(&s->mu);
-		if (++s->finished == s->threads)
-			pthread_cond_signal(&s->done);
-		pthread_mutex_unlock(&s->mu);
+		j->state = SLOT_PACKED;
+		pthread_cond_broadcast(&s->done);
 	}
+	pthread_mutex_unlock(&s->mu);
 	free(a);
 	return NULL;
 }
 
-static void launch(struct stream_sink *s, struct batch *b)
+/* Write the oldest slot, waiting for it if @wait; 1 if one was written. */
+static int write_oldest(struct stream_sink *s, bool wait)
 {
-	pthread_mutex_lock(&s->mu);
-	s->flight = b;
-	s->finished = 0;
-	s->generation++;
-	pthread_cond_broadcast(&s->go);
-	pthread_mutex_unlock(&s->mu);
-}
+	struct slot *j;
+	int err;
 
-/* Wait for the batch in flight and write it out. */
-static int land(struct stream_sink *s)
-{
-	struct batch *b = s->flight;
-	int err = 0;
-
-	if (!b)
+	if (s->tail == s->head)
 		return 0;
+	j = at(s, s->tail);
 	pthread_mutex_lock(&s->mu);
-	while (s->finished < s->threads)
+	while (wait && j->state != SLOT_PACKED)
 		pthread_cond_wait(&s->done, &s->mu);
-	s->flight = NULL;
+	if (j->state != SLOT_PACKED) {
+		pthread_mutex_unlock(&s->mu);
+		return 0;
+	}
 	pthread_mutex_unlock(&s->mu);
-	for (unsigned i = 0; err == 0 && i < b->count; i++) {
-		struct job *j = &b->jobs[i];
-		err = j->err < 0 ? vmdk_seterr(s->base.eb, -ENOMEM, "deflate failed")
-				 : vmdk_stream_writer_put(s->w, j->grain, j->packed,
-							  j->packed_len);
-	}
-	b->count = 0;
-	return err;
+	err = j->err < 0 ? vmdk_seterr(s->base.eb, -ENOMEM, "deflate failed")
+			 : vmdk_stream_writer_put(s->w, j->grain, j->packed,
+						  j->packed_len);
+	if (err < 0)
+		return err;
+	s->tail++;
+	return 1;
 }
 
-/* Send the full batch off and start filling the other. */
-static int rotate(struct stream_sink *s)
-{
-	int err = land(s);
-
-	if (err == 0 && s->fill->count) {
-		launch(s, s->fill);
-		s->fill = s->fill == &s->b[0] ? &s->b[1] : &s->b[0];
-	}
-	return err;
-}
-
+/* Hand the slot being filled to the workers; write what is ready. */
 static int close_grain(struct stream_sink *s)
 {
+	int err;
+
 	if (!s->open)
 		return 0;
 	s->open = false;
-	s->fill->count++;
-	return s->fill->count == s->size ? rotate(s) : 0;
+	pthread_mutex_lock(&s->mu);
+	at(s, s->head)->state = SLOT_READY;
+	s->head++;
+	pthread_cond_signal(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	while ((err = write_oldest(s, false)) > 0)
+		;
+	/* A full ring waits for its oldest slot. */
+	while (err >= 0 && s->head - s->tail == s->nslots)
+		err = write_oldest(s, true);
+	return err < 0 ? err : 0;
 }
 
 static int put_grain(struct stream_sink *s, uint64_t sector, uint32_t n,
 		     const uint8_t *buf)
 {
 	uint64_t g = sector / GRAIN;
-	struct job *j;
+	struct slot *j;
 	int err;
 
-	if (s->open && s->fill->jobs[s->fill->count].grain != g) {
+	if (s->open && at(s, s->head)->grain != g) {
 		err = close_grain(s);
 		if (err < 0)
 			return err;
 	}
-	j = &s->fill->jobs[s->fill->count];
+	j = at(s, s->head);
 	if (!s->open) {
 		uint64_t left = s->capacity - g * GRAIN;
 		j->grain = g;
 		j->len = (left < GRAIN ? left : GRAIN) * 512;
+		j->state = SLOT_FILLING;
 		memset(j->data, 0, GRAIN * 512);
 		s->open = true;
 	}
@@ -167,7 +156,7 @@ static int put_grain(struct stream_sink *s, uint64_t sector, uint32_t n,
 	return 0;
 }
 
-/* Runs are cut at grain boundaries: a job holds one grain. */
+/* Runs are cut at grain boundaries: a slot holds one grain. */
 static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
 		      const uint8_t *buf)
 {
@@ -191,12 +180,12 @@ static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
 static int stream_finish(struct sink *k)
 {
 	struct stream_sink *s = (struct stream_sink *)k;
-	int err = close_grain(s);
+	int err = close_grain(s), r = 0;
 
-	if (err == 0)
-		err = rotate(s);	/* the last, partial batch */
-	if (err == 0)
-		err = land(s);
+	while (err == 0 && (r = write_oldest(s, true)) > 0)
+		;
+	if (err == 0 && r < 0)
+		err = r;
 	if (err == 0)
 		err = vmdk_stream_writer_finish(s->w);
 	return err;
@@ -207,24 +196,21 @@ static void stream_destroy(struct sink *k)
 	struct stream_sink *s = (struct stream_sink *)k;
 
 	if (s->started) {
-		land(s);
 		pthread_mutex_lock(&s->mu);
 		s->quit = true;
-		pthread_cond_broadcast(&s->go);
+		pthread_cond_broadcast(&s->work);
 		pthread_mutex_unlock(&s->mu);
 		for (unsigned t = 0; t < s->started; t++)
 			pthread_join(s->tids[t], NULL);
 	}
 	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->go);
+	pthread_cond_destroy(&s->work);
 	pthread_cond_destroy(&s->done);
-	for (int b = 0; b < 2; b++) {
-		for (unsigned i = 0; s->b[b].jobs && i < s->size; i++) {
-			free(s->b[b].jobs[i].data);
-			free(s->b[b].jobs[i].packed);
-		}
-		free(s->b[b].jobs);
+	for (unsigned i = 0; s->slots && i < s->nslots; i++) {
+		free(s->slots[i].data);
+		free(s->slots[i].packed);
 	}
+	free(s->slots);
 	for (unsigned t = 0; s->z && t < s->threads; t++)
 		vmdk_deflater_free(s->z[t]);
 	free(s->z);
@@ -243,16 +229,14 @@ static unsigned thread_count(unsigned asked)
 
 static int make_buffers(struct stream_sink *s)
 {
-	for (int b = 0; b < 2; b++) {
-		s->b[b].jobs = calloc(s->size, sizeof(struct job));
-		if (!s->b[b].jobs)
+	s->slots = calloc(s->nslots, sizeof(*s->slots));
+	if (!s->slots)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->nslots; i++) {
+		s->slots[i].data = malloc(GRAIN * 512);
+		s->slots[i].packed = malloc(s->packed_max);
+		if (!s->slots[i].data || !s->slots[i].packed)
 			return -ENOMEM;
-		for (unsigned i = 0; i < s->size; i++) {
-			s->b[b].jobs[i].data = malloc(GRAIN * 512);
-			s->b[b].jobs[i].packed = malloc(s->packed_max);
-			if (!s->b[b].jobs[i].data || !s->b[b].jobs[i].packed)
-				return -ENOMEM;
-		}
 	}
 	s->z = calloc(s->threads, sizeof(*s->z));
 	if (!s->z)
@@ -296,11 +280,10 @@ int stream_sink_new(int fd, const struct vmdk_create_params *cp,
 	s->capacity = cp->capacity;
 	s->level = p->level > 0 && p->level <= 9 ? p->level : 6;
 	s->threads = thread_count(p->threads);
-	s->size = s->threads * GRAINS_PER_THREAD;
+	s->nslots = s->threads * SLOTS_PER_THREAD;
 	s->packed_max = vmdk_stream_packed_max(GRAIN);
-	s->fill = &s->b[0];
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->go, NULL);
+	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
 	err = make_buffers(s);
 	if (err == 0)
