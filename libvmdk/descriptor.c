@@ -45,6 +45,17 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* At most @n - 1 bytes of @s for a message, anything unprintable as '?',
+ * so that a binary file named by mistake cannot upset a terminal. */
+static void printable(char *out, size_t n, const char *s)
+{
+	size_t i = 0;
+
+	for (; s && s[i] && i + 1 < n; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+}
+
 static const char *skip_space(const char *s)
 {
 	while (is_blank(*s))
@@ -371,8 +382,10 @@ int vmdk_desc_parse(const char *text, size_t len,
 		l->text = strndup(p, (size_t)(le - p));
 		if (!l->text || classify(l, &why) < 0) {
 			err = l->text ? VMDK_E_BAD_DESCRIPTOR : -ENOMEM;
-			vmdk_seterr(eb, err, "line %zu: %s: '%.60s'",
-				    d->nlines, why, l->text ? l->text : "");
+			char shown[64];
+			printable(shown, sizeof(shown), l->text);
+			vmdk_seterr(eb, err, "line %zu: %s: '%s'", d->nlines, why,
+				    shown);
 			goto fail;
 		}
 		p = nl ? nl + 1 : end;

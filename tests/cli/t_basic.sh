@@ -238,3 +238,9 @@ grep -q "^000000000200  68 65 6c 6c 6f 2c 20 64  69 73 6b 00 00 00 00 00  |hello
 [ "$("$BIN/vmdk-dump" --raw -s 1 -c 1 "$T/d.vmdk" | head -c 11)" = "hello, disk" ] &&
 	ok "raw dump of a range" || bad "raw dump of a range"
 
+
+# A binary file named by mistake: its bytes are not echoed raw.
+head -c 2000 /dev/urandom | tr -d 'K' > "$T/binary.vmdk"
+"$BIN/vmdk-info" "$T/binary.vmdk" 2>"$T/err"
+LC_ALL=C grep -q '[^[:print:]]' "$T/err" && bad "raw bytes in the message" ||
+	ok "garbled input reported in printable text"
