@@ -138,37 +138,45 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	return err;
 }
 
-/* Copy what the child holds (data, and zeros it marks) into the parent. */
+struct merger {
+	vmdk_disk *c, *p;
+	vmdk_progress_fn progress;
+	void *arg;
+	struct vmdk_errbuf *eb;
+	uint8_t *buf;
+};
+
+/* Copy a run the child holds (data, or zeros it marks) into the parent. */
+static int merge_run(void *arg, uint64_t sector, uint64_t n, int state)
+{
+	struct merger *m = arg;
+	uint64_t cap = m->c->links[0]->capacity;
+	int err = 0;
+
+	for (uint64_t done = 0; err == 0 && state != VMDK_BLOCK_UNALLOCATED &&
+				done < n;) {
+		uint32_t len = n - done < 2048 ? (uint32_t)(n - done) : 2048;
+		if (state == VMDK_BLOCK_ZERO)
+			memset(m->buf, 0, len * 512ull);
+		else if ((err = vmdk_read(m->c, sector + done, len, m->buf)) < 0)
+			return vmdk_seterr(m->eb, err, "%s", vmdk_errmsg(m->c));
+		if ((err = vmdk_write(m->p, sector + done, len, m->buf)) < 0)
+			return vmdk_seterr(m->eb, err, "%s", vmdk_errmsg(m->p));
+		done += len;
+	}
+	if (m->progress && m->progress(m->arg, sector + n, cap))
+		return vmdk_seterr(m->eb, VMDK_E_CANCELED, "canceled");
+	return 0;
+}
+
 static int merge(vmdk_disk *c, vmdk_disk *p, vmdk_progress_fn progress,
 		 void *arg, struct vmdk_errbuf *eb)
 {
-	uint64_t cap = c->links[0]->capacity, sector = 0;
-	uint8_t *buf = malloc(2048 * 512);
-	int err = buf ? 0 : -ENOMEM;
+	struct merger m = { .c = c, .p = p, .progress = progress, .arg = arg,
+			    .eb = eb, .buf = malloc(2048 * 512) };
+	int err = m.buf ? vmdk_walk_runs(c, merge_run, &m, eb) : -ENOMEM;
 
-	while (err == 0 && sector < cap) {
-		uint64_t run;
-		int st = vmdk_block_status(c, sector, cap - sector, &run, NULL);
-		if (st < 0) {
-			err = vmdk_seterr(eb, st, "%s", vmdk_errmsg(c));
-			break;
-		}
-		for (uint64_t done = 0; err == 0 && st != VMDK_BLOCK_UNALLOCATED &&
-					done < run;) {
-			uint32_t n = run - done < 2048 ? (uint32_t)(run - done) : 2048;
-			if (st == VMDK_BLOCK_ZERO)
-				memset(buf, 0, n * 512ull);
-			else if ((err = vmdk_read(c, sector + done, n, buf)) < 0)
-				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(c));
-			if (err == 0 && (err = vmdk_write(p, sector + done, n, buf)) < 0)
-				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(p));
-			done += n;
-		}
-		sector += run;
-		if (err == 0 && progress && progress(arg, sector, cap))
-			err = vmdk_seterr(eb, VMDK_E_CANCELED, "canceled");
-	}
-	free(buf);
+	free(m.buf);
 	return err;
 }
 
@@ -231,55 +239,54 @@ out:
 	return err;
 }
 
-static bool same_sectors(const uint8_t *a, const uint8_t *b, size_t n)
+struct preserver {
+	vmdk_disk *c, *oldp, *newp;
+	uint64_t ocap, ncap;
+	struct vmdk_errbuf *eb;
+	uint8_t *a, *b;
+};
+
+/* In a run the child does not hold, copy what the old parent showed
+ * wherever the new parent shows something else. */
+static int preserve_run(void *arg, uint64_t sector, uint64_t n, int state)
 {
-	return memcmp(a, b, n * 512) == 0;
+	struct preserver *v = arg;
+	int err = 0;
+
+	for (uint64_t done = 0; err == 0 && state == VMDK_BLOCK_UNALLOCATED &&
+				done < n; done += 128) {
+		uint64_t s = sector + done;
+		uint32_t len = n - done < 128 ? (uint32_t)(n - done) : 128;
+		memset(v->a, 0, len * 512ull);
+		memset(v->b, 0, len * 512ull);
+		if (s < v->ocap)
+			err = vmdk_read(v->oldp, s, s + len <= v->ocap ? len : v->ocap - s,
+					v->a);
+		if (err < 0)
+			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->oldp));
+		if (v->newp && s < v->ncap)
+			err = vmdk_read(v->newp, s, s + len <= v->ncap ? len : v->ncap - s,
+					v->b);
+		if (err < 0)
+			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->newp));
+		if (memcmp(v->a, v->b, len * 512ull) &&
+		    (err = vmdk_write(v->c, s, len, v->a)) < 0)
+			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->c));
+	}
+	return err;
 }
 
-/* Where the child holds nothing and the old and new parents differ, copy
- * what the old parent showed into the child. */
 static int preserve_view(vmdk_disk *c, vmdk_disk *oldp, vmdk_disk *newp,
 			 struct vmdk_errbuf *eb)
 {
-	uint64_t cap = c->links[0]->capacity, sector = 0, ocap, ncap;
-	uint8_t *a = malloc(128 * 512), *b = malloc(128 * 512);
-	struct vmdk_info oi, ni = { 0 };
-	int err = a && b ? 0 : -ENOMEM;
+	struct preserver v = { .c = c, .oldp = oldp, .newp = newp, .eb = eb,
+			       .ocap = oldp->links[0]->capacity,
+			       .ncap = newp ? newp->links[0]->capacity : 0,
+			       .a = malloc(128 * 512), .b = malloc(128 * 512) };
+	int err = v.a && v.b ? vmdk_walk_runs(c, preserve_run, &v, eb) : -ENOMEM;
 
-	vmdk_get_info(oldp, &oi);
-	if (newp)
-		vmdk_get_info(newp, &ni);
-	ocap = oi.capacity;
-	ncap = ni.capacity;
-	while (err == 0 && sector < cap) {
-		uint64_t run;
-		int st = vmdk_block_status(c, sector, cap - sector, &run, NULL);
-		if (st < 0) {
-			err = vmdk_seterr(eb, st, "%s", vmdk_errmsg(c));
-			break;
-		}
-		for (uint64_t done = 0; err == 0 && st == VMDK_BLOCK_UNALLOCATED &&
-					done < run;) {
-			uint64_t s = sector + done;
-			uint32_t n = run - done < 128 ? (uint32_t)(run - done) : 128;
-			memset(a, 0, n * 512ull);
-			memset(b, 0, n * 512ull);
-			if (s < ocap)
-				err = vmdk_read(oldp, s, s + n <= ocap ? n : ocap - s, a);
-			if (err == 0 && newp && s < ncap)
-				err = vmdk_read(newp, s, s + n <= ncap ? n : ncap - s, b);
-			if (err < 0)
-				err = vmdk_seterr(eb, err, "reading a parent: %s",
-						  vmdk_errmsg(err == 0 ? c : oldp));
-			else if (!same_sectors(a, b, n) &&
-				 (err = vmdk_write(c, s, n, a)) < 0)
-				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(c));
-			done += n;
-		}
-		sector += run;
-	}
-	free(a);
-	free(b);
+	free(v.a);
+	free(v.b);
 	return err;
 }
 

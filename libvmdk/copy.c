@@ -172,54 +172,52 @@ static int put_nonzero(struct sink *k, uint64_t sector, uint32_t n,
 		       : 0;
 }
 
-/* Feed @k every non-zero piece of @src, in order. */
+struct copier {
+	vmdk_disk *src;
+	struct sink *k;
+	const struct vmdk_clone_params *p;
+	struct vmdk_errbuf *eb;
+	uint8_t *buf;
+	uint64_t cap;
+};
+
+static int copy_run(void *arg, uint64_t sector, uint64_t n, int state)
+{
+	struct copier *c = arg;
+	uint64_t end = sector + n;
+	int err = 0;
+
+	while (err == 0 && state == VMDK_BLOCK_DATA && sector < end) {
+		/* Reads end on piece boundaries, so that a piece is never
+		 * split between two reads. */
+		uint64_t stop = (sector + READ_SECTORS) / PIECE_SECTORS * PIECE_SECTORS;
+		uint32_t len = (uint32_t)((stop < end && stop > sector ? stop : end) -
+					  sector);
+		err = vmdk_read(c->src, sector, len, c->buf);
+		if (err < 0)
+			return vmdk_seterr(c->eb, err, "%s", vmdk_errmsg(c->src));
+		err = put_nonzero(c->k, sector, len, c->buf);
+		sector += len;
+		if (err == 0)
+			err = report(c->p, sector, c->cap, c->eb);
+	}
+	return state == VMDK_BLOCK_DATA ? err : report(c->p, end, c->cap, c->eb);
+}
+
+/* Feed @k every non-zero piece of @src, in order, then finish it. */
 static int copy_data(vmdk_disk *src, struct sink *k,
 		     const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
 {
-	struct vmdk_info info;
-	uint8_t *buf = malloc(READ_SECTORS * 512u);
-	uint64_t sector = 0, cap;
-	int err = 0;
+	struct copier c = { .src = src, .k = k, .p = p, .eb = eb,
+			    .buf = malloc(READ_SECTORS * 512u),
+			    .cap = src->links[0]->capacity };
+	int err;
 
-	if (!buf)
+	if (!c.buf)
 		return -ENOMEM;
-	vmdk_get_info(src, &info);
-	cap = info.capacity;
-	while (err == 0 && sector < cap) {
-		uint64_t run, end;
-		int st = vmdk_block_status(src, sector, cap - sector, &run, NULL);
-
-		if (st < 0) {
-			err = vmdk_seterr(eb, st, "%s", vmdk_errmsg(src));
-			break;
-		}
-		end = sector + run;
-		while (err == 0 && st == VMDK_BLOCK_DATA && sector < end) {
-			/* Reads end on piece boundaries, so that a piece is
-			 * never split between two reads. */
-			uint64_t stop = (sector + READ_SECTORS) / PIECE_SECTORS *
-					PIECE_SECTORS;
-			uint32_t n = (uint32_t)((stop < end && stop > sector ? stop : end) -
-						sector);
-			err = vmdk_read(src, sector, n, buf);
-			if (err < 0) {
-				err = vmdk_seterr(eb, err, "%s", vmdk_errmsg(src));
-				break;
-			}
-			err = put_nonzero(k, sector, n, buf);
-			sector += n;
-			if (err == 0)
-				err = report(p, sector, cap, eb);
-		}
-		if (st != VMDK_BLOCK_DATA) {
-			sector = end;
-			err = report(p, sector, cap, eb);
-		}
-	}
-	free(buf);
-	if (err == 0)
-		err = k->finish(k);
-	return err;
+	err = vmdk_walk_runs(src, copy_run, &c, eb);
+	free(c.buf);
+	return err ? err : k->finish(k);
 }
 
 /* ---- what the new disk's descriptor says ---- */

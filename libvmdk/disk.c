@@ -531,6 +531,23 @@ int vmdk_block_status(vmdk_disk *d, uint64_t sector, uint64_t n,
 	return err;
 }
 
+int vmdk_walk_runs(vmdk_disk *d, vmdk_run_fn fn, void *arg,
+		   struct vmdk_errbuf *eb)
+{
+	uint64_t cap = d->links[0]->capacity, sector = 0;
+	int err = 0;
+
+	while (err == 0 && sector < cap) {
+		uint64_t run;
+		int st = vmdk_block_status(d, sector, cap - sector, &run, NULL);
+		if (st < 0)
+			return vmdk_seterr(eb, st, "%s", d->eb.msg);
+		err = fn(arg, sector, run, st);
+		sector += run;
+	}
+	return err;
+}
+
 int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf)
 {
 	int err;

@@ -297,6 +297,12 @@ int vmdk_link_untrack(struct vmdk_link *l, char **path);
 int vmdk_create_extent_file(const char *path, int type, uint64_t sectors,
 			    uint32_t grain, struct vmdk_errbuf *eb);
 
+/* disk.c: call @fn for each run of sectors of @d that share one
+ * VMDK_BLOCK_* state, front to back; stops at the first error. */
+typedef int (*vmdk_run_fn)(void *arg, uint64_t sector, uint64_t n, int state);
+int vmdk_walk_runs(vmdk_disk *d, vmdk_run_fn fn, void *arg,
+		   struct vmdk_errbuf *eb);
+
 /* create.c helpers shared with future tools in the library */
 void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,
 		   uint32_t *s);
