@@ -12,7 +12,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -D_FILE_OFFSET_BITS=64
-LIBS = -ldeflate -lz -luuid -lpthread
+LIBS = -ldeflate -lz -luuid -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san

@@ -72,7 +72,7 @@ static int flat_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 
 static int flat_flush(struct vmdk_extent *x)
 {
-	if (x->writable && fdatasync(x->fd) < 0)
+	if (x->writable && !x->no_sync && fdatasync(x->fd) < 0)
 		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
 				   vmdk_strerror(-errno));
 	return 0;

@@ -14,6 +14,7 @@ struct sparse {
 	struct sparse_meta m;
 	uint64_t next_free;	/* sector where the next grain goes */
 	bool marked_unclean;
+	struct vmdk_writeback wb;	/* new grains are appended */
 	uint8_t chunk[COPY_CHUNK_SECTORS * 512];
 };
 
@@ -178,6 +179,8 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	s->next_free += gs;
 	if (x->file_size < s->next_free * 512)
 		x->file_size = s->next_free * 512;
+	s->wb.off = x->no_sync;
+	vmdk_writeback(&s->wb, x->fd, dst * 512);
 	return sparse_meta_set_gte(x, &s->m, p->grain, (uint32_t)dst,
 				   &s->next_free);
 }
@@ -195,7 +198,7 @@ static int sparse_flush(struct vmdk_extent *x)
 
 	if (err < 0)
 		return err;
-	if (x->writable && fsync(x->fd) < 0)
+	if (x->writable && !x->no_sync && fsync(x->fd) < 0)
 		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
 				   vmdk_strerror(-errno));
 	return 0;

@@ -28,6 +28,7 @@ struct vmdk_stream_writer {
 	uint8_t *packed;
 	size_t packed_max;
 	struct vmdk_deflater *z;	/* for vmdk_stream_writer_grain */
+	struct vmdk_writeback wb;
 };
 
 static int put(struct vmdk_stream_writer *w, const void *buf, size_t len)
@@ -54,8 +55,10 @@ static int put_sectors(struct vmdk_stream_writer *w, const void *buf,
 {
 	int err = put(w, buf, sectors * 512);
 
-	if (err == 0)
+	if (err == 0) {
 		w->pos += sectors;
+		vmdk_writeback(&w->wb, w->fd, w->pos * 512);
+	}
 	return err;
 }
 
@@ -66,6 +69,11 @@ static int put_marker(struct vmdk_stream_writer *w, uint64_t val,
 
 	marker_encode(m, val, type);
 	return put_sectors(w, m, 1);
+}
+
+void vmdk_stream_writer_no_sync(struct vmdk_stream_writer *w)
+{
+	w->wb.off = true;
 }
 
 int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
@@ -90,7 +98,7 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 		return -ENOMEM;
 	w->fd = fd;
 	w->eb = eb;
-	w->level = level < 1 ? 6 : level;
+	w->level = level < 1 ? VMDK_DEFAULT_LEVEL : level;
 	w->h = (struct sparse_header){
 		.magic = SPARSE_MAGIC,
 		.version = 3,

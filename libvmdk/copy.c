@@ -13,17 +13,16 @@
 
 #include "copy_int.h"
 
-#define READ_SECTORS 2048u	/* 1 MiB source reads */
-#define PIECE_SECTORS 128u	/* zero test and sink granularity */
 
 /* ---- raw sinks ---- */
 
 struct raw_sink {
 	struct sink base;
 	int fd;
-	bool pipe;
+	bool pipe, no_sync;
 	uint64_t pos;		/* sectors written, for a pipe */
 	uint64_t capacity;
+	struct vmdk_writeback wb;
 };
 
 static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
@@ -34,7 +33,10 @@ static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
 
 	if (!r->pipe) {
 		err = vmdk_pwrite_all(r->fd, buf, n * 512ull, sector * 512);
-		return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;
+		if (err < 0)
+			return vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err));
+		vmdk_writeback(&r->wb, r->fd, (sector + n) * 512);
+		return 0;
 	}
 	err = sink_write_zeros(k, r->fd, (sector - r->pos) * 512);
 	if (err == 0)
@@ -51,7 +53,8 @@ static int raw_finish(struct sink *k)
 	if (r->pipe)
 		return sink_write_zeros(k, r->fd, (r->capacity - r->pos) * 512);
 	/* Zero ranges stay holes. */
-	if (ftruncate(r->fd, (off_t)(r->capacity * 512)) < 0 || fsync(r->fd) < 0)
+	if (ftruncate(r->fd, (off_t)(r->capacity * 512)) < 0 ||
+	    (!r->no_sync && fsync(r->fd) < 0))
 		err = -errno;
 	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;
 }
@@ -61,7 +64,7 @@ static void raw_destroy(struct sink *k)
 	free(k);
 }
 
-static int raw_sink_new(int fd, bool pipe, uint64_t capacity,
+static int raw_sink_new(int fd, bool pipe, bool no_sync, uint64_t capacity,
 			struct vmdk_errbuf *eb, struct sink **out)
 {
 	struct raw_sink *r = calloc(1, sizeof(*r));
@@ -72,6 +75,8 @@ static int raw_sink_new(int fd, bool pipe, uint64_t capacity,
 				 .destroy = raw_destroy, .eb = eb };
 	r->fd = fd;
 	r->pipe = pipe;
+	r->no_sync = no_sync;
+	r->wb.off = no_sync;
 	r->capacity = capacity;
 	*out = &r->base;
 	return 0;
@@ -112,7 +117,7 @@ static void disk_destroy(struct sink *k)
 }
 
 static int disk_sink_new(const char *path, const struct vmdk_create_params *cp,
-			 struct vmdk_errbuf *eb, struct sink **out)
+			 bool no_sync, struct vmdk_errbuf *eb, struct sink **out)
 {
 	struct disk_sink *s = calloc(1, sizeof(*s));
 	int err;
@@ -123,7 +128,7 @@ static int disk_sink_new(const char *path, const struct vmdk_create_params *cp,
 				 .destroy = disk_destroy, .eb = eb };
 	err = vmdk_create(path, cp);
 	if (err == 0)
-		err = vmdk_open(path, 0, &s->d);
+		err = vmdk_open(path, no_sync ? VMDK_OPEN_NO_SYNC : 0, &s->d);
 	if (err < 0) {
 		vmdk_seterr(eb, err, "%s", vmdk_open_error());
 		free(s);
@@ -143,41 +148,11 @@ static int report(const struct vmdk_clone_params *p, uint64_t done,
 	return 0;
 }
 
-/* Hand @k the non-zero pieces of @n sectors at @sector, each run of
- * consecutive non-zero pieces in one call. */
-static int put_nonzero(struct sink *k, uint64_t sector, uint32_t n,
-		       const uint8_t *buf)
-{
-	uint32_t run_at = 0, run_len = 0;
-
-	for (uint32_t at = 0; at < n;) {
-		uint64_t s = sector + at;
-		uint32_t len = PIECE_SECTORS - (uint32_t)(s % PIECE_SECTORS);
-		if (len > n - at)
-			len = n - at;
-		if (!vmdk_is_zero(buf + at * 512ull, len * 512ull)) {
-			if (!run_len)
-				run_at = at;
-			run_len += len;
-		} else if (run_len) {
-			int err = k->put(k, sector + run_at, run_len,
-					 buf + run_at * 512ull);
-			if (err < 0)
-				return err;
-			run_len = 0;
-		}
-		at += len;
-	}
-	return run_len ? k->put(k, sector + run_at, run_len, buf + run_at * 512ull)
-		       : 0;
-}
-
 struct copier {
 	vmdk_disk *src;
-	struct sink *k;
+	struct copy_pipe *pipe;
 	const struct vmdk_clone_params *p;
 	struct vmdk_errbuf *eb;
-	uint8_t *buf;
 	uint64_t cap;
 };
 
@@ -190,13 +165,15 @@ static int copy_run(void *arg, uint64_t sector, uint64_t n, int state)
 	while (err == 0 && state == VMDK_BLOCK_DATA && sector < end) {
 		/* Reads end on piece boundaries, so that a piece is never
 		 * split between two reads. */
-		uint64_t stop = (sector + READ_SECTORS) / PIECE_SECTORS * PIECE_SECTORS;
+		uint64_t stop = (sector + COPY_READ_SECTORS) / COPY_PIECE_SECTORS *
+				COPY_PIECE_SECTORS;
 		uint32_t len = (uint32_t)((stop < end && stop > sector ? stop : end) -
 					  sector);
-		err = vmdk_read(c->src, sector, len, c->buf);
+		uint8_t *buf = copy_pipe_buffer(c->pipe);
+		err = vmdk_read(c->src, sector, len, buf);
 		if (err < 0)
 			return vmdk_seterr(c->eb, err, "%s", vmdk_errmsg(c->src));
-		err = put_nonzero(c->k, sector, len, c->buf);
+		err = copy_pipe_post(c->pipe, sector, len);
 		sector += len;
 		if (err == 0)
 			err = report(c->p, sector, c->cap, c->eb);
@@ -204,20 +181,31 @@ static int copy_run(void *arg, uint64_t sector, uint64_t n, int state)
 	return state == VMDK_BLOCK_DATA ? err : report(c->p, end, c->cap, c->eb);
 }
 
-/* Feed @k every non-zero piece of @src, in order, then finish it. */
+/* Feed @k every non-zero piece of @src, in order, then finish it.  The
+ * sink runs on the pipe's thread and reports into @keb, which is copied
+ * into @eb when the sink is what failed. */
 static int copy_data(vmdk_disk *src, struct sink *k,
-		     const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
+		     const struct vmdk_clone_params *p, struct vmdk_errbuf *eb,
+		     const struct vmdk_errbuf *keb)
 {
-	struct copier c = { .src = src, .k = k, .p = p, .eb = eb,
-			    .buf = malloc(READ_SECTORS * 512u),
+	struct copier c = { .src = src, .p = p, .eb = eb,
 			    .cap = src->links[0]->capacity };
-	int err;
+	int err, sink_err;
 
-	if (!c.buf)
-		return -ENOMEM;
+	err = copy_pipe_new(k, &c.pipe);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "cannot start the copy: %s",
+				   vmdk_strerror(err));
 	err = vmdk_walk_runs(src, copy_run, &c, eb);
-	free(c.buf);
-	return err ? err : k->finish(k);
+	sink_err = copy_pipe_drain(c.pipe);
+	copy_pipe_free(c.pipe);
+	if (sink_err < 0 && (err == 0 || err == sink_err)) {
+		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+		return sink_err;
+	}
+	if (err == 0 && (err = k->finish(k)) < 0)
+		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+	return err;
 }
 
 /* ---- what the new disk's descriptor says ---- */
@@ -332,6 +320,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 {
 	struct vmdk_create_params cp;
 	struct kv_list kv = { 0 };
+	struct vmdk_errbuf keb = { { 0 } };	/* the sink's, see copy_data */
 	struct sink *k = NULL;
 	char *desc = NULL;
 	int err;
@@ -346,17 +335,19 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 		struct stat st;
 		bool pipe = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
 			    !S_ISBLK(st.st_mode);
-		err = raw_sink_new(fd, pipe, cp.capacity, eb, &k);
+		err = raw_sink_new(fd, pipe, p->no_sync, cp.capacity, &keb, &k);
 	} else if (p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
 		desc = vmdk_create_descriptor(&cp, path);
-		err = desc ? stream_sink_new(fd, &cp, desc, p, eb, &k)
+		err = desc ? stream_sink_new(fd, &cp, desc, p, &keb, &k)
 			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
 					 vmdk_open_error());
 	} else {
-		err = disk_sink_new(path, &cp, eb, &k);
+		err = disk_sink_new(path, &cp, p->no_sync, &keb, &k);
 	}
+	if (err < 0 && keb.msg[0])
+		memcpy(eb->msg, keb.msg, sizeof(eb->msg));
 	if (err == 0)
-		err = copy_data(src, k, p, eb);
+		err = copy_data(src, k, p, eb, &keb);
 	if (k)
 		k->destroy(k);
 out:
@@ -406,7 +397,7 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 	if (err == 0)
 		err = clone_into(src, st.path, fd, p, eb);
 	if (fd >= 0) {
-		if (err == 0 && fsync(fd) < 0)
+		if (err == 0 && !p->no_sync && fsync(fd) < 0)
 			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
 					  vmdk_strerror(-errno));
 		close(fd);
@@ -431,8 +422,8 @@ static int count_put(struct sink *k, uint64_t sector, uint32_t n,
 		     const uint8_t *buf)
 {
 	struct count_sink *c = (struct count_sink *)k;
-	uint64_t first = sector / PIECE_SECTORS + 1;	/* 0 = none yet */
-	uint64_t last = (sector + n - 1) / PIECE_SECTORS + 1;
+	uint64_t first = sector / COPY_PIECE_SECTORS + 1;	/* 0 = none yet */
+	uint64_t last = (sector + n - 1) / COPY_PIECE_SECTORS + 1;
 
 	(void)buf;
 	c->grains += last - first + (first != c->last);
@@ -464,8 +455,9 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	struct vmdk_clone_params p = { .type = type, .adapter = -1,
 				       .progress = progress,
 				       .progress_arg = arg };
+	struct vmdk_errbuf keb = { { 0 } };
 	struct count_sink c = { .base = { .put = count_put,
-					  .finish = count_finish, .eb = eb } };
+					  .finish = count_finish, .eb = &keb } };
 	struct vmdk_create_params cp;
 	struct kv_list kv = { 0 };
 	uint64_t cap, desc_len = 0, total = 0;
@@ -489,7 +481,7 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	}
 	if (err == 0 && type != VMDK_TYPE_RAW && type != VMDK_TYPE_MONOLITHIC_FLAT &&
 	    type != VMDK_TYPE_SPLIT_FLAT && type != VMDK_TYPE_VMFS_THICK)
-		err = copy_data(src, &c.base, &p, eb);
+		err = copy_data(src, &c.base, &p, eb, &keb);
 	free(kv.v);
 	if (err < 0)
 		return err;

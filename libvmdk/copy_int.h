@@ -5,6 +5,9 @@
 
 #include "vmdk_int.h"
 
+#define COPY_READ_SECTORS 2048u	/* 1 MiB source reads */
+#define COPY_PIECE_SECTORS 128u	/* zero test and sink granularity */
+
 /* A destination.  put() gets runs of sectors in increasing order, never
  * a 128-sector grain's worth of zeros. */
 struct sink {
@@ -14,6 +17,16 @@ struct sink {
 	void (*destroy)(struct sink *k);
 	struct vmdk_errbuf *eb;
 };
+
+/* copy_pipe.c: a thread that feeds a sink the non-zero pieces of what
+ * the caller reads.  Take a buffer, read COPY_READ_SECTORS or fewer into
+ * it, post it; post and drain return the sink's first error. */
+struct copy_pipe;
+int copy_pipe_new(struct sink *k, struct copy_pipe **out);
+uint8_t *copy_pipe_buffer(struct copy_pipe *p);
+int copy_pipe_post(struct copy_pipe *p, uint64_t sector, uint32_t n);
+int copy_pipe_drain(struct copy_pipe *p);
+void copy_pipe_free(struct copy_pipe *p);
 
 /* Sequential writes for pipes; errors land in k->eb. */
 int sink_write(struct sink *k, int fd, const void *buf, size_t len);

@@ -408,6 +408,7 @@ int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
 	for (size_t i = 0; i < top->n_ext; i++) {
 		top->ext[i].backing = backing_read;
 		top->ext[i].backing_arg = top;
+		top->ext[i].no_sync = flags & VMDK_OPEN_NO_SYNC;
 	}
 	*out = d;
 	return 0;
@@ -748,7 +749,8 @@ int vmdk_flush(vmdk_disk *d)
 		if (err < 0)
 			return err;
 	}
-	if (l->writable && l->desc_fd >= 0 && fsync(l->desc_fd) < 0)
+	if (l->writable && l->desc_fd >= 0 && !(d->flags & VMDK_OPEN_NO_SYNC) &&
+	    fsync(l->desc_fd) < 0)
 		return vmdk_seterr(&d->eb, -errno, "%s: %s", l->path,
 				   vmdk_strerror(-errno));
 	return 0;

@@ -142,3 +142,14 @@ uint32_t vmdk_random32(void)
 			return (uint32_t)rand() ^ (uint32_t)getpid();
 	return v;
 }
+
+void vmdk_writeback(struct vmdk_writeback *wb, int fd, uint64_t end)
+{
+	if (wb->off || end < wb->started + VMDK_WRITEBACK_STEP)
+		return;
+	/* Only a hint: a pipe or an old kernel says no, and the final
+	 * fsync still reports any write error. */
+	(void)sync_file_range(fd, (off_t)wb->started, (off_t)(end - wb->started),
+			      SYNC_FILE_RANGE_WRITE);
+	wb->started = end;
+}

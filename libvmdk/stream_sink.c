@@ -278,7 +278,7 @@ int stream_sink_new(int fd, const struct vmdk_create_params *cp,
 	s->base = (struct sink){ .put = stream_put, .finish = stream_finish,
 				 .destroy = stream_destroy, .eb = eb };
 	s->capacity = cp->capacity;
-	s->level = p->level > 0 && p->level <= 9 ? p->level : 6;
+	s->level = p->level > 0 && p->level <= 9 ? p->level : VMDK_DEFAULT_LEVEL;
 	s->threads = thread_count(p->threads);
 	s->nslots = s->threads * SLOTS_PER_THREAD;
 	s->packed_max = vmdk_stream_packed_max(GRAIN);
@@ -289,6 +289,8 @@ int stream_sink_new(int fd, const struct vmdk_create_params *cp,
 	if (err == 0)
 		err = vmdk_stream_writer_open(fd, cp->capacity, GRAIN, desc,
 					      s->level, &s->w, eb);
+	if (err == 0 && p->no_sync)
+		vmdk_stream_writer_no_sync(s->w);
 	if (err == 0)
 		err = start_workers(s);
 	if (err < 0) {

@@ -75,6 +75,8 @@ typedef struct vmdk_disk vmdk_disk;
 /* Flags for vmdk_open(). */
 #define VMDK_OPEN_RDONLY	0x1u	/* no writes; take a shared lock */
 #define VMDK_OPEN_SINGLE_LINK	0x2u	/* do not open the parents */
+#define VMDK_OPEN_NO_SYNC	0x4u	/* flush and close leave the data in
+					   the page cache (scratch copies) */
 
 /*! vmdk_open() : open the disk whose descriptor (or monolithic sparse file)
  * is @path, with its parents unless VMDK_OPEN_SINGLE_LINK is given; a single
@@ -202,9 +204,12 @@ struct vmdk_clone_params {
 	int adapter;			/* -1: keep the source's */
 	int hw_version;			/* 0: keep the source's */
 	int new_uuid;			/* else keep the source's ddb.uuid */
-	int level;			/* deflate level 1-9, 0 = 6 */
+	int level;			/* deflate level 1-9, 0 = 4 */
 	unsigned threads;		/* compression threads, 0 = all CPUs */
 	int overwrite;			/* replace an existing destination */
+	int no_sync;			/* do not wait for the data to reach
+					   the disk before renaming it into
+					   place (as qemu-img and cp) */
 	const char *tools_version;	/* NULL: the source's (stream:
 					   2147483647 if it has none) */
 	const char *const *ddb;		/* more "ddb.key", "value", ... NULL */

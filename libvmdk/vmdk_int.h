@@ -40,6 +40,15 @@ int vmdk_pwrite_zeros(int fd, uint64_t len, uint64_t off);
 int vmdk_lock_fd(int fd, bool exclusive);
 int vmdk_file_size(int fd, uint64_t *size);
 int vmdk_fsync_dir_of(const char *path);
+/* Writing back as a file grows: once @end passes the last call's end by
+ * VMDK_WRITEBACK_STEP, the kernel is told to start writing the new part
+ * out, so that the fsync closing a copy has little left to wait for. */
+#define VMDK_WRITEBACK_STEP (8u << 20)
+struct vmdk_writeback {
+	uint64_t started;	/* bytes below this are on their way */
+	bool off;		/* the copy is not to be synced at all */
+};
+void vmdk_writeback(struct vmdk_writeback *wb, int fd, uint64_t end);
 bool vmdk_is_zero(const void *buf, size_t len);
 uint32_t vmdk_random32(void);
 
@@ -79,6 +88,9 @@ static inline void vmdk_put_le64(void *p, uint64_t v)
 }
 
 /* ---- deflate.c: whole-grain (de)compression; one object per thread ---- */
+/* libdeflate's level 4 already makes smaller streams than zlib's default
+ * level 6, at three times its speed. */
+#define VMDK_DEFAULT_LEVEL 4
 struct vmdk_deflater;
 struct vmdk_inflater;
 struct vmdk_deflater *vmdk_deflater_new(int level);
@@ -186,6 +198,7 @@ struct vmdk_extent {
 	uint64_t offset;	/* FLAT: sectors into the file */
 	int fd;			/* -1 for ZERO */
 	bool writable;
+	bool no_sync;		/* flush writes its metadata, no fsync */
 	uint64_t file_size;
 	vmdk_backing_fn backing;
 	void *backing_arg;
@@ -242,6 +255,8 @@ int vmdk_sparse_grow(int fd, const char *path, uint64_t capacity,
 
 /* stream_writer.c: a sequential streamOptimized writer. */
 struct vmdk_stream_writer;
+/* Leave the output to the page cache: no early writeback. */
+void vmdk_stream_writer_no_sync(struct vmdk_stream_writer *w);
 int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 			    const char *desc, int level,
 			    struct vmdk_stream_writer **out,

@@ -35,10 +35,11 @@ static void usage(void)
 	       "     --tools-version <v>  ddb.toolsVersion (streamOptimized default\n"
 	       "                          2147483647)\n"
 	       "     --ddb <key=value>    set any ddb key; may be repeated\n"
-	       " -c, --compress <1-9>     deflate level of streamOptimized (default 6)\n"
+	       " -c, --compress <1-9>     deflate level of streamOptimized (default 4)\n"
 	       " -j, --jobs <n>           compression threads (default: all CPUs)\n"
 	       " -r, --raw-source         read the source as a raw image\n"
 	       " -f, --force              replace an existing destination\n"
+	       "     --no-sync            do not wait for the copy to reach the disk\n"
 	       "     --progress           show progress even when not on a terminal\n"
 	       " -q, --quiet              no progress, no messages but errors\n"
 	       " -v, --verbose            say more\n"
@@ -151,7 +152,8 @@ static int parse_type(const char *s)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HW = 256, OPT_UUID, OPT_TOOLS, OPT_DDB, OPT_PROGRESS };
+	enum { OPT_HW = 256, OPT_UUID, OPT_TOOLS, OPT_DDB, OPT_PROGRESS,
+	       OPT_NO_SYNC };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "adapter", required_argument, NULL, 'a' },
@@ -164,6 +166,7 @@ int main(int argc, char **argv)
 		{ "raw-source", no_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -227,6 +230,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROGRESS:
 			force_progress = true;
+			break;
+		case OPT_NO_SYNC:
+			p.no_sync = 1;
 			break;
 		default:
 			tool_common_option(c, usage);

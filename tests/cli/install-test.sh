@@ -18,7 +18,7 @@ cat > "$dest/use.c" <<'C'
 #include <vmdk.h>
 int main(void) { puts(vmdk_strerror(VMDK_E_LOCKED)); return 0; }
 C
-${CC:-cc} -I"$root/include" -o "$dest/use" "$dest/use.c" "$root/lib/libvmdk.a" -ldeflate -lz -luuid -lpthread
+${CC:-cc} -I"$root/include" -o "$dest/use" "$dest/use.c" "$root/lib/libvmdk.a" -ldeflate -lz -luuid -lpthread -lm
 [ "$("$dest/use")" = "disk is locked by another process" ]
 rm -rf "$dest"
 echo "install-test: ok"

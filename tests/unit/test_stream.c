@@ -229,3 +229,52 @@ Test(stream, raw_deflate_grains_are_accepted)
 	cr_assert_eq(memcmp(out, grain, sizeof(grain)), 0);
 	vmdk_close(d);
 }
+
+/* Deflate a 64 KiB grain; the zlib stream's first block type. */
+static size_t deflated(const uint8_t *in, uint8_t *out, int *btype)
+{
+	struct vmdk_deflater *z = vmdk_deflater_new(0);
+	uint8_t back[65536];
+	uLongf back_len = sizeof(back);
+	size_t n;
+
+	cr_assert_not_null(z);
+	n = vmdk_deflate(z, in, 65536, out, 70000);
+	vmdk_deflater_free(z);
+	cr_assert_gt(n, 2u);
+	*btype = (out[2] >> 1) & 3;	/* after the 2-byte zlib header */
+	cr_assert_eq(uncompress(back, &back_len, out, n), Z_OK);
+	cr_assert_eq(back_len, 65536u);
+	cr_assert_eq(memcmp(back, in, 65536), 0);
+	return n;
+}
+
+Test(stream, random_grains_are_stored_and_others_deflated)
+{
+	static uint8_t grain[65536], out[70000];
+	uint32_t x = 12345;
+	int btype;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(grain); i++) {
+		x = x * 1103515245u + 12345u;
+		grain[i] = (uint8_t)(x >> 23);
+	}
+	n = deflated(grain, out, &btype);
+	cr_expect_eq(btype, 0, "random bytes go out as stored blocks");
+	cr_expect_lt(n, 65536u + 64u);
+
+	/* The same random sector sixteen times: deflate finds the repeats. */
+	for (size_t i = 512; i < sizeof(grain); i++)
+		grain[i] = grain[i % 8192];
+	n = deflated(grain, out, &btype);
+	cr_expect_neq(btype, 0);
+	cr_expect_lt(n, 65536u / 4, "repeated random data compressed to %zu", n);
+
+	/* Text-like bytes (few symbols) are deflated. */
+	for (size_t i = 0; i < sizeof(grain); i++)
+		grain[i] = "etaoin shrdlu"[grain[i] % 13];
+	n = deflated(grain, out, &btype);
+	cr_expect_neq(btype, 0);
+	cr_expect_lt(n, 65536u * 6 / 10);
+}
