@@ -27,7 +27,7 @@ static int set_unclean(struct vmdk_extent *x, uint8_t value)
 {
 	int err = vmdk_pwrite_all(x->fd, &value, 1, SPARSE_UNCLEAN_OFFSET);
 
-	if (err == 0 && fdatasync(x->fd) < 0)
+	if (err == 0 && !x->no_sync && fdatasync(x->fd) < 0)
 		err = -errno;
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: updating header: %s",

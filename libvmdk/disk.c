@@ -628,7 +628,8 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 			err = vmdk_pwrite_all(x->fd, buf, span < area ? span : area, off);
 		}
 		free(buf);
-		if (err == 0 && fdatasync(x->fd) < 0)
+		/* The extent's data rides along: a scratch copy skips it. */
+		if (err == 0 && !x->no_sync && fdatasync(x->fd) < 0)
 			err = -errno;
 	} else {
 		err = vmdk_file_size(l->desc_fd, &size);
