@@ -17,6 +17,9 @@ LIBS = -ldeflate -lz -luuid -lpthread -lm
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+BUILD ?= build/tsan
+SAN = -fsanitize=thread
 else
 BUILD ?= build
 SAN =
