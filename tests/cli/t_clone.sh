@@ -63,6 +63,18 @@ for t in 0 5 2; do
 		bad "flattened type $t still has a parent"
 done
 
+# Random grains go out as stored deflate blocks: every reader must still
+# take them, beside deflated text and dropped zeros.
+{ head -c 1048576 /dev/urandom; head -c 700000 /dev/urandom | od -An -tx1 |
+	head -c 1048576; head -c 1048576 /dev/zero; head -c 300000 /dev/urandom; } > "$C/mixed.raw"
+expect "stream of mixed data" "$BIN/vmdk-clone" -q -t 5 "$C/mixed.raw" "$C/mixed.vmdk"
+expect "qemu-img check takes stored grains" qemu-img check "$C/mixed.vmdk"
+expect "stored and deflated grains match the source" qemu-img compare -q -f raw "$C/mixed.raw" "$C/mixed.vmdk"
+same_content "three readers agree on stored grains" "$C/mixed.vmdk"
+[ "$(stat -c %s "$C/mixed.vmdk")" -lt 3100000 ] && ok "text deflated, zeros dropped" ||
+	bad "mixed stream is $(stat -c %s "$C/mixed.vmdk") bytes"
+rm -f "$C"/mixed.*
+
 # Pipes both ways; the same stream whatever the number of threads.
 "$BIN/vmdk-clone" -q -t 5 "$C/top.vmdk" - | "$BIN/vmdk-clone" -q -t raw - "$C/piped.raw"
 cmp -s "$C/piped.raw" "$C/top.raw" && ok "stream through a pipe and back" || bad "pipe round trip"
