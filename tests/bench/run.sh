@@ -56,6 +56,11 @@ printf '%-28s %7s %7s %7s %7s %6s %6s %11s %11s %7s %7s\n' conversion \
 	"nosync" "qemu" "ours" "q+sync" "x" "x sync" "ours bytes" "qemu bytes" \
 	"oursKiB" "qemuKiB"
 
+# Sources in every format, made once by qemu-img (a neutral writer).
+[ -s "$dir/src-sparse-$size.vmdk" ] || qemu-img convert -O vmdk "$img" "$dir/src-sparse-$size.vmdk"
+[ -s "$dir/src-stream-$size.vmdk" ] || qemu-img convert -O vmdk -o subformat=streamOptimized \
+	"$img" "$dir/src-stream-$size.vmdk"
+
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 
 # Each variant runs $runs times, every output removed and synced away
