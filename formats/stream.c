@@ -27,6 +27,20 @@ static struct stream *S(const struct vmdk_extent *x)
 	return x->priv;
 }
 
+static void stream_free(struct vmdk_extent *x)
+{
+	struct stream *s = S(x);
+
+	if (s) {
+		sparse_meta_free(&s->m);
+		free(s->grain);
+		free(s->win);
+		vmdk_inflater_free(s->z);
+		free(s);
+		x->priv = NULL;
+	}
+}
+
 static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 {
 	struct stream *s = calloc(1, sizeof(*s));
@@ -56,12 +70,7 @@ static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 	x->writable = false;
 	return 0;
 fail:
-	sparse_meta_free(&s->m);
-	free(s->grain);
-	free(s->win);
-	vmdk_inflater_free(s->z);
-	free(s);
-	x->priv = NULL;
+	stream_free(x);
 	return err;
 }
 
@@ -178,16 +187,7 @@ static int stream_flush(struct vmdk_extent *x)
 
 static int stream_close(struct vmdk_extent *x)
 {
-	struct stream *s = S(x);
-
-	if (s) {
-		sparse_meta_free(&s->m);
-		free(s->grain);
-		free(s->win);
-		vmdk_inflater_free(s->z);
-		free(s);
-		x->priv = NULL;
-	}
+	stream_free(x);
 	return 0;
 }
 
