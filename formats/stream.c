@@ -3,13 +3,28 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "sparse_meta.h"
 
 /* A stream's grains lie one after another, so a reader going forward
- * reads the file a window at a time instead of a grain at a time. */
-#define STREAM_WINDOW (1u << 20)
+ * reads the file a window at a time instead of a grain at a time, and
+ * inflates the whole grains a read wants from one window side by side. */
+#define STREAM_WINDOW (2u << 20)
+#define STREAM_BATCH 32u
+#define STREAM_MAX_HELPERS 3u
+
+/* A whole grain to inflate into the caller's buffer. */
+struct grain_job {
+	uint64_t grain;
+	uint32_t gte;
+	const uint8_t *data;	/* in the window */
+	size_t len;
+	uint8_t *dst;
+	size_t got;
+	bool ok;
+};
 
 struct stream {
 	struct sparse_meta m;
@@ -19,7 +34,11 @@ struct stream {
 	uint64_t win_off;
 	size_t win_len, win_max;
 	size_t packed_max;
-	struct vmdk_inflater *z;
+	struct vmdk_inflater *z[STREAM_MAX_HELPERS + 1];	/* per worker */
+	struct grain_job jobs[STREAM_BATCH];
+	unsigned njobs;
+	struct vmdk_pool *pool;	/* started at the first batch of two */
+	bool pool_tried;
 };
 
 static struct stream *S(const struct vmdk_extent *x)
@@ -33,9 +52,11 @@ static void stream_free(struct vmdk_extent *x)
 
 	if (s) {
 		sparse_meta_free(&s->m);
+		vmdk_pool_free(s->pool);
 		free(s->grain);
 		free(s->win);
-		vmdk_inflater_free(s->z);
+		for (unsigned i = 0; i <= STREAM_MAX_HELPERS; i++)
+			vmdk_inflater_free(s->z[i]);
 		free(s);
 		x->priv = NULL;
 	}
@@ -61,8 +82,8 @@ static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 	s->grain = malloc(grain_bytes);
 	s->win = malloc(s->win_max);
 	s->grain_index = UINT64_MAX;
-	s->z = vmdk_inflater_new();
-	if (!s->grain || !s->win || !s->z) {
+	s->z[0] = vmdk_inflater_new();
+	if (!s->grain || !s->win || !s->z[0]) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -74,7 +95,13 @@ fail:
 	return err;
 }
 
-/* @len bytes of the file at @off (fewer at its end), in *out. */
+static bool in_window(const struct stream *s, uint64_t off, size_t len)
+{
+	return off >= s->win_off && off + len <= s->win_off + s->win_len;
+}
+
+/* @len bytes of the file at @off (fewer at its end), in *out.  The
+ * window is refilled only when no job points into it. */
 static int file_bytes(struct vmdk_extent *x, uint64_t off, size_t *len,
 		      const uint8_t **out)
 {
@@ -90,7 +117,7 @@ static int file_bytes(struct vmdk_extent *x, uint64_t off, size_t *len,
 	}
 	if (*len > x->file_size - off)
 		*len = (size_t)(x->file_size - off);
-	if (off < s->win_off || off + *len > win_end) {
+	if (!in_window(s, off, *len)) {
 		/* Going forward from the window: read a whole one. */
 		want = off >= s->win_off && off <= win_end + s->packed_max
 			       ? s->win_max : *len;
@@ -107,46 +134,125 @@ static int file_bytes(struct vmdk_extent *x, uint64_t off, size_t *len,
 	return 0;
 }
 
-/* Inflate grain @g, stored at file sector @gte, into @dst. */
-static int inflate_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte,
-			 uint8_t *dst)
+static uint64_t grain_bytes(const struct vmdk_extent *x, uint64_t g)
+{
+	uint64_t gs = S(x)->m.h.grain_size;
+
+	return (x->sectors - g * gs < gs ? x->sectors - g * gs : gs) * 512;
+}
+
+static int run_jobs(struct vmdk_extent *x);
+
+/* Find grain @g's compressed bytes at file sector @gte and check its
+ * marker; *data and *len then point into the window. */
+static int locate_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte,
+			const uint8_t **data, size_t *len)
 {
 	struct stream *s = S(x);
-	uint64_t gs = s->m.h.grain_size;
-	uint64_t want = (x->sectors - g * gs < gs ? x->sectors - g * gs : gs) * 512;
-	const uint8_t *data;
-	size_t len = s->packed_max, got;
+	uint64_t gs = s->m.h.grain_size, off = (uint64_t)gte * 512;
 	int err;
 
-	err = file_bytes(x, (uint64_t)gte * 512, &len, &data);
+	*len = s->packed_max;
+	if (off < x->file_size && *len > x->file_size - off)
+		*len = (size_t)(x->file_size - off);
+	if (s->njobs && !in_window(s, off, *len) && (err = run_jobs(x)) < 0)
+		return err;
+	err = file_bytes(x, off, len, data);
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: reading grain %llu: %s",
 				   x->path, (unsigned long long)g, vmdk_strerror(err));
 	if (s->m.h.flags & SPARSE_FLAG_MARKERS) {
-		uint64_t lba = len >= GRAIN_MARKER_SIZE ? vmdk_le64(data) : UINT64_MAX;
-		uint32_t size = len >= GRAIN_MARKER_SIZE ? vmdk_le32(data + 8) : 0;
-		if (len < GRAIN_MARKER_SIZE || lba != g * gs)
+		uint64_t lba = *len >= GRAIN_MARKER_SIZE ? vmdk_le64(*data) : UINT64_MAX;
+		uint32_t size = *len >= GRAIN_MARKER_SIZE ? vmdk_le32(*data + 8) : 0;
+		if (*len < GRAIN_MARKER_SIZE || lba != g * gs)
 			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 					   "%s: grain at sector %u is marked for LBA %llu, expected %llu",
 					   x->path, gte, (unsigned long long)lba,
 					   (unsigned long long)(g * gs));
-		if (size == 0 || size > len - GRAIN_MARKER_SIZE)
+		if (size == 0 || size > *len - GRAIN_MARKER_SIZE)
 			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 					   "%s: grain at sector %u claims %u compressed bytes, %s",
 					   x->path, gte, size,
 					   size ? "more than the file or a grain holds"
 						: "an empty grain");
-		data += GRAIN_MARKER_SIZE;
-		len = size;
+		*data += GRAIN_MARKER_SIZE;
+		*len = size;
 	}
-	if (vmdk_inflate(s->z, data, len, dst, gs * 512, &got) < 0 || got < want)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: grain %llu at sector %u does not decompress to %llu bytes",
-				   x->path, (unsigned long long)g, gte,
-				   (unsigned long long)want);
-	/* The last grain may stop short of a whole grain. */
-	memset(dst + got, 0, gs * 512 - got);
 	return 0;
+}
+
+static void inflate_job(void *arg, unsigned i, unsigned worker)
+{
+	struct stream *s = arg;
+	struct grain_job *j = &s->jobs[i];
+
+	j->ok = vmdk_inflate(s->z[worker], j->data, j->len, j->dst,
+			     s->m.h.grain_size * 512, &j->got) == 0;
+}
+
+/* Helpers for the batches, if this machine has a CPU to spare. */
+static void start_pool(struct stream *s)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned helpers = cpus > 1 ? (unsigned)cpus - 1 : 0;
+
+	s->pool_tried = true;
+	if (helpers > STREAM_MAX_HELPERS)
+		helpers = STREAM_MAX_HELPERS;
+	for (unsigned i = 1; i <= helpers; i++)
+		if (!(s->z[i] = vmdk_inflater_new()))
+			return;
+	if (helpers)
+		s->pool = vmdk_pool_new(helpers);
+}
+
+/* Inflate the pending jobs, then report the first that failed. */
+static int run_jobs(struct vmdk_extent *x)
+{
+	struct stream *s = S(x);
+	unsigned n = s->njobs;
+
+	s->njobs = 0;
+	if (n > 1 && !s->pool_tried)
+		start_pool(s);
+	if (n > 1 && s->pool)
+		vmdk_pool_run(s->pool, inflate_job, s, n);
+	else
+		for (unsigned i = 0; i < n; i++)
+			inflate_job(s, i, 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct grain_job *j = &s->jobs[i];
+		if (!j->ok || j->got < grain_bytes(x, j->grain))
+			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: grain %llu at sector %u does not decompress to %llu bytes",
+					   x->path, (unsigned long long)j->grain, j->gte,
+					   (unsigned long long)grain_bytes(x, j->grain));
+		/* The last grain may stop short of a whole grain. */
+		memset(j->dst + j->got, 0, s->m.h.grain_size * 512 - j->got);
+	}
+	return 0;
+}
+
+/* Inflate grain @g into @dst: queued as a job when @dst is the caller's,
+ * at once into the grain cache. */
+static int load_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte,
+		      uint8_t *dst)
+{
+	struct stream *s = S(x);
+	const uint8_t *data;
+	size_t len;
+	int err;
+
+	if (s->njobs == STREAM_BATCH && (err = run_jobs(x)) < 0)
+		return err;
+	/* This may run the pending jobs to make room in the window. */
+	err = locate_grain(x, g, gte, &data, &len);
+	if (err < 0)
+		return err;
+	s->jobs[s->njobs++] = (struct grain_job){ .grain = g, .gte = gte,
+						  .data = data, .len = len,
+						  .dst = dst };
+	return dst == s->grain ? run_jobs(x) : 0;
 }
 
 static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
@@ -161,10 +267,10 @@ static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	}
 	/* A whole grain goes straight to the caller's buffer. */
 	if (p->within == 0 && p->count == gs && s->grain_index != p->grain)
-		return inflate_grain(x, p->grain, p->gte, p->buf);
+		return load_grain(x, p->grain, p->gte, p->buf);
 	if (s->grain_index != p->grain) {
 		s->grain_index = UINT64_MAX;
-		err = inflate_grain(x, p->grain, p->gte, s->grain);
+		err = load_grain(x, p->grain, p->gte, s->grain);
 		if (err < 0)
 			return err;
 		s->grain_index = p->grain;
@@ -176,7 +282,13 @@ static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 static int stream_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
-	return sparse_meta_each_piece(x, sector, n, buf, read_piece);
+	struct stream *s = S(x);
+	int err = sparse_meta_each_piece(x, sector, n, buf, read_piece);
+
+	if (err == 0)
+		return run_jobs(x);
+	s->njobs = 0;	/* the caller's buffer is not to be touched again */
+	return err;
 }
 
 static int stream_flush(struct vmdk_extent *x)

@@ -87,6 +87,19 @@ static inline void vmdk_put_le64(void *p, uint64_t v)
 	vmdk_put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
 }
 
+/* ---- pool.c: helper threads sharing a batch of jobs with the caller ---- */
+#define VMDK_POOL_MAX_HELPERS 7u
+struct vmdk_pool;
+/* @worker: 0 for the caller, 1.. for the helpers. */
+typedef void (*vmdk_pool_fn)(void *arg, unsigned job, unsigned worker);
+/* NULL if no thread could be started. */
+struct vmdk_pool *vmdk_pool_new(unsigned helpers);
+unsigned vmdk_pool_workers(const struct vmdk_pool *p);
+/* Run jobs 0..@njobs-1 on the helpers and the caller; back when all are done. */
+void vmdk_pool_run(struct vmdk_pool *p, vmdk_pool_fn fn, void *arg,
+		   unsigned njobs);
+void vmdk_pool_free(struct vmdk_pool *p);
+
 /* ---- deflate.c: whole-grain (de)compression; one object per thread ---- */
 /* libdeflate's level 4 already makes smaller streams than zlib's default
  * level 6, at three times its speed. */

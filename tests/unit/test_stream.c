@@ -278,3 +278,55 @@ Test(stream, random_grains_are_stored_and_others_deflated)
 	cr_expect_neq(btype, 0);
 	cr_expect_lt(n, 65536u * 6 / 10);
 }
+
+/* Many grains, random ones (stored: 64 KiB each, so a 2 MiB window holds
+ * about 31) between compressible ones and holes: reads of every size must
+ * see each grain where it belongs, whether its grains are inflated side by
+ * side, one at a time, or cut by a window refill in the middle. */
+Test(stream, long_reads_across_many_grains)
+{
+	enum { GRAINS = 200, CAP = GRAINS * 128 - 37 };
+	uint8_t *expect = calloc(CAP, 512), *got = malloc(CAP * 512ull);
+	static const uint32_t sizes[] = { 2048, 4096, 8192, 777, 128, 100, CAP };
+	struct vmdk_stream_writer *w;
+	struct vmdk_errbuf eb;
+	char desc[512];
+	uint32_t rnd = 99;
+	vmdk_disk *d;
+	int fd = open(tpath("many.vmdk"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+
+	snprintf(desc, sizeof(desc), desc_fmt, (unsigned)CAP);
+	cr_assert_eq(vmdk_stream_writer_open(fd, CAP, 128, desc, 1, &w, &eb), 0);
+	for (uint64_t g = 0; g < GRAINS; g++) {
+		uint8_t *p = expect + g * 65536;
+		size_t n = (g + 1) * 128 > CAP ? (CAP - g * 128) * 512ull : 65536;
+		if (g % 7 == 3)
+			continue;	/* a hole */
+		for (size_t i = 0; i < n; i++) {
+			rnd = rnd * 1103515245u + 12345u;
+			p[i] = g % 3 ? (uint8_t)(rnd >> 23) : (uint8_t)('a' + (rnd >> 29));
+		}
+		memcpy(p, &g, sizeof(g));	/* each grain knows its place */
+		cr_assert_eq(vmdk_stream_writer_grain(w, g, p, n), 0, "%s", eb.msg);
+	}
+	cr_assert_eq(vmdk_stream_writer_finish(w), 0);
+	vmdk_stream_writer_free(w);
+	close(fd);
+
+	cr_assert_eq(vmdk_open(tpath("many.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
+		     vmdk_open_error());
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+		memset(got, 0xee, CAP * 512ull);
+		for (uint32_t at = sizes[k] % 61; at < CAP; at += sizes[k]) {
+			uint32_t n = CAP - at < sizes[k] ? CAP - at : sizes[k];
+			cr_assert_eq(vmdk_read(d, at, n, got + at * 512ull), 0, "%s",
+				     vmdk_errmsg(d));
+		}
+		cr_assert_eq(vmdk_read(d, 0, sizes[k] % 61, got), 0);
+		cr_assert_eq(memcmp(got, expect, CAP * 512ull), 0,
+			     "reads of %u sectors differ", sizes[k]);
+	}
+	vmdk_close(d);
+	free(expect);
+	free(got);
+}
