@@ -11,9 +11,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define CHUNK 512u	/* sectors a read */
+
 static void exercise(const char *path, unsigned flags)
 {
-	static uint8_t buf[64 * 512];
+	static uint8_t buf[CHUNK * 512];
 	struct vmdk_info info;
 	vmdk_disk *d;
 
@@ -21,10 +23,11 @@ static void exercise(const char *path, unsigned flags)
 		return;
 	vmdk_get_info(d, &info);
 	/* The front of the disk and its last sectors, not all of a disk
-	 * whose header may claim 64 TiB. */
-	for (uint64_t s = 0; s < info.capacity && s < 4096; s += 64)
-		if (vmdk_read(d, s, info.capacity - s < 64 ? info.capacity - s : 64,
-			      buf) < 0)
+	 * whose header may claim 64 TiB; reads of several grains, so that
+	 * a stream inflates them as a batch. */
+	for (uint64_t s = 0; s < info.capacity && s < 4096; s += CHUNK)
+		if (vmdk_read(d, s, info.capacity - s < CHUNK ? info.capacity - s
+							      : CHUNK, buf) < 0)
 			break;
 	if (info.capacity >= 8)
 		vmdk_read(d, info.capacity - 8, 8, buf);
