@@ -179,8 +179,8 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	s->next_free += gs;
 	if (x->file_size < s->next_free * 512)
 		x->file_size = s->next_free * 512;
-	s->wb.off = x->no_sync;
-	vmdk_writeback(&s->wb, x->fd, dst * 512);
+	if (!x->no_sync)
+		vmdk_writeback(&s->wb, x->fd, dst * 512);
 	return sparse_meta_set_gte(x, &s->m, p->grain, (uint32_t)dst,
 				   &s->next_free);
 }

@@ -13,7 +13,6 @@
 
 #include "copy_int.h"
 
-
 /* ---- raw sinks ---- */
 
 struct raw_sink {

@@ -99,11 +99,6 @@ struct vmdk_pool *vmdk_pool_new(unsigned helpers)
 	return p;
 }
 
-unsigned vmdk_pool_workers(const struct vmdk_pool *p)
-{
-	return p->helpers + 1;
-}
-
 void vmdk_pool_run(struct vmdk_pool *p, vmdk_pool_fn fn, void *arg,
 		   unsigned njobs)
 {

@@ -94,7 +94,6 @@ struct vmdk_pool;
 typedef void (*vmdk_pool_fn)(void *arg, unsigned job, unsigned worker);
 /* NULL if no thread could be started. */
 struct vmdk_pool *vmdk_pool_new(unsigned helpers);
-unsigned vmdk_pool_workers(const struct vmdk_pool *p);
 /* Run jobs 0..@njobs-1 on the helpers and the caller; back when all are done. */
 void vmdk_pool_run(struct vmdk_pool *p, vmdk_pool_fn fn, void *arg,
 		   unsigned njobs);
