@@ -76,7 +76,7 @@ static int cowd_open(struct vmdk_extent *x, const uint8_t *first)
 	h->gd_offset = gd;
 	/* Grains and tables come after the directory. */
 	h->overhead = gd + round_up(entries * 4ull, 512) / 512;
-	err = sparse_meta_directories(x, &c->m);
+	err = vmdk_sparse_meta_directories(x, &c->m);
 	if (err == 0)
 		return 0;
 fail:
@@ -88,7 +88,7 @@ fail:
 static int cowd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     void *buf)
 {
-	return sparse_meta_each_piece(x, sector, n, buf, sparse_meta_read_piece);
+	return vmdk_sparse_meta_each_piece(x, sector, n, buf, vmdk_sparse_meta_read_piece);
 }
 
 static int cowd_flush(struct vmdk_extent *x)
@@ -102,7 +102,7 @@ static int cowd_close(struct vmdk_extent *x)
 	struct cowd *c = x->priv;
 
 	if (c) {
-		sparse_meta_free(&c->m);
+		vmdk_sparse_meta_free(&c->m);
 		free(c);
 		x->priv = NULL;
 	}
@@ -119,11 +119,11 @@ static void cowd_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 const struct vmdk_extent_ops vmdk_cowd_ops = {
 	.name = "vmfsSparse (COWD)",
 	.open = cowd_open,
-	.status = sparse_meta_status,
+	.status = vmdk_sparse_meta_status,
 	.read = cowd_read,
 	.write = NULL,
 	.flush = cowd_flush,
 	.close = cowd_close,
-	.describe = sparse_meta_describe,
+	.describe = vmdk_sparse_meta_describe,
 	.descriptor_area = cowd_descriptor_area,
 };

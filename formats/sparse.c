@@ -43,7 +43,7 @@ static int sparse_open(struct vmdk_extent *x, const uint8_t *first)
 	if (!s)
 		return -ENOMEM;
 	x->priv = s;
-	err = sparse_meta_load(x, &s->m, first);
+	err = vmdk_sparse_meta_load(x, &s->m, first);
 	if (err < 0)
 		goto fail;
 	s->next_free = round_up(x->file_size, 512) / 512;
@@ -60,7 +60,7 @@ static int sparse_open(struct vmdk_extent *x, const uint8_t *first)
 	}
 	return 0;
 fail:
-	sparse_meta_free(&s->m);
+	vmdk_sparse_meta_free(&s->m);
 	free(s);
 	x->priv = NULL;
 	return err;
@@ -80,7 +80,7 @@ static int sparse_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		int err;
 
 		p.count = (uint32_t)(gs - p.within < n ? gs - p.within : n);
-		p.status = sparse_meta_grain_status(x, p.grain, &p.gte);
+		p.status = vmdk_sparse_meta_grain_status(x, p.grain, &p.gte);
 		if (p.status < 0)
 			return p.status;
 		/* Extend over the next grains while each is stored right
@@ -88,12 +88,12 @@ static int sparse_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		while (p.status == VMDK_BS_DATA && p.count < n &&
 		       (p.within + p.count) % gs == 0) {
 			uint64_t next = p.grain + (p.within + p.count) / gs;
-			if (sparse_meta_grain_status(x, next, &gte) != VMDK_BS_DATA ||
+			if (vmdk_sparse_meta_grain_status(x, next, &gte) != VMDK_BS_DATA ||
 			    gte != p.gte + (next - p.grain) * gs)
 				break;
 			p.count += n - p.count < gs ? n - p.count : (uint32_t)gs;
 		}
-		err = sparse_meta_read_piece(x, &p);
+		err = vmdk_sparse_meta_read_piece(x, &p);
 		if (err < 0)
 			return err;
 		out += p.count * 512ull;
@@ -181,7 +181,7 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 		x->file_size = s->next_free * 512;
 	if (!x->no_sync)
 		vmdk_writeback(&s->wb, x->fd, dst * 512);
-	return sparse_meta_set_gte(x, &s->m, p->grain, (uint32_t)dst,
+	return vmdk_sparse_meta_set_gte(x, &s->m, p->grain, (uint32_t)dst,
 				   &s->next_free);
 }
 
@@ -189,12 +189,12 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 static int sparse_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			const void *buf)
 {
-	return sparse_meta_each_piece(x, sector, n, (uint8_t *)buf, write_piece);
+	return vmdk_sparse_meta_each_piece(x, sector, n, (uint8_t *)buf, write_piece);
 }
 
 static int sparse_flush(struct vmdk_extent *x)
 {
-	int err = x->writable ? sparse_meta_flush(x, &S(x)->m) : 0;
+	int err = x->writable ? vmdk_sparse_meta_flush(x, &S(x)->m) : 0;
 
 	if (err < 0)
 		return err;
@@ -216,7 +216,7 @@ static int sparse_close(struct vmdk_extent *x)
 		if (err == 0)
 			err = set_unclean(x, 0);
 	}
-	sparse_meta_free(&s->m);
+	vmdk_sparse_meta_free(&s->m);
 	free(s);
 	x->priv = NULL;
 	return err;
@@ -225,11 +225,11 @@ static int sparse_close(struct vmdk_extent *x)
 const struct vmdk_extent_ops vmdk_sparse_ops = {
 	.name = "hosted sparse",
 	.open = sparse_open,
-	.status = sparse_meta_status,
+	.status = vmdk_sparse_meta_status,
 	.read = sparse_read,
 	.write = sparse_write,
 	.flush = sparse_flush,
 	.close = sparse_close,
-	.describe = sparse_meta_describe,
-	.descriptor_area = sparse_meta_descriptor_area,
+	.describe = vmdk_sparse_meta_describe,
+	.descriptor_area = vmdk_sparse_meta_descriptor_area,
 };

@@ -119,7 +119,7 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 	return 0;
 }
 
-int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
+int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 		     const uint8_t *first)
 {
 	struct sparse_header *h = &m->h;
@@ -142,10 +142,10 @@ int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 				   "%s: descriptor says %llu sectors, extent header %llu",
 				   x->path, (unsigned long long)x->sectors,
 				   (unsigned long long)h->capacity);
-	return sparse_meta_directories(x, m);
+	return vmdk_sparse_meta_directories(x, m);
 }
 
-int sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
+int vmdk_sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
 {
 	struct sparse_header *h = &m->h;
 	int err;
@@ -167,14 +167,14 @@ int sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
 		err = load_directory(x, m, h->rgd_offset, &m->rgd,
 				     "redundant grain directory");
 		if (err < 0) {
-			sparse_meta_free(m);
+			vmdk_sparse_meta_free(m);
 			return err;
 		}
 	}
 	return 0;
 }
 
-void sparse_meta_free(struct sparse_meta *m)
+void vmdk_sparse_meta_free(struct sparse_meta *m)
 {
 	free(m->gd);
 	free(m->rgd);
@@ -224,7 +224,7 @@ static int write_table(struct vmdk_extent *x, struct sparse_meta *m,
 	return err;
 }
 
-int sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m)
+int vmdk_sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m)
 {
 	for (int i = 0; i < GT_CACHE_SLOTS; i++)
 		if (m->cache[i].valid && m->cache[i].dirty) {
@@ -267,7 +267,7 @@ static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 	return s;
 }
 
-int sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
+int vmdk_sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
 		    uint64_t grain, uint32_t *gte)
 {
 	uint32_t gd_index = (uint32_t)(grain / m->h.gtes_per_gt);
@@ -289,7 +289,7 @@ int sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
 	return 0;
 }
 
-int sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
+int vmdk_sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
 			 uint64_t grain, uint32_t gte)
 {
 	if (gte == 0)
@@ -339,7 +339,7 @@ static int allocate_tables(struct vmdk_extent *x, struct sparse_meta *m,
 	return 0;
 }
 
-int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
+int vmdk_sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 			uint64_t grain, uint32_t value, uint64_t *next_free)
 {
 	uint32_t gd_index = (uint32_t)(grain / m->h.gtes_per_gt);
@@ -370,25 +370,25 @@ static struct sparse_meta *meta_of(const struct vmdk_extent *x)
 	return x->priv;
 }
 
-int sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte)
+int vmdk_sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte)
 {
-	int err = sparse_meta_gte(x, meta_of(x), g, gte);
+	int err = vmdk_sparse_meta_gte(x, meta_of(x), g, gte);
 
-	return err < 0 ? err : sparse_meta_classify(x, meta_of(x), g, *gte);
+	return err < 0 ? err : vmdk_sparse_meta_classify(x, meta_of(x), g, *gte);
 }
 
-int sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+int vmdk_sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		       uint64_t *run)
 {
 	uint64_t gs = meta_of(x)->h.grain_size, g = sector / gs;
 	uint64_t end = sector + n, pos = (g + 1) * gs;
 	uint32_t gte;
-	int first = sparse_meta_grain_status(x, g, &gte);
+	int first = vmdk_sparse_meta_grain_status(x, g, &gte);
 
 	if (first < 0)
 		return first;
 	while (pos < end) {
-		int st = sparse_meta_grain_status(x, pos / gs, &gte);
+		int st = vmdk_sparse_meta_grain_status(x, pos / gs, &gte);
 		if (st < 0)
 			return st;
 		if (st != first)
@@ -399,7 +399,7 @@ int sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 	return first;
 }
 
-void sparse_meta_describe(const struct vmdk_extent *x,
+void vmdk_sparse_meta_describe(const struct vmdk_extent *x,
 			  struct vmdk_extent_info *ei)
 {
 	const struct sparse_header *h = &meta_of(x)->h;
@@ -411,7 +411,7 @@ void sparse_meta_describe(const struct vmdk_extent *x,
 	ei->unclean = h->unclean != 0;
 }
 
-void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
+void vmdk_sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 				 uint64_t *len)
 {
 	const struct sparse_header *h = &meta_of(x)->h;
@@ -420,7 +420,7 @@ void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	*len = h->desc_offset ? h->desc_size * 512 : 0;
 }
 
-int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			   uint8_t *buf, sparse_piece_fn fn)
 {
 	uint64_t gs = meta_of(x)->h.grain_size;
@@ -431,7 +431,7 @@ int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		int err;
 
 		p.count = (uint32_t)(gs - p.within < n ? gs - p.within : n);
-		p.status = sparse_meta_grain_status(x, p.grain, &p.gte);
+		p.status = vmdk_sparse_meta_grain_status(x, p.grain, &p.gte);
 		if (p.status < 0)
 			return p.status;
 		err = fn(x, &p);
@@ -445,7 +445,7 @@ int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 }
 
 /* Uncompressed grains: read where the table points, zeros elsewhere. */
-int sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
+int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 {
 	uint64_t off = ((uint64_t)p->gte + p->within) * 512;
 	int err;

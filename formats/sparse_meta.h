@@ -29,39 +29,39 @@ struct sparse_meta {
 
 /* Validate the header in @first (and the footer of a stream), load the
  * grain directories.  Every size is bounded against the file first. */
-int sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
+int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 		     const uint8_t *first);
 /* The directories alone, for formats that fill m->h from a header of
  * their own (COWD): grain size, entries per table, capacity, directory
  * offset and the metadata size that no grain may point into. */
-int sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m);
-void sparse_meta_free(struct sparse_meta *m);
+int vmdk_sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m);
+void vmdk_sparse_meta_free(struct sparse_meta *m);
 
 /* The grain table entry for @grain (0 when its table is absent). */
-int sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
+int vmdk_sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
 		    uint64_t grain, uint32_t *gte);
 /* Point @grain at sector @value in the GT and redundant GT, allocating the
  * tables when the directory has none (sectors from *next_free). */
-int sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
+int vmdk_sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 			uint64_t grain, uint32_t value, uint64_t *next_free);
 
 /* Write changed grain tables (and their redundant copies) back.  Entries
  * change in memory only, after the grains they point to were written, so
  * a crash loses new grains but never exposes unwritten ones. */
-int sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m);
+int vmdk_sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m);
 
 /* How a grain table entry reads: VMDK_BS_* or an error for an entry
  * pointing outside the grain area. */
-int sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
+int vmdk_sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
 			 uint64_t grain, uint32_t gte);
 
 /* The ops both sparse formats share (x->priv starts with the meta). */
-int sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte);
-int sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+int vmdk_sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte);
+int vmdk_sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		       uint64_t *run);
-void sparse_meta_describe(const struct vmdk_extent *x,
+void vmdk_sparse_meta_describe(const struct vmdk_extent *x,
 			  struct vmdk_extent_info *ei);
-void sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
+void vmdk_sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 				 uint64_t *len);
 
 /* One grain's share of a request. */
@@ -77,11 +77,11 @@ typedef int (*sparse_piece_fn)(struct vmdk_extent *x,
 			       const struct sparse_piece *p);
 /* Split [sector, sector + n) at grain boundaries and call @fn for each
  * piece, with its grain's status; stops at the first error. */
-int sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			   uint8_t *buf, sparse_piece_fn fn);
 
 /* A piece of an uncompressed extent (hosted sparse, COWD). */
-int sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p);
+int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p);
 
 static inline uint64_t round_up(uint64_t v, uint64_t to)
 {

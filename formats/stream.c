@@ -51,7 +51,7 @@ static void stream_free(struct vmdk_extent *x)
 	struct stream *s = S(x);
 
 	if (s) {
-		sparse_meta_free(&s->m);
+		vmdk_sparse_meta_free(&s->m);
 		vmdk_pool_free(s->pool);
 		free(s->grain);
 		free(s->win);
@@ -71,7 +71,7 @@ static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 	if (!s)
 		return -ENOMEM;
 	x->priv = s;
-	err = sparse_meta_load(x, &s->m, first);
+	err = vmdk_sparse_meta_load(x, &s->m, first);
 	if (err < 0)
 		goto fail;
 	grain_bytes = (size_t)s->m.h.grain_size * 512;
@@ -283,7 +283,7 @@ static int stream_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
 	struct stream *s = S(x);
-	int err = sparse_meta_each_piece(x, sector, n, buf, read_piece);
+	int err = vmdk_sparse_meta_each_piece(x, sector, n, buf, read_piece);
 
 	if (err == 0)
 		return run_jobs(x);
@@ -306,11 +306,11 @@ static int stream_close(struct vmdk_extent *x)
 const struct vmdk_extent_ops vmdk_stream_ops = {
 	.name = "streamOptimized",
 	.open = stream_open,
-	.status = sparse_meta_status,
+	.status = vmdk_sparse_meta_status,
 	.read = stream_read,
 	.write = NULL,
 	.flush = stream_flush,
 	.close = stream_close,
-	.describe = sparse_meta_describe,
-	.descriptor_area = sparse_meta_descriptor_area,
+	.describe = vmdk_sparse_meta_describe,
+	.descriptor_area = vmdk_sparse_meta_descriptor_area,
 };

@@ -117,7 +117,7 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	if (!hint)
 		err = -ENOMEM;
 	if (err == 0)
-		err = staging_open(&st, child, eb);
+		err = vmdk_staging_open(&st, child, eb);
 	if (err == 0)
 		err = vmdk_create(st.path, &cp);
 	if (err == 0)
@@ -130,8 +130,8 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 			vmdk_close(c);
 	}
 	if (err == 0)
-		err = staging_commit(&st, child, false, false, eb);
-	staging_close(&st);
+		err = vmdk_staging_commit(&st, child, false, false, eb);
+	vmdk_staging_close(&st);
 	vmdk_close(p);
 	free(hint);
 	free(child_dir);

@@ -37,9 +37,9 @@ static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
 		vmdk_writeback(&r->wb, r->fd, (sector + n) * 512);
 		return 0;
 	}
-	err = sink_write_zeros(k, r->fd, (sector - r->pos) * 512);
+	err = vmdk_sink_write_zeros(k, r->fd, (sector - r->pos) * 512);
 	if (err == 0)
-		err = sink_write(k, r->fd, buf, n * 512ull);
+		err = vmdk_sink_write(k, r->fd, buf, n * 512ull);
 	r->pos = sector + n;
 	return err;
 }
@@ -50,7 +50,7 @@ static int raw_finish(struct sink *k)
 	int err = 0;
 
 	if (r->pipe)
-		return sink_write_zeros(k, r->fd, (r->capacity - r->pos) * 512);
+		return vmdk_sink_write_zeros(k, r->fd, (r->capacity - r->pos) * 512);
 	/* Zero ranges stay holes. */
 	if (ftruncate(r->fd, (off_t)(r->capacity * 512)) < 0 ||
 	    (!r->no_sync && fsync(r->fd) < 0))
@@ -168,11 +168,11 @@ static int copy_run(void *arg, uint64_t sector, uint64_t n, int state)
 				COPY_PIECE_SECTORS;
 		uint32_t len = (uint32_t)((stop < end && stop > sector ? stop : end) -
 					  sector);
-		uint8_t *buf = copy_pipe_buffer(c->pipe);
+		uint8_t *buf = vmdk_copy_pipe_buffer(c->pipe);
 		err = vmdk_read(c->src, sector, len, buf);
 		if (err < 0)
 			return vmdk_seterr(c->eb, err, "%s", vmdk_errmsg(c->src));
-		err = copy_pipe_post(c->pipe, sector, len);
+		err = vmdk_copy_pipe_post(c->pipe, sector, len);
 		sector += len;
 		if (err == 0)
 			err = report(c->p, sector, c->cap, c->eb);
@@ -191,13 +191,13 @@ static int copy_data(vmdk_disk *src, struct sink *k,
 			    .cap = src->links[0]->capacity };
 	int err, sink_err;
 
-	err = copy_pipe_new(k, &c.pipe);
+	err = vmdk_copy_pipe_new(k, &c.pipe);
 	if (err < 0)
 		return vmdk_seterr(eb, err, "cannot start the copy: %s",
 				   vmdk_strerror(err));
 	err = vmdk_walk_runs(src, copy_run, &c, eb);
-	sink_err = copy_pipe_drain(c.pipe);
-	copy_pipe_free(c.pipe);
+	sink_err = vmdk_copy_pipe_drain(c.pipe);
+	vmdk_copy_pipe_free(c.pipe);
 	if (sink_err < 0 && (err == 0 || err == sink_err)) {
 		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
 		return sink_err;
@@ -328,7 +328,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 	if (err < 0)
 		goto out;
 	/* Dropped keys (NULL values) end the list early otherwise. */
-	kv_compact(&kv);
+	vmdk_kv_compact(&kv);
 	cp.ddb = kv.v;
 	if (p->type == VMDK_TYPE_RAW) {
 		struct stat st;
@@ -337,7 +337,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 		err = raw_sink_new(fd, pipe, p->no_sync, cp.capacity, &keb, &k);
 	} else if (p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
 		desc = vmdk_create_descriptor(&cp, path);
-		err = desc ? stream_sink_new(fd, &cp, desc, p, &keb, &k)
+		err = desc ? vmdk_stream_sink_new(fd, &cp, desc, p, &keb, &k)
 			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
 					 vmdk_open_error());
 	} else {
@@ -384,7 +384,7 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 				   p->type);
 	/* Everything is made in a hidden directory beside the destination
 	 * and moved into place only when complete. */
-	err = staging_open(&st, dst, eb);
+	err = vmdk_staging_open(&st, dst, eb);
 	if (err < 0)
 		return err;
 	if (p->type == VMDK_TYPE_RAW || p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
@@ -402,9 +402,9 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 		close(fd);
 	}
 	if (err == 0)
-		err = staging_commit(&st, dst, p->overwrite, p->type == VMDK_TYPE_RAW,
+		err = vmdk_staging_commit(&st, dst, p->overwrite, p->type == VMDK_TYPE_RAW,
 				     eb);
-	staging_close(&st);
+	vmdk_staging_close(&st);
 	if (err < 0 && err > -1000 && !strchr(eb->msg, ':'))
 		vmdk_seterr(eb, err, "%s: %s", dst, vmdk_strerror(err));
 	return err;
@@ -467,7 +467,7 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	if (!src || !bytes || (type != VMDK_TYPE_RAW && (type < 0 || type >= VMDK_TYPE_COUNT)))
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
 	err = build_params(src, &p, &cp, &kv);
-	kv_compact(&kv);
+	vmdk_kv_compact(&kv);
 	cp.ddb = kv.v;
 	cap = cp.capacity;
 	if (err == 0 && type != VMDK_TYPE_RAW) {

@@ -22,18 +22,18 @@ struct sink {
  * the caller reads.  Take a buffer, read COPY_READ_SECTORS or fewer into
  * it, post it; post and drain return the sink's first error. */
 struct copy_pipe;
-int copy_pipe_new(struct sink *k, struct copy_pipe **out);
-uint8_t *copy_pipe_buffer(struct copy_pipe *p);
-int copy_pipe_post(struct copy_pipe *p, uint64_t sector, uint32_t n);
-int copy_pipe_drain(struct copy_pipe *p);
-void copy_pipe_free(struct copy_pipe *p);
+int vmdk_copy_pipe_new(struct sink *k, struct copy_pipe **out);
+uint8_t *vmdk_copy_pipe_buffer(struct copy_pipe *p);
+int vmdk_copy_pipe_post(struct copy_pipe *p, uint64_t sector, uint32_t n);
+int vmdk_copy_pipe_drain(struct copy_pipe *p);
+void vmdk_copy_pipe_free(struct copy_pipe *p);
 
 /* Sequential writes for pipes; errors land in k->eb. */
-int sink_write(struct sink *k, int fd, const void *buf, size_t len);
-int sink_write_zeros(struct sink *k, int fd, uint64_t len);
+int vmdk_sink_write(struct sink *k, int fd, const void *buf, size_t len);
+int vmdk_sink_write_zeros(struct sink *k, int fd, uint64_t len);
 
 /* stream_sink.c: streamOptimized, compressed on @p->threads threads. */
-int stream_sink_new(int fd, const struct vmdk_create_params *cp,
+int vmdk_stream_sink_new(int fd, const struct vmdk_create_params *cp,
 		    const char *desc, const struct vmdk_clone_params *p,
 		    struct vmdk_errbuf *eb, struct sink **out);
 
@@ -43,18 +43,18 @@ struct kv_list {
 	size_t n, cap;
 };
 /* Drop pairs whose value is NULL. */
-void kv_compact(struct kv_list *l);
+void vmdk_kv_compact(struct kv_list *l);
 
 /* staging.c */
 struct staging {
 	char *dir;	/* hidden directory beside the destination */
 	char *path;	/* dir/<destination's name> */
 };
-int staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb);
+int vmdk_staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb);
 /* Move every file made into the destination's directory, extents first
  * and the named file last; refuse to replace files unless @overwrite. */
-int staging_commit(struct staging *st, const char *dst, bool overwrite,
+int vmdk_staging_commit(struct staging *st, const char *dst, bool overwrite,
 		   bool plain_file, struct vmdk_errbuf *eb);
-void staging_close(struct staging *st);
+void vmdk_staging_close(struct staging *st);
 
 #endif

@@ -85,7 +85,7 @@ static void *pipe_thread(void *arg)
 	return NULL;
 }
 
-void copy_pipe_free(struct copy_pipe *p)
+void vmdk_copy_pipe_free(struct copy_pipe *p)
 {
 	if (!p)
 		return;
@@ -104,7 +104,7 @@ void copy_pipe_free(struct copy_pipe *p)
 	free(p);
 }
 
-int copy_pipe_new(struct sink *k, struct copy_pipe **out)
+int vmdk_copy_pipe_new(struct sink *k, struct copy_pipe **out)
 {
 	struct copy_pipe *p = calloc(1, sizeof(*p));
 
@@ -116,11 +116,11 @@ int copy_pipe_new(struct sink *k, struct copy_pipe **out)
 	pthread_cond_init(&p->less, NULL);
 	for (unsigned i = 0; i < PIPE_BUFFERS; i++)
 		if (!(p->chunk[i].buf = malloc(COPY_READ_SECTORS * 512u))) {
-			copy_pipe_free(p);
+			vmdk_copy_pipe_free(p);
 			return -ENOMEM;
 		}
 	if (pthread_create(&p->tid, NULL, pipe_thread, p) != 0) {
-		copy_pipe_free(p);
+		vmdk_copy_pipe_free(p);
 		return -EAGAIN;
 	}
 	p->started = true;
@@ -128,7 +128,7 @@ int copy_pipe_new(struct sink *k, struct copy_pipe **out)
 	return 0;
 }
 
-uint8_t *copy_pipe_buffer(struct copy_pipe *p)
+uint8_t *vmdk_copy_pipe_buffer(struct copy_pipe *p)
 {
 	uint8_t *buf;
 
@@ -140,7 +140,7 @@ uint8_t *copy_pipe_buffer(struct copy_pipe *p)
 	return buf;
 }
 
-int copy_pipe_post(struct copy_pipe *p, uint64_t sector, uint32_t n)
+int vmdk_copy_pipe_post(struct copy_pipe *p, uint64_t sector, uint32_t n)
 {
 	struct pipe_chunk *c = &p->chunk[p->posted % PIPE_BUFFERS];
 	int err;
@@ -155,7 +155,7 @@ int copy_pipe_post(struct copy_pipe *p, uint64_t sector, uint32_t n)
 	return err;
 }
 
-int copy_pipe_drain(struct copy_pipe *p)
+int vmdk_copy_pipe_drain(struct copy_pipe *p)
 {
 	int err;
 

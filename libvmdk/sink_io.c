@@ -6,7 +6,7 @@
 
 #include "copy_int.h"
 
-int sink_write(struct sink *k, int fd, const void *buf, size_t len)
+int vmdk_sink_write(struct sink *k, int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -22,13 +22,13 @@ int sink_write(struct sink *k, int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int sink_write_zeros(struct sink *k, int fd, uint64_t len)
+int vmdk_sink_write_zeros(struct sink *k, int fd, uint64_t len)
 {
 	static const uint8_t zeros[65536];
 
 	while (len > 0) {
 		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		int err = sink_write(k, fd, zeros, n);
+		int err = vmdk_sink_write(k, fd, zeros, n);
 		if (err < 0)
 			return err;
 		len -= n;
@@ -36,7 +36,7 @@ int sink_write_zeros(struct sink *k, int fd, uint64_t len)
 	return 0;
 }
 
-void kv_compact(struct kv_list *l)
+void vmdk_kv_compact(struct kv_list *l)
 {
 	size_t w = 0;
 

@@ -20,7 +20,7 @@ static const char *base_of(const char *path)
 	return s ? s + 1 : path;
 }
 
-int staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb)
+int vmdk_staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb)
 {
 	char *dir = vmdk_dirname(dst), *tmpl = NULL;
 
@@ -44,7 +44,7 @@ int staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb)
 	return 0;
 }
 
-void staging_close(struct staging *st)
+void vmdk_staging_close(struct staging *st)
 {
 	DIR *d = st->dir ? opendir(st->dir) : NULL;
 	struct dirent *e;
@@ -70,7 +70,7 @@ static int move(const char *from, const char *to, bool overwrite)
 		       ? -errno : 0;
 }
 
-int staging_commit(struct staging *st, const char *dst, bool overwrite,
+int vmdk_staging_commit(struct staging *st, const char *dst, bool overwrite,
 		   bool plain_file, struct vmdk_errbuf *eb)
 {
 	char *dir = vmdk_dirname(dst), **moved = NULL;

@@ -266,7 +266,7 @@ static int start_workers(struct stream_sink *s)
 	return 0;
 }
 
-int stream_sink_new(int fd, const struct vmdk_create_params *cp,
+int vmdk_stream_sink_new(int fd, const struct vmdk_create_params *cp,
 		    const char *desc, const struct vmdk_clone_params *p,
 		    struct vmdk_errbuf *eb, struct sink **out)
 {
