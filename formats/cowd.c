@@ -116,8 +116,10 @@ static void cowd_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	*off = *len = 0;
 }
 
-const struct vmdk_extent_ops vmdk_cowd_ops = {
+const struct vmdk_format_ops vmdk_cowd_ops = {
 	.name = "vmfsSparse (COWD)",
+	.kinds = (const char *const[]){ "SPARSE", "VMFSSPARSE", NULL },
+	.magic = { "COWD", 4, 0 },
 	.open = cowd_open,
 	.status = vmdk_sparse_meta_status,
 	.read = cowd_read,

@@ -2,10 +2,11 @@
  * "Simple Extents"); sectors map one to one onto a file region. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
+#include "format.h"
 
 static int flat_open(struct vmdk_extent *x, const uint8_t *first)
 {
@@ -97,6 +98,45 @@ static void flat_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	*off = *len = 0;
 }
 
+/* Flat types are preallocated, as their name promises; thin ones are a
+ * sparse file of the extent's size. */
+static int flat_create(int fd, const struct vmdk_extent_plan *p,
+		       struct vmdk_errbuf *eb)
+{
+	off_t size = (off_t)(p->sectors * VMDK_SECTOR);
+	int err = p->thin ? (ftruncate(fd, size) < 0 ? -errno : 0)
+			  : -posix_fallocate(fd, 0, size);
+
+	return err < 0 ? vmdk_seterr(eb, err, "%s", vmdk_strerror(err)) : 0;
+}
+
+static int flat_grow(struct vmdk_extent *x, uint64_t sectors, bool thin)
+{
+	off_t want = (off_t)((x->offset + sectors) * VMDK_SECTOR);
+	int rc = thin ? (ftruncate(x->fd, want) < 0 ? errno : 0)
+		      : posix_fallocate(x->fd, 0, want);
+
+	if (rc == 0 && fsync(x->fd) < 0)
+		rc = errno;
+	return rc ? vmdk_seterr(x->eb, -rc, "%s: %s", x->path, vmdk_strerror(-rc)) : 0;
+}
+
+/* A thin extent takes the blocks written; a thick one all of them. */
+static uint64_t flat_space(const struct vmdk_extent_plan *p, uint64_t grains,
+			   uint64_t sectors)
+{
+	(void)grains;
+	return (p->thin ? sectors : p->sectors) * VMDK_SECTOR;
+}
+
+static uint64_t raw_space(const struct vmdk_extent_plan *p, uint64_t grains,
+			  uint64_t sectors)
+{
+	(void)grains;
+	(void)sectors;
+	return p->sectors * VMDK_SECTOR;
+}
+
 /* A raw image or block device: its size is the disk's, and a last partial
  * sector reads with zeros after the end. */
 static int raw_open(struct vmdk_extent *x, const uint8_t *first)
@@ -121,8 +161,11 @@ static int raw_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 	return 0;
 }
 
-const struct vmdk_extent_ops vmdk_raw_ops = {
+const struct vmdk_format_ops vmdk_raw_ops = {
 	.name = "raw",
+	.creates = VMDK_CREATES(VMDK_TYPE_RAW),
+	.space = raw_space,
+	.max_sectors = VMDK_MAX_CAPACITY,
 	.open = raw_open,
 	.status = flat_status,
 	.read = raw_read,
@@ -133,8 +176,18 @@ const struct vmdk_extent_ops vmdk_raw_ops = {
 	.descriptor_area = flat_descriptor_area,
 };
 
-const struct vmdk_extent_ops vmdk_flat_ops = {
+const struct vmdk_format_ops vmdk_flat_ops = {
 	.name = "flat",
+	.kinds = (const char *const[]){ "FLAT", "VMFS", "VMFSRDM", "VMFSRAW",
+					NULL },
+	.creates = VMDK_CREATES(VMDK_TYPE_MONOLITHIC_FLAT) |
+		   VMDK_CREATES(VMDK_TYPE_SPLIT_FLAT) |
+		   VMDK_CREATES(VMDK_TYPE_VMFS_THICK) |
+		   VMDK_CREATES(VMDK_TYPE_VMFS_THIN),
+	.create = flat_create,
+	.grow = flat_grow,
+	.space = flat_space,
+	.max_sectors = VMDK_MAX_CAPACITY,
 	.open = flat_open,
 	.status = flat_status,
 	.read = flat_read,

@@ -1,48 +1,126 @@
 /* registry.c --- which format module handles an extent: by the type on
- * its descriptor line, then by the magic of its first sector. */
+ * its descriptor line, then by the magic of its first sector.  Adding a
+ * format is one line here. */
 #include <string.h>
 
-#include "vmdk_ondisk.h"
+#include "format.h"
 
-const struct vmdk_extent_ops *
-vmdk_pick_format(const char *kind, const uint8_t *first, size_t got,
+extern const struct vmdk_format_ops vmdk_zero_ops, vmdk_flat_ops,
+	vmdk_sparse_ops, vmdk_stream_ops, vmdk_cowd_ops, vmdk_sesparse_ops,
+	vmdk_raw_ops;
+
+/* Cheap choices first: formats the descriptor type alone decides (no
+ * file, or a file of any content), then those known by a magic, where
+ * sparse and stream share "KDMV" and their probes tell them apart. */
+static const struct vmdk_format_ops *const formats[] = {
+	&vmdk_zero_ops,
+	&vmdk_flat_ops,
+	&vmdk_sparse_ops,
+	&vmdk_stream_ops,
+	&vmdk_cowd_ops,
+	&vmdk_sesparse_ops,
+	&vmdk_raw_ops,		/* never named by a descriptor */
+};
+#define NFORMATS (sizeof(formats) / sizeof(*formats))
+
+static bool serves(const struct vmdk_format_ops *f, const char *kind)
+{
+	for (const char *const *k = f->kinds; k && *k; k++)
+		if (strcmp(*k, kind) == 0)
+			return true;
+	return false;
+}
+
+static bool has_magic(const struct vmdk_format_ops *f, const uint8_t *first,
+		      size_t got)
+{
+	const struct vmdk_magic *m = &f->magic;
+
+	return m->len && got >= m->offset + m->len &&
+	       memcmp(first + m->offset, m->bytes, m->len) == 0;
+}
+
+/* A whole first sector that carries @f's magic and passes its probe. */
+static bool is_ours(const struct vmdk_format_ops *f, const uint8_t *first,
+		    size_t got)
+{
+	return got >= VMDK_SECTOR && has_magic(f, first, got) &&
+	       (!f->probe || f->probe(first));
+}
+
+const struct vmdk_format_ops *
+vmdk_format_pick(const char *kind, const uint8_t *first, size_t got,
 		 const char *path, struct vmdk_errbuf *eb, int *err)
 {
-	uint32_t magic = got >= 4 ? vmdk_le32(first) : 0;
-
 	*err = 0;
-	if (strcmp(kind, "ZERO") == 0)
-		return &vmdk_zero_ops;
-	if (strcmp(kind, "FLAT") == 0 || strcmp(kind, "VMFS") == 0 ||
-	    strcmp(kind, "VMFSRDM") == 0 || strcmp(kind, "VMFSRAW") == 0)
-		return &vmdk_flat_ops;
-	if (magic == SPARSE_MAGIC && got >= 512 &&
-	    (strcmp(kind, "SPARSE") == 0 || strcmp(kind, "VMFSSPARSE") == 0))
-		return vmdk_le32(first + 8) & SPARSE_FLAG_COMPRESSED
-			       ? &vmdk_stream_ops : &vmdk_sparse_ops;
-	if (magic == COWD_MAGIC && got >= 512 &&
-	    (strcmp(kind, "SPARSE") == 0 || strcmp(kind, "VMFSSPARSE") == 0))
-		return &vmdk_cowd_ops;
-	if (strcmp(kind, "SESPARSE") == 0 && got >= 512 &&
-	    vmdk_le64(first) == 0xcafebabeull)
-		return &vmdk_sesparse_ops;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		const struct vmdk_format_ops *f = formats[i];
+		if (serves(f, kind) && (!f->magic.len || is_ours(f, first, got)))
+			return f;
+	}
 	*err = vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
 			   "%s: %s extent has no sparse header (file %s)",
-			   path, kind, got < 512 ? "too short" : "damaged");
+			   path, kind, got < VMDK_SECTOR ? "too short" : "damaged");
 	return NULL;
 }
 
-/* Where a monolithic file keeps its descriptor; 0 if it is not a sparse
- * extent or has none. */
-int vmdk_embedded_descriptor(const uint8_t *first, uint64_t *off,
-			     uint64_t *len)
+const struct vmdk_format_ops *vmdk_format_for_type(int type)
 {
-	struct sparse_header h;
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (formats[i]->creates & VMDK_CREATES(type))
+			return formats[i];
+	return NULL;
+}
 
-	sparse_header_decode(first, &h);
-	if (h.magic != SPARSE_MAGIC || h.desc_offset == 0 || h.desc_size == 0)
-		return 0;
-	*off = h.desc_offset * 512;
-	*len = h.desc_size * 512;
-	return 1;
+int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
+				const char *path, uint64_t *off, uint64_t *len,
+				struct vmdk_errbuf *eb)
+{
+	for (size_t i = 0; i < NFORMATS; i++) {
+		const struct vmdk_format_ops *f = formats[i];
+		if (!has_magic(f, first, got))
+			continue;
+		if (got < VMDK_SECTOR)
+			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: %s header truncated (%zu bytes)",
+					   path, f->name, got);
+		if (f->probe && !f->probe(first))
+			continue;
+		if (f->embedded_descriptor && f->embedded_descriptor(first, off, len))
+			return 1;
+		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
+				   "%s: %s extent without a descriptor of its own "
+				   "(open the disk's descriptor file instead)",
+				   path, f->name);
+	}
+	return 0;
+}
+
+static int refuse(const struct vmdk_extent *x, const char *owner,
+		  const char *hint, const char *what)
+{
+	const char *path = x->path ? x->path : owner;
+
+	if (hint)
+		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: %s", path, hint);
+	return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: a %s extent %s",
+			   path, x->kind, what);
+}
+
+int vmdk_format_can_write(const struct vmdk_extent *x, const char *owner)
+{
+	if (!x->ops->write && x->ops->no_write_hint)
+		return refuse(x, owner, x->ops->no_write_hint, "");
+	if (!x->ops->write || !x->writable)
+		return vmdk_seterr(x->eb, VMDK_E_READ_ONLY,
+				   "%s: %s extent is not writable (%s)",
+				   x->path ? x->path : owner, x->kind,
+				   vmdk_access_name(x->access));
+	return 0;
+}
+
+int vmdk_format_can_grow(const struct vmdk_extent *x, const char *owner)
+{
+	return x->ops->grow ? 0 : refuse(x, owner, x->ops->no_grow_hint,
+					 "cannot be grown");
 }

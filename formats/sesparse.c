@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmdk_int.h"
+#include "format.h"
 
 #define SE_CONST_MAGIC 0xcafebabeull
 #define SE_VOLATILE_MAGIC 0xcafecafeull
@@ -252,8 +252,10 @@ static void se_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	*off = *len = 0;
 }
 
-const struct vmdk_extent_ops vmdk_sesparse_ops = {
+const struct vmdk_format_ops vmdk_sesparse_ops = {
 	.name = "seSparse",
+	.kinds = (const char *const[]){ "SESPARSE", NULL },
+	.magic = { "\xbe\xba\xfe\xca\0\0\0\0", 8, 0 },
 	.open = se_open,
 	.status = se_status,
 	.read = se_read,

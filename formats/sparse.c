@@ -222,8 +222,24 @@ static int sparse_close(struct vmdk_extent *x)
 	return err;
 }
 
-const struct vmdk_extent_ops vmdk_sparse_ops = {
+static bool sparse_probe(const uint8_t *first)
+{
+	return !(vmdk_le32(first + 8) & SPARSE_FLAG_COMPRESSED);
+}
+
+const struct vmdk_format_ops vmdk_sparse_ops = {
 	.name = "hosted sparse",
+	.kinds = (const char *const[]){ "SPARSE", "VMFSSPARSE", NULL },
+	.magic = { "KDMV", 4, 0 },
+	.probe = sparse_probe,
+	.creates = VMDK_CREATES(VMDK_TYPE_MONOLITHIC_SPARSE) |
+		   VMDK_CREATES(VMDK_TYPE_SPLIT_SPARSE),
+	.embedded_descriptor = vmdk_sparse_embedded_descriptor,
+	.create = vmdk_sparse_create,
+	.grow = vmdk_sparse_grow,
+	.space = vmdk_sparse_space,
+	/* Grain offsets are 32-bit sector numbers; leave room for metadata. */
+	.max_sectors = (1ull << 32) - 65536,
 	.open = sparse_open,
 	.status = vmdk_sparse_meta_status,
 	.read = sparse_read,

@@ -11,27 +11,50 @@
 #define GTES_PER_GT 512u
 #define DEFAULT_DESC_SECTORS 20u
 
-static int write_directory(int fd, uint64_t at, uint32_t entries,
-			   uint64_t first_table, uint32_t gt_sectors)
-{
-	size_t bytes = round_up(entries * 4ull, 512);
-	uint8_t *gd = calloc(bytes, 1);
-	int err;
+/* Where the pieces of a new extent go, in sectors. */
+struct layout {
+	uint64_t desc_sectors, gd_entries, gd_sectors, gt_sectors;
+	uint64_t rgd, gd, end;
+};
 
-	if (!gd)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < entries; i++)
-		vmdk_put_le32(gd + 4 * i,
-			      (uint32_t)(first_table + (uint64_t)i * gt_sectors));
-	err = vmdk_pwrite_all(fd, gd, bytes, at * 512);
-	free(gd);
-	return err;
+static void lay_out(uint64_t capacity, uint32_t grain, const char *desc,
+		    struct layout *l)
+{
+	uint64_t cover = (uint64_t)grain * GTES_PER_GT;
+
+	l->gd_entries = (capacity + cover - 1) / cover;
+	l->gd_sectors = round_up(l->gd_entries * 4, 512) / 512;
+	l->gt_sectors = GTES_PER_GT * 4 / 512;
+	l->desc_sectors = 0;
+	if (desc) {
+		l->desc_sectors = round_up(strlen(desc) + 1, 512) / 512;
+		if (l->desc_sectors < DEFAULT_DESC_SECTORS)
+			l->desc_sectors = DEFAULT_DESC_SECTORS;
+	}
+	l->rgd = 1 + l->desc_sectors;
+	l->gd = l->rgd + l->gd_sectors + l->gd_entries * l->gt_sectors;
+	l->end = l->gd + l->gd_sectors + l->gd_entries * l->gt_sectors;
 }
 
-int vmdk_sparse_create(int fd, uint64_t capacity, uint32_t grain,
-		       const char *desc, struct vmdk_errbuf *eb)
+uint64_t vmdk_sparse_space(const struct vmdk_extent_plan *p, uint64_t grains,
+			   uint64_t sectors)
 {
-	uint64_t cover, gd_entries, gd_sectors, gt_sectors, desc_sectors = 0;
+	uint32_t grain = p->grain ? p->grain : 128;
+	struct layout l;
+
+	(void)sectors;
+	lay_out(p->sectors, grain, p->descriptor, &l);
+	return (round_up(l.end, grain) + grains * grain) * VMDK_SECTOR;
+}
+
+int vmdk_sparse_create(int fd, const struct vmdk_extent_plan *p,
+		       struct vmdk_errbuf *eb)
+{
+	uint64_t capacity = p->sectors;
+	uint32_t grain = p->grain;
+	const char *desc = p->descriptor;
+	struct layout l;
+	uint64_t gd_entries, gd_sectors, gt_sectors, desc_sectors;
 	uint64_t rgd, gd, end;
 	struct sparse_header h;
 	uint8_t hdr[512];
@@ -43,18 +66,14 @@ int vmdk_sparse_create(int fd, uint64_t capacity, uint32_t grain,
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
 				   "grain size %u is not a power of two from 8 to 2048",
 				   grain);
-	cover = (uint64_t)grain * GTES_PER_GT;
-	gd_entries = (capacity + cover - 1) / cover;
-	gd_sectors = round_up(gd_entries * 4, 512) / 512;
-	gt_sectors = GTES_PER_GT * 4 / 512;
-	if (desc) {
-		desc_sectors = round_up(strlen(desc) + 1, 512) / 512;
-		if (desc_sectors < DEFAULT_DESC_SECTORS)
-			desc_sectors = DEFAULT_DESC_SECTORS;
-	}
-	rgd = 1 + desc_sectors;
-	gd = rgd + gd_sectors + gd_entries * gt_sectors;
-	end = gd + gd_sectors + gd_entries * gt_sectors;
+	lay_out(capacity, grain, desc, &l);
+	gd_entries = l.gd_entries;
+	gd_sectors = l.gd_sectors;
+	gt_sectors = l.gt_sectors;
+	desc_sectors = l.desc_sectors;
+	rgd = l.rgd;
+	gd = l.gd;
+	end = l.end;
 	if (end > UINT32_MAX)
 		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
 				   "capacity too large for a sparse extent");
@@ -76,11 +95,15 @@ int vmdk_sparse_create(int fd, uint64_t capacity, uint32_t grain,
 	if (ftruncate(fd, (off_t)(h.overhead * 512)) < 0)
 		err = -errno;
 	else
-		err = write_directory(fd, rgd, (uint32_t)gd_entries,
-				      rgd + gd_sectors, (uint32_t)gt_sectors);
+		err = vmdk_sparse_meta_write_directory(fd, rgd, NULL, 0,
+						       (uint32_t)gd_entries,
+						       rgd + gd_sectors,
+						       (uint32_t)gt_sectors);
 	if (err == 0)
-		err = write_directory(fd, gd, (uint32_t)gd_entries,
-				      gd + gd_sectors, (uint32_t)gt_sectors);
+		err = vmdk_sparse_meta_write_directory(fd, gd, NULL, 0,
+						       (uint32_t)gd_entries,
+						       gd + gd_sectors,
+						       (uint32_t)gt_sectors);
 	if (err == 0 && desc)
 		err = vmdk_pwrite_all(fd, desc, strlen(desc), 512);
 	if (err == 0)

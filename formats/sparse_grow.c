@@ -9,24 +9,6 @@
 
 #include "sparse_meta.h"
 
-static int write_directory(int fd, uint64_t at, const uint32_t *old,
-			   uint32_t old_n, uint32_t new_n, uint64_t first_new,
-			   uint32_t gt_sectors)
-{
-	size_t bytes = round_up(new_n * 4ull, 512);
-	uint8_t *gd = calloc(bytes, 1);
-	int err;
-
-	if (!gd)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < new_n; i++)
-		vmdk_put_le32(gd + 4 * i, i < old_n ? old[i]
-				: (uint32_t)(first_new + (uint64_t)(i - old_n) * gt_sectors));
-	err = vmdk_pwrite_all(fd, gd, bytes, at * 512);
-	free(gd);
-	return err;
-}
-
 static int read_directory(int fd, uint64_t at, uint32_t n, uint32_t **out)
 {
 	uint32_t *gd = malloc(n * 4ull + 1);
@@ -45,16 +27,20 @@ static int read_directory(int fd, uint64_t at, uint32_t n, uint32_t **out)
 	return 0;
 }
 
-int vmdk_sparse_grow(int fd, const char *path, uint64_t capacity,
-		     struct vmdk_errbuf *eb)
+int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 {
+	struct vmdk_errbuf *eb = x->eb;
+	const char *path = x->path;
+	int fd = x->fd;
 	struct sparse_header h;
 	uint8_t sec[512];
 	uint64_t size, cover, next, gd_sectors, gt_sectors, added;
 	uint32_t old_n, new_n, *gd = NULL, *rgd = NULL;
 	bool redundant;
-	int err = vmdk_pread_all(fd, sec, 512, 0);
+	int err;
 
+	(void)thin;	/* grains are allocated as written anyway */
+	err = vmdk_pread_all(fd, sec, 512, 0);
 	if (err == 0)
 		err = vmdk_file_size(fd, &size);
 	if (err < 0)
@@ -87,11 +73,11 @@ int vmdk_sparse_grow(int fd, const char *path, uint64_t capacity,
 		if (err == 0 && ftruncate(fd, (off_t)((next + 2 * (gd_sectors + added)) * 512)) < 0)
 			err = -errno;
 		if (err == 0 && redundant)
-			err = write_directory(fd, next, rgd, old_n, new_n,
+			err = vmdk_sparse_meta_write_directory(fd, next, rgd, old_n, new_n,
 					      next + gd_sectors, (uint32_t)gt_sectors);
 		if (err == 0) {
 			uint64_t at = next + gd_sectors + added;
-			err = write_directory(fd, at, gd, old_n, new_n,
+			err = vmdk_sparse_meta_write_directory(fd, at, gd, old_n, new_n,
 					      at + gd_sectors, (uint32_t)gt_sectors);
 			if (redundant)
 				h.rgd_offset = next;

@@ -464,3 +464,35 @@ int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece
 	return 0;
 }
 
+
+int vmdk_sparse_meta_write_directory(int fd, uint64_t at, const uint32_t *old,
+				     uint32_t old_n, uint32_t new_n,
+				     uint64_t first_new, uint32_t gt_sectors)
+{
+	size_t bytes = round_up(new_n * 4ull, VMDK_SECTOR);
+	uint8_t *gd = calloc(bytes, 1);
+	int err;
+
+	if (!gd)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < new_n; i++)
+		vmdk_put_le32(gd + 4 * i, i < old_n ? old[i]
+			      : (uint32_t)(first_new + (uint64_t)(i - old_n) * gt_sectors));
+	err = vmdk_pwrite_all(fd, gd, bytes, at * VMDK_SECTOR);
+	free(gd);
+	return err;
+}
+
+/* Where a monolithic file keeps its descriptor; 0 if it has none. */
+int vmdk_sparse_embedded_descriptor(const uint8_t *first, uint64_t *off,
+				    uint64_t *len)
+{
+	struct sparse_header h;
+
+	sparse_header_decode(first, &h);
+	if (h.desc_offset == 0 || h.desc_size == 0)
+		return 0;
+	*off = h.desc_offset * VMDK_SECTOR;
+	*len = h.desc_size * VMDK_SECTOR;
+	return 1;
+}

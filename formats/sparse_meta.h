@@ -83,6 +83,27 @@ int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t
 /* A piece of an uncompressed extent (hosted sparse, COWD). */
 int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p);
 
+/* Write a grain directory of @new_n entries at sector @at: the first
+ * @old_n from @old (host order), the others pointing at consecutive
+ * tables of @gt_sectors from @first_new. */
+int vmdk_sparse_meta_write_directory(int fd, uint64_t at, const uint32_t *old,
+				     uint32_t old_n, uint32_t new_n,
+				     uint64_t first_new, uint32_t gt_sectors);
+
+/* Slots of the sparse formats' tables, in their own files. */
+int vmdk_sparse_create(int fd, const struct vmdk_extent_plan *p,
+		       struct vmdk_errbuf *eb);
+uint64_t vmdk_sparse_space(const struct vmdk_extent_plan *p, uint64_t grains,
+			   uint64_t sectors);
+int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t sectors, bool thin);
+int vmdk_sparse_embedded_descriptor(const uint8_t *first, uint64_t *off,
+				    uint64_t *len);
+int vmdk_stream_create(int fd, const struct vmdk_extent_plan *p,
+		       struct vmdk_errbuf *eb);
+uint64_t vmdk_stream_space(const struct vmdk_extent_plan *p, uint64_t grains,
+			   uint64_t sectors);
+extern const struct vmdk_writer_ops vmdk_stream_writer_ops;
+
 static inline uint64_t round_up(uint64_t v, uint64_t to)
 {
 	return (v + to - 1) / to * to;

@@ -303,8 +303,26 @@ static int stream_close(struct vmdk_extent *x)
 	return 0;
 }
 
-const struct vmdk_extent_ops vmdk_stream_ops = {
+static bool stream_probe(const uint8_t *first)
+{
+	return vmdk_le32(first + 8) & SPARSE_FLAG_COMPRESSED;
+}
+
+const struct vmdk_format_ops vmdk_stream_ops = {
 	.name = "streamOptimized",
+	.kinds = (const char *const[]){ "SPARSE", "VMFSSPARSE", NULL },
+	.magic = { "KDMV", 4, 0 },
+	.probe = stream_probe,
+	.creates = VMDK_CREATES(VMDK_TYPE_STREAM_OPTIMIZED),
+	.embedded_descriptor = vmdk_sparse_embedded_descriptor,
+	.create = vmdk_stream_create,
+	.space = vmdk_stream_space,
+	.max_sectors = VMDK_MAX_CAPACITY,
+	.writer = &vmdk_stream_writer_ops,
+	.no_write_hint = "streamOptimized disks cannot be written in place; "
+			 "convert it with vmdk-clone first",
+	.no_grow_hint = "streamOptimized disks cannot be grown; convert with "
+			"vmdk-clone, grow, convert back",
 	.open = stream_open,
 	.status = vmdk_sparse_meta_status,
 	.read = stream_read,

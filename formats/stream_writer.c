@@ -13,7 +13,7 @@
 
 #define STREAM_GTES 512u
 
-struct vmdk_stream_writer {
+struct vmdk_writer {
 	int fd;
 	struct vmdk_errbuf *eb;
 	struct sparse_header h;
@@ -31,26 +31,17 @@ struct vmdk_stream_writer {
 	struct vmdk_writeback wb;
 };
 
-static int put(struct vmdk_stream_writer *w, const void *buf, size_t len)
+static int put(struct vmdk_writer *w, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	int err = vmdk_write_all(w->fd, buf, len);
 
-	/* Callers pass whole sectors, so pos stays in sectors. */
-	while (len > 0) {
-		ssize_t r = write(w->fd, p, len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return vmdk_seterr(w->eb, -errno, "writing stream: %s",
-					   vmdk_strerror(-errno));
-		}
-		p += r;
-		len -= (size_t)r;
-	}
+	if (err < 0)
+		return vmdk_seterr(w->eb, err, "writing stream: %s",
+				   vmdk_strerror(err));
 	return 0;
 }
 
-static int put_sectors(struct vmdk_stream_writer *w, const void *buf,
+static int put_sectors(struct vmdk_writer *w, const void *buf,
 		       size_t sectors)
 {
 	int err = put(w, buf, sectors * 512);
@@ -62,7 +53,7 @@ static int put_sectors(struct vmdk_stream_writer *w, const void *buf,
 	return err;
 }
 
-static int put_marker(struct vmdk_stream_writer *w, uint64_t val,
+static int put_marker(struct vmdk_writer *w, uint64_t val,
 		      uint32_t type)
 {
 	uint8_t m[512];
@@ -71,17 +62,16 @@ static int put_marker(struct vmdk_stream_writer *w, uint64_t val,
 	return put_sectors(w, m, 1);
 }
 
-void vmdk_stream_writer_no_sync(struct vmdk_stream_writer *w)
-{
-	w->wb.off = true;
-}
+static size_t stream_packed_max(uint32_t grain);
+static void stream_writer_free(struct vmdk_writer *w);
 
-int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
-			    const char *desc, int level,
-			    struct vmdk_stream_writer **out,
-			    struct vmdk_errbuf *eb)
+static int stream_writer_open(int fd, const struct vmdk_extent_plan *p,
+			      struct vmdk_writer **out, struct vmdk_errbuf *eb)
 {
-	struct vmdk_stream_writer *w;
+	struct vmdk_writer *w;
+	const char *desc = p->descriptor ? p->descriptor : "";
+	uint64_t capacity = p->sectors;
+	uint32_t grain = p->grain;
 	size_t desc_len = strlen(desc);
 	uint64_t desc_sectors = round_up(desc_len + 1, 512) / 512;
 	uint8_t hdr[512];
@@ -98,7 +88,8 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 		return -ENOMEM;
 	w->fd = fd;
 	w->eb = eb;
-	w->level = level < 1 ? VMDK_DEFAULT_LEVEL : level;
+	w->level = p->level < 1 ? VMDK_DEFAULT_LEVEL : p->level;
+	w->wb.off = p->no_sync;
 	w->h = (struct sparse_header){
 		.magic = SPARSE_MAGIC,
 		.version = 3,
@@ -117,10 +108,10 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 	w->gd_entries = (uint32_t)((capacity + (uint64_t)grain * STREAM_GTES - 1) /
 				   ((uint64_t)grain * STREAM_GTES));
 	w->gd = calloc(round_up(w->gd_entries * 4ull, 512), 1);
-	w->packed_max = vmdk_stream_packed_max(grain);
+	w->packed_max = stream_packed_max(grain);
 	w->packed = malloc(w->packed_max);
 	if (!w->gd || !w->packed) {
-		vmdk_stream_writer_free(w);
+		stream_writer_free(w);
 		return -ENOMEM;
 	}
 	sparse_header_encode(&w->h, hdr);
@@ -133,7 +124,7 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 		err = put_sectors(w, sec, 1);
 	}
 	if (err < 0) {
-		vmdk_stream_writer_free(w);
+		stream_writer_free(w);
 		return err;
 	}
 	*out = w;
@@ -142,7 +133,7 @@ int vmdk_stream_writer_open(int fd, uint64_t capacity, uint32_t grain,
 
 /* Write the current grain table if it holds anything; a directory entry
  * of 0 stands for a table with no grains. */
-static int close_table(struct vmdk_stream_writer *w)
+static int close_table(struct vmdk_writer *w)
 {
 	uint8_t *buf = (uint8_t *)w->gt;
 	int err;
@@ -161,13 +152,13 @@ static int close_table(struct vmdk_stream_writer *w)
 	return err;
 }
 
-size_t vmdk_stream_packed_max(uint32_t grain)
+static size_t stream_packed_max(uint32_t grain)
 {
 	return round_up(compressBound(grain * 512u) + GRAIN_MARKER_SIZE, 512);
 }
 
-int vmdk_stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
-		     size_t len, uint8_t *out, size_t out_max, size_t *out_len)
+static int stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
+		       size_t len, uint8_t *out, size_t out_max, size_t *out_len)
 {
 	size_t packed_len, total;
 
@@ -188,7 +179,7 @@ int vmdk_stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
 	return 0;
 }
 
-int vmdk_stream_writer_put(struct vmdk_stream_writer *w, uint64_t grain,
+static int stream_writer_put(struct vmdk_writer *w, uint64_t grain,
 			   const uint8_t *packed, size_t len)
 {
 	uint32_t table = (uint32_t)(grain / STREAM_GTES);
@@ -214,7 +205,7 @@ int vmdk_stream_writer_put(struct vmdk_stream_writer *w, uint64_t grain,
 	return put_sectors(w, packed, len / 512);
 }
 
-int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
+static int stream_writer_grain(struct vmdk_writer *w, uint64_t grain,
 			     const void *data, size_t len)
 {
 	uint64_t gs = w->h.grain_size;
@@ -223,15 +214,15 @@ int vmdk_stream_writer_grain(struct vmdk_stream_writer *w, uint64_t grain,
 	if (!w->z && !(w->z = vmdk_deflater_new(w->level)))
 		return -ENOMEM;
 	if (len == 0 || len > gs * 512 ||
-	    vmdk_stream_pack(w->z, grain * gs, data, len, w->packed,
+	    stream_pack(w->z, grain * gs, data, len, w->packed,
 			     w->packed_max, &total) < 0)
 		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
 				   "stream grain %llu: bad size or deflate failure",
 				   (unsigned long long)grain);
-	return vmdk_stream_writer_put(w, grain, w->packed, total);
+	return stream_writer_put(w, grain, w->packed, total);
 }
 
-int vmdk_stream_writer_finish(struct vmdk_stream_writer *w)
+static int stream_writer_finish(struct vmdk_writer *w)
 {
 	uint64_t gd_sectors = round_up(w->gd_entries * 4ull, 512) / 512;
 	uint8_t *gd = (uint8_t *)w->gd, footer[512];
@@ -256,7 +247,7 @@ int vmdk_stream_writer_finish(struct vmdk_stream_writer *w)
 	return err;
 }
 
-void vmdk_stream_writer_free(struct vmdk_stream_writer *w)
+static void stream_writer_free(struct vmdk_writer *w)
 {
 	if (!w)
 		return;
@@ -264,4 +255,45 @@ void vmdk_stream_writer_free(struct vmdk_stream_writer *w)
 	free(w->packed);
 	vmdk_deflater_free(w->z);
 	free(w);
+}
+
+const struct vmdk_writer_ops vmdk_stream_writer_ops = {
+	.open = stream_writer_open,
+	.packed_max = stream_packed_max,
+	.pack = stream_pack,
+	.put_packed = stream_writer_put,
+	.put = stream_writer_grain,
+	.finish = stream_writer_finish,
+	.free = stream_writer_free,
+};
+
+/* An empty stream: header, descriptor, directory, footer, end marker. */
+int vmdk_stream_create(int fd, const struct vmdk_extent_plan *p,
+		       struct vmdk_errbuf *eb)
+{
+	struct vmdk_writer *w;
+	int err = stream_writer_open(fd, p, &w, eb);
+
+	if (err == 0) {
+		err = stream_writer_finish(w);
+		stream_writer_free(w);
+	}
+	return err;
+}
+
+/* An upper bound: every grain deflated at its worst, a table and its
+ * marker for each table the extent has, directory, footer, markers. */
+uint64_t vmdk_stream_space(const struct vmdk_extent_plan *p, uint64_t grains,
+			   uint64_t sectors)
+{
+	uint32_t grain = p->grain ? p->grain : 128;
+	uint64_t gts = (p->sectors + (uint64_t)grain * STREAM_GTES - 1) /
+		       ((uint64_t)grain * STREAM_GTES);
+	uint64_t desc = p->descriptor ? strlen(p->descriptor) + 1 : 0;
+
+	(void)sectors;
+	return round_up(VMDK_SECTOR + desc, (uint64_t)grain * VMDK_SECTOR) +
+	       grains * stream_packed_max(grain) +
+	       gts * (VMDK_SECTOR + STREAM_GTES * 4) + VMDK_SECTOR +
+	       round_up(gts * 4, VMDK_SECTOR) + 3 * VMDK_SECTOR;
 }

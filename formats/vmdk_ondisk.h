@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "vmdk_int.h"
+#include "format.h"
 
 #define SPARSE_MAGIC 0x564d444bu	/* "KDMV" read as little-endian */
 #define COWD_MAGIC 0x44574f43u		/* "COWD" */

@@ -1,7 +1,7 @@
 /* zero.c --- ZERO extents: no file, every sector reads as zeros */
 #include <string.h>
 
-#include "vmdk_int.h"
+#include "format.h"
 
 static int zero_open(struct vmdk_extent *x, const uint8_t *first)
 {
@@ -48,8 +48,9 @@ static void zero_descriptor_area(const struct vmdk_extent *x, uint64_t *off,
 	*off = *len = 0;
 }
 
-const struct vmdk_extent_ops vmdk_zero_ops = {
+const struct vmdk_format_ops vmdk_zero_ops = {
 	.name = "zero",
+	.kinds = (const char *const[]){ "ZERO", NULL },
 	.open = zero_open,
 	.status = zero_status,
 	.read = zero_read,

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
 int vmdk_unlink(const char *path)
 {

@@ -11,24 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "vmdk_int.h"
-
-static const char *const known_types[] = {
-	"monolithicSparse", "twoGbMaxExtentSparse", "2GbMaxExtentSparse",
-	"monolithicFlat", "twoGbMaxExtentFlat", "2GbMaxExtentFlat",
-	"streamOptimized", "vmfs", "vmfsThin", "vmfsPreallocated",
-	"vmfsEagerZeroedThick", "vmfsSparse", "vmfsSeSparse", "seSparse",
-	"vmfsRDM", "vmfsRDMP", "vmfsRaw", "fullDevice", "partitionedDevice",
-	"custom",
-};
-
-static bool known_type(const char *t)
-{
-	for (size_t i = 0; i < sizeof(known_types) / sizeof(*known_types); i++)
-		if (strcasecmp(t, known_types[i]) == 0)
-			return true;
-	return false;
-}
+#include "core.h"
 
 static int problem(vmdk_problem_fn fn, void *arg, unsigned *count,
 		   const char *fmt, ...) VMDK_PRINTF(4, 5);
@@ -100,7 +83,7 @@ int vmdk_check_chain(const char *path, vmdk_problem_fn fn, void *arg,
 			break;
 		}
 		n++;
-		if (!known_type(d->links[0]->desc->create_type))
+		if (!vmdk_create_type_known(d->links[0]->desc->create_type))
 			problem(fn, arg, &count, "%s: link of an unknown type '%s'",
 				cur, d->links[0]->desc->create_type);
 		if (child) {

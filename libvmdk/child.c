@@ -76,7 +76,7 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
 	struct vmdk_create_params cp = { .type = type };
 	struct vmdk_info info;
-	struct staging st = { 0 };
+	struct vmdk_txn t;
 	const char *kv[16];
 	char cid[16], *child_dir = NULL, *hint = NULL;
 	vmdk_disk *p = NULL, *c = NULL;
@@ -116,12 +116,13 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	hint = child_dir ? relative_path(child_dir, parent) : NULL;
 	if (!hint)
 		err = -ENOMEM;
+	vmdk_txn_init(&t, eb);
 	if (err == 0)
-		err = vmdk_staging_open(&st, child, eb);
+		err = vmdk_txn_stage(&t, child);
 	if (err == 0)
-		err = vmdk_create(st.path, &cp);
+		err = vmdk_create_in(t.stage_path, &cp, eb);
 	if (err == 0)
-		err = vmdk_open(st.path, VMDK_OPEN_SINGLE_LINK, &c);
+		err = vmdk_open(t.stage_path, VMDK_OPEN_SINGLE_LINK, &c);
 	if (err == 0) {
 		err = point_at_parent(c->links[0], cid, hint, eb);
 		if (err == 0)
@@ -130,8 +131,8 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 			vmdk_close(c);
 	}
 	if (err == 0)
-		err = vmdk_staging_commit(&st, child, false, false, eb);
-	vmdk_staging_close(&st);
+		err = vmdk_txn_commit(&t, child, false);
+	vmdk_txn_end(&t);
 	vmdk_close(p);
 	free(hint);
 	free(child_dir);

@@ -314,7 +314,15 @@ static int build_params(vmdk_disk *src, const struct vmdk_clone_params *p,
 
 /* ---- destinations ---- */
 
+/* A destination without a descriptor (a raw image), or one written front
+ * to back, goes to a file descriptor; the others are disks we open. */
+static bool goes_to_fd(const struct vmdk_format_ops *f)
+{
+	return f->writer || !f->kinds;
+}
+
 static int clone_into(vmdk_disk *src, const char *path, int fd,
+		      const struct vmdk_format_ops *f,
 		      const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
 {
 	struct vmdk_create_params cp;
@@ -330,16 +338,16 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 	/* Dropped keys (NULL values) end the list early otherwise. */
 	vmdk_kv_compact(&kv);
 	cp.ddb = kv.v;
-	if (p->type == VMDK_TYPE_RAW) {
+	if (f->writer) {
+		desc = vmdk_create_descriptor(&cp, path);
+		err = desc ? vmdk_writer_sink_new(fd, f->writer, &cp, desc, p, &keb, &k)
+			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
+					 vmdk_open_error());
+	} else if (!f->kinds) {
 		struct stat st;
 		bool pipe = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
 			    !S_ISBLK(st.st_mode);
 		err = raw_sink_new(fd, pipe, p->no_sync, cp.capacity, &keb, &k);
-	} else if (p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
-		desc = vmdk_create_descriptor(&cp, path);
-		err = desc ? vmdk_stream_sink_new(fd, &cp, desc, p, &keb, &k)
-			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
-					 vmdk_open_error());
 	} else {
 		err = disk_sink_new(path, &cp, p->no_sync, &keb, &k);
 	}
@@ -355,56 +363,106 @@ out:
 	return err;
 }
 
+/* With overwrite, the files of the disk at @dst that the staged one will
+ * not replace go once it is in place: only files beside @dst, and not
+ * while another process writes to it.  A @dst that is no disk we can
+ * open is replaced as a plain file. */
+static int doom_replaced(struct vmdk_txn *t, const char *dst)
+{
+	vmdk_disk *old;
+	struct vmdk_link *l;
+	char *dir = vmdk_dirname(dst), *staged = NULL;
+	int err = vmdk_open(dst, VMDK_OPEN_RDONLY | VMDK_OPEN_SINGLE_LINK, &old);
+
+	if (err == VMDK_E_LOCKED) {
+		free(dir);
+		return vmdk_seterr(t->eb, err, "%s", vmdk_open_error());
+	}
+	if (err < 0 || !dir) {
+		free(dir);
+		return err < 0 ? 0 : -ENOMEM;
+	}
+	l = old->links[0];
+	for (size_t i = 0; err == 0 && i < l->n_ext; i++) {
+		const char *x = l->ext[i].path;
+		char *xdir = x ? vmdk_dirname(x) : NULL;
+		if (x && xdir && strcmp(xdir, dir) == 0 && l->desc_host != &l->ext[i] &&
+		    asprintf(&staged, "%s/%s", t->stage_dir, vmdk_basename(x)) >= 0) {
+			if (access(staged, F_OK) != 0)
+				err = vmdk_txn_doom(t, x);
+			free(staged);
+		}
+		free(xdir);
+	}
+	vmdk_close(old);
+	free(dir);
+	return err;
+}
+
+/* The format that makes destinations of @type, or NULL with the error. */
+static const struct vmdk_format_ops *dest_format(int type,
+						 struct vmdk_errbuf *eb)
+{
+	const struct vmdk_format_ops *f = vmdk_format_for_type(type);
+
+	if (!f)
+		vmdk_seterr(eb, VMDK_E_INVALID_ARG, "unknown disk type %d", type);
+	return f;
+}
+
 int vmdk_clone_fd(vmdk_disk *src, int fd, const char *name,
 		  const struct vmdk_clone_params *p)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	const struct vmdk_format_ops *f;
 
 	eb->msg[0] = '\0';
-	if (!src || !p || (p->type != VMDK_TYPE_RAW &&
-			   p->type != VMDK_TYPE_STREAM_OPTIMIZED))
+	if (!src || !p)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
+	if (!(f = dest_format(p->type, eb)))
+		return VMDK_E_INVALID_ARG;
+	if (!goes_to_fd(f))
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
 				   "only raw and streamOptimized go to a stream");
-	return clone_into(src, name ? name : "stream.vmdk", fd, p, eb);
+	return clone_into(src, name ? name : "stream.vmdk", fd, f, p, eb);
 }
 
 int vmdk_clone(vmdk_disk *src, const char *dst,
 	       const struct vmdk_clone_params *p)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
-	struct staging st;
+	const struct vmdk_format_ops *f;
+	struct vmdk_txn t;
 	int err, fd = -1;
 
 	eb->msg[0] = '\0';
 	if (!src || !dst || !p)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
-	if (p->type != VMDK_TYPE_RAW &&
-	    (p->type < 0 || p->type >= VMDK_TYPE_COUNT))
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "unknown disk type %d",
-				   p->type);
+	if (!(f = dest_format(p->type, eb)))
+		return VMDK_E_INVALID_ARG;
 	/* Everything is made in a hidden directory beside the destination
 	 * and moved into place only when complete. */
-	err = vmdk_staging_open(&st, dst, eb);
-	if (err < 0)
-		return err;
-	if (p->type == VMDK_TYPE_RAW || p->type == VMDK_TYPE_STREAM_OPTIMIZED) {
-		fd = open(st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	vmdk_txn_init(&t, eb);
+	err = vmdk_txn_stage(&t, dst);
+	if (err == 0 && goes_to_fd(f)) {
+		fd = open(t.stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
 			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
 					  vmdk_strerror(-errno));
 	}
 	if (err == 0)
-		err = clone_into(src, st.path, fd, p, eb);
+		err = clone_into(src, t.stage_path, fd, f, p, eb);
 	if (fd >= 0) {
 		if (err == 0 && !p->no_sync && fsync(fd) < 0)
 			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
 					  vmdk_strerror(-errno));
 		close(fd);
 	}
+	if (err == 0 && p->overwrite && access(dst, F_OK) == 0)
+		err = doom_replaced(&t, dst);
 	if (err == 0)
-		err = vmdk_staging_commit(&st, dst, p->overwrite, p->type == VMDK_TYPE_RAW,
-				     eb);
-	vmdk_staging_close(&st);
+		err = vmdk_txn_commit(&t, dst, p->overwrite);
+	vmdk_txn_end(&t);
 	if (err < 0 && err > -1000 && !strchr(eb->msg, ':'))
 		vmdk_seterr(eb, err, "%s: %s", dst, vmdk_strerror(err));
 	return err;
@@ -437,14 +495,25 @@ static int count_finish(struct sink *k)
 	return 0;
 }
 
-/* Metadata of a hosted sparse extent as sparse_create.c lays it out. */
-static uint64_t sparse_overhead(uint64_t capacity, bool embedded)
+/* Bytes the extents of a new disk of @type take: its extents laid out as
+ * vmdk_create() does, all @grains and @sectors of data counted in the
+ * first (the formats' space is linear in both). */
+static uint64_t extents_space(const struct vmdk_format_ops *f, int type,
+			      uint64_t cap, const char *desc, uint64_t grains,
+			      uint64_t sectors)
 {
-	uint64_t gts = (capacity + 65535) / 65536;
-	uint64_t gd = (gts * 4 + 511) / 512;
-	uint64_t end = 1 + (embedded ? 20 : 0) + 2 * (gd + gts * 4);
+	const struct vmdk_type_def *def = vmdk_type_def(type);
+	uint64_t per = def && def->split ? VMDK_SPLIT_SECTORS : cap, total = 0;
 
-	return (end + 127) / 128 * 128 * 512;
+	for (uint64_t at = 0; at < cap; at += per) {
+		struct vmdk_extent_plan plan = {
+			.sectors = cap - at < per ? cap - at : per,
+			.descriptor = def && !def->suffix ? desc : NULL,
+			.thin = def && def->thin,
+		};
+		total += f->space(&plan, at ? 0 : grains, at ? 0 : sectors);
+	}
+	return total;
 }
 
 int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
@@ -457,65 +526,36 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	struct vmdk_errbuf keb = { { 0 } };
 	struct count_sink c = { .base = { .put = count_put,
 					  .finish = count_finish, .eb = &keb } };
+	const struct vmdk_format_ops *f;
+	const struct vmdk_type_def *def = vmdk_type_def(type);
 	struct vmdk_create_params cp;
 	struct kv_list kv = { 0 };
-	uint64_t cap, desc_len = 0, total = 0;
-	char *desc;
+	uint64_t cap, total;
+	char *desc = NULL;
 	int err;
 
 	eb->msg[0] = '\0';
-	if (!src || !bytes || (type != VMDK_TYPE_RAW && (type < 0 || type >= VMDK_TYPE_COUNT)))
+	if (!src || !bytes || !(f = vmdk_format_for_type(type)))
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
 	err = build_params(src, &p, &cp, &kv);
 	vmdk_kv_compact(&kv);
 	cp.ddb = kv.v;
 	cap = cp.capacity;
-	if (err == 0 && type != VMDK_TYPE_RAW) {
-		desc = vmdk_create_descriptor(&cp, dst ? dst : src->links[0]->path);
-		if (!desc)
-			err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s", vmdk_open_error());
-		else
-			desc_len = strlen(desc);
-		free(desc);
-	}
-	if (err == 0 && type != VMDK_TYPE_RAW && type != VMDK_TYPE_MONOLITHIC_FLAT &&
-	    type != VMDK_TYPE_SPLIT_FLAT && type != VMDK_TYPE_VMFS_THICK)
+	if (err == 0 && def && !(desc = vmdk_create_descriptor(&cp, dst ? dst
+							       : src->links[0]->path)))
+		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s", vmdk_open_error());
+	/* Read the source only when its content changes the answer. */
+	if (err == 0 && extents_space(f, type, cap, desc, 1, 1) !=
+			extents_space(f, type, cap, desc, 0, 0))
 		err = copy_data(src, &c.base, &p, eb, &keb);
 	free(kv.v);
-	if (err < 0)
-		return err;
-	switch (type) {
-	case VMDK_TYPE_RAW:
-		total = cap * 512;
-		break;
-	case VMDK_TYPE_MONOLITHIC_FLAT:
-	case VMDK_TYPE_SPLIT_FLAT:
-	case VMDK_TYPE_VMFS_THICK:
-		total = cap * 512 + desc_len;
-		break;
-	case VMDK_TYPE_VMFS_THIN:
-		total = c.sectors * 512 + desc_len;
-		break;
-	case VMDK_TYPE_MONOLITHIC_SPARSE:
-		total = sparse_overhead(cap, true) + c.grains * 65536;
-		break;
-	case VMDK_TYPE_SPLIT_SPARSE:
-		for (uint64_t left = cap; left; ) {
-			uint64_t n = left < 4192256 ? left : 4192256;
-			total += sparse_overhead(n, false);
-			left -= n;
-		}
-		total += c.grains * 65536 + desc_len;
-		break;
-	case VMDK_TYPE_STREAM_OPTIMIZED: {
-		/* An upper bound: every grain deflated at its worst. */
-		uint64_t gts = (cap + 65535) / 65536;
-		total = 65536 + c.grains * vmdk_stream_packed_max(128) +
-			gts * (512 + 2048) + 512 + (gts * 4 + 511) / 512 * 512 +
-			3 * 512;
-		break;
+	if (err == 0) {
+		total = extents_space(f, type, cap, desc, c.grains, c.sectors);
+		/* A descriptor of its own is a file beside the extents. */
+		if (def && def->suffix)
+			total += strlen(desc);
+		*bytes = total;
 	}
-	}
-	*bytes = total;
-	return 0;
+	free(desc);
+	return err;
 }

@@ -1,9 +1,9 @@
 /* copy_int.h --- the copy engine's parts: sinks (where data goes) and
- * staging (how a new disk appears under its name only when complete) */
+ * the helpers they share */
 #ifndef COPY_INT_H
 #define COPY_INT_H
 
-#include "vmdk_int.h"
+#include "core.h"
 
 #define COPY_READ_SECTORS 2048u	/* 1 MiB source reads */
 #define COPY_PIECE_SECTORS 128u	/* zero test and sink granularity */
@@ -32,10 +32,12 @@ void vmdk_copy_pipe_free(struct copy_pipe *p);
 int vmdk_sink_write(struct sink *k, int fd, const void *buf, size_t len);
 int vmdk_sink_write_zeros(struct sink *k, int fd, uint64_t len);
 
-/* stream_sink.c: streamOptimized, compressed on @p->threads threads. */
-int vmdk_stream_sink_new(int fd, const struct vmdk_create_params *cp,
-		    const char *desc, const struct vmdk_clone_params *p,
-		    struct vmdk_errbuf *eb, struct sink **out);
+/* writer_sink.c: a format's sequential writer (streamOptimized), its
+ * grains packed on @p->threads threads. */
+int vmdk_writer_sink_new(int fd, const struct vmdk_writer_ops *wo,
+			 const struct vmdk_create_params *cp, const char *desc,
+			 const struct vmdk_clone_params *p, struct vmdk_errbuf *eb,
+			 struct sink **out);
 
 /* "ddb.key", "value", ... NULL, as vmdk_create_params.ddb wants it. */
 struct kv_list {
@@ -45,16 +47,5 @@ struct kv_list {
 /* Drop pairs whose value is NULL. */
 void vmdk_kv_compact(struct kv_list *l);
 
-/* staging.c */
-struct staging {
-	char *dir;	/* hidden directory beside the destination */
-	char *path;	/* dir/<destination's name> */
-};
-int vmdk_staging_open(struct staging *st, const char *dst, struct vmdk_errbuf *eb);
-/* Move every file made into the destination's directory, extents first
- * and the named file last; refuse to replace files unless @overwrite. */
-int vmdk_staging_commit(struct staging *st, const char *dst, bool overwrite,
-		   bool plain_file, struct vmdk_errbuf *eb);
-void vmdk_staging_close(struct staging *st);
 
 #endif

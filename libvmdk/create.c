@@ -10,12 +10,8 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
-/* Extent size of the twoGbMaxExtent types: 2 GiB less 1 MiB. */
-#define SPLIT_SECTORS 4192256ull
-/* Sparse grain offsets are 32-bit sector numbers. */
-#define MAX_SPARSE_CAPACITY (1ull << 32)
 #define MAX_FILES 40000
 
 void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,
@@ -51,64 +47,27 @@ struct plan_extent {
 
 struct plan {
 	const struct vmdk_create_params *p;
-	const char *create_type;
-	const char *kind;	/* SPARSE, FLAT, VMFS */
+	const struct vmdk_type_def *def;
 	char *desc_path;
 	bool embedded;		/* descriptor inside the single extent */
 	struct plan_extent *ext;
 	size_t n_ext;
-	int *fds;
-	bool *made;
 };
-
-static char *stem_of(const char *path)
-{
-	size_t n = strlen(path);
-
-	if (n > 5 && strcasecmp(path + n - 5, ".vmdk") == 0)
-		n -= 5;
-	return strndup(path, n);
-}
 
 static int make_plan(struct plan *pl, const char *path,
 		     struct vmdk_errbuf *eb)
 {
 	const struct vmdk_create_params *p = pl->p;
-	char *stem = stem_of(path);
-	uint64_t per = p->capacity;
-	const char *suffix = NULL;
+	const struct vmdk_type_def *def = vmdk_type_def(p->type);
+	char *stem = vmdk_path_stem(path);
+	uint64_t per = def->split ? VMDK_SPLIT_SECTORS : p->capacity;
 	int err = 0;
 
 	if (!stem)
 		return -ENOMEM;
+	pl->def = def;
 	pl->desc_path = strdup(path);
-	pl->create_type = vmdk_type_name(p->type);
-	switch (p->type) {
-	case VMDK_TYPE_MONOLITHIC_SPARSE:
-	case VMDK_TYPE_STREAM_OPTIMIZED:
-		pl->kind = "SPARSE";
-		pl->embedded = true;
-		break;
-	case VMDK_TYPE_SPLIT_SPARSE:
-		pl->kind = "SPARSE";
-		suffix = "s";
-		per = SPLIT_SECTORS;
-		break;
-	case VMDK_TYPE_MONOLITHIC_FLAT:
-		pl->kind = "FLAT";
-		suffix = "flat";
-		break;
-	case VMDK_TYPE_SPLIT_FLAT:
-		pl->kind = "FLAT";
-		suffix = "f";
-		per = SPLIT_SECTORS;
-		break;
-	default:	/* vmfs thick and thin: one VMFS extent */
-		pl->kind = "VMFS";
-		pl->create_type = "vmfs";
-		suffix = "flat";
-		break;
-	}
+	pl->embedded = def->suffix == NULL;
 	pl->n_ext = (size_t)((p->capacity + per - 1) / per);
 	if (pl->n_ext > MAX_FILES) {
 		free(stem);
@@ -116,30 +75,26 @@ static int make_plan(struct plan *pl, const char *path,
 				   path);
 	}
 	pl->ext = calloc(pl->n_ext, sizeof(*pl->ext));
-	pl->fds = malloc(pl->n_ext * sizeof(int));
-	pl->made = calloc(pl->n_ext, sizeof(bool));
-	if (!pl->desc_path || !pl->ext || !pl->fds || !pl->made) {
+	if (!pl->desc_path || !pl->ext) {
 		free(stem);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < pl->n_ext; i++)
-		pl->fds[i] = -1;
 	for (size_t i = 0; i < pl->n_ext && err == 0; i++) {
 		struct plan_extent *e = &pl->ext[i];
 		uint64_t left = p->capacity - i * per;
 		e->sectors = left < per ? left : per;
 		if (pl->embedded)
 			e->path = strdup(path);
-		else if (strcmp(suffix, "flat") == 0)
-			err = asprintf(&e->path, "%s-flat.vmdk", stem) < 0;
+		else if (!def->split)
+			err = asprintf(&e->path, "%s-%s.vmdk", stem, def->suffix) < 0;
 		else
-			err = asprintf(&e->path, "%s-%s%03zu.vmdk", stem, suffix,
+			err = asprintf(&e->path, "%s-%s%03zu.vmdk", stem, def->suffix,
 				       i + 1) < 0;
 		if (err || !e->path) {
 			free(stem);
 			return -ENOMEM;
 		}
-		e->name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+		e->name = vmdk_basename(e->path);
 	}
 	free(stem);
 	return 0;
@@ -153,8 +108,6 @@ static void free_plan(struct plan *pl)
 	for (size_t i = 0; pl->ext && i < pl->n_ext; i++)
 		free(pl->ext[i].path);
 	free(pl->ext);
-	free(pl->fds);
-	free(pl->made);
 	free(pl->desc_path);
 }
 
@@ -216,9 +169,9 @@ static char *build_descriptor(const struct plan *pl)
 	for (size_t i = 0; ext && i < pl->n_ext; i++) {
 		char *line;
 		if (asprintf(&line, "%sRW %llu %s \"%s\"%s\n", ext,
-			     (unsigned long long)pl->ext[i].sectors, pl->kind,
+			     (unsigned long long)pl->ext[i].sectors, pl->def->kind,
 			     pl->ext[i].name,
-			     strcmp(pl->kind, "FLAT") == 0 ? " 0" : "") < 0)
+			     strcmp(pl->def->kind, "FLAT") == 0 ? " 0" : "") < 0)
 			line = NULL;
 		free(ext);
 		ext = line;
@@ -250,7 +203,7 @@ static char *build_descriptor(const struct plan *pl)
 		     "%s"
 		     "ddb.uuid = \"%s\"\n"
 		     "ddb.virtualHWVersion = \"%d\"\n",
-		     cid, pl->create_type, ext, vmdk_adapter_name(p->adapter),
+		     cid, pl->def->create_type, ext, vmdk_adapter_name(p->adapter),
 		     c, h, s, vmdk_random32(), vmdk_random32(), vmdk_random32(),
 		     cid,
 		     p->type == VMDK_TYPE_VMFS_THIN ? "ddb.thinProvisioned = \"1\"\n" : "",
@@ -288,8 +241,8 @@ static int check_params(const struct vmdk_create_params *p, const char *path,
 	if (p->capacity > VMDK_MAX_CAPACITY)
 		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
 				   "%s: capacity beyond the 64 TiB limit", path);
-	if (p->type == VMDK_TYPE_MONOLITHIC_SPARSE &&
-	    p->capacity > MAX_SPARSE_CAPACITY - 65536)
+	if (!vmdk_type_def(p->type)->split &&
+	    p->capacity > vmdk_format_for_type(p->type)->max_sectors)
 		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
 				   "%s: a monolithic sparse disk holds less than 2 TiB "
 				   "(use twoGbMaxExtentSparse or a flat type)", path);
@@ -305,46 +258,17 @@ static int check_params(const struct vmdk_create_params *p, const char *path,
 	return 0;
 }
 
-static int create_file(const char *path, int *fd, struct vmdk_errbuf *eb)
-{
-	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (*fd >= 0)
-		return 0;
-	if (errno == EEXIST)
-		return vmdk_seterr(eb, VMDK_E_EXISTS,
-				   "%s: already exists; not overwritten", path);
-	return vmdk_seterr(eb, -errno, "%s: %s", path, vmdk_strerror(-errno));
-}
-
-/* Lay out one extent file of @type; @desc only for monolithic types. */
+/* Lay out one extent file of @type on the empty file @fd; @desc only
+ * for monolithic types. */
 static int fill_file(int fd, int type, uint64_t sectors, uint32_t grain,
 		     const char *desc, struct vmdk_errbuf *eb)
 {
-	int err = 0;
+	struct vmdk_extent_plan plan = {
+		.sectors = sectors, .grain = grain, .descriptor = desc,
+		.thin = vmdk_type_def(type)->thin,
+	};
+	int err = vmdk_format_for_type(type)->create(fd, &plan, eb);
 
-	switch (type) {
-	case VMDK_TYPE_MONOLITHIC_SPARSE:
-	case VMDK_TYPE_SPLIT_SPARSE:
-		err = vmdk_sparse_create(fd, sectors, grain, desc, eb);
-		break;
-	case VMDK_TYPE_STREAM_OPTIMIZED: {
-		struct vmdk_stream_writer *w;
-		err = vmdk_stream_writer_open(fd, sectors, grain, desc, -1, &w, eb);
-		if (err == 0) {
-			err = vmdk_stream_writer_finish(w);
-			vmdk_stream_writer_free(w);
-		}
-		break;
-	}
-	case VMDK_TYPE_VMFS_THIN:
-		if (ftruncate(fd, (off_t)(sectors * 512)) < 0)
-			err = -errno;
-		break;
-	default:
-		/* Flat types are preallocated, as their name promises. */
-		err = -posix_fallocate(fd, 0, (off_t)(sectors * 512));
-		break;
-	}
 	if (err == 0 && fsync(fd) < 0)
 		err = -errno;
 	return err;
@@ -361,56 +285,78 @@ static int name_error(const char *path, int err, struct vmdk_errbuf *eb)
 	return vmdk_seterr(eb, err, "%s: %s", path, detail);
 }
 
-static int fill_extent(const struct plan *pl, size_t i, const char *desc,
-		       struct vmdk_errbuf *eb)
+int vmdk_create_extent_file(struct vmdk_txn *t, const char *path, int type,
+			    uint64_t sectors)
 {
-	const struct plan_extent *e = &pl->ext[i];
-	int err = fill_file(pl->fds[i], pl->p->type, e->sectors,
-			    pl->p->grain_size, pl->embedded ? desc : NULL, eb);
-
-	return err < 0 ? name_error(e->path, err, eb) : 0;
-}
-
-int vmdk_create_extent_file(const char *path, int type, uint64_t sectors,
-			    uint32_t grain, struct vmdk_errbuf *eb)
-{
-	int fd, err = create_file(path, &fd, eb);
+	int fd, err = vmdk_txn_create_file(t, path, &fd);
 
 	if (err < 0)
 		return err;
-	err = fill_file(fd, type, sectors, grain, NULL, eb);
+	err = fill_file(fd, type, sectors, 0, NULL, t->eb);
 	close(fd);
-	if (err < 0) {
-		unlink(path);
-		return name_error(path, err, eb);
+	return err < 0 ? name_error(path, err, t->eb) : 0;
+}
+
+int vmdk_create_in(const char *path, const struct vmdk_create_params *p,
+		   struct vmdk_errbuf *eb)
+{
+	struct plan pl = { .p = p };
+	struct vmdk_txn t;
+	char *desc = NULL;
+	int err;
+
+	vmdk_txn_init(&t, eb);
+	err = check_params(p, path, eb);
+	if (err == 0)
+		err = make_plan(&pl, path, eb);
+	if (err == 0 && !(desc = build_descriptor(&pl)))
+		err = -ENOMEM;
+	for (size_t i = 0; err == 0 && i < pl.n_ext; i++) {
+		int fd;
+		err = vmdk_txn_create_file(&t, pl.ext[i].path, &fd);
+		if (err == 0) {
+			err = fill_file(fd, p->type, pl.ext[i].sectors, p->grain_size,
+					pl.embedded ? desc : NULL, eb);
+			close(fd);
+			if (err < 0)
+				err = name_error(pl.ext[i].path, err, eb);
+		}
 	}
-	return 0;
+	/* Descriptor last, so a half-made disk never looks like a disk. */
+	if (err == 0 && !pl.embedded)
+		err = vmdk_txn_put_file(&t, pl.desc_path, desc, strlen(desc),
+					&(struct vmdk_put_opts){ .mode_of = -1 });
+	if (err == 0)
+		err = vmdk_txn_commit(&t, NULL, false);
+	vmdk_txn_end(&t);
+	free(desc);
+	free_plan(&pl);
+	return err;
 }
 
-static int write_descriptor_file(const struct plan *pl, const char *desc,
-				 bool *made, struct vmdk_errbuf *eb)
+/* Refuse early, before any space is laid out, when a name is taken. */
+static int check_free_names(const struct vmdk_create_params *p,
+			    const char *path, struct vmdk_errbuf *eb)
 {
-	int fd, err = create_file(pl->desc_path, &fd, eb);
+	struct plan pl = { .p = p };
+	int err = make_plan(&pl, path, eb);
 
-	if (err < 0)
-		return err;
-	*made = true;
-	err = vmdk_pwrite_all(fd, desc, strlen(desc), 0);
-	if (err == 0 && fsync(fd) < 0)
-		err = -errno;
-	close(fd);
-	if (err < 0)
-		return vmdk_seterr(eb, err, "%s: %s", pl->desc_path,
-				   vmdk_strerror(err));
-	return 0;
+	if (err == 0 && access(path, F_OK) == 0)
+		err = vmdk_seterr(eb, VMDK_E_EXISTS,
+				  "%s: already exists; not overwritten", path);
+	for (size_t i = 0; err == 0 && i < pl.n_ext; i++)
+		if (access(pl.ext[i].path, F_OK) == 0)
+			err = vmdk_seterr(eb, VMDK_E_EXISTS,
+					  "%s: already exists; not overwritten",
+					  pl.ext[i].path);
+	free_plan(&pl);
+	return err;
 }
 
 int vmdk_create(const char *path, const struct vmdk_create_params *p)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
-	struct plan pl = { .p = p };
-	char *desc = NULL;
-	bool desc_made = false;
+	struct vmdk_txn t;
 	int err;
 
 	eb->msg[0] = '\0';
@@ -418,32 +364,17 @@ int vmdk_create(const char *path, const struct vmdk_create_params *p)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
 	err = check_params(p, path, eb);
 	if (err == 0)
-		err = make_plan(&pl, path, eb);
-	if (err == 0 && !(desc = build_descriptor(&pl)))
-		err = -ENOMEM;
-	/* Descriptor last, so a half-made disk never looks like a disk. */
-	if (err == 0 && !pl.embedded && access(pl.desc_path, F_OK) == 0)
-		err = vmdk_seterr(eb, VMDK_E_EXISTS,
-				  "%s: already exists; not overwritten", pl.desc_path);
-	for (size_t i = 0; err == 0 && i < pl.n_ext; i++) {
-		err = create_file(pl.ext[i].path, &pl.fds[i], eb);
-		pl.made[i] = err == 0;
-	}
-	for (size_t i = 0; err == 0 && i < pl.n_ext; i++)
-		err = fill_extent(&pl, i, desc, eb);
-	if (err == 0 && !pl.embedded)
-		err = write_descriptor_file(&pl, desc, &desc_made, eb);
+		err = check_free_names(p, path, eb);
+	if (err < 0)
+		return err;
+	/* Made aside and moved into place whole: a crash never leaves a
+	 * half-made disk under its name. */
+	vmdk_txn_init(&t, eb);
+	err = vmdk_txn_stage(&t, path);
 	if (err == 0)
-		vmdk_fsync_dir_of(path);
-	for (size_t i = 0; i < pl.n_ext; i++) {
-		if (pl.fds && pl.fds[i] >= 0)
-			close(pl.fds[i]);
-		if (err < 0 && pl.made && pl.made[i])
-			unlink(pl.ext[i].path);
-	}
-	if (err < 0 && desc_made)
-		unlink(pl.desc_path);
-	free(desc);
-	free_plan(&pl);
+		err = vmdk_create_in(t.stage_path, p, eb);
+	if (err == 0)
+		err = vmdk_txn_commit(&t, path, false);
+	vmdk_txn_end(&t);
 	return err;
 }

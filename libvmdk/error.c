@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
 static _Thread_local struct vmdk_errbuf open_errbuf;
 

@@ -12,21 +12,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
-
-#define SPLIT_SECTORS 4192256ull
-
-static bool is_split(const char *create_type)
-{
-	return strcasecmp(create_type, "twoGbMaxExtentSparse") == 0 ||
-	       strcasecmp(create_type, "twoGbMaxExtentFlat") == 0 ||
-	       strcasecmp(create_type, "2GbMaxExtentSparse") == 0 ||
-	       strcasecmp(create_type, "2GbMaxExtentFlat") == 0;
-}
+#include "core.h"
 
 /* The file name of split extent @index (1-based), after the pattern of
  * the last one ("disk-s003.vmdk" gives "disk-s004.vmdk"). */
-static char *split_name(const char *last, const char *stem, bool sparse,
+static char *split_name(const char *last, const char *stem, char letter,
 			size_t index)
 {
 	const char *dash = strrchr(last, '-');
@@ -39,24 +29,9 @@ static char *split_name(const char *last, const char *stem, bool sparse,
 			return NULL;
 		return out;
 	}
-	if (asprintf(&out, "%s-%c%03zu.vmdk", stem, sparse ? 's' : 'f', index) < 0)
+	if (asprintf(&out, "%s-%c%03zu.vmdk", stem, letter, index) < 0)
 		return NULL;
 	return out;
-}
-
-static int grow_extent_file(struct vmdk_extent *x, uint64_t sectors,
-			    bool thin, struct vmdk_errbuf *eb)
-{
-	off_t want = (off_t)((x->offset + sectors) * 512);
-	int rc;
-
-	if (x->ops == &vmdk_sparse_ops)
-		return vmdk_sparse_grow(x->fd, x->path, sectors, eb);
-	rc = thin ? (ftruncate(x->fd, want) < 0 ? errno : 0)
-		  : posix_fallocate(x->fd, 0, want);
-	if (rc == 0 && fsync(x->fd) < 0)
-		rc = errno;
-	return rc ? vmdk_seterr(eb, -rc, "%s: %s", x->path, vmdk_strerror(-rc)) : 0;
 }
 
 static void set_cylinders(struct vmdk_descriptor *desc, uint64_t capacity)
@@ -77,94 +52,92 @@ static void set_cylinders(struct vmdk_descriptor *desc, uint64_t capacity)
 	vmdk_desc_set(desc, "ddb.geometry.cylinders", buf);
 }
 
+static const struct vmdk_type_def plain_type = { .kind = "" };
+
+/* Why @l cannot become @capacity sectors, or 0. */
+static int refuse(const struct vmdk_link *l, const struct vmdk_extent *last,
+		  int type, uint64_t capacity, struct vmdk_errbuf *eb)
+{
+	const struct vmdk_type_def *def = vmdk_type_def(type);
+	int err;
+
+	if (l->desc->parent_hint)
+		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
+				   "%s: a child disk (redo log) cannot be grown; "
+				   "grow the base disk before taking children", l->path);
+	if ((err = vmdk_format_can_grow(last, l->path)) < 0)
+		return vmdk_seterr(eb, err, "%s", last->eb->msg);
+	if (capacity <= l->capacity)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
+				   "%s: the new size must be larger than the current "
+				   "%llu sectors (disks never shrink)", l->path,
+				   (unsigned long long)l->capacity);
+	if (capacity > VMDK_MAX_CAPACITY ||
+	    (!(def && def->split) &&
+	     last->sectors + capacity - l->capacity > last->ops->max_sectors))
+		return vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: %llu sectors is beyond "
+				   "what this type holds", l->path,
+				   (unsigned long long)capacity);
+	return 0;
+}
+
 int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
 	      void *arg)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
-	char **made = NULL, *stem = NULL, hex[16];
-	size_t nmade = 0;
+	const struct vmdk_type_def *def;
+	char *stem = NULL, hex[16];
 	struct vmdk_link *l;
 	struct vmdk_extent *last;
 	uint64_t room, grow_last, rest;
-	bool split, sparse, thin;
+	struct vmdk_txn t;
 	vmdk_disk *d;
-	int err;
+	int err, type;
 
 	err = vmdk_open(path, 0, &d);
 	if (err < 0)
 		return err;
+	vmdk_txn_init(&t, eb);
 	l = d->links[0];
 	last = &l->ext[l->n_ext - 1];
-	split = is_split(l->desc->create_type);
-	sparse = last->ops == &vmdk_sparse_ops;
-	thin = vmdk_desc_get(l->desc, "ddb.thinProvisioned") &&
-	       strcmp(vmdk_desc_get(l->desc, "ddb.thinProvisioned"), "1") == 0;
-	if (l->desc->parent_hint)
-		err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				  "%s: a child disk (redo log) cannot be grown; "
-				  "grow the base disk before taking children", path);
-	else if (last->ops == &vmdk_stream_ops)
-		err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				  "%s: streamOptimized disks cannot be grown; "
-				  "convert with vmdk-clone, grow, convert back", path);
-	else if (!sparse && last->ops != &vmdk_flat_ops)
-		err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				  "%s: a %s extent cannot be grown", path, last->kind);
-	else if (capacity <= l->capacity)
-		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				  "%s: the new size must be larger than the current "
-				  "%llu sectors (disks never shrink)", path,
-				  (unsigned long long)l->capacity);
-	else if (capacity > VMDK_MAX_CAPACITY ||
-		 (!split && sparse && capacity > (1ull << 32) - 65536))
-		err = vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: %llu sectors is beyond "
-				  "what this type holds", path,
-				  (unsigned long long)capacity);
+	type = vmdk_type_of(l->desc);
+	def = vmdk_type_def(type);
+	if (!def)	/* a createType we do not make: one plain extent */
+		def = &plain_type;
+	err = refuse(l, last, type, capacity, eb);
 	if (err < 0)
 		goto out;
 	rest = capacity - l->capacity;
-	room = split && last->sectors < SPLIT_SECTORS ? SPLIT_SECTORS - last->sectors
-						      : split ? 0 : rest;
+	room = !def->split ? rest
+	       : last->sectors < VMDK_SPLIT_SECTORS ? VMDK_SPLIT_SECTORS - last->sectors : 0;
 	grow_last = rest < room ? rest : room;
 	rest -= grow_last;
-	stem = strndup(path, strlen(path) > 5 && !strcasecmp(path + strlen(path) - 5, ".vmdk")
-				     ? strlen(path) - 5 : strlen(path));
+	stem = vmdk_path_stem(vmdk_basename(path));
+	if (!stem)
+		err = -ENOMEM;
 	/* 1. New extent files (split types), not yet part of the disk. */
 	for (size_t i = l->n_ext + 1; err == 0 && rest > 0; i++) {
-		uint64_t n = rest < SPLIT_SECTORS ? rest : SPLIT_SECTORS;
+		uint64_t n = rest < VMDK_SPLIT_SECTORS ? rest : VMDK_SPLIT_SECTORS;
 		char *name = split_name(vmdk_desc_extent(l->desc, l->n_ext - 1)->file,
-					strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem,
-					sparse, i);
+					stem, def->suffix[0], i);
 		char *full = name ? vmdk_path_join(l->dir, name) : NULL;
-		char **grown = realloc(made, (nmade + 1) * sizeof(*made));
 		struct vmdk_extent_line el = { .access = VMDK_ACCESS_RW,
 					       .sectors = n, .file = name,
-					       .has_offset = !sparse };
+					       .has_offset = strcmp(def->kind, "FLAT") == 0 };
 		strcpy(el.kind, last->kind);
-		if (!name || !full || !grown) {
-			free(name);
-			free(full);
-			err = -ENOMEM;
-			break;
-		}
-		made = grown;
-		err = vmdk_create_extent_file(full, sparse ? VMDK_TYPE_SPLIT_SPARSE
-							   : VMDK_TYPE_SPLIT_FLAT,
-					      n, 0, eb);
-		if (err == 0)
-			made[nmade++] = full;
-		else
-			free(full);
+		err = full ? vmdk_create_extent_file(&t, full, type, n) : -ENOMEM;
 		if (err == 0)
 			err = vmdk_desc_add_extent(l->desc, &el);
 		free(name);
+		free(full);
 		rest -= n;
 		if (err == 0 && progress && progress(arg, capacity - rest, capacity))
 			err = vmdk_seterr(eb, VMDK_E_CANCELED, "canceled");
 	}
 	/* 2. The last extent, in place. */
-	if (err == 0 && grow_last)
-		err = grow_extent_file(last, last->sectors + grow_last, thin, eb);
+	if (err == 0 && grow_last &&
+	    (err = last->ops->grow(last, last->sectors + grow_last, def->thin)) < 0)
+		err = vmdk_seterr(eb, err, "%s", last->eb->msg);
 	/* 3. The descriptor, which makes the new size real. */
 	if (err == 0 && grow_last)
 		err = vmdk_desc_set_extent_sectors(l->desc, l->n_ext - 1,
@@ -176,15 +149,12 @@ int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
 	}
 	if (err == 0)
 		err = vmdk_link_store_descriptor(l, eb);
+	if (err == 0)
+		err = vmdk_txn_commit(&t, NULL, false);
 	if (err == 0 && progress)
 		progress(arg, capacity, capacity);
 out:
-	for (size_t i = 0; i < nmade; i++) {
-		if (err < 0)
-			unlink(made[i]);
-		free(made[i]);
-	}
-	free(made);
+	vmdk_txn_end(&t);
 	free(stem);
 	vmdk_close(d);
 	return err;

@@ -4,7 +4,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
 static uint32_t ddb_u32(const struct vmdk_descriptor *d, const char *key)
 {
@@ -16,19 +16,6 @@ static uint32_t ddb_u32(const struct vmdk_descriptor *d, const char *key)
 		return 0;
 	n = strtoul(v, &end, 10);
 	return *end || n > UINT32_MAX ? 0 : (uint32_t)n;
-}
-
-static int type_of(const struct vmdk_descriptor *d)
-{
-	const char *thin = vmdk_desc_get(d, "ddb.thinProvisioned");
-	int t = vmdk_type_from_name(d->create_type);
-
-	if (t == VMDK_TYPE_VMFS_THICK && thin && strcmp(thin, "1") == 0)
-		return VMDK_TYPE_VMFS_THIN;
-	/* A bare digit is not a createType. */
-	if (d->create_type[0] >= '0' && d->create_type[0] <= '9')
-		return VMDK_TYPE_OTHER;
-	return t;
 }
 
 int vmdk_get_info(vmdk_disk *d, struct vmdk_info *info)
@@ -43,7 +30,7 @@ int vmdk_get_info(vmdk_disk *d, struct vmdk_info *info)
 	desc = top->desc;
 	memset(info, 0, sizeof(*info));
 	info->capacity = top->capacity;
-	info->type = type_of(desc);
+	info->type = vmdk_type_of(desc);
 	info->create_type = desc->create_type;
 	/* The disk database is searched from the top link down (technote:
 	 * "The Disk Database"). */

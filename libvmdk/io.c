@@ -55,6 +55,40 @@ int vmdk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Sequential: for pipes and other unseekable outputs. */
+int vmdk_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t r = write(fd, p, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Up to @len bytes at @off: *got is less at the end of the file. */
+int vmdk_pread_upto(int fd, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	int err = vmdk_pread_all(fd, buf, len, off);
+	struct stat st;
+
+	*got = len;
+	if (err != -ENODATA)
+		return err;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*got = (uint64_t)st.st_size <= off ? 0
+	       : (size_t)((uint64_t)st.st_size - off < len ? (uint64_t)st.st_size - off : len);
+	return vmdk_pread_all(fd, buf, *got, off);
+}
+
 int vmdk_pwrite_zeros(int fd, uint64_t len, uint64_t off)
 {
 	static const uint8_t zeros[65536];

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
 static char *ddb_key(const char *key)
 {
@@ -111,25 +111,10 @@ int vmdk_meta_set(vmdk_disk *d, const char *key, const char *value)
 	return vmdk_meta_update(d, kv);
 }
 
-int vmdk_link_untrack(struct vmdk_link *l, char **path)
-{
-	const char *ctk = vmdk_desc_get(l->desc, "changeTrackPath");
-	int err;
-
-	*path = NULL;
-	if (ctk && *ctk && !(*path = ctk[0] == '/' ? strdup(ctk)
-					       : vmdk_path_join(l->dir, ctk)))
-		return -ENOMEM;
-	err = vmdk_desc_remove(l->desc, "changeTrackPath");
-	if (err == 0 && l->desc->version == 3)
-		err = vmdk_desc_set(l->desc, "version", "1");
-	return err;
-}
-
 int vmdk_drop_change_tracking(vmdk_disk *d)
 {
 	struct vmdk_link *l;
-	char *path = NULL;
+	struct vmdk_txn t;
 	int err;
 
 	if (!d)
@@ -138,13 +123,12 @@ int vmdk_drop_change_tracking(vmdk_disk *d)
 	if (!l->writable)
 		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
 				   "%s: disk was opened read-only", l->path);
-	/* The descriptor stops naming the file before the file goes. */
-	err = vmdk_link_untrack(l, &path);
+	vmdk_txn_init(&t, &d->eb);
+	err = vmdk_link_untrack(l, &t);
 	if (err == 0)
 		err = vmdk_link_store_descriptor(l, &d->eb);
-	if (err == 0 && path && unlink(path) < 0 && errno != ENOENT)
-		err = vmdk_seterr(&d->eb, -errno, "%s: %s", path,
-				  vmdk_strerror(-errno));
-	free(path);
+	if (err == 0)
+		err = vmdk_txn_commit(&t, NULL, false);
+	vmdk_txn_end(&t);
 	return err;
 }

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
 char *vmdk_dirname(const char *path)
 {
@@ -26,4 +27,20 @@ char *vmdk_path_join(const char *dir, const char *name)
 	if (asprintf(&out, "%s/%s", dir, name) < 0)
 		return NULL;
 	return out;
+}
+
+const char *vmdk_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+char *vmdk_path_stem(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n > 5 && strcasecmp(path + n - 5, ".vmdk") == 0)
+		n -= 5;
+	return strndup(path, n);
 }

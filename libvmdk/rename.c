@@ -13,17 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
-
-static char *stem_base(const char *path)
-{
-	const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t n = strlen(b);
-
-	if (n > 5 && strcasecmp(b + n - 5, ".vmdk") == 0)
-		n -= 5;
-	return strndup(b, n);
-}
+#include "core.h"
 
 /* "old-s001.vmdk" becomes "new-s001.vmdk"; other names stay. */
 static char *renamed(const char *file, const char *old_stem,
@@ -67,82 +57,51 @@ static int rename_monolithic(struct vmdk_link *l, const char *to,
 	return err;
 }
 
+/* New names are hard links to the extents, the new descriptor is linked
+ * in whole (the commit point), and only then do the old names go. */
 static int rename_separate(struct vmdk_link *l, const char *to,
 			   const char *old_stem, const char *new_stem,
 			   struct vmdk_errbuf *eb)
 {
-	char *to_dir = vmdk_dirname(to), **made = NULL, *text = NULL, *tmp = NULL;
-	size_t n = l->n_ext, nmade = 0, len;
-	bool *moved = calloc(n + 1, sizeof(bool));
-	int err = to_dir ? 0 : -ENOMEM, fd;
+	char *to_dir = vmdk_dirname(to), *text = NULL;
+	struct vmdk_txn t;
+	size_t len;
+	int err = to_dir ? 0 : -ENOMEM;
 
-	made = calloc(n + 1, sizeof(*made));
-	if (!made || !moved)
-		err = -ENOMEM;
-	for (size_t i = 0; err == 0 && i < n; i++) {
+	vmdk_txn_init(&t, eb);
+	/* Once committed, the old descriptor goes first, then the old
+	 * names of its extents. */
+	if (err == 0)
+		err = vmdk_txn_doom(&t, l->path);
+	for (size_t i = 0; err == 0 && i < l->n_ext; i++) {
 		const struct vmdk_extent_line *el = vmdk_desc_extent(l->desc, i);
 		char *name, *dst;
 		if (!el->file || el->file[0] == '/')
 			continue;	/* ZERO, or an absolute path: stays */
 		name = renamed(el->file, old_stem, new_stem);
 		dst = name ? vmdk_path_join(to_dir, name) : NULL;
-		if (!dst) {
-			free(name);
+		if (!dst)
 			err = -ENOMEM;
-			break;
-		}
-		if (strcmp(l->ext[i].path, dst) == 0) {
-			free(dst);	/* not named after the disk: stays */
-		} else if (link(l->ext[i].path, dst) < 0) {
+		else if (strcmp(l->ext[i].path, dst) == 0)
+			;	/* not named after the disk: stays */
+		else if (link(l->ext[i].path, dst) < 0)
 			err = fail_errno(eb, dst, -errno);
-			free(dst);
-		} else {
-			made[nmade++] = dst;
-			moved[i] = true;
+		else if ((err = vmdk_txn_made(&t, dst)) == 0 &&
+			 (err = vmdk_txn_doom(&t, l->ext[i].path)) == 0)
 			err = vmdk_desc_set_extent_file(l->desc, i, name);
-		}
 		free(name);
+		free(dst);
 	}
-	/* The new descriptor appears whole, and never over another file. */
 	if (err == 0 && !(text = vmdk_desc_serialize(l->desc, &len)))
 		err = -ENOMEM;
-	if (err == 0 && asprintf(&tmp, "%s.tmpXXXXXX", to) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-	}
-	if (err == 0) {
-		fd = mkostemp(tmp, O_CLOEXEC);
-		err = fd < 0 ? -errno : vmdk_pwrite_all(fd, text, len, 0);
-		if (err == 0 && fsync(fd) < 0)
-			err = -errno;
-		if (fd >= 0) {
-			fchmod(fd, 0644);
-			close(fd);
-		}
-		if (err == 0 && link(tmp, to) < 0)
-			err = fail_errno(eb, to, -errno);
-		unlink(tmp);
-		if (err > -1000 && err < 0)
-			err = fail_errno(eb, to, err);
-	}
-	if (err == 0) {
-		vmdk_fsync_dir_of(to);
-		/* The old names go last, descriptor first. */
-		unlink(l->path);
-		for (size_t i = 0; i < n; i++)
-			if (moved[i])
-				unlink(l->ext[i].path);
-		vmdk_fsync_dir_of(l->path);
-	}
-	for (size_t i = 0; i < nmade; i++) {
-		if (err < 0)
-			unlink(made[i]);
-		free(made[i]);
-	}
-	free(made);
-	free(moved);
+	/* The new descriptor appears whole, and never over another file. */
+	if (err == 0 && (err = vmdk_txn_put_file(&t, to, text, len,
+				&(struct vmdk_put_opts){ .mode_of = l->desc_fd })) < 0)
+		err = fail_errno(eb, to, err == VMDK_E_EXISTS ? -EEXIST : err);
+	if (err == 0)
+		err = vmdk_txn_commit(&t, NULL, false);
+	vmdk_txn_end(&t);
 	free(text);
-	free(tmp);
 	free(to_dir);
 	return err;
 }
@@ -165,9 +124,9 @@ int vmdk_rename(const char *from, const char *to)
 	if (err < 0)
 		return err;
 	l = d->links[0];
-	old_stem = stem_base(from);
-	new_stem = stem_base(to);
-	new_base = strrchr(to, '/') ? strrchr(to, '/') + 1 : to;
+	old_stem = vmdk_path_stem(vmdk_basename(from));
+	new_stem = vmdk_path_stem(vmdk_basename(to));
+	new_base = vmdk_basename(to);
 	if (!old_stem || !new_stem)
 		err = -ENOMEM;
 	else if (l->desc_host)

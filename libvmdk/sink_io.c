@@ -8,18 +8,9 @@
 
 int vmdk_sink_write(struct sink *k, int fd, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	int err = vmdk_write_all(fd, buf, len);
 
-	while (len > 0) {
-		ssize_t r = write(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return vmdk_seterr(k->eb, -errno, "%s", vmdk_strerror(-errno));
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
+	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;
 }
 
 int vmdk_sink_write_zeros(struct sink *k, int fd, uint64_t len)

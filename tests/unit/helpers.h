@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
+#include "core.h"
 
 static char test_dir[256];
 

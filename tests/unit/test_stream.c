@@ -7,6 +7,16 @@
 
 TestSuite(stream, .init = make_test_dir, .fini = remove_test_dir);
 
+/* The writer is reached as the core reaches it: through the registry. */
+static const struct vmdk_writer_ops *stream_writer(void)
+{
+	const struct vmdk_format_ops *f =
+		vmdk_format_for_type(VMDK_TYPE_STREAM_OPTIMIZED);
+
+	cr_assert(f && f->writer);
+	return f->writer;
+}
+
 static const char desc_fmt[] =
 	"# Disk DescriptorFile\nversion=1\nCID=2468ace0\nparentCID=ffffffff\n"
 	"createType=\"streamOptimized\"\nRW %u SPARSE \"s.vmdk\"\n";
@@ -15,26 +25,27 @@ static const char desc_fmt[] =
 static void write_stream(const char *name, unsigned cap, uint8_t *expect)
 {
 	struct vmdk_errbuf eb;
-	struct vmdk_stream_writer *w;
+	struct vmdk_writer *w;
+	const struct vmdk_writer_ops *wo = stream_writer();
 	uint64_t grains[] = { 0, 1, (cap - 1) / 128 / 2 + 1, (cap - 1) / 128 };
 	char desc[512];
 	int fd = open(tpath(name), O_CREAT | O_RDWR | O_TRUNC, 0644);
 
 	snprintf(desc, sizeof(desc), desc_fmt, cap);
 	memset(expect, 0, cap * 512ull);
-	cr_assert_eq(vmdk_stream_writer_open(fd, cap, 128, desc, 6, &w, &eb), 0);
+	cr_assert_eq(wo->open(fd, &(struct vmdk_extent_plan){ .sectors = cap, .grain = 128, .descriptor = desc, .level = 6 }, &w, &eb), 0);
 	for (size_t i = 0; i < 4; i++) {
 		uint64_t first = grains[i] * 128;
 		size_t n = cap - first < 128 ? cap - first : 128;
 		fill_pattern(expect + first * 512, first, n);
 		if (i == 1)	/* a compressible grain */
 			memset(expect + first * 512, 'a', n * 512);
-		cr_assert_eq(vmdk_stream_writer_grain(w, grains[i],
+		cr_assert_eq(wo->put(w, grains[i],
 						      expect + first * 512, n * 512),
 			     0, "%s", eb.msg);
 	}
-	cr_assert_eq(vmdk_stream_writer_finish(w), 0);
-	vmdk_stream_writer_free(w);
+	cr_assert_eq(wo->finish(w), 0);
+	wo->free(w);
 	close(fd);
 }
 
@@ -288,7 +299,8 @@ Test(stream, long_reads_across_many_grains)
 	enum { GRAINS = 200, CAP = GRAINS * 128 - 37 };
 	uint8_t *expect = calloc(CAP, 512), *got = malloc(CAP * 512ull);
 	static const uint32_t sizes[] = { 2048, 4096, 8192, 777, 128, 100, CAP };
-	struct vmdk_stream_writer *w;
+	struct vmdk_writer *w;
+	const struct vmdk_writer_ops *wo = stream_writer();
 	struct vmdk_errbuf eb;
 	char desc[512];
 	uint32_t rnd = 99;
@@ -296,7 +308,7 @@ Test(stream, long_reads_across_many_grains)
 	int fd = open(tpath("many.vmdk"), O_CREAT | O_RDWR | O_TRUNC, 0644);
 
 	snprintf(desc, sizeof(desc), desc_fmt, (unsigned)CAP);
-	cr_assert_eq(vmdk_stream_writer_open(fd, CAP, 128, desc, 1, &w, &eb), 0);
+	cr_assert_eq(wo->open(fd, &(struct vmdk_extent_plan){ .sectors = CAP, .grain = 128, .descriptor = desc, .level = 1 }, &w, &eb), 0);
 	for (uint64_t g = 0; g < GRAINS; g++) {
 		uint8_t *p = expect + g * 65536;
 		size_t n = (g + 1) * 128 > CAP ? (CAP - g * 128) * 512ull : 65536;
@@ -307,10 +319,10 @@ Test(stream, long_reads_across_many_grains)
 			p[i] = g % 3 ? (uint8_t)(rnd >> 23) : (uint8_t)('a' + (rnd >> 29));
 		}
 		memcpy(p, &g, sizeof(g));	/* each grain knows its place */
-		cr_assert_eq(vmdk_stream_writer_grain(w, g, p, n), 0, "%s", eb.msg);
+		cr_assert_eq(wo->put(w, g, p, n), 0, "%s", eb.msg);
 	}
-	cr_assert_eq(vmdk_stream_writer_finish(w), 0);
-	vmdk_stream_writer_free(w);
+	cr_assert_eq(wo->finish(w), 0);
+	wo->free(w);
 	close(fd);
 
 	cr_assert_eq(vmdk_open(tpath("many.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",

@@ -1,4 +1,5 @@
-/* stream_sink.c --- the streamOptimized destination.  Grains go into a
+/* writer_sink.c --- a destination written front to back by a format's
+ * sequential writer (streamOptimized).  Grains go into a
  * ring of slots; worker threads deflate slots as soon as they are full,
  * and the caller writes them out in ring order as they come back, so the
  * workers never wait for a batch and the output is the same whatever the
@@ -30,7 +31,8 @@ struct slot {
 
 struct stream_sink {
 	struct sink base;
-	struct vmdk_stream_writer *w;
+	const struct vmdk_writer_ops *wo;
+	struct vmdk_writer *w;
 	uint64_t capacity;
 	int level;
 	size_t packed_max;
@@ -72,7 +74,7 @@ static void *worker(void *p)
 			break;
 		j = at(s, s->claim++);
 		pthread_mutex_unlock(&s->mu);
-		j->err = vmdk_stream_pack(s->z[a->index], j->grain * GRAIN, j->data,
+		j->err = s->wo->pack(s->z[a->index], j->grain * GRAIN, j->data,
 					  j->len, j->packed, s->packed_max,
 					  &j->packed_len);
 		pthread_mutex_lock(&s->mu);
@@ -102,7 +104,7 @@ static int write_oldest(struct stream_sink *s, bool wait)
 	}
 	pthread_mutex_unlock(&s->mu);
 	err = j->err < 0 ? vmdk_seterr(s->base.eb, -ENOMEM, "deflate failed")
-			 : vmdk_stream_writer_put(s->w, j->grain, j->packed,
+			 : s->wo->put_packed(s->w, j->grain, j->packed,
 						  j->packed_len);
 	if (err < 0)
 		return err;
@@ -187,7 +189,7 @@ static int stream_finish(struct sink *k)
 	if (err == 0 && r < 0)
 		err = r;
 	if (err == 0)
-		err = vmdk_stream_writer_finish(s->w);
+		err = s->wo->finish(s->w);
 	return err;
 }
 
@@ -215,7 +217,8 @@ static void stream_destroy(struct sink *k)
 		vmdk_deflater_free(s->z[t]);
 	free(s->z);
 	free(s->tids);
-	vmdk_stream_writer_free(s->w);
+	if (s->w)
+		s->wo->free(s->w);
 	free(s);
 }
 
@@ -266,9 +269,10 @@ static int start_workers(struct stream_sink *s)
 	return 0;
 }
 
-int vmdk_stream_sink_new(int fd, const struct vmdk_create_params *cp,
-		    const char *desc, const struct vmdk_clone_params *p,
-		    struct vmdk_errbuf *eb, struct sink **out)
+int vmdk_writer_sink_new(int fd, const struct vmdk_writer_ops *wo,
+			 const struct vmdk_create_params *cp, const char *desc,
+			 const struct vmdk_clone_params *p, struct vmdk_errbuf *eb,
+			 struct sink **out)
 {
 	struct stream_sink *s = calloc(1, sizeof(*s));
 	int err;
@@ -277,20 +281,21 @@ int vmdk_stream_sink_new(int fd, const struct vmdk_create_params *cp,
 		return -ENOMEM;
 	s->base = (struct sink){ .put = stream_put, .finish = stream_finish,
 				 .destroy = stream_destroy, .eb = eb };
+	s->wo = wo;
 	s->capacity = cp->capacity;
 	s->level = p->level > 0 && p->level <= 9 ? p->level : VMDK_DEFAULT_LEVEL;
 	s->threads = thread_count(p->threads);
 	s->nslots = s->threads * SLOTS_PER_THREAD;
-	s->packed_max = vmdk_stream_packed_max(GRAIN);
+	s->packed_max = wo->packed_max(GRAIN);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
 	err = make_buffers(s);
 	if (err == 0)
-		err = vmdk_stream_writer_open(fd, cp->capacity, GRAIN, desc,
-					      s->level, &s->w, eb);
-	if (err == 0 && p->no_sync)
-		vmdk_stream_writer_no_sync(s->w);
+		err = wo->open(fd, &(struct vmdk_extent_plan){
+					.sectors = cp->capacity, .grain = GRAIN,
+					.descriptor = desc, .level = s->level,
+					.no_sync = p->no_sync }, &s->w, eb);
 	if (err == 0)
 		err = start_workers(s);
 	if (err < 0) {

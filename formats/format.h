@@ -1,0 +1,160 @@
+/* format.h --- the interface every extent format implements, and the
+ * registry that picks one.  The core sees a format only through this
+ * table; a slot left NULL means "not supported" (see vmdk_format_*() in
+ * registry.c, which turn that into VMDK_E_NOT_SUPPORTED in one place). */
+#ifndef VMDK_FORMAT_H
+#define VMDK_FORMAT_H
+
+#include "vmdk_int.h"
+
+enum vmdk_block_status {
+	VMDK_BS_UNALLOC = 0,	/* not here: ask the parent */
+	VMDK_BS_ZERO = 1,	/* reads as zeros, whatever the parent */
+	VMDK_BS_DATA = 2,
+};
+
+struct vmdk_extent;
+
+/* Reads @n sectors the extent does not hold, from @sector (relative to the
+ * extent), out of the links below: what an allocating write copies. */
+typedef int (*vmdk_backing_fn)(struct vmdk_extent *x, uint64_t sector,
+			       uint32_t n, void *buf);
+
+/* An open extent: the core fills in the first block, the format owns priv. */
+struct vmdk_extent {
+	const struct vmdk_format_ops *ops;
+	struct vmdk_errbuf *eb;
+	char *path;		/* NULL for ZERO */
+	const char *kind;	/* descriptor type (static string) */
+	int access;
+	uint64_t start;		/* first disk sector */
+	uint64_t sectors;
+	uint64_t offset;	/* FLAT: sectors into the file */
+	int fd;			/* -1 for ZERO */
+	bool writable;
+	bool no_sync;		/* flush writes its metadata, no fsync */
+	uint64_t file_size;
+	vmdk_backing_fn backing;
+	void *backing_arg;
+	void *priv;		/* the format's state */
+};
+
+/* A new, empty extent to lay out. */
+struct vmdk_extent_plan {
+	uint64_t sectors;
+	uint32_t grain;		/* sparse grain in sectors; 0 = 128 */
+	const char *descriptor;	/* text to embed (monolithic), or NULL */
+	bool thin;		/* flat: leave the space unallocated */
+	bool no_sync;		/* writers: leave the data to the page cache */
+	int level;		/* writers: deflate level, < 1 = default */
+};
+
+/* A format written front to back (streamOptimized): grains in increasing
+ * order, so that the output may be a pipe.  Packing is apart from
+ * writing, so that it can run on many threads. */
+struct vmdk_writer;
+struct vmdk_writer_ops {
+	int (*open)(int fd, const struct vmdk_extent_plan *p,
+		    struct vmdk_writer **out, struct vmdk_errbuf *eb);
+	/* Largest packed form of one grain of @grain sectors. */
+	size_t (*packed_max)(uint32_t grain);
+	/* Pack @len bytes of the grain at sector @lba into @out. */
+	int (*pack)(struct vmdk_deflater *z, uint64_t lba, const void *data,
+		    size_t len, uint8_t *out, size_t out_max, size_t *out_len);
+	int (*put_packed)(struct vmdk_writer *w, uint64_t grain,
+			  const uint8_t *packed, size_t len);
+	/* Pack and put on the calling thread. */
+	int (*put)(struct vmdk_writer *w, uint64_t grain, const void *data,
+		   size_t len);
+	int (*finish)(struct vmdk_writer *w);
+	void (*free)(struct vmdk_writer *w);
+};
+
+/* Up to 8 bytes at a byte offset of the first sector. */
+struct vmdk_magic {
+	const char *bytes;
+	size_t len;
+	size_t offset;
+};
+
+/* Bits of vmdk_format_ops.creates: the vmdk_create() types a format lays
+ * out (VMDK_TYPE_RAW has a bit of its own). */
+#define VMDK_CREATES(type) \
+	((type) == VMDK_TYPE_RAW ? 1u << 31 : 1u << (unsigned)(type))
+
+struct vmdk_format_ops {
+	const char *name;		/* what vmdk-info calls it */
+
+	/* ---- registry ---- */
+	/* Descriptor extent types served ("SPARSE", ...), NULL-terminated;
+	 * NULL: never named by a descriptor (raw images). */
+	const char *const *kinds;
+	/* The file's magic; none (len 0): the descriptor type decides. */
+	struct vmdk_magic magic;
+	/* After the magic matched, is @first (512 bytes) really ours? */
+	bool (*probe)(const uint8_t *first);
+	unsigned creates;		/* VMDK_CREATES() bits */
+
+	/* ---- an open extent ---- */
+	/* x->fd, path, sectors, offset and writable are set. */
+	int (*open)(struct vmdk_extent *x, const uint8_t *first_sector);
+	/* How sectors from @sector are held, and for how long (*run >= 1). */
+	int (*status)(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		      uint64_t *run);
+	int (*read)(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		    void *buf);
+	int (*write)(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		     const void *buf);
+	int (*flush)(struct vmdk_extent *x);
+	int (*close)(struct vmdk_extent *x);	/* frees priv */
+	void (*describe)(const struct vmdk_extent *x,
+			 struct vmdk_extent_info *ei);
+	/* Embedded descriptor area of an open extent, in bytes. */
+	void (*descriptor_area)(const struct vmdk_extent *x, uint64_t *off,
+				uint64_t *len);
+	/* The same from a first sector that matched the magic, before any
+	 * open: 1 and the area, or 0 if this file holds none. */
+	int (*embedded_descriptor)(const uint8_t *first, uint64_t *off,
+				   uint64_t *len);
+
+	/* ---- changing the layout ---- */
+	/* Lay out an empty extent on the empty file @fd. */
+	int (*create)(int fd, const struct vmdk_extent_plan *p,
+		      struct vmdk_errbuf *eb);
+	/* Enlarge an extent opened for writing to @sectors, in place: a
+	 * crash leaves it readable with its old size or its new one. */
+	int (*grow)(struct vmdk_extent *x, uint64_t sectors, bool thin);
+	/* Bytes a new extent laid out by @p takes when it holds @grains
+	 * grains of data, @sectors sectors in all (linear in both). */
+	uint64_t (*space)(const struct vmdk_extent_plan *p, uint64_t grains,
+			  uint64_t sectors);
+	uint64_t max_sectors;		/* largest extent it can describe */
+	const struct vmdk_writer_ops *writer;
+
+	/* Why write and grow are NULL, for the messages ("streamOptimized
+	 * disks cannot be written in place; ..."); NULL: a plain refusal. */
+	const char *no_write_hint;
+	const char *no_grow_hint;
+};
+
+/* ---- registry.c ---- */
+/* The format of an extent of descriptor type @kind whose file starts with
+ * @got bytes @first; NULL with *err and @eb set when none fits. */
+const struct vmdk_format_ops *
+vmdk_format_pick(const char *kind, const uint8_t *first, size_t got,
+		 const char *path, struct vmdk_errbuf *eb, int *err);
+/* The format that lays out disks of @type (VMDK_TYPE_*, VMDK_TYPE_RAW). */
+const struct vmdk_format_ops *vmdk_format_for_type(int type);
+/* Whether the file @path starting with @first holds its own descriptor:
+ * 1 with its area, 0 if it is a text file, or an error when it is an
+ * extent that can only be opened through a descriptor file. */
+int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
+				const char *path, uint64_t *off, uint64_t *len,
+				struct vmdk_errbuf *eb);
+/* The one place a NULL slot becomes an error: 0 if @x can be written
+ * (grown) in place, else why not, in @x->eb; @owner names the file for
+ * extents that have none (ZERO). */
+int vmdk_format_can_write(const struct vmdk_extent *x, const char *owner);
+int vmdk_format_can_grow(const struct vmdk_extent *x, const char *owner);
+
+#endif

@@ -1,0 +1,211 @@
+/* chain.c --- a disk's links from the top down: opening the parents its
+ * hints name, reading a sector from the first link that holds it, and
+ * telling how the chain holds a run of sectors. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+/* Largest piece handed to an extent at once (extent ops take uint32). */
+#define MAX_IO_SECTORS (1u << 20)
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+int vmdk_chain_open_parents(vmdk_disk *d)
+{
+	while (d->links[d->nlinks - 1]->desc->parent_hint) {
+		struct vmdk_link *child = d->links[d->nlinks - 1], *parent;
+		const char *hint = child->desc->parent_hint;
+		char *ppath = hint[0] == '/' ? strdup(hint)
+					     : vmdk_path_join(child->dir, hint);
+		int err;
+
+		if (!ppath)
+			return -ENOMEM;
+		for (unsigned i = 0; i < d->nlinks; i++)
+			if (same_file(ppath, d->links[i]->path)) {
+				err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
+						  "%s: parent chain loops back to %s",
+						  child->path, ppath);
+				free(ppath);
+				return err;
+			}
+		if (d->nlinks > VMDK_MAX_CHAIN - 1) {
+			free(ppath);
+			return vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
+					   "%s: chain deeper than %d links",
+					   child->path, VMDK_MAX_CHAIN);
+		}
+		err = vmdk_link_open(ppath, false, &parent, &d->eb);
+		if (err < 0) {
+			char detail[VMDK_ERRMSG_MAX];
+			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
+			free(ppath);
+			return vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
+					   "%s: cannot open parent: %s",
+					   child->path, detail);
+		}
+		free(ppath);
+		child->parent = parent;
+		d->links[d->nlinks++] = parent;
+		if (parent->desc->cid != child->desc->parent_cid)
+			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
+					   "%s: parent %s changed since the child was "
+					   "created (parentCID %08x, parent's CID %08x)",
+					   child->path, parent->path,
+					   child->desc->parent_cid, parent->desc->cid);
+	}
+	return 0;
+}
+
+/* What an allocating write in @x copies from the links below. */
+int vmdk_chain_backing(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		       void *buf)
+{
+	struct vmdk_link *l = x->backing_arg;
+
+	if (!l->parent) {
+		memset(buf, 0, n * VMDK_SECTOR);
+		return 0;
+	}
+	return vmdk_chain_read(l->parent, x->start + sector, n, buf, x->eb);
+}
+
+void vmdk_chain_close(vmdk_disk *d, int *first_err)
+{
+	for (unsigned i = 0; i < d->nlinks; i++)
+		vmdk_link_free(d->links[i], first_err);
+	d->nlinks = 0;
+}
+
+int vmdk_chain_read(struct vmdk_link *l, uint64_t sector, uint64_t n,
+		    uint8_t *buf, struct vmdk_errbuf *eb)
+{
+	while (n > 0) {
+		struct vmdk_extent *x = vmdk_link_extent_at(l, sector);
+		uint64_t rel, avail, run = 0;
+		int st, err = 0;
+
+		if (!x) {	/* past this link: a smaller parent reads zeros */
+			memset(buf, 0, n * VMDK_SECTOR);
+			return 0;
+		}
+		if (x->access == VMDK_ACCESS_NOACCESS)
+			return vmdk_seterr(eb, VMDK_E_READ_ONLY,
+					   "%s: extent is marked NOACCESS", x->path);
+		rel = sector - x->start;
+		avail = x->sectors - rel < n ? x->sectors - rel : n;
+		if (avail > MAX_IO_SECTORS)
+			avail = MAX_IO_SECTORS;
+		st = x->ops->status(x, rel, avail, &run);
+		if (st < 0)
+			return st;
+		if (run == 0 || run > avail)
+			run = avail;
+		if (st == VMDK_BS_DATA)
+			err = x->ops->read(x, rel, (uint32_t)run, buf);
+		else if (st == VMDK_BS_UNALLOC && l->parent)
+			err = vmdk_chain_read(l->parent, sector, run, buf, eb);
+		else
+			memset(buf, 0, run * VMDK_SECTOR);
+		if (err < 0)
+			return err;
+		buf += run * VMDK_SECTOR;
+		sector += run;
+		n -= run;
+	}
+	return 0;
+}
+
+int vmdk_chain_check_range(vmdk_disk *d, uint64_t sector, uint64_t n)
+{
+	uint64_t cap = d->links[0]->capacity;
+
+	if (sector > cap || n > cap - sector)
+		return vmdk_seterr(&d->eb, VMDK_E_OUT_OF_RANGE,
+				   "sectors %llu+%llu are past the end of the disk "
+				   "(%llu sectors)", (unsigned long long)sector,
+				   (unsigned long long)n, (unsigned long long)cap);
+	return 0;
+}
+
+/* How the chain holds sectors from @sector: VMDK_BS_DATA if some link
+ * has data there, VMDK_BS_ZERO if a link says zeros, VMDK_BS_UNALLOC if
+ * none has anything; *run sectors share the answer.  *depth is the link
+ * that answered (for UNALLOC, the number of links). */
+static int status_link(struct vmdk_link *l, unsigned depth, uint64_t sector,
+		       uint64_t n, uint64_t *run, unsigned *at,
+		       struct vmdk_errbuf *eb)
+{
+	struct vmdk_extent *x = vmdk_link_extent_at(l, sector);
+	uint64_t rel, avail;
+	int st;
+
+	if (!x) {
+		*run = n;
+		*at = depth;
+		return VMDK_BS_UNALLOC;
+	}
+	if (x->access == VMDK_ACCESS_NOACCESS)
+		return vmdk_seterr(eb, VMDK_E_READ_ONLY,
+				   "%s: extent is marked NOACCESS", x->path);
+	rel = sector - x->start;
+	avail = x->sectors - rel < n ? x->sectors - rel : n;
+	st = x->ops->status(x, rel, avail, run);
+	if (st < 0)
+		return st;
+	if (*run == 0 || *run > avail)
+		*run = avail;
+	if (st == VMDK_BS_UNALLOC && l->parent)
+		return status_link(l->parent, depth + 1, sector, *run, run, at, eb);
+	*at = st == VMDK_BS_UNALLOC ? depth + 1 : depth;
+	return st;
+}
+
+int vmdk_block_status(vmdk_disk *d, uint64_t sector, uint64_t n,
+		      uint64_t *run, unsigned *depth)
+{
+	unsigned at = 0;
+	int err;
+
+	if (!d || !run || n == 0)
+		return VMDK_E_INVALID_ARG;
+	err = vmdk_chain_check_range(d, sector, n);
+	if (err < 0)
+		return err;
+	err = status_link(d->links[0], 0, sector, n, run, &at, &d->eb);
+	if (depth)
+		*depth = at;
+	return err;
+}
+
+int vmdk_walk_runs(vmdk_disk *d, vmdk_run_fn fn, void *arg,
+		   struct vmdk_errbuf *eb)
+{
+	uint64_t cap = d->links[0]->capacity, sector = 0;
+	int err = 0;
+
+	while (err == 0 && sector < cap) {
+		uint64_t run;
+		int st = vmdk_block_status(d, sector, cap - sector, &run, NULL);
+		if (st < 0)
+			return vmdk_seterr(eb, st, "%s", d->eb.msg);
+		err = fn(arg, sector, run, st);
+		sector += run;
+	}
+	return err;
+}
+

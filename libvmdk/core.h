@@ -1,0 +1,153 @@
+/* core.h --- private declarations of libvmdk/ alone: links, disks, the
+ * disk types, the in-place change layer.  Formats never see these. */
+#ifndef VMDK_CORE_H
+#define VMDK_CORE_H
+
+#include "format.h"
+
+/* ---- types.c: the vmdk_create() types ---- */
+struct vmdk_type_def {
+	const char *name;		/* vmware-vdiskmanager's name */
+	const char *create_type;	/* what the descriptor says */
+	const char *kind;		/* type on its extent lines */
+	/* Extent files: stem-<suffix>.vmdk, or stem-<suffix>NNN.vmdk when
+	 * split; NULL: the one file holds the descriptor too. */
+	const char *suffix;
+	bool split;			/* extents of VMDK_SPLIT_SECTORS */
+	bool thin;			/* flat, not preallocated */
+};
+/* Extent size of the twoGbMaxExtent types: 2 GiB less 1 MiB. */
+#define VMDK_SPLIT_SECTORS 4192256ull
+/* NULL for types that are not VMDK_TYPE_* values. */
+const struct vmdk_type_def *vmdk_type_def(int type);
+/* The type a descriptor describes, or VMDK_TYPE_OTHER. */
+int vmdk_type_of(const struct vmdk_descriptor *d);
+/* A createType we can read (whether or not we create it). */
+bool vmdk_create_type_known(const char *create_type);
+
+/* ---- txn.c: changing a disk's files safely ---- */
+struct vmdk_strv {
+	char **v;
+	size_t n;
+};
+struct vmdk_txn {
+	struct vmdk_errbuf *eb;
+	char *stage_dir;	/* hidden directory beside the destination */
+	char *stage_path;	/* stage_dir/<the destination's name> */
+	char *dst_dir;		/* where the staged files go */
+	struct vmdk_strv made;	/* files made in place: gone on rollback */
+	struct vmdk_strv doomed;	/* files that go once committed */
+	bool committed;
+};
+void vmdk_txn_init(struct vmdk_txn *t, struct vmdk_errbuf *eb);
+/* A new disk is built at t->stage_path and appears at @dst on commit. */
+int vmdk_txn_stage(struct vmdk_txn *t, const char *dst);
+/* Create @path (never over a file) as part of the change. */
+int vmdk_txn_create_file(struct vmdk_txn *t, const char *path, int *fd);
+/* @path was made by the change (removed unless it commits). */
+int vmdk_txn_made(struct vmdk_txn *t, const char *path);
+/* @path goes once the change has committed. */
+int vmdk_txn_doom(struct vmdk_txn *t, const char *path);
+/* A small file written whole: a temporary beside @path, synced, then
+ * renamed over @path (replace) or linked to it (never over a file). */
+struct vmdk_put_opts {
+	bool replace;
+	int mode_of;		/* copy this file's permissions; -1: 0644 */
+	int *keep_fd;		/* the new file stays open (and locked) here */
+	bool no_sync;
+};
+int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
+		      size_t len, const struct vmdk_put_opts *o);
+/* The change is live: a staged disk is moved to @dst (extents first, the
+ * named file last; over existing files only with @overwrite, whose
+ * other files are then doomed), then the doomed files go. */
+int vmdk_txn_commit(struct vmdk_txn *t, const char *dst, bool overwrite);
+/* Rolls back what did not commit; frees @t. */
+void vmdk_txn_end(struct vmdk_txn *t);
+
+/* ---- disk.c ---- */
+struct vmdk_link {
+	char *path;
+	char *dir;		/* for relative extent and parent names */
+	int desc_fd;		/* separate descriptor file, or -1 */
+	struct vmdk_extent *desc_host;	/* extent holding the descriptor */
+	struct vmdk_descriptor *desc;
+	size_t desc_len;	/* length of the text last read or written */
+	struct vmdk_extent *ext;
+	size_t n_ext;
+	uint64_t capacity;
+	bool writable;
+	bool cid_updated;
+	struct vmdk_link *parent;
+};
+
+struct vmdk_disk {
+	struct vmdk_errbuf eb;
+	unsigned flags;
+	struct vmdk_link *links[VMDK_MAX_CHAIN + 1];	/* [0] = top */
+	unsigned nlinks;
+};
+
+/* The descriptor vmdk_create() would write for @path (monolithic types);
+ * NULL with vmdk_open_error() set on failure. */
+char *vmdk_create_descriptor(const struct vmdk_create_params *p,
+			     const char *path);
+
+/* ---- link.c: one link ---- */
+/* Open @path for reading or writing, locked (exclusively if
+ * @lock_exclusive); a missing file is @missing_code if not 0. */
+int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
+			int *out, struct vmdk_errbuf *eb, int missing_code);
+/* The link whose descriptor (or monolithic file) is @path. */
+int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
+		   struct vmdk_errbuf *eb);
+/* Close @l's files and free it; the first close error goes to *first_err. */
+void vmdk_link_free(struct vmdk_link *l, int *first_err);
+/* The extent holding disk sector @sector, or NULL past the link. */
+struct vmdk_extent *vmdk_link_extent_at(struct vmdk_link *l, uint64_t sector);
+/* Write @l's descriptor model back (in place, or a new file renamed over
+ * the old one when its length changes). */
+int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb);
+/* Stop change tracking in @l's model; the ctk file is doomed in @t. */
+int vmdk_link_untrack(struct vmdk_link *l, struct vmdk_txn *t);
+/* The first write's new CID (and the end of change tracking), stored. */
+int vmdk_link_new_cid(struct vmdk_link *l, struct vmdk_errbuf *eb);
+
+/* ---- chain.c: the links from the top down ---- */
+/* Open the parents of d->links[0] that its hints name, with CID checks. */
+int vmdk_chain_open_parents(vmdk_disk *d);
+void vmdk_chain_close(vmdk_disk *d, int *first_err);
+/* VMDK_E_OUT_OF_RANGE unless [sector, sector + n) lies in the disk. */
+int vmdk_chain_check_range(vmdk_disk *d, uint64_t sector, uint64_t n);
+/* @n sectors from @sector, from the first link at or below @l holding them. */
+int vmdk_chain_read(struct vmdk_link *l, uint64_t sector, uint64_t n,
+		    uint8_t *buf, struct vmdk_errbuf *eb);
+/* The backing_fn of a top link's extents (x->backing_arg is the link). */
+int vmdk_chain_backing(struct vmdk_extent *x, uint64_t sector, uint32_t n,
+		       void *buf);
+
+/* create.c: make an extent file of @type (a split piece: no descriptor)
+ * as part of @t. */
+int vmdk_create_extent_file(struct vmdk_txn *t, const char *path, int type,
+			    uint64_t sectors);
+/* create.c: vmdk_create() at @path itself, for callers that stage. */
+int vmdk_create_in(const char *path, const struct vmdk_create_params *p,
+		   struct vmdk_errbuf *eb);
+
+/* chain.c: call @fn for each run of sectors of @d that share one
+ * VMDK_BLOCK_* state, front to back; stops at the first error. */
+typedef int (*vmdk_run_fn)(void *arg, uint64_t sector, uint64_t n, int state);
+int vmdk_walk_runs(vmdk_disk *d, vmdk_run_fn fn, void *arg,
+		   struct vmdk_errbuf *eb);
+
+/* create.c helpers shared with future tools in the library */
+void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,
+		   uint32_t *s);
+char *vmdk_path_join(const char *dir, const char *name);
+char *vmdk_dirname(const char *path);
+/* The last component of @path (a pointer into it). */
+const char *vmdk_basename(const char *path);
+/* @path without a final ".vmdk" (any case); NULL on ENOMEM. */
+char *vmdk_path_stem(const char *path);
+
+#endif

@@ -1,0 +1,424 @@
+/* link.c --- one link of a chain: its descriptor (a text file, or the
+ * area a sparse header names), its extents opened through the format
+ * registry, and the rules for changing it: descriptor writes that a crash
+ * cannot tear, a new CID at the first write, change tracking ended. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+/* Prefix the message already in @eb with @path. */
+static uint64_t round_up512(uint64_t v)
+{
+	return (v + 511) / 512 * 512;
+}
+
+static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
+{
+	char detail[VMDK_ERRMSG_MAX];
+
+	snprintf(detail, sizeof(detail), "%s", eb->msg);
+	return vmdk_seterr(eb, err, "%s: %s", path, detail);
+}
+
+int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
+		     int *out, struct vmdk_errbuf *eb, int missing_code)
+{
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int err;
+
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ENOENT && missing_code)
+			return vmdk_seterr(eb, missing_code, "%s: file is missing",
+					   path);
+		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	}
+	err = vmdk_lock_fd(fd, lock_exclusive);
+	if (err < 0) {
+		close(fd);
+		if (err == VMDK_E_LOCKED)
+			return vmdk_seterr(eb, err, "%s: in use: another process "
+					   "has it open%s", path,
+					   lock_exclusive ? "" : " for writing");
+		return vmdk_seterr(eb, err, "%s: locking: %s", path,
+				   vmdk_strerror(err));
+	}
+	*out = fd;
+	return 0;
+}
+
+static int read_first_sector(int fd, uint8_t *first, size_t *got)
+{
+	memset(first, 0, VMDK_SECTOR);
+	return vmdk_pread_upto(fd, first, VMDK_SECTOR, 0, got);
+}
+
+static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
+		       const struct vmdk_extent_line *el, int self_fd,
+		       struct vmdk_errbuf *eb)
+{
+	uint8_t first[VMDK_SECTOR];
+	size_t got = 0;
+	int err;
+
+	x->eb = eb;
+	x->fd = -1;
+	x->kind = vmdk_extent_kind(el->kind);
+	x->access = el->access;
+	x->sectors = el->sectors;
+	x->offset = el->offset;
+	x->writable = l->writable && el->access == VMDK_ACCESS_RW;
+	/* An extent without a file (ZERO) is chosen by its type alone. */
+	if (!el->file) {
+		x->ops = vmdk_format_pick(el->kind, NULL, 0, l->path, eb, &err);
+		return x->ops ? x->ops->open(x, NULL) : err;
+	}
+	if (self_fd >= 0) {
+		x->path = strdup(l->path);
+		x->fd = self_fd;
+	} else {
+		if (!el->file[0])
+			return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
+					   "%s: extent with an empty file name",
+					   l->path);
+		x->path = el->file[0] == '/' ? strdup(el->file)
+					     : vmdk_path_join(l->dir, el->file);
+	}
+	if (!x->path)
+		return -ENOMEM;
+	if (el->access == VMDK_ACCESS_NOACCESS) {
+		/* Never opened; reads are refused in chain.c. */
+		x->ops = vmdk_format_pick("ZERO", NULL, 0, l->path, eb, &err);
+		return err;
+	}
+	if (x->fd < 0) {
+		err = vmdk_link_open_file(x->path, x->writable, x->writable, &x->fd, eb,
+				VMDK_E_MISSING_EXTENT);
+		if (err < 0)
+			return err;
+	}
+	err = vmdk_file_size(x->fd, &x->file_size);
+	if (err == 0)
+		err = read_first_sector(x->fd, first, &got);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	x->ops = vmdk_format_pick(el->kind, first, got, x->path, eb, &err);
+	if (!x->ops)
+		return err;
+	return x->ops->open(x, first);
+}
+
+static void close_extent(struct vmdk_extent *x, int *first_err)
+{
+	int err = 0;
+
+	if (x->ops)
+		err = x->ops->close(x);
+	if (err < 0 && *first_err == 0)
+		*first_err = err;
+	if (x->fd >= 0)
+		close(x->fd);
+	free(x->path);
+}
+
+void vmdk_link_free(struct vmdk_link *l, int *first_err)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n_ext; i++)
+		close_extent(&l->ext[i], first_err);
+	free(l->ext);
+	if (l->desc_fd >= 0)
+		close(l->desc_fd);
+	vmdk_desc_free(l->desc);
+	free(l->path);
+	free(l->dir);
+	free(l);
+}
+
+/* Read the descriptor text of @l from @fd: a whole text file, or the area a
+ * sparse header names (up to its first NUL). */
+static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
+			   size_t got, bool *embedded, struct vmdk_errbuf *eb)
+{
+	uint64_t size, off = 0, len;
+	char *text;
+	int err;
+
+	err = vmdk_file_size(fd, &size);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s: %s", l->path, vmdk_strerror(err));
+	err = vmdk_format_descriptor_area(first, got, l->path, &off, &len, eb);
+	if (err < 0)
+		return err;
+	*embedded = err == 1;
+	if (*embedded) {
+		if (len > VMDK_MAX_DESCRIPTOR || off > size || len > size - off)
+			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
+					   "%s: embedded descriptor (%llu bytes at %llu) "
+					   "lies outside the file", l->path,
+					   (unsigned long long)len,
+					   (unsigned long long)off);
+	} else {
+		if (size == 0)
+			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: empty file",
+					   l->path);
+		if (size > VMDK_MAX_DESCRIPTOR)
+			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
+					   "%s: not a VMDK disk (no sparse header, "
+					   "too large for a descriptor)", l->path);
+		len = size;
+	}
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	err = vmdk_pread_all(fd, text, len, off);
+	if (err < 0) {
+		free(text);
+		return vmdk_seterr(eb, err, "%s: reading descriptor: %s", l->path,
+				   vmdk_strerror(err));
+	}
+	text[len] = '\0';
+	/* The text ends at the first NUL: embedded descriptors are padded
+	 * that way, and qemu-img pads descriptor files to a sector, with
+	 * bytes that are not always zero after the NUL. */
+	len = strlen(text);
+	l->desc_len = len;
+	err = vmdk_desc_parse(text, len, &l->desc, eb);
+	free(text);
+	return err < 0 ? with_path(eb, err, l->path) : 0;
+}
+
+int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
+		   struct vmdk_errbuf *eb)
+{
+	struct vmdk_link *l = calloc(1, sizeof(*l));
+	uint8_t first[512];
+	size_t got = 0, n;
+	bool embedded = false;
+	int fd = -1, err, ignored = 0;
+	uint64_t start = 0;
+
+	if (!l)
+		return -ENOMEM;
+	l->desc_fd = -1;
+	l->writable = writable;
+	l->path = strdup(path);
+	l->dir = vmdk_dirname(path);
+	if (!l->path || !l->dir) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = vmdk_link_open_file(path, writable, writable, &fd, eb, 0);
+	if (err < 0)
+		goto fail;
+	err = read_first_sector(fd, first, &got);
+	if (err < 0) {
+		err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		close(fd);
+		goto fail;
+	}
+	err = load_descriptor(l, fd, first, got, &embedded, eb);
+	if (err < 0) {
+		close(fd);
+		goto fail;
+	}
+	n = vmdk_desc_extent_count(l->desc);
+	if (n == 0 || (embedded && n != 1)) {
+		close(fd);
+		err = vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
+				  "%s: descriptor lists %zu extents%s", path, n,
+				  embedded ? ", a monolithic file holds one" : "");
+		goto fail;
+	}
+	if (embedded && strcmp(vmdk_desc_extent(l->desc, 0)->kind, "SPARSE")) {
+		close(fd);
+		err = vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
+				  "%s: embedded descriptor names a %s extent",
+				  path, vmdk_desc_extent(l->desc, 0)->kind);
+		goto fail;
+	}
+	if (!embedded)
+		l->desc_fd = fd;
+	l->ext = calloc(n, sizeof(*l->ext));
+	if (!l->ext) {
+		if (embedded)
+			close(fd);
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct vmdk_extent_line *el = vmdk_desc_extent(l->desc, i);
+		l->n_ext = i + 1;
+		l->ext[i].start = start;
+		/* The embedded descriptor's file name is ignored, as other
+		 * readers do: the extent is the file itself. */
+		err = open_extent(l, &l->ext[i], el, embedded ? fd : -1, eb);
+		if (err < 0)
+			goto fail;
+		start += el->sectors;
+		if (start > VMDK_MAX_CAPACITY) {
+			err = vmdk_seterr(eb, VMDK_E_TOO_BIG,
+					  "%s: extents add up to more than 64 TiB", path);
+			goto fail;
+		}
+	}
+	if (embedded)
+		l->desc_host = &l->ext[0];
+	l->capacity = start;
+	*out = l;
+	return 0;
+fail:
+	vmdk_link_free(l, &ignored);
+	return err;
+}
+
+/* A descriptor file of another length is replaced whole: a crash leaves
+ * the old text or the new one. */
+static int replace_descriptor_file(struct vmdk_link *l, const char *text,
+				   size_t len, struct vmdk_errbuf *eb)
+{
+	struct vmdk_txn t;
+	int fd = -1, err;
+
+	vmdk_txn_init(&t, eb);
+	err = vmdk_txn_put_file(&t, l->path, text, len, &(struct vmdk_put_opts){
+				.replace = true, .mode_of = l->desc_fd,
+				.keep_fd = &fd });
+	vmdk_txn_end(&t);
+	if (err == 0) {
+		close(l->desc_fd);
+		l->desc_fd = fd;
+	}
+	return err;
+}
+
+/* Rewrite the descriptor of @l after a change to its model. */
+int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
+{
+	size_t len;
+	char *text = vmdk_desc_serialize(l->desc, &len);
+	uint64_t off, area, size;
+	int err;
+
+	if (!text)
+		return -ENOMEM;
+	if (l->desc_host) {
+		struct vmdk_extent *x = l->desc_host;
+		x->ops->descriptor_area(x, &off, &area);
+		/* One write covers the new text and whatever an older, longer
+		 * one left: a descriptor under a page is never half written,
+		 * even by a process killed in the middle. */
+		size_t span = (size_t)round_up512((len > l->desc_len ? len : l->desc_len) + 1);
+		char *buf = NULL;
+		if (len + 1 > area)
+			err = vmdk_seterr(eb, VMDK_E_NO_SPACE,
+					  "%s: descriptor (%zu bytes) does not fit the "
+					  "embedded area (%llu bytes)", l->path, len,
+					  (unsigned long long)area);
+		else if (!(buf = calloc(1, span < area ? span : area)))
+			err = -ENOMEM;
+		else {
+			memcpy(buf, text, len);
+			err = vmdk_pwrite_all(x->fd, buf, span < area ? span : area, off);
+		}
+		free(buf);
+		/* The extent's data rides along: a scratch copy skips it. */
+		if (err == 0 && !x->no_sync && fdatasync(x->fd) < 0)
+			err = -errno;
+	} else {
+		err = vmdk_file_size(l->desc_fd, &size);
+		/* Same length (the usual CID change): one in-place write of
+		 * bytes that differ only in the CID.  Otherwise a new file
+		 * replaces the old one, so a crash leaves one or the other. */
+		if (err == 0 && size == len) {
+			err = vmdk_pwrite_all(l->desc_fd, text, len, 0);
+			if (err == 0 && fdatasync(l->desc_fd) < 0)
+				err = -errno;
+		} else if (err == 0) {
+			err = replace_descriptor_file(l, text, len, eb);
+		}
+	}
+	if (err == 0)
+		l->desc_len = len;
+	free(text);
+	if (err < 0 && err > -1000)
+		return vmdk_seterr(eb, err, "%s: writing descriptor: %s", l->path,
+				   vmdk_strerror(err));
+	return err;
+}
+
+int vmdk_link_untrack(struct vmdk_link *l, struct vmdk_txn *t)
+{
+	const char *ctk = vmdk_desc_get(l->desc, "changeTrackPath");
+	char *path = NULL;
+	int err = 0;
+
+	if (ctk && *ctk && !(path = ctk[0] == '/' ? strdup(ctk)
+					      : vmdk_path_join(l->dir, ctk)))
+		return -ENOMEM;
+	/* The descriptor stops naming the file before the file goes. */
+	if (path)
+		err = vmdk_txn_doom(t, path);
+	free(path);
+	if (err == 0)
+		err = vmdk_desc_remove(l->desc, "changeTrackPath");
+	if (err == 0 && l->desc->version == 3)
+		err = vmdk_desc_set(l->desc, "version", "1");
+	return err;
+}
+
+/* VMware gives a link a new content ID at its first write after open;
+ * children made from the old content then see the change. */
+int vmdk_link_new_cid(struct vmdk_link *l, struct vmdk_errbuf *eb)
+{
+	struct vmdk_txn t;
+	uint32_t cid;
+	char hex[16];
+	int err;
+
+	do
+		cid = vmdk_random32();
+	while (cid == l->desc->cid || cid >= 0xfffffffeu);
+	snprintf(hex, sizeof(hex), "%08x", cid);
+	vmdk_txn_init(&t, eb);
+	err = vmdk_desc_set(l->desc, "CID", hex);
+	/* We cannot record changes in a ctk file (its format is not
+	 * published), and a backup trusting a stale one would miss ours:
+	 * change tracking ends with our first write, as VDDK's guide says. */
+	if (err == 0 && vmdk_desc_get(l->desc, "changeTrackPath"))
+		err = vmdk_link_untrack(l, &t);
+	if (err == 0)
+		err = vmdk_link_store_descriptor(l, eb);
+	if (err == 0)
+		err = vmdk_txn_commit(&t, NULL, false);
+	vmdk_txn_end(&t);
+	if (err == 0)
+		l->cid_updated = true;
+	return err;
+}
+
+struct vmdk_extent *vmdk_link_extent_at(struct vmdk_link *l, uint64_t sector)
+{
+	size_t lo = 0, hi = l->n_ext;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct vmdk_extent *x = &l->ext[mid];
+		if (sector < x->start)
+			hi = mid;
+		else if (sector >= x->start + x->sectors)
+			lo = mid + 1;
+		else
+			return x;
+	}
+	return NULL;
+}

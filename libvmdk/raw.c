@@ -1,0 +1,94 @@
+/* raw.c --- a raw image file or block device opened as a one-link disk
+ * of its size, to clone from or write to */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+/* Size of a regular file, or of a block device (st_size is 0 there). */
+static int raw_size(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) < 0 ? -errno : 0;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
+{
+	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
+	bool writable = !(flags & VMDK_OPEN_RDONLY);
+	struct vmdk_link *l;
+	struct vmdk_extent *x;
+	uint64_t size;
+	char *text = NULL;
+	vmdk_disk *d;
+	int fd, err, ignored = 0;
+
+	oeb->msg[0] = '\0';
+	if (!path || !out)
+		return vmdk_seterr(oeb, VMDK_E_INVALID_ARG, "no path given");
+	err = vmdk_link_open_file(path, writable, writable, &fd, oeb, 0);
+	if (err < 0)
+		return err;
+	err = raw_size(fd, &size);
+	if (err < 0 || size == 0 || size > VMDK_MAX_CAPACITY * 512) {
+		close(fd);
+		return vmdk_seterr(oeb, err < 0 ? err : VMDK_E_TOO_BIG,
+				   "%s: %s", path, err == -ESPIPE
+				   ? "not a file or block device"
+				   : err < 0 ? vmdk_strerror(err)
+				   : size ? "larger than 64 TiB" : "empty");
+	}
+	d = calloc(1, sizeof(*d));
+	l = calloc(1, sizeof(*l));
+	x = calloc(1, sizeof(*x));
+	if (!d || !l || !x ||
+	    asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
+		     (unsigned long long)(size + 511) / 512,
+		     strchr(path, '"') ? "raw" : path) < 0) {
+		free(d);
+		free(l);
+		free(x);
+		close(fd);
+		return -ENOMEM;
+	}
+	l->desc_fd = -1;
+	l->writable = writable;
+	l->path = strdup(path);
+	l->dir = vmdk_dirname(path);
+	l->ext = x;
+	l->n_ext = 1;
+	l->capacity = (size + 511) / 512;
+	*x = (struct vmdk_extent){ .ops = vmdk_format_for_type(VMDK_TYPE_RAW), .eb = &d->eb,
+				   .path = strdup(path), .kind = "RAW",
+				   .sectors = l->capacity, .fd = fd,
+				   .writable = writable, .file_size = size };
+	err = vmdk_desc_parse(text, strlen(text), &l->desc, oeb);
+	free(text);
+	d->links[d->nlinks++] = l;
+	if (err == 0 && (!l->path || !l->dir || !x->path))
+		err = -ENOMEM;
+	if (err < 0) {
+		vmdk_chain_close(d, &ignored);
+		free(d);
+		return err;
+	}
+	x->backing = vmdk_chain_backing;
+	x->backing_arg = l;
+	*out = d;
+	return 0;
+}

@@ -1,0 +1,296 @@
+/* txn.c --- one change to a disk's files, made so that a crash at any
+ * instant leaves the disk as it was or as it is meant to become.
+ *
+ * A change makes files (new extents, a staged disk in a hidden directory
+ * beside its destination), reaches one commit point (a rename, or one
+ * descriptor write) and only then removes what the old state needed.
+ * Until the commit point the files it made are removed again on any
+ * failure; after it, nothing it removes is still named by the disk. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+void vmdk_txn_init(struct vmdk_txn *t, struct vmdk_errbuf *eb)
+{
+	memset(t, 0, sizeof(*t));
+	t->eb = eb;
+}
+
+static int push(struct vmdk_strv *v, const char *s)
+{
+	char *copy = strdup(s);
+	char **n = copy ? realloc(v->v, (v->n + 1) * sizeof(*n)) : NULL;
+
+	if (!n) {
+		free(copy);
+		return -ENOMEM;
+	}
+	v->v = n;
+	v->v[v->n++] = copy;
+	return 0;
+}
+
+static bool holds(const struct vmdk_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void strv_free(struct vmdk_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	memset(v, 0, sizeof(*v));
+}
+
+int vmdk_txn_made(struct vmdk_txn *t, const char *path)
+{
+	return push(&t->made, path);
+}
+
+int vmdk_txn_doom(struct vmdk_txn *t, const char *path)
+{
+	return holds(&t->doomed, path) ? 0 : push(&t->doomed, path);
+}
+
+static int exists_error(struct vmdk_errbuf *eb, const char *path, int err)
+{
+	if (err == -EEXIST)
+		return vmdk_seterr(eb, VMDK_E_EXISTS,
+				   "%s: already exists; not overwritten", path);
+	return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+}
+
+int vmdk_txn_create_file(struct vmdk_txn *t, const char *path, int *fd)
+{
+	int err;
+
+	*fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return exists_error(t->eb, path, -errno);
+	err = vmdk_txn_made(t, path);
+	if (err < 0) {
+		close(*fd);
+		unlink(path);
+		*fd = -1;
+	}
+	return err;
+}
+
+int vmdk_txn_stage(struct vmdk_txn *t, const char *dst)
+{
+	char *dir = vmdk_dirname(dst), *tmpl = NULL;
+
+	if (!dir || asprintf(&tmpl, "%s/.vmdk-partial-XXXXXX", dir) < 0) {
+		free(dir);
+		return -ENOMEM;
+	}
+	free(dir);
+	if (!mkdtemp(tmpl)) {
+		int err = -errno;
+		free(tmpl);
+		return vmdk_seterr(t->eb, err, "%s: cannot work beside it: %s", dst,
+				   vmdk_strerror(err));
+	}
+	t->stage_dir = tmpl;
+	t->dst_dir = vmdk_dirname(dst);
+	if (!t->dst_dir)
+		return -ENOMEM;
+	if (asprintf(&t->stage_path, "%s/%s", tmpl, vmdk_basename(dst)) < 0) {
+		t->stage_path = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
+		      size_t len, const struct vmdk_put_opts *o)
+{
+	struct stat st;
+	char *tmp;
+	int fd, err = 0;
+
+	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return vmdk_seterr(t->eb, err, "%s: %s", path, vmdk_strerror(err));
+	}
+	/* The old file's permissions (else the usual 0644 less umask), and
+	 * locked before anyone can see it. */
+	if (o->mode_of >= 0 && fstat(o->mode_of, &st) == 0)
+		err = fchmod(fd, st.st_mode & 07777) < 0 ? -errno : 0;
+	else {
+		mode_t mask = umask(022);
+		umask(mask);
+		err = fchmod(fd, 0644 & ~mask) < 0 ? -errno : 0;
+	}
+	if (err == 0 && o->keep_fd)
+		err = vmdk_lock_fd(fd, true);
+	if (err == 0)
+		err = vmdk_pwrite_all(fd, data, len, 0);
+	if (err == 0 && !o->no_sync && fsync(fd) < 0)
+		err = -errno;
+	/* The commit point: the new text appears whole or not at all. */
+	if (err == 0 && o->replace && rename(tmp, path) < 0)
+		err = -errno;
+	if (err == 0 && !o->replace && link(tmp, path) < 0)
+		err = -errno;
+	if (err < 0 || !o->replace)
+		unlink(tmp);
+	free(tmp);
+	if (err < 0) {
+		close(fd);
+		return exists_error(t->eb, path, err);
+	}
+	if (!o->no_sync)
+		vmdk_fsync_dir_of(path);
+	if (o->keep_fd)
+		*o->keep_fd = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+static int move(const char *from, const char *to, bool overwrite)
+{
+	if (overwrite)
+		return rename(from, to) < 0 ? -errno : 0;
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0
+		       ? -errno : 0;
+}
+
+static int move_one(struct vmdk_txn *t, const char *name, const char *dir,
+		    bool overwrite)
+{
+	char *from = NULL, *to = NULL;
+	bool existed;
+	int err = -ENOMEM;
+
+	if (asprintf(&from, "%s/%s", t->stage_dir, name) < 0)
+		from = NULL;
+	else if (asprintf(&to, "%s/%s", dir, name) < 0)
+		to = NULL;
+	if (from && to) {
+		existed = access(to, F_OK) == 0;
+		err = move(from, to, overwrite);
+		if (err < 0)
+			err = err == -EEXIST
+				      ? vmdk_seterr(t->eb, VMDK_E_EXISTS, "%s: already "
+						    "exists; not overwritten (use -f)", to)
+				      : vmdk_seterr(t->eb, err, "%s: %s", to,
+						    vmdk_strerror(err));
+		/* What replaced an older file cannot be taken back. */
+		else if (!existed)
+			err = vmdk_txn_made(t, to);
+	}
+	free(from);
+	free(to);
+	return err;
+}
+
+/* Move the staged files beside @dst: extents first, the file named @dst
+ * last, which is the commit point.  With @overwrite a staged file
+ * replaces one of the same name in one rename; the caller dooms the old
+ * disk's other files. */
+static int move_staged(struct vmdk_txn *t, const char *dst, bool overwrite)
+{
+	char *dir = vmdk_dirname(dst);
+	const char *name = vmdk_basename(dst);
+	struct vmdk_strv arriving = { 0 };
+	struct dirent *e;
+	DIR *d;
+	int err = dir ? 0 : -ENOMEM;
+
+	d = err == 0 ? opendir(t->stage_dir) : NULL;
+	if (err == 0 && !d)
+		err = vmdk_seterr(t->eb, -errno, "%s: %s", t->stage_dir,
+				  vmdk_strerror(-errno));
+	while (err == 0 && (e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && strcmp(e->d_name, name) != 0)
+			err = push(&arriving, e->d_name);
+	if (d)
+		closedir(d);
+	for (size_t i = 0; err == 0 && i < arriving.n; i++)
+		err = move_one(t, arriving.v[i], dir, overwrite);
+	if (err == 0)
+		err = move_one(t, name, dir, overwrite);
+	if (err == 0)
+		vmdk_fsync_dir_of(dst);
+	strv_free(&arriving);
+	free(dir);
+	return err;
+}
+
+int vmdk_txn_commit(struct vmdk_txn *t, const char *dst, bool overwrite)
+{
+	int err = 0;
+
+	if (t->stage_dir)
+		err = move_staged(t, dst, overwrite);
+	if (err < 0)
+		return err;
+	t->committed = true;
+	for (size_t i = 0; i < t->doomed.n; i++)
+		unlink(t->doomed.v[i]);
+	if (t->doomed.n)
+		vmdk_fsync_dir_of(t->doomed.v[0]);
+	return 0;
+}
+
+static void remove_stage(struct vmdk_txn *t)
+{
+	DIR *d = t->stage_dir ? opendir(t->stage_dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	if (t->stage_dir)
+		rmdir(t->stage_dir);
+}
+
+/* A message about a staged file names it as the caller will know it. */
+static void unstage_message(struct vmdk_txn *t)
+{
+	char *msg = t->eb->msg, out[VMDK_ERRMSG_MAX], *at;
+	size_t n = strlen(t->stage_dir);
+
+	while ((at = strstr(msg, t->stage_dir)) && at[n] == '/') {
+		snprintf(out, sizeof(out), "%.*s%s%s%s", (int)(at - msg), msg,
+			 strcmp(t->dst_dir, ".") ? t->dst_dir : "",
+			 strcmp(t->dst_dir, ".") ? "/" : "", at + n + 1);
+		memcpy(msg, out, sizeof(out));
+	}
+}
+
+void vmdk_txn_end(struct vmdk_txn *t)
+{
+	if (!t->committed)
+		for (size_t i = t->made.n; i-- > 0;)
+			unlink(t->made.v[i]);
+	if (t->stage_dir && t->eb)
+		unstage_message(t);
+	remove_stage(t);
+	free(t->stage_dir);
+	free(t->dst_dir);
+	free(t->stage_path);
+	strv_free(&t->made);
+	strv_free(&t->doomed);
+	t->stage_dir = t->stage_path = t->dst_dir = NULL;
+}
