@@ -129,7 +129,7 @@ static int disk_sink_new(const char *path, const struct vmdk_create_params *cp,
 	if (err == 0)
 		err = vmdk_open(path, no_sync ? VMDK_OPEN_NO_SYNC : 0, &s->d);
 	if (err < 0) {
-		vmdk_seterr(eb, err, "%s", vmdk_open_error());
+		vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
 		free(s);
 		return err;
 	}
@@ -257,7 +257,7 @@ static int build_params(vmdk_disk *src, const struct vmdk_clone_params *p,
 	cp->adapter = vmdk_adapter_from_name(info.adapter);
 	if (cp->adapter < 0)
 		cp->adapter = VMDK_ADAPTER_LSILOGIC;
-	if (p->adapter >= 0)
+	if (p->adapter)
 		cp->adapter = p->adapter;
 	cp->hw_version = p->hw_version ? p->hw_version
 		       : info.hw_version > 0 && info.hw_version < 100 ? info.hw_version : 0;
@@ -278,7 +278,7 @@ static int build_params(vmdk_disk *src, const struct vmdk_clone_params *p,
 			err = add_kv(kv, "ddb.toolsInstallType", "4");
 	}
 	/* What the caller asked for wins; a new adapter means its geometry. */
-	if (err == 0 && p->adapter >= 0) {
+	if (err == 0 && p->adapter) {
 		uint32_t c, h, s;
 		static _Thread_local char geo[3][16];
 		vmdk_geometry(info.capacity, p->adapter, &c, &h, &s);
@@ -342,7 +342,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 		desc = vmdk_create_descriptor(&cp, path);
 		err = desc ? vmdk_writer_sink_new(fd, f->writer, &cp, desc, p, &keb, &k)
 			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
-					 vmdk_open_error());
+					 vmdk_errmsg(NULL));
 	} else if (!f->kinds) {
 		struct stat st;
 		bool pipe = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
@@ -376,7 +376,7 @@ static int doom_replaced(struct vmdk_txn *t, const char *dst)
 
 	if (err == VMDK_E_LOCKED) {
 		free(dir);
-		return vmdk_seterr(t->eb, err, "%s", vmdk_open_error());
+		return vmdk_seterr(t->eb, err, "%s", vmdk_errmsg(NULL));
 	}
 	if (err < 0 || !dir) {
 		free(dir);
@@ -520,7 +520,7 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 		      uint64_t *bytes, vmdk_progress_fn progress, void *arg)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
-	struct vmdk_clone_params p = { .type = type, .adapter = -1,
+	struct vmdk_clone_params p = { .type = type,
 				       .progress = progress,
 				       .progress_arg = arg };
 	struct vmdk_errbuf keb = { { 0 } };
@@ -543,7 +543,7 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	cap = cp.capacity;
 	if (err == 0 && def && !(desc = vmdk_create_descriptor(&cp, dst ? dst
 							       : src->links[0]->path)))
-		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s", vmdk_open_error());
+		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s", vmdk_errmsg(NULL));
 	/* Read the source only when its content changes the answer. */
 	if (err == 0 && extents_space(f, type, cap, desc, 1, 1) !=
 			extents_space(f, type, cap, desc, 0, 0))

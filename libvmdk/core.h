@@ -89,7 +89,7 @@ struct vmdk_disk {
 };
 
 /* The descriptor vmdk_create() would write for @path (monolithic types);
- * NULL with vmdk_open_error() set on failure. */
+ * NULL with vmdk_errmsg(NULL) set on failure. */
 char *vmdk_create_descriptor(const struct vmdk_create_params *p,
 			     const char *path);
 

@@ -178,7 +178,9 @@ static char *build_descriptor(const struct plan *pl)
 	}
 	if (!ext)
 		return NULL;
-	vmdk_geometry(p->capacity, p->adapter, &c, &h, &s);
+	int adapter = p->adapter ? p->adapter : VMDK_ADAPTER_LSILOGIC;
+
+	vmdk_geometry(p->capacity, adapter, &c, &h, &s);
 	vmdk_uuid_string(uuid, sizeof(uuid));
 	if (asprintf(&out,
 		     "# Disk DescriptorFile\n"
@@ -203,7 +205,7 @@ static char *build_descriptor(const struct plan *pl)
 		     "%s"
 		     "ddb.uuid = \"%s\"\n"
 		     "ddb.virtualHWVersion = \"%d\"\n",
-		     cid, pl->def->create_type, ext, vmdk_adapter_name(p->adapter),
+		     cid, pl->def->create_type, ext, vmdk_adapter_name(adapter),
 		     c, h, s, vmdk_random32(), vmdk_random32(), vmdk_random32(),
 		     cid,
 		     p->type == VMDK_TYPE_VMFS_THIN ? "ddb.thinProvisioned = \"1\"\n" : "",

@@ -11,26 +11,30 @@ struct vmdk_errbuf *vmdk_open_errbuf(void)
 	return &open_errbuf;
 }
 
-const char *vmdk_open_error(void)
-{
-	return open_errbuf.msg;
-}
-
+/* Every failure is also the thread's last, so vmdk_errmsg(NULL) always
+ * answers; formatted aside first, since callers pass a buffer's own text. */
 int vmdk_seterr(struct vmdk_errbuf *eb, int code, const char *fmt, ...)
 {
+	char msg[VMDK_ERRMSG_MAX];
 	va_list ap;
 
-	if (eb == NULL)
-		return code;
 	va_start(ap, fmt);
-	vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (eb)
+		memcpy(eb->msg, msg, sizeof(msg));
+	memcpy(open_errbuf.msg, msg, sizeof(msg));
 	return code;
 }
 
 const char *vmdk_errmsg(const vmdk_disk *d)
 {
-	return d ? d->eb.msg : "";
+	return d ? d->eb.msg : open_errbuf.msg;
+}
+
+const char *vmdk_version(void)
+{
+	return VMDK_VERSION_STRING;
 }
 
 static const struct {

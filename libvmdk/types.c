@@ -104,7 +104,7 @@ int vmdk_adapter_from_name(const char *name)
 {
 	if (!name)
 		return -1;
-	for (int i = 0; i < VMDK_ADAPTER_COUNT; i++)
+	for (int i = VMDK_ADAPTER_IDE; i < VMDK_ADAPTER_COUNT; i++)
 		if (strcasecmp(name, adapter_names[i]) == 0)
 			return i;
 	return -1;

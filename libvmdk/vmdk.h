@@ -5,7 +5,7 @@
  *	vmdk_disk *d;
  *	int err = vmdk_open("disk.vmdk", VMDK_OPEN_RDONLY, &d);
  *	if (err < 0)
- *		fprintf(stderr, "%s\n", vmdk_strerror(err));   (no handle yet)
+ *		fprintf(stderr, "%s\n", vmdk_errmsg(NULL));    (no handle yet)
  *	err = vmdk_read(d, sector, count, buf);
  *	if (err < 0)
  *		fprintf(stderr, "%s\n", vmdk_errmsg(d));       (detailed)
@@ -28,6 +28,10 @@ extern "C" {
 
 #define VMDK_SECTOR_SIZE 512
 #define VMDK_VERSION_STRING "0.1"
+
+/*! vmdk_version() : the version of the library linked, which may differ
+ * from the VMDK_VERSION_STRING a program was compiled with. */
+const char *vmdk_version(void);
 
 /* Error codes.  Numbers are fixed forever; new codes get new numbers. */
 enum {
@@ -62,11 +66,14 @@ enum vmdk_type {
 	VMDK_TYPE_OTHER = -1		/* any createType not listed */
 };
 
+/* Numbered as VDDK's; 0 means the default (create: lsilogic; clone: keep
+ * the source's), so that zero-initialised parameters change nothing. */
 enum vmdk_adapter {
-	VMDK_ADAPTER_IDE = 0,
-	VMDK_ADAPTER_BUSLOGIC = 1,
-	VMDK_ADAPTER_LSILOGIC = 2,
-	VMDK_ADAPTER_PVSCSI = 3,
+	VMDK_ADAPTER_DEFAULT = 0,
+	VMDK_ADAPTER_IDE = 1,
+	VMDK_ADAPTER_BUSLOGIC = 2,
+	VMDK_ADAPTER_LSILOGIC = 3,
+	VMDK_ADAPTER_PVSCSI = 4,
 	VMDK_ADAPTER_COUNT
 };
 
@@ -83,11 +90,9 @@ typedef struct vmdk_disk vmdk_disk;
  * link reads zeros where it has no data.  Writers take an exclusive advisory
  * lock on every file of the top link (VMDK_E_LOCKED if another process holds
  * one) and mark sparse extents as uncleanly shut down until vmdk_close().
- * @return 0 and *@out set, or a negative error (nothing to close).
- * vmdk_open_error() gives the detailed message of the last failed open in
- * this thread. */
+ * @return 0 and *@out set, or a negative error (nothing to close);
+ * vmdk_errmsg(NULL) then gives the detailed message. */
 int vmdk_open(const char *path, unsigned flags, vmdk_disk **out);
-const char *vmdk_open_error(void);
 
 /*! vmdk_open_raw() : a raw image file or block device as a disk of its
  * size (a last partial sector reads as zero-padded), to clone from or
@@ -174,11 +179,11 @@ int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
 			 struct vmdk_extent_info *ei);
 
 /* Parameters of vmdk_create().  Zero-initialise, then set capacity and
- * type; the rest have defaults (lsilogic, hardware version 4). */
+ * type; every other zero is a default (lsilogic, hardware version 4). */
 struct vmdk_create_params {
 	uint64_t capacity;		/* sectors, > 0 */
 	int type;			/* enum vmdk_type */
-	int adapter;			/* enum vmdk_adapter */
+	int adapter;			/* enum vmdk_adapter; 0 = lsilogic */
 	int hw_version;			/* 0 = default 4 */
 	uint32_t grain_size;		/* sparse only; 0 = 128 sectors */
 	const char *tools_version;	/* NULL = omit, stream: 2147483647 */
@@ -188,8 +193,10 @@ struct vmdk_create_params {
 
 /*! vmdk_create() : create an empty disk at @path (the descriptor, or the
  * monolithic file) and its extent files.  Refuses (VMDK_E_EXISTS) when any
- * file it would write exists.  Flat types are preallocated.  On failure no
- * file is left behind.  The detailed message is vmdk_open_error(). */
+ * file it would write exists.  Flat types are preallocated.  The files
+ * are made in a hidden directory beside @path and moved into place when
+ * complete: on failure, or a crash, no file is left under their names.
+ * The detailed message is vmdk_errmsg(NULL). */
 int vmdk_create(const char *path, const struct vmdk_create_params *p);
 
 /* Progress: @done of @total units; return nonzero to cancel (the call
@@ -199,9 +206,11 @@ typedef int (*vmdk_progress_fn)(void *arg, uint64_t done, uint64_t total);
 /* vmdk_clone() destination type beside the VMDK_TYPE_* values. */
 #define VMDK_TYPE_RAW 100
 
+/* Zero-initialised, a clone to monolithicSparse keeping everything of
+ * the source's; each zero below means "the default" or "the source's". */
 struct vmdk_clone_params {
 	int type;			/* VMDK_TYPE_* or VMDK_TYPE_RAW */
-	int adapter;			/* -1: keep the source's */
+	int adapter;			/* 0: keep the source's */
 	int hw_version;			/* 0: keep the source's */
 	int new_uuid;			/* else keep the source's ddb.uuid */
 	int level;			/* deflate level 1-9, 0 = 4 */
@@ -223,7 +232,9 @@ struct vmdk_clone_params {
  * are kept unless @p changes them.  The new files are made in a hidden
  * directory beside @dst and moved into place when complete: on failure
  * or cancellation nothing is left, and an existing @dst is kept unless
- * @p->overwrite.  Detail in vmdk_open_error(). */
+ * @p->overwrite; when replacing a disk, the old one's files that the new
+ * one does not reuse are removed only once it is in place.  Detail in
+ * vmdk_errmsg(NULL). */
 int vmdk_clone(vmdk_disk *src, const char *dst,
 	       const struct vmdk_clone_params *p);
 
@@ -328,8 +339,10 @@ void vmdk_uuid_string(char *out, size_t n);
 /*! vmdk_strerror() : text for any code this library returns; never NULL. */
 const char *vmdk_strerror(int err);
 
-/*! vmdk_errmsg() : detail of the last error on @d ("" if none); valid
- * until the next call on @d. */
+/*! vmdk_errmsg() : detail of the last error on @d ("" if none), valid
+ * until the next call on @d; with NULL, of the last failed call in this
+ * thread, whichever it was (how an open, a create or a clone that failed
+ * explains itself).  Success does not clear it. */
 const char *vmdk_errmsg(const vmdk_disk *d);
 
 /* Names and ids: "monolithicSparse" <-> 0 ...; -1 when unknown.  Type

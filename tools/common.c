@@ -206,7 +206,7 @@ vmdk_disk *tool_open(const char *path, unsigned flags)
 	int err = vmdk_open(path, flags, &d);
 
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_open_error());
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return NULL;
 	}
 	return d;

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	path = argv[optind];
 	n = vmdk_check_chain(path, print_problem, NULL, &links);
 	if (n < 0) {
-		tool_disk_error(path, n, vmdk_open_error());
+		tool_disk_error(path, n, vmdk_errmsg(NULL));
 		return CHECK_OPERATIONAL;
 	}
 	if (verbosity > 0 && n == 0)

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	if ((strcmp(cmd, "create") == 0 || strcmp(cmd, "attach") == 0) && n == 3) {
 		err = vmdk_create_child(argv[optind + 1], argv[optind + 2], type);
 		if (err < 0) {
-			tool_disk_error(argv[optind + 2], err, vmdk_open_error());
+			tool_disk_error(argv[optind + 2], err, vmdk_errmsg(NULL));
 			return 1;
 		}
 		if (verbosity > 0)
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		err = vmdk_commit(argv[optind + 1], tool_progress_cb, &prog);
 		tool_progress_end(&prog);
 		if (err < 0) {
-			tool_disk_error(argv[optind + 1], err, vmdk_open_error());
+			tool_disk_error(argv[optind + 1], err, vmdk_errmsg(NULL));
 			return 1;
 		}
 		if (verbosity > 0)
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "rebase") == 0 && n == 3) {
 		err = vmdk_rebase(argv[optind + 1], argv[optind + 2], unsafe);
 		if (err < 0) {
-			tool_disk_error(argv[optind + 1], err, vmdk_open_error());
+			tool_disk_error(argv[optind + 1], err, vmdk_errmsg(NULL));
 			return 1;
 		}
 		if (verbosity > 0)

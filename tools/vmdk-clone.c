@@ -71,7 +71,7 @@ static vmdk_disk *open_source(const char *path, bool raw)
 		if (err == 0)
 			return d;
 		if (err != VMDK_E_NOT_A_DISK || ends_with_vmdk(path)) {
-			tool_disk_error(path, err, vmdk_open_error());
+			tool_disk_error(path, err, vmdk_errmsg(NULL));
 			return NULL;
 		}
 		if (verbosity > 1)
@@ -79,7 +79,7 @@ static vmdk_disk *open_source(const char *path, bool raw)
 	}
 	err = vmdk_open_raw(path, VMDK_OPEN_RDONLY, &d);
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_open_error());
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return NULL;
 	}
 	return d;
@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmdk_clone_params p = { .type = VMDK_TYPE_MONOLITHIC_SPARSE,
-				       .adapter = -1 };
+				       };
 	const char *ddb[2 * MAX_DDB + 1] = { NULL };
 	size_t nddb = 0;
 	bool raw_source = false, force_progress = false;
@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	vmdk_close(d);
 	if (err < 0) {
 		tool_disk_error(strcmp(dst, "-") ? dst : "standard output", err,
-				vmdk_open_error());
+				vmdk_errmsg(NULL));
 		return 1;
 	}
 	if (verbosity > 0 && strcmp(dst, "-"))

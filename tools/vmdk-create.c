@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	path = tool_operand(argc, argv);
 	err = vmdk_create(path, &p);
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_open_error());
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return 1;
 	}
 	if (verbosity > 0)

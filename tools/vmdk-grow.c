@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	err = vmdk_grow(argv[optind], size, tool_progress_cb, &prog);
 	tool_progress_end(&prog);
 	if (err < 0) {
-		tool_disk_error(argv[optind], err, vmdk_open_error());
+		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));
 		return 1;
 	}
 	if (verbosity > 0)

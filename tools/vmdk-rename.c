@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		tool_try_help("expected the old and the new name");
 	err = vmdk_rename(argv[optind], argv[optind + 1]);
 	if (err < 0) {
-		tool_disk_error(argv[optind], err, vmdk_open_error());
+		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));
 		return 1;
 	}
 	if (verbosity > 0)

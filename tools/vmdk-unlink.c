@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		int err = vmdk_unlink(argv[i]);
 		if (err < 0) {
-			tool_disk_error(argv[i], err, vmdk_open_error());
+			tool_disk_error(argv[i], err, vmdk_errmsg(NULL));
 			status = 1;
 		} else if (verbosity > 1) {
 			printf("Deleted %s\n", argv[i]);

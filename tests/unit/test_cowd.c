@@ -83,7 +83,7 @@ static void check_reads(const uint8_t *expect)
 	vmdk_disk *d;
 
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
 	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0);
 	vmdk_close(d);
@@ -111,7 +111,7 @@ Test(cowd, a_vmfs_chain_flattens_with_clone)
 
 	build(1, 1, 4096, at, 2, expect);
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
-	cr_assert_eq(vmdk_clone(d, tpath("flat.raw"), &p), 0, "%s", vmdk_open_error());
+	cr_assert_eq(vmdk_clone(d, tpath("flat.raw"), &p), 0, "%s", vmdk_errmsg(NULL));
 	vmdk_close(d);
 	f = fopen(tpath("flat.raw"), "rb");
 	cr_assert_eq(fread(got, 1, sizeof(got), f), sizeof(got));
@@ -136,7 +136,7 @@ Test(cowd, workstation3_variant_has_512_entry_tables)
 
 	build(3, 1, 512, at, 3, expect);
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	{
 		static uint8_t got[CAP * 512];
 		cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
@@ -153,22 +153,22 @@ Test(cowd, refuses_writes_and_damage)
 	vmdk_disk *d;
 
 	build(1, 1, 4096, at, 1, expect);
-	cr_assert_eq(vmdk_open(tpath("c.vmdk"), 0, &d), 0, "%s", vmdk_open_error());
+	cr_assert_eq(vmdk_open(tpath("c.vmdk"), 0, &d), 0, "%s", vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_write(d, 0, 1, buf), VMDK_E_READ_ONLY);
 	vmdk_close(d);
 	patch_le32(tpath("c-delta.vmdk"), 16, 0);	/* grain size 0 */
 	cr_assert_lt(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
-	cr_assert(strstr(vmdk_open_error(), "grain size 0") != NULL);
+	cr_assert(strstr(vmdk_errmsg(NULL), "grain size 0") != NULL);
 	patch_le32(tpath("c-delta.vmdk"), 16, 1);
 	patch_le32(tpath("c-delta.vmdk"), 24, 99);	/* directory size */
 	cr_assert_lt(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
-	cr_assert(strstr(vmdk_open_error(), "99 entries") != NULL, "%s",
-		  vmdk_open_error());
+	cr_assert(strstr(vmdk_errmsg(NULL), "99 entries") != NULL, "%s",
+		  vmdk_errmsg(NULL));
 	patch_le32(tpath("c-delta.vmdk"), 24, 2);
 	patch_le32(tpath("c-delta.vmdk"), 4 * 512, 1u << 30);	/* GT far away */
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
 	cr_assert_eq(vmdk_read(d, 0, 1, buf), VMDK_E_NEEDS_REPAIR);
 	vmdk_close(d);
 	cr_assert_lt(vmdk_open(tpath("c-delta.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
-	cr_assert(strstr(vmdk_open_error(), "descriptor file instead") != NULL);
+	cr_assert(strstr(vmdk_errmsg(NULL), "descriptor file instead") != NULL);
 }

@@ -56,13 +56,13 @@ Test(disk, embedded_extent_name_is_the_file_itself)
 	 * tool that leaves the name empty: the data is in this file. */
 	set_embedded("m.vmdk", "\"m.vmdk\"", "\"generated-stream.vmdk\"");
 	cr_assert_eq(vmdk_open(tpath("m.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 9, 1, r), 0);
 	cr_assert_eq(memcmp(r, w, 512), 0);
 	vmdk_close(d);
 	set_embedded("m.vmdk", "\"generated-stream.vmdk\"", "\"\"");
 	cr_assert_eq(vmdk_open(tpath("m.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 9, 1, r), 0);
 	cr_assert_eq(memcmp(r, w, 512), 0);
 	vmdk_close(d);
@@ -76,7 +76,7 @@ Test(disk, stream_converter_descriptor_without_signature)
 	set_embedded("s.vmdk", "# Disk DescriptorFile",
 		     "# Description file created by VMDK stream converter");
 	cr_assert_eq(vmdk_open(tpath("s.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	vmdk_close(d);
 }
 
@@ -96,7 +96,7 @@ Test(disk, flat_zero_and_readonly_extents)
 		   "RW 8 FLAT \"a.bin\" 2\n"
 		   "RW 6 ZERO\n"
 		   "RDONLY 10 VMFS \"b.bin\" 0\n");
-	cr_assert_eq(vmdk_open(tpath("c.vmdk"), 0, &d), 0, "%s", vmdk_open_error());
+	cr_assert_eq(vmdk_open(tpath("c.vmdk"), 0, &d), 0, "%s", vmdk_errmsg(NULL));
 	vmdk_get_info(d, &info);
 	cr_assert_eq(info.capacity, 24);
 	cr_assert_eq(info.type, VMDK_TYPE_OTHER);
@@ -122,7 +122,7 @@ Test(disk, noaccess_extent_refuses_reads)
 	write_text("n.vmdk", "createType=\"custom\"\nRW 4 FLAT \"a.bin\" 0\n"
 			     "NOACCESS 4 FLAT \"gone.bin\" 0\n");
 	cr_assert_eq(vmdk_open(tpath("n.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 3, 1, buf), 0);
 	cr_assert_eq(vmdk_read(d, 4, 1, buf), VMDK_E_READ_ONLY);
 	vmdk_close(d);

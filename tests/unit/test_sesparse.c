@@ -85,7 +85,7 @@ Test(sesparse, reads_through_the_chain_as_qemu_does)
 
 	build(expect);
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
 	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0);
 	vmdk_close(d);
@@ -102,7 +102,7 @@ Test(sesparse, strict_checks)
 	build(expect);
 	patch_le64(tpath("c-sesparse.vmdk"), VOL * 512 + 0x18, 1);
 	cr_assert_lt(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
-	cr_assert(strstr(vmdk_open_error(), "journal") != NULL, "%s", vmdk_open_error());
+	cr_assert(strstr(vmdk_errmsg(NULL), "journal") != NULL, "%s", vmdk_errmsg(NULL));
 	patch_le64(tpath("c-sesparse.vmdk"), VOL * 512 + 0x18, 0);
 	patch_le64(tpath("c-sesparse.vmdk"), 0x08, 0x0000000300000001ull);
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d),

@@ -10,7 +10,7 @@ static vmdk_disk *open_ok(const char *name, unsigned flags)
 	vmdk_disk *d = NULL;
 	int err = vmdk_open(tpath(name), flags, &d);
 
-	cr_assert_eq(err, 0, "open %s: %d %s", name, err, vmdk_open_error());
+	cr_assert_eq(err, 0, "open %s: %d %s", name, err, vmdk_errmsg(NULL));
 	return d;
 }
 
@@ -21,8 +21,8 @@ static int open_fails(const char *name, unsigned flags, const char *part)
 
 	cr_assert_lt(err, 0, "%s opened", name);
 	cr_assert_null(d);
-	cr_assert(strstr(vmdk_open_error(), part) != NULL,
-		  "message '%s' lacks '%s'", vmdk_open_error(), part);
+	cr_assert(strstr(vmdk_errmsg(NULL), part) != NULL,
+		  "message '%s' lacks '%s'", vmdk_errmsg(NULL), part);
 	return err;
 }
 
@@ -105,7 +105,7 @@ Test(sparse, second_writer_is_locked_out)
 	create_disk("k.vmdk", VMDK_TYPE_MONOLITHIC_SPARSE, 1024, 0);
 	a = open_ok("k.vmdk", 0);
 	cr_assert_eq(vmdk_open(tpath("k.vmdk"), 0, &b), VMDK_E_LOCKED);
-	cr_assert(strstr(vmdk_open_error(), "in use") != NULL);
+	cr_assert(strstr(vmdk_errmsg(NULL), "in use") != NULL);
 	cr_assert_eq(vmdk_open(tpath("k.vmdk"), VMDK_OPEN_RDONLY, &b),
 		     VMDK_E_LOCKED);
 	vmdk_close(a);

@@ -58,7 +58,7 @@ Test(stream, written_stream_reads_back)
 
 	write_stream("s.vmdk", CAP, expect);
 	cr_assert_eq(vmdk_open(tpath("s.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
 	cr_assert_eq(memcmp(got, expect, CAP * 512ull), 0);
 	vmdk_get_extent_info(d, 0, 0, &ei);
@@ -116,7 +116,7 @@ Test(stream, empty_created_disk_reads_zeros_and_refuses_writes)
 	vmdk_disk *d;
 
 	create_disk("e.vmdk", VMDK_TYPE_STREAM_OPTIMIZED, 20480, 0);
-	cr_assert_eq(vmdk_open(tpath("e.vmdk"), 0, &d), 0, "%s", vmdk_open_error());
+	cr_assert_eq(vmdk_open(tpath("e.vmdk"), 0, &d), 0, "%s", vmdk_errmsg(NULL));
 	memset(buf, 1, sizeof(buf));
 	cr_assert_eq(vmdk_read(d, 20472, 8, buf), 0);
 	cr_assert(vmdk_is_zero(buf, sizeof(buf)));
@@ -149,8 +149,8 @@ Test(stream, truncated_stream_is_reported)
 	cr_assert_eq(ftruncate(fd, size - 512), 0);
 	close(fd);
 	cr_assert_eq(read_all("s.vmdk", &d), VMDK_E_NEEDS_REPAIR);
-	cr_assert(strstr(vmdk_open_error(), "truncated") != NULL, "%s",
-		  vmdk_open_error());
+	cr_assert(strstr(vmdk_errmsg(NULL), "truncated") != NULL, "%s",
+		  vmdk_errmsg(NULL));
 }
 
 /* The first grain starts right after the 128-sector overhead. */
@@ -235,7 +235,7 @@ Test(stream, raw_deflate_grains_are_accepted)
 	gt = peek_le32(tpath("s.vmdk"), gd * 512ull);
 	patch_le32(tpath("s.vmdk"), gt * 512ull, at);
 	cr_assert_eq(vmdk_open(tpath("s.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_read(d, 0, 128, out), 0, "%s", vmdk_errmsg(d));
 	cr_assert_eq(memcmp(out, grain, sizeof(grain)), 0);
 	vmdk_close(d);
@@ -326,7 +326,7 @@ Test(stream, long_reads_across_many_grains)
 	close(fd);
 
 	cr_assert_eq(vmdk_open(tpath("many.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
-		     vmdk_open_error());
+		     vmdk_errmsg(NULL));
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
 		memset(got, 0xee, CAP * 512ull);
 		for (uint32_t at = sizes[k] % 61; at < CAP; at += sizes[k]) {
