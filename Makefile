@@ -1,4 +1,7 @@
+# SPDX-License-Identifier: MIT
 # vmdktools --- build, test and install.  `make V=1` shows the commands.
+# Installed names (libvmdktools.a, vmdktools.pc, vmdktools(3)) stay clear
+# of Debian's libvmdk-dev, a different library; LIBDIR may be multiarch.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -36,6 +39,7 @@ endif
 ALL_CFLAGS = $(PROJECT_CPPFLAGS) $(CPPFLAGS) $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
+LIB = $(BUILD)/libvmdktools.a
 LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
@@ -53,26 +57,26 @@ MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .SECONDARY:
 
-all: $(BUILD)/libvmdk.a $(TOOLS)
+all: $(LIB) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(E) "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/libvmdk.a: $(LIB_OBJS)
+$(LIB): $(LIB_OBJS)
 	$(E) "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(COMMON_OBJ) $(BUILD)/libvmdk.a
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(COMMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdk.a
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libvmdk.a -lcriterion $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) -lcriterion $(LIBS)
 
 # Packages are installed when run as root, else the missing ones are named.
 deps:
@@ -121,44 +125,44 @@ demo: deps
 	@BIN=$(abspath $(BUILD)/bin) sh scripts/demo.sh
 
 lint-man:
-	@for m in $(MAN1) man/man3/libvmdk.3; do groff -man -ww -z $$m; done
+	@for m in $(MAN1) man/man3/vmdktools.3; do groff -man -ww -z $$m; done
 
-libvmdk.pc: libvmdk.pc.in FORCE
+vmdktools.pc: vmdktools.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 install: install-static install-includes install-pc install-man install-bin
 
-install-static: $(BUILD)/libvmdk.a
+install-static: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR)
-	install -m 644 $(BUILD)/libvmdk.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/
 
 install-includes:
 	install -d $(DESTDIR)$(INCLUDEDIR)
 	install -m 644 libvmdk/vmdk.h $(DESTDIR)$(INCLUDEDIR)/
 
-install-pc: libvmdk.pc
+install-pc: vmdktools.pc
 	install -d $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 644 libvmdk.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 vmdktools.pc $(DESTDIR)$(PKGCONFIGDIR)/
 
 install-man:
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/man3/libvmdk.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/man3/vmdktools.3 $(DESTDIR)$(MANDIR)/man3/
 
 install-bin: $(TOOLS)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libvmdk.a $(DESTDIR)$(INCLUDEDIR)/vmdk.h \
-	      $(DESTDIR)$(PKGCONFIGDIR)/libvmdk.pc \
+	rm -f $(DESTDIR)$(LIBDIR)/libvmdktools.a $(DESTDIR)$(INCLUDEDIR)/vmdk.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/vmdktools.pc \
 	      $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOL_NAMES)) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOL_NAMES))) \
-	      $(DESTDIR)$(MANDIR)/man3/libvmdk.3
+	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3
 
 clean:
-	rm -rf build libvmdk.pc
+	rm -rf build vmdktools.pc
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cowd.c --- ESXi host sparse extents (vmfsSparse redo logs, "COWD"),
  * read only (technote: "ESXi Host Sparse Extents").  A 2048-byte header,
  * a grain directory, and grain tables of 4096 entries (512 in the

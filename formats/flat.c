@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* flat.c --- flat extents: FLAT, VMFS, VMFSRDM, VMFSRAW (technote:
  * "Simple Extents"); sectors map one to one onto a file region. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* format.h --- the interface every extent format implements, and the
  * registry that picks one.  The core sees a format only through this
  * table; a slot left NULL means "not supported" (see vmdk_format_*() in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* registry.c --- which format module handles an extent: by the type on
  * its descriptor line, then by the magic of its first sector.  Adding a
  * format is one line here. */

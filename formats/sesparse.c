@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sesparse.c --- seSparse extents (vSphere 6.5+ / VMFS-6 snapshot deltas),
  * read only.  VMware has published no specification; the layout and the
  * strict checks follow the notes in the project's shared reference: a

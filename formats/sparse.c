@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sparse.c --- hosted sparse extents, versions 1-3, uncompressed
  * (technote: "Hosted Sparse Extents") */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sparse_create.c --- lay out an empty hosted sparse extent the way
  * VMware's hosted products do: header, embedded descriptor (20 sectors),
  * redundant GD and GTs, GD and GTs, padding to a grain boundary. */

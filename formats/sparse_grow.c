@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sparse_grow.c --- enlarge a hosted sparse extent in place.  New grain
  * directories (the old entries plus tables for the added space) are
  * written past the end of the file and synced; one header write then

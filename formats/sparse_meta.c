@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sparse_meta.c --- header checks, grain directory, cached grain tables
  * (technote: "Hosted Sparse Extent Metadata") */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sparse_meta.h --- grain directory and grain tables, shared by hosted
  * sparse and streamOptimized extents */
 #ifndef SPARSE_META_H

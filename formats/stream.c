@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream.c --- streamOptimized (compressed) extents, read side
  * (technote: "Stream-Optimized Compressed") */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stream_writer.c --- write a streamOptimized extent front to back, as
  * VMware's exporters lay it out: header with GD_AT_END, descriptor,
  * compressed grains with LBA markers, a grain table after each run of

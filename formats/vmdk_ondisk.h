@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk_ondisk.h --- on-disk layouts of hosted sparse extents and stream
  * markers (technote: "Hosted Sparse Extent Header", "Stream-Optimized
  * Compressed"), decoded field by field from little-endian bytes. */

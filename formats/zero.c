@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* zero.c --- ZERO extents: no file, every sector reads as zeros */
 #include <string.h>
 

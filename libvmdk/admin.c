@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* admin.c --- whole-disk file operations: unlink */
 #include <errno.h>
 #include <stdlib.h>

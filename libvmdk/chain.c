@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chain.c --- a disk's links from the top down: opening the parents its
  * hints name, reading a sector from the first link that holds it, and
  * telling how the chain holds a run of sectors. */

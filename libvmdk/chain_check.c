@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chain_check.c --- is a chain of links consistent (vmware-vdiskmanager
  * -e)?  Every link is opened on its own, so that one problem does not
  * hide the next: a missing or unresolvable parent, a parent whose CID is

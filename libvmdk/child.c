@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* child.c --- child disks (redo logs): create one on a parent
  * (VixDiskLib_CreateChild, and Attach on an older link), and commit one
  * into its parent. */

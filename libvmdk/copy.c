@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* copy.c --- the copy engine: walk the source's allocated ranges (merged
  * over its chain), skip grains that are zero by content, and hand the
  * rest, in order, to a sink that writes the destination type. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* copy_int.h --- the copy engine's parts: sinks (where data goes) and
  * the helpers they share */
 #ifndef COPY_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* copy_pipe.c --- the copy engine's second thread.  The caller reads the
  * source into a few buffers in turn; this thread finds their zero pieces
  * and hands the rest to the sink, so that decoding the source (inflating

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core.h --- private declarations of libvmdk/ alone: links, disks, the
  * disk types, the in-place change layer.  Formats never see these. */
 #ifndef VMDK_CORE_H

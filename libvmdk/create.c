@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* create.c --- new empty disks of every hosted type, laid out and
  * described as vmware-vdiskmanager does */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* deflate.c --- whole-grain compression and decompression.  libdeflate
  * (several times faster than zlib on whole buffers, and a little smaller
  * at the same level) writes and reads the zlib streams every VMDK reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* descriptor.c --- parse and write the text descriptor (technote: "The
  * Descriptor File"), keeping every line so an untouched descriptor writes
  * back byte for byte. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* disk.c --- the public life of a disk: open a chain, read through it,
  * write to its top link, flush, close. */
 #define _GNU_SOURCE

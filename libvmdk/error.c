@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c --- error codes, their text, and detailed messages */
 #include <stdio.h>
 #include <string.h>

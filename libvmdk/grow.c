@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* grow.c --- enlarge a disk (vmware-vdiskmanager -x, VixDiskLib_Grow).
  * Order: new extent files first, then the last extent grown, then the
  * descriptor.  Until the descriptor is written the disk opens with its old

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* info.c --- what a caller may know about an open disk */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* io.c --- whole reads and writes, advisory locks, zero test, randomness */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link.c --- one link of a chain: its descriptor (a text file, or the
  * area a sparse header names), its extents opened through the format
  * registry, and the rules for changing it: descriptor writes that a crash

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* meta.c --- the disk database of the top link (VixDiskLib_GetMetadataKeys,
  * ReadMetadata, WriteMetadata).  Keys are given with or without their
  * "ddb." prefix; a write changes one line and keeps the rest of the

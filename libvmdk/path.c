@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* path.c --- file names: directories, joins, the stem of a disk name */
 #define _GNU_SOURCE
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pool.c --- a few helper threads that share a batch of independent jobs
  * with the caller, who waits until the batch is done.  Used to inflate
  * the grains of one stream read side by side. */

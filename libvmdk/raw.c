@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* raw.c --- a raw image file or block device opened as a one-link disk
  * of its size, to clone from or write to */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rename.c --- give a disk a new name (vmware-vdiskmanager -n,
  * VixDiskLib_Rename): every extent named after the disk is renamed with it
  * and the descriptor rewritten.  New names are made as hard links and the

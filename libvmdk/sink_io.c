@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sink_io.c --- sequential output for sinks that may write to a pipe */
 #include <errno.h>
 #include <stdlib.h>

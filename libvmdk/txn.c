@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* txn.c --- one change to a disk's files, made so that a crash at any
  * instant leaves the disk as it was or as it is meant to become.
  *

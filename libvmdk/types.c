@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* types.c --- the disk types of vmware-vdiskmanager's -t option (their
  * names, what their descriptors say, how their files are named) and the
  * adapter names */

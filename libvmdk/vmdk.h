@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk.h --- libvmdk, the one public interface of vmdktools
  *
  * Basic outline:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk_int.h --- private declarations shared by libvmdk/ and formats/ */
 #ifndef VMDK_INT_H
 #define VMDK_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* writer_sink.c --- a destination written front to back by a format's
  * sequential writer (streamOptimized).  Grains go into a
  * ring of slots; worker threads deflate slots as soon as they are full,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # demo.sh --- the main job on an embedded default: create a disk, write the
 # sample data into it, describe it, dump it, let qemu-img read it back,
 # and convert it to streamOptimized, checked by qemu-img.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ensure-deps.sh --- make sure the Debian packages a make target needs are
 # there: installs them when run as root, otherwise names the missing ones.
 #   ensure-deps.sh build   what `make` and `make demo` need

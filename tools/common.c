@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.c --- messages, size parsing and version banner of the tools */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.h --- what every vmdktools utility shares: messages, sizes,
  * version banner */
 #ifndef TOOLS_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-check.c --- check a disk's chain of links */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-child.c --- child disks: create (or attach to an older link) and
  * commit into the parent */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-clone.c --- copy a disk (flattening its chain) to any type, or
  * between VMDK and raw images, files, block devices and pipes */
 #define _GNU_SOURCE

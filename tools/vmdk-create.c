@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-create.c --- create an empty virtual disk of any hosted type */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-dump.c --- show sectors of a disk as hex, or copy them raw */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-fill.c --- write a byte value, or a file's content, over a range of
  * sectors of a disk */
 #include <errno.h>

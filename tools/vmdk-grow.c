@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-grow.c --- enlarge a disk */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-info.c --- describe a disk: type, size, geometry, chain, extents */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-map.c --- which sectors of a disk hold data, and in which link */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-meta.c --- list, read and write a disk's metadata (ddb keys) */
 #include <getopt.h>
 #include <stdio.h>

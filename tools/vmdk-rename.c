@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-rename.c --- rename a disk and its extent files */
 #include <getopt.h>
 #include <stdio.h>

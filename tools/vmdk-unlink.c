@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vmdk-unlink.c --- delete a disk: its descriptor and every extent */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh --- the benchmark: each conversion by vmdk-clone and by qemu-img
 # on the same machine in one run, with wall time, ratio, output size and
 # peak RSS.  A benchmark, not a test: it prints figures and never fails

@@ -1,24 +1,55 @@
 #!/bin/sh
-# install-test.sh --- `make install` honours PREFIX and DESTDIR, and what
-# it installs is enough to build a program against libvmdk.
+# SPDX-License-Identifier: MIT
+# install-test.sh --- `make install` honours PREFIX, LIBDIR and DESTDIR;
+# what it installs builds a program with `pkg-config --libs vmdktools`
+# (no --static needed); and installed beside Debian's libvmdk-dev (libyal's
+# libvmdk, another library) neither takes the other's place.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dest=$top/build/install-test
+fail() { echo "install-test: $*"; exit 1; }
 rm -rf "$dest"
-make -C "$top" --no-print-directory -s install DESTDIR="$dest" PREFIX=/opt/vmdktools >/dev/null
+make -C "$top" --no-print-directory -s install DESTDIR="$dest" PREFIX=/opt/vmdktools \
+	LIBDIR=/opt/vmdktools/lib/x86_64-linux-gnu >/dev/null
 root=$dest/opt/vmdktools
-for f in bin/vmdk-create bin/vmdk-info bin/vmdk-dump bin/vmdk-fill lib/libvmdk.a \
-	include/vmdk.h lib/pkgconfig/libvmdk.pc share/man/man1/vmdk-create.1 \
-	share/man/man3/libvmdk.3; do
-	[ -e "$root/$f" ] || { echo "install-test: $f not installed"; exit 1; }
+lib=$root/lib/x86_64-linux-gnu
+for f in bin/vmdk-create bin/vmdk-info bin/vmdk-dump bin/vmdk-fill \
+	lib/x86_64-linux-gnu/libvmdktools.a include/vmdk.h \
+	lib/x86_64-linux-gnu/pkgconfig/vmdktools.pc share/man/man1/vmdk-create.1 \
+	share/man/man3/vmdktools.3; do
+	[ -e "$root/$f" ] || fail "$f not installed"
 done
-grep -q '^prefix=/opt/vmdktools$' "$root/lib/pkgconfig/libvmdk.pc"
+# Private headers stay private; nothing takes libyal's names.
+for f in core.h vmdk_int.h format.h copy_int.h libvmdk.h; do
+	[ ! -e "$root/include/$f" ] || fail "include/$f installed"
+done
+[ -z "$(find "$dest" -name 'libvmdk.*')" ] || fail "a file named libvmdk.* installed"
+grep -q '^prefix=/opt/vmdktools$' "$lib/pkgconfig/vmdktools.pc" || fail "prefix not in vmdktools.pc"
+
 cat > "$dest/use.c" <<'C'
 #include <stdio.h>
 #include <vmdk.h>
-int main(void) { puts(vmdk_strerror(VMDK_E_LOCKED)); return 0; }
+int main(void) { printf("%s %s\n", vmdk_version(), vmdk_strerror(VMDK_E_LOCKED)); return 0; }
 C
-${CC:-cc} -I"$root/include" -o "$dest/use" "$dest/use.c" "$root/lib/libvmdk.a" -ldeflate -lz -luuid -lpthread -lm
-[ "$("$dest/use")" = "disk is locked by another process" ]
+# Ours, found through pkg-config with the system's libvmdk.pc on its path.
+PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$lib/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
+# shellcheck disable=SC2046
+${CC:-cc} -o "$dest/use" "$dest/use.c" $(pkg-config --cflags --libs vmdktools) ||
+	fail "cannot link with pkg-config --libs vmdktools"
+[ "$("$dest/use")" = "0.1 disk is locked by another process" ] || fail "wrong output: $("$dest/use")"
+# libyal's, built the way its users build, still gets libyal's.
+if pkg-config --exists libvmdk; then
+	cat > "$dest/yal.c" <<'C'
+#include <stdio.h>
+#include <libvmdk.h>
+int main(void) { puts(libvmdk_get_version()); return 0; }
+C
+	unset PKG_CONFIG_SYSROOT_DIR
+	# shellcheck disable=SC2046
+	${CC:-cc} -o "$dest/yal" "$dest/yal.c" $(pkg-config --cflags --libs libvmdk) ||
+		fail "libyal's libvmdk no longer links beside ours"
+	"$dest/yal" >/dev/null || fail "libyal's libvmdk program does not run"
+fi
 rm -rf "$dest"
 echo "install-test: ok"

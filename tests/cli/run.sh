@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh --- command-line and interop tests: every tool's documented
 # behaviour, exit codes and messages; every type we write read back by
 # qemu-img and libyal's libvmdk with identical content; every subformat

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # t_admin.sh --- vmdk-grow, vmdk-rename, vmdk-unlink, vmdk-map and
 # vmdk-info --space-needed.  Sourced by run.sh.
 

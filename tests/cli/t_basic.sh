@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # t_basic.sh --- vmdk-create, vmdk-info, vmdk-dump, vmdk-fill; sourced by
 # run.sh, which provides the helpers.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # t_child.sh --- vmdk-child: create, attach, commit; chains read by qemu-img
 # and libyal as we read them.  Sourced by run.sh.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # t_clone.sh --- vmdk-clone: every source type to every destination type,
 # chains, pipes, threads, what the descriptor keeps, and failures that
 # must leave nothing behind.  Sourced by run.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # t_meta.sh --- vmdk-meta list, get and set, on embedded and separate
 # descriptors.  Sourced by run.sh.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* yal-read.c --- the libyal oracle: read a VMDK with libyal's libvmdk
  * (Debian libvmdk-dev, no code shared with vmdktools) and write its whole
  * content to stdout, so tests can compare it byte for byte. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_descriptor.c --- libFuzzer harness for the descriptor parser: no
  * crash, and whatever parses writes back byte for byte and still parses
  * after an edit. */

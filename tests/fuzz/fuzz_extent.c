@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_extent.c --- libFuzzer harness for opening a disk from one file (a
  * monolithic sparse or stream extent, or a descriptor) and reading and
  * writing it: errors are fine, crashes and sanitizer reports are not. */

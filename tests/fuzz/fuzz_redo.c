@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_redo.c --- libFuzzer harness for the redo-log readers: the input
  * is a vmfsSparse (COWD) or seSparse extent, named by a fixed descriptor
  * (its first byte picks which), with no parent; it is opened and read. */

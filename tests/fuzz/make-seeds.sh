@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make-seeds.sh --- small disks made by our own tools, as seeds for
 # fuzz_extent (kept out of git: they are rebuilt on every run).
 set -eu

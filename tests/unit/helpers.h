@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* helpers.h --- temp directories and byte patching for the unit tests */
 #ifndef TEST_HELPERS_H
 #define TEST_HELPERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cowd.c --- vmfsSparse (COWD) redo logs, built here byte by byte
  * from the technote's layout, read through their chain and compared
  * with what qemu-img reads */

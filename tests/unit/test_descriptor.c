@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_descriptor.c --- the descriptor parser and writer */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_disk.c --- the disk layer: descriptors as real writers emit them,
  * ZERO and read-only extents, descriptor rewrites */
 #include <dirent.h>

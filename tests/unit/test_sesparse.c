@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sesparse.c --- seSparse snapshot deltas, built here from the layout
  * in the shared reference notes, read through their chain and compared
  * with what qemu-img reads */

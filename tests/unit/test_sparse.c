@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sparse.c --- hosted sparse extents: layout, reads, allocating
  * writes, damaged metadata, locks and the unclean-shutdown flag */
 #include "helpers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_stream.c --- streamOptimized: the writer's layout, reading it
  * back, and damaged streams */
 #include <zlib.h>
