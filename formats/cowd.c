@@ -12,7 +12,7 @@
 
 #define COWD_HEADER_SECTORS 4
 #define COWD_GTES 4096u
-#define COWD_V3_GTES 512u
+#define COWD_V3_GTES VMDK_SECTOR
 
 /* Offsets in COWDisk_Header. */
 enum { C_VERSION = 4, C_FLAGS = 8, C_SECTORS = 12, C_GRAIN = 16, C_GD = 20,
@@ -76,7 +76,7 @@ static int cowd_open(struct vmdk_extent *x, const uint8_t *first)
 	h->gtes_per_gt = gtes;
 	h->gd_offset = gd;
 	/* Grains and tables come after the directory. */
-	h->overhead = gd + round_up(entries * 4ull, 512) / 512;
+	h->overhead = gd + round_up(entries * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
 	err = vmdk_sparse_meta_directories(x, &c->m);
 	if (err == 0)
 		return 0;
@@ -89,7 +89,8 @@ fail:
 static int cowd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     void *buf)
 {
-	return vmdk_sparse_meta_each_piece(x, sector, n, buf, vmdk_sparse_meta_read_piece);
+	return vmdk_sparse_meta_each_piece(x, sector, n, buf,
+					   vmdk_sparse_meta_read_piece, true);
 }
 
 static int cowd_flush(struct vmdk_extent *x)

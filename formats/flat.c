@@ -11,7 +11,7 @@
 
 static int flat_open(struct vmdk_extent *x, const uint8_t *first)
 {
-	uint64_t need = (x->offset + x->sectors) * 512;
+	uint64_t need = (x->offset + x->sectors) * VMDK_SECTOR;
 
 	(void)first;
 	if (x->file_size < need)
@@ -26,7 +26,7 @@ static int flat_open(struct vmdk_extent *x, const uint8_t *first)
 static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		       uint64_t *run)
 {
-	off_t at = (off_t)((x->offset + sector) * 512), end = at + (off_t)(n * 512);
+	off_t at = (off_t)((x->offset + sector) * VMDK_SECTOR), end = at + (off_t)(n * VMDK_SECTOR);
 	off_t data = lseek(x->fd, at, SEEK_DATA);
 
 	if (data < 0 && errno != ENXIO) {
@@ -44,7 +44,7 @@ static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 	}
 	{
 		off_t hole = lseek(x->fd, at, SEEK_HOLE);
-		uint64_t len = hole < 0 || hole > end ? n : (uint64_t)(hole - at + 511) / 512;
+		uint64_t len = hole < 0 || hole > end ? n : (uint64_t)(hole - at + 511) / VMDK_SECTOR;
 		*run = len ? (len < n ? len : n) : 1;
 	}
 	return VMDK_BS_DATA;
@@ -53,7 +53,7 @@ static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 static int flat_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     void *buf)
 {
-	int err = vmdk_pread_all(x->fd, buf, n * 512ull, (x->offset + sector) * 512);
+	int err = vmdk_pread_all(x->fd, buf, n * VMDK_SECTOR, (x->offset + sector) * VMDK_SECTOR);
 
 	if (err < 0)
 		return vmdk_seterr(x->eb, err == -ENODATA ? VMDK_E_MISSING_EXTENT : err,
@@ -65,7 +65,7 @@ static int flat_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 static int flat_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		      const void *buf)
 {
-	int err = vmdk_pwrite_all(x->fd, buf, n * 512ull, (x->offset + sector) * 512);
+	int err = vmdk_pwrite_all(x->fd, buf, n * VMDK_SECTOR, (x->offset + sector) * VMDK_SECTOR);
 
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
@@ -150,7 +150,7 @@ static int raw_open(struct vmdk_extent *x, const uint8_t *first)
 static int raw_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		    void *buf)
 {
-	uint64_t off = sector * 512, len = n * 512ull, have;
+	uint64_t off = sector * VMDK_SECTOR, len = n * VMDK_SECTOR, have;
 
 	have = off >= x->file_size ? 0 : x->file_size - off;
 	if (have >= len)

@@ -138,6 +138,14 @@ struct vmdk_format_ops {
 	const char *no_grow_hint;
 };
 
+/* ---- grain_run.c: what formats of fixed-size grains share ---- */
+/* A grain's VMDK_BS_* state, or a negative error. */
+typedef int (*vmdk_grain_state_fn)(struct vmdk_extent *x, uint64_t grain);
+/* The status slot of such a format: the state of the grain holding
+ * @sector, *run the sectors up to @n that share it. */
+int vmdk_grain_run(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		   uint64_t grain_size, vmdk_grain_state_fn state, uint64_t *run);
+
 /* ---- registry.c ---- */
 /* The format of an extent of descriptor type @kind whose file starts with
  * @got bytes @first; NULL with *err and @eb set when none fits. */

@@ -49,7 +49,7 @@ static int bad(struct vmdk_extent *x, const char *what)
 
 static int check_headers(struct vmdk_extent *x, const uint8_t *k)
 {
-	uint8_t v[512];
+	uint8_t v[VMDK_SECTOR];
 	uint64_t vol = vmdk_le64(k + K_VOL_OFF);
 
 	if (vmdk_le64(k + K_MAGIC) != SE_CONST_MAGIC)
@@ -68,10 +68,10 @@ static int check_headers(struct vmdk_extent *x, const uint8_t *k)
 				   "descriptor's %llu sectors", x->path,
 				   (unsigned long long)vmdk_le64(k + K_CAPACITY),
 				   (unsigned long long)x->sectors);
-	if (!vmdk_is_zero(k + 0x30, 0x20) || !vmdk_is_zero(k + 0xd0, 512 - 0xd0))
+	if (!vmdk_is_zero(k + 0x30, 0x20) || !vmdk_is_zero(k + 0xd0, VMDK_SECTOR - 0xd0))
 		return bad(x, "constant header has non-zero reserved bytes");
-	if (vol == 0 || vol >= x->file_size / 512 ||
-	    vmdk_pread_all(x->fd, v, 512, vol * 512) < 0)
+	if (vol == 0 || vol >= x->file_size / VMDK_SECTOR ||
+	    vmdk_pread_all(x->fd, v, VMDK_SECTOR, vol * VMDK_SECTOR) < 0)
 		return bad(x, "volatile header lies outside the file");
 	if (vmdk_le64(v) != SE_VOLATILE_MAGIC)
 		return bad(x, "volatile header has a bad magic number");
@@ -100,12 +100,12 @@ static int se_open(struct vmdk_extent *x, const uint8_t *k)
 	s->gd_entries = gd_size * 64;
 	need = (x->sectors + SE_GTES * SE_GRAIN - 1) / (SE_GTES * SE_GRAIN);
 	/* Bounded by the file before anything is allocated. */
-	if (err == 0 && (gd_off == 0 || gd_size > x->file_size / 512 ||
-			 gd_off > x->file_size / 512 - gd_size || s->gd_entries < need))
+	if (err == 0 && (gd_off == 0 || gd_size > x->file_size / VMDK_SECTOR ||
+			 gd_off > x->file_size / VMDK_SECTOR - gd_size || s->gd_entries < need))
 		err = bad(x, "grain directory lies outside the file or is too small");
-	if (err == 0 && !(s->gd = malloc(gd_size * 512)))
+	if (err == 0 && !(s->gd = malloc(gd_size * VMDK_SECTOR)))
 		err = -ENOMEM;
-	if (err == 0 && vmdk_pread_all(x->fd, s->gd, gd_size * 512, gd_off * 512) < 0)
+	if (err == 0 && vmdk_pread_all(x->fd, s->gd, gd_size * VMDK_SECTOR, gd_off * VMDK_SECTOR) < 0)
 		err = bad(x, "grain directory cannot be read");
 	for (uint64_t i = 0; err == 0 && i < s->gd_entries; i++)
 		s->gd[i] = vmdk_le64(&s->gd[i]);
@@ -124,13 +124,13 @@ static int table(struct vmdk_extent *x, uint64_t gde, struct se_table **out)
 	struct se_table *t = &s->cache[index % SE_CACHE];
 
 	if ((gde >> 32) != 0x10000000u || index >= s->gt_pool / SE_GT_SECTORS ||
-	    at + SE_GT_SECTORS > x->file_size / 512)
+	    at + SE_GT_SECTORS > x->file_size / VMDK_SECTOR)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: seSparse directory entry %016llx is invalid",
 				   x->path, (unsigned long long)gde);
 	if (!t->valid || t->index != index) {
 		t->valid = false;
-		if (vmdk_pread_all(x->fd, t->e, sizeof(t->e), at * 512) < 0)
+		if (vmdk_pread_all(x->fd, t->e, sizeof(t->e), at * VMDK_SECTOR) < 0)
 			return bad(x, "grain table cannot be read");
 		for (unsigned i = 0; i < SE_GTES; i++)
 			t->e[i] = vmdk_le64(&t->e[i]);
@@ -170,7 +170,7 @@ static int grain_state(struct vmdk_extent *x, uint64_t sector, uint64_t *data)
 		idx = ((e & 0x0fff000000000000ull) >> 48) |
 		      ((e & 0x0000ffffffffffffull) << 12);
 		if (idx >= s->grains_size / SE_GRAIN ||
-		    s->grains_off + (idx + 1) * SE_GRAIN > x->file_size / 512)
+		    s->grains_off + (idx + 1) * SE_GRAIN > x->file_size / VMDK_SECTOR)
 			break;
 		*data = s->grains_off + idx * SE_GRAIN;
 		return VMDK_BS_DATA;
@@ -180,24 +180,17 @@ static int grain_state(struct vmdk_extent *x, uint64_t sector, uint64_t *data)
 			   x->path, (unsigned long long)e);
 }
 
+static int grain_state_of(struct vmdk_extent *x, uint64_t grain)
+{
+	uint64_t data;
+
+	return grain_state(x, grain * SE_GRAIN, &data);
+}
+
 static int se_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		     uint64_t *run)
 {
-	uint64_t data, end = sector + n, pos = (sector / SE_GRAIN + 1) * SE_GRAIN;
-	int first = grain_state(x, sector, &data);
-
-	if (first < 0)
-		return first;
-	while (pos < end) {
-		int st = grain_state(x, pos, &data);
-		if (st < 0)
-			return st;
-		if (st != first)
-			break;
-		pos += SE_GRAIN;
-	}
-	*run = (pos < end ? pos : end) - sector;
-	return first;
+	return vmdk_grain_run(x, sector, n, SE_GRAIN, grain_state_of, run);
 }
 
 static int se_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
@@ -214,10 +207,10 @@ static int se_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		if (st < 0)
 			return st;
 		if (st != VMDK_BS_DATA)
-			memset(out, 0, take * 512u);
-		else if (vmdk_pread_all(x->fd, out, take * 512u, (data + within) * 512) < 0)
+			memset(out, 0, take * VMDK_SECTOR);
+		else if (vmdk_pread_all(x->fd, out, take * VMDK_SECTOR, (data + within) * VMDK_SECTOR) < 0)
 			return bad(x, "grain cannot be read");
-		out += take * 512u;
+		out += take * VMDK_SECTOR;
 		sector += take;
 		n -= take;
 	}

@@ -16,7 +16,7 @@ struct sparse {
 	uint64_t next_free;	/* sector where the next grain goes */
 	bool marked_unclean;
 	struct vmdk_writeback wb;	/* new grains are appended */
-	uint8_t chunk[COPY_CHUNK_SECTORS * 512];
+	uint8_t chunk[COPY_CHUNK_SECTORS * VMDK_SECTOR];
 };
 
 static struct sparse *S(const struct vmdk_extent *x)
@@ -47,7 +47,7 @@ static int sparse_open(struct vmdk_extent *x, const uint8_t *first)
 	err = vmdk_sparse_meta_load(x, &s->m, first);
 	if (err < 0)
 		goto fail;
-	s->next_free = round_up(x->file_size, 512) / 512;
+	s->next_free = round_up(x->file_size, VMDK_SECTOR) / VMDK_SECTOR;
 	if (s->next_free < s->m.h.overhead)
 		s->next_free = s->m.h.overhead;
 	/* Version 3 without compression has no defined write semantics. */
@@ -71,37 +71,8 @@ fail:
 static int sparse_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
-	uint64_t gs = S(x)->m.h.grain_size;
-	uint8_t *out = buf;
-
-	while (n > 0) {
-		struct sparse_piece p = { .grain = sector / gs, .within = sector % gs,
-					  .buf = out };
-		uint32_t gte;
-		int err;
-
-		p.count = (uint32_t)(gs - p.within < n ? gs - p.within : n);
-		p.status = vmdk_sparse_meta_grain_status(x, p.grain, &p.gte);
-		if (p.status < 0)
-			return p.status;
-		/* Extend over the next grains while each is stored right
-		 * after the one before. */
-		while (p.status == VMDK_BS_DATA && p.count < n &&
-		       (p.within + p.count) % gs == 0) {
-			uint64_t next = p.grain + (p.within + p.count) / gs;
-			if (vmdk_sparse_meta_grain_status(x, next, &gte) != VMDK_BS_DATA ||
-			    gte != p.gte + (next - p.grain) * gs)
-				break;
-			p.count += n - p.count < gs ? n - p.count : (uint32_t)gs;
-		}
-		err = vmdk_sparse_meta_read_piece(x, &p);
-		if (err < 0)
-			return err;
-		out += p.count * 512ull;
-		sector += p.count;
-		n -= p.count;
-	}
-	return 0;
+	return vmdk_sparse_meta_each_piece(x, sector, n, buf,
+					   vmdk_sparse_meta_read_piece, true);
 }
 
 /* Write a whole new grain at @dst: the caller's sectors where it gave
@@ -120,13 +91,13 @@ static int fill_new_grain(struct vmdk_extent *x, uint64_t g, uint64_t dst,
 		int err = 0;
 
 		if (lo >= x->sectors) {
-			memset(s->chunk, 0, len * 512ull);
+			memset(s->chunk, 0, len * VMDK_SECTOR);
 		} else if (from_backing) {
 			uint64_t valid = x->sectors - lo < len ? x->sectors - lo : len;
-			memset(s->chunk, 0, len * 512ull);
+			memset(s->chunk, 0, len * VMDK_SECTOR);
 			err = x->backing(x, lo, (uint32_t)valid, s->chunk);
 		} else {
-			memset(s->chunk, 0, len * 512ull);
+			memset(s->chunk, 0, len * VMDK_SECTOR);
 		}
 		if (err < 0)
 			return err;
@@ -134,11 +105,11 @@ static int fill_new_grain(struct vmdk_extent *x, uint64_t g, uint64_t dst,
 		if (from < hi && from + count > lo) {
 			uint64_t a = from > lo ? from : lo;
 			uint64_t b = from + count < hi ? from + count : hi;
-			memcpy(s->chunk + (a - lo) * 512, data + (a - from) * 512,
-			       (b - a) * 512);
+			memcpy(s->chunk + (a - lo) * VMDK_SECTOR, data + (a - from) * VMDK_SECTOR,
+			       (b - a) * VMDK_SECTOR);
 		}
-		err = vmdk_pwrite_all(x->fd, s->chunk, len * 512ull,
-				      (dst + at) * 512);
+		err = vmdk_pwrite_all(x->fd, s->chunk, len * VMDK_SECTOR,
+				      (dst + at) * VMDK_SECTOR);
 		if (err < 0)
 			return vmdk_seterr(x->eb, err, "%s: writing grain: %s",
 					   x->path, vmdk_strerror(err));
@@ -153,8 +124,8 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	int err;
 
 	if (p->status == VMDK_BS_DATA) {
-		err = vmdk_pwrite_all(x->fd, p->buf, p->count * 512ull,
-				      ((uint64_t)p->gte + p->within) * 512);
+		err = vmdk_pwrite_all(x->fd, p->buf, p->count * VMDK_SECTOR,
+				      ((uint64_t)p->gte + p->within) * VMDK_SECTOR);
 		if (err < 0)
 			return vmdk_seterr(x->eb, err, "%s: %s", x->path,
 					   vmdk_strerror(err));
@@ -166,7 +137,7 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	/* Data first, then the table entry that makes it live.  A whole
 	 * grain needs nothing from below. */
 	if (p->count == gs) {
-		err = vmdk_pwrite_all(x->fd, p->buf, gs * 512, dst * 512);
+		err = vmdk_pwrite_all(x->fd, p->buf, gs * VMDK_SECTOR, dst * VMDK_SECTOR);
 		if (err < 0)
 			return vmdk_seterr(x->eb, err, "%s: writing grain: %s",
 					   x->path, vmdk_strerror(err));
@@ -178,10 +149,10 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	if (err < 0)
 		return err;
 	s->next_free += gs;
-	if (x->file_size < s->next_free * 512)
-		x->file_size = s->next_free * 512;
+	if (x->file_size < s->next_free * VMDK_SECTOR)
+		x->file_size = s->next_free * VMDK_SECTOR;
 	if (!x->no_sync)
-		vmdk_writeback(&s->wb, x->fd, dst * 512);
+		vmdk_writeback(&s->wb, x->fd, dst * VMDK_SECTOR);
 	return vmdk_sparse_meta_set_gte(x, &s->m, p->grain, (uint32_t)dst,
 				   &s->next_free);
 }
@@ -190,7 +161,8 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 static int sparse_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			const void *buf)
 {
-	return vmdk_sparse_meta_each_piece(x, sector, n, (uint8_t *)buf, write_piece);
+	return vmdk_sparse_meta_each_piece(x, sector, n, (uint8_t *)buf, write_piece,
+					   false);
 }
 
 static int sparse_flush(struct vmdk_extent *x)

@@ -9,7 +9,7 @@
 
 #include "sparse_meta.h"
 
-#define GTES_PER_GT 512u
+#define GTES_PER_GT VMDK_SECTOR
 #define DEFAULT_DESC_SECTORS 20u
 
 /* Where the pieces of a new extent go, in sectors. */
@@ -24,11 +24,11 @@ static void lay_out(uint64_t capacity, uint32_t grain, const char *desc,
 	uint64_t cover = (uint64_t)grain * GTES_PER_GT;
 
 	l->gd_entries = (capacity + cover - 1) / cover;
-	l->gd_sectors = round_up(l->gd_entries * 4, 512) / 512;
-	l->gt_sectors = GTES_PER_GT * 4 / 512;
+	l->gd_sectors = round_up(l->gd_entries * 4, VMDK_SECTOR) / VMDK_SECTOR;
+	l->gt_sectors = GTES_PER_GT * 4 / VMDK_SECTOR;
 	l->desc_sectors = 0;
 	if (desc) {
-		l->desc_sectors = round_up(strlen(desc) + 1, 512) / 512;
+		l->desc_sectors = round_up(strlen(desc) + 1, VMDK_SECTOR) / VMDK_SECTOR;
 		if (l->desc_sectors < DEFAULT_DESC_SECTORS)
 			l->desc_sectors = DEFAULT_DESC_SECTORS;
 	}
@@ -58,7 +58,7 @@ int vmdk_sparse_create(int fd, const struct vmdk_extent_plan *p,
 	uint64_t gd_entries, gd_sectors, gt_sectors, desc_sectors;
 	uint64_t rgd, gd, end;
 	struct sparse_header h;
-	uint8_t hdr[512];
+	uint8_t hdr[VMDK_SECTOR];
 	int err;
 
 	if (grain == 0)
@@ -93,7 +93,7 @@ int vmdk_sparse_create(int fd, const struct vmdk_extent_plan *p,
 	};
 	sparse_header_encode(&h, hdr);
 	/* Grain tables start zero: extending the file provides that. */
-	if (ftruncate(fd, (off_t)(h.overhead * 512)) < 0)
+	if (ftruncate(fd, (off_t)(h.overhead * VMDK_SECTOR)) < 0)
 		err = -errno;
 	else
 		err = vmdk_sparse_meta_write_directory(fd, rgd, NULL, 0,
@@ -106,7 +106,7 @@ int vmdk_sparse_create(int fd, const struct vmdk_extent_plan *p,
 						       gd + gd_sectors,
 						       (uint32_t)gt_sectors);
 	if (err == 0 && desc)
-		err = vmdk_pwrite_all(fd, desc, strlen(desc), 512);
+		err = vmdk_pwrite_all(fd, desc, strlen(desc), VMDK_SECTOR);
 	if (err == 0)
 		err = vmdk_pwrite_all(fd, hdr, sizeof(hdr), 0);
 	if (err < 0)

@@ -17,7 +17,7 @@ static int read_directory(int fd, uint64_t at, uint32_t n, uint32_t **out)
 
 	if (!gd)
 		return -ENOMEM;
-	err = vmdk_pread_all(fd, gd, n * 4ull, at * 512);
+	err = vmdk_pread_all(fd, gd, n * 4ull, at * VMDK_SECTOR);
 	for (uint32_t i = 0; err == 0 && i < n; i++)
 		gd[i] = vmdk_le32(&gd[i]);
 	if (err < 0) {
@@ -34,14 +34,14 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 	const char *path = x->path;
 	int fd = x->fd;
 	struct sparse_header h;
-	uint8_t sec[512];
+	uint8_t sec[VMDK_SECTOR];
 	uint64_t size, cover, next, gd_sectors, gt_sectors, added;
 	uint32_t old_n, new_n, *gd = NULL, *rgd = NULL;
 	bool redundant;
 	int err;
 
 	(void)thin;	/* grains are allocated as written anyway */
-	err = vmdk_pread_all(fd, sec, 512, 0);
+	err = vmdk_pread_all(fd, sec, VMDK_SECTOR, 0);
 	if (err == 0)
 		err = vmdk_file_size(fd, &size);
 	if (err < 0)
@@ -58,10 +58,10 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 	new_n = (uint32_t)((capacity + cover - 1) / cover);
 	if (new_n > old_n) {
 		redundant = (h.flags & SPARSE_FLAG_RGD) && h.rgd_offset;
-		gd_sectors = round_up(new_n * 4ull, 512) / 512;
-		gt_sectors = round_up(h.gtes_per_gt * 4ull, 512) / 512;
+		gd_sectors = round_up(new_n * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
+		gt_sectors = round_up(h.gtes_per_gt * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
 		added = (uint64_t)(new_n - old_n) * gt_sectors;
-		next = round_up(size, 512) / 512;
+		next = round_up(size, VMDK_SECTOR) / VMDK_SECTOR;
 		if (next < h.overhead)
 			next = h.overhead;
 		if (next + 2 * (gd_sectors + added) > UINT32_MAX)
@@ -71,7 +71,7 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 		if (err == 0 && redundant)
 			err = read_directory(fd, h.rgd_offset, old_n, &rgd);
 		/* New tables read as zeros: extending the file gives that. */
-		if (err == 0 && ftruncate(fd, (off_t)((next + 2 * (gd_sectors + added)) * 512)) < 0)
+		if (err == 0 && ftruncate(fd, (off_t)((next + 2 * (gd_sectors + added)) * VMDK_SECTOR)) < 0)
 			err = -errno;
 		if (err == 0 && redundant)
 			err = vmdk_sparse_meta_write_directory(fd, next, rgd, old_n, new_n,
@@ -93,7 +93,7 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 	}
 	h.capacity = capacity;
 	sparse_header_encode(&h, sec);
-	err = vmdk_pwrite_all(fd, sec, 512, 0);
+	err = vmdk_pwrite_all(fd, sec, VMDK_SECTOR, 0);
 	if (err == 0 && fdatasync(fd) < 0)
 		err = -errno;
 	return err < 0 ? vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err)) : 0;

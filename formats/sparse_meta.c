@@ -37,9 +37,9 @@ static int check_header(struct vmdk_extent *x, const struct sparse_header *h,
 				   "%s: grain size %llu is not a power of two up to %u sectors",
 				   x->path, (unsigned long long)h->grain_size,
 				   MAX_GRAIN_SECTORS);
-	if (h->gtes_per_gt == 0 || h->gtes_per_gt > 512)
+	if (h->gtes_per_gt == 0 || h->gtes_per_gt > VMDK_SECTOR)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %u entries per grain table (expected 1 to 512)",
+				   "%s: %u entries per grain table (expected 1 to VMDK_SECTOR)",
 				   x->path, h->gtes_per_gt);
 	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
 		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
@@ -65,7 +65,7 @@ static int read_footer(struct vmdk_extent *x, struct sparse_meta *m)
 	uint8_t b[1536];
 	int err;
 
-	if (x->file_size < 2048 || x->file_size % 512)
+	if (x->file_size < 2048 || x->file_size % VMDK_SECTOR)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: stream has no room for its footer "
 				   "(file truncated?)", x->path);
@@ -79,7 +79,7 @@ static int read_footer(struct vmdk_extent *x, struct sparse_meta *m)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: no footer and end-of-stream marker at the end "
 				   "(file truncated?)", x->path);
-	sparse_header_decode(b + 512, &m->h);
+	sparse_header_decode(b + VMDK_SECTOR, &m->h);
 	err = check_header(x, &m->h, "footer");
 	if (err < 0)
 		return err;
@@ -99,8 +99,8 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 	uint32_t *gd;
 	int err;
 
-	if (offset == 0 || offset > x->file_size / 512 ||
-	    bytes > x->file_size - offset * 512)
+	if (offset == 0 || offset > x->file_size / VMDK_SECTOR ||
+	    bytes > x->file_size - offset * VMDK_SECTOR)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: %s at sector %llu (%u entries) lies outside the file",
 				   x->path, which, (unsigned long long)offset,
@@ -108,7 +108,7 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 	gd = malloc(bytes ? bytes : 1);
 	if (!gd)
 		return -ENOMEM;
-	err = vmdk_pread_all(x->fd, gd, bytes, offset * 512);
+	err = vmdk_pread_all(x->fd, gd, bytes, offset * VMDK_SECTOR);
 	if (err < 0) {
 		free(gd);
 		return vmdk_seterr(x->eb, err, "%s: reading %s: %s", x->path,
@@ -151,15 +151,15 @@ int vmdk_sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
 	struct sparse_header *h = &m->h;
 	int err;
 
-	if (h->overhead > x->file_size / 512)
+	if (h->overhead > x->file_size / VMDK_SECTOR)
 		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
 				   "%s: truncated: metadata needs %llu bytes, file has %llu",
-				   x->path, (unsigned long long)h->overhead * 512,
+				   x->path, (unsigned long long)h->overhead * VMDK_SECTOR,
 				   (unsigned long long)x->file_size);
 	m->gt_coverage = h->grain_size * h->gtes_per_gt;
 	m->gd_entries = (uint32_t)((h->capacity + m->gt_coverage - 1) /
 				   m->gt_coverage);
-	m->gt_sectors = (uint32_t)round_up((uint64_t)h->gtes_per_gt * 4, 512) / 512;
+	m->gt_sectors = (uint32_t)round_up((uint64_t)h->gtes_per_gt * 4, VMDK_SECTOR) / VMDK_SECTOR;
 	err = load_directory(x, m, h->gd_offset, &m->gd, "grain directory");
 	if (err < 0)
 		return err;
@@ -189,7 +189,7 @@ static int check_table(struct vmdk_extent *x, struct sparse_meta *m,
 {
 	uint64_t bytes = (uint64_t)m->h.gtes_per_gt * 4;
 
-	if (sector == 0 || (uint64_t)sector * 512 + bytes > x->file_size)
+	if (sector == 0 || (uint64_t)sector * VMDK_SECTOR + bytes > x->file_size)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: %s entry %u points to sector %u, outside the file",
 				   x->path, which, gd_index, sector);
@@ -212,10 +212,10 @@ static int write_table(struct vmdk_extent *x, struct sparse_meta *m,
 				   "redundant grain directory") : 0;
 	if (err == 0 && m->rgd)
 		err = vmdk_pwrite_all(x->fd, le, bytes,
-				      (uint64_t)m->rgd[s->gd_index] * 512);
+				      (uint64_t)m->rgd[s->gd_index] * VMDK_SECTOR);
 	if (err == 0)
 		err = vmdk_pwrite_all(x->fd, le, bytes,
-				      (uint64_t)m->gd[s->gd_index] * 512);
+				      (uint64_t)m->gd[s->gd_index] * VMDK_SECTOR);
 	free(le);
 	if (err < 0 && err > -1000)
 		return vmdk_seterr(x->eb, err, "%s: writing grain table %u: %s",
@@ -297,7 +297,7 @@ int vmdk_sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m
 		return VMDK_BS_UNALLOC;
 	if (gte == 1 && (m->h.flags & SPARSE_FLAG_ZERO_GTE))
 		return VMDK_BS_ZERO;
-	if (gte < m->h.overhead || (uint64_t)gte * 512 >= x->file_size)
+	if (gte < m->h.overhead || (uint64_t)gte * VMDK_SECTOR >= x->file_size)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: grain %llu points to sector %u, %s",
 				   x->path, (unsigned long long)grain, gte,
@@ -318,19 +318,19 @@ static int allocate_tables(struct vmdk_extent *x, struct sparse_meta *m,
 	if (gt + need > UINT32_MAX)
 		return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
 				   "%s: extent full (32-bit sector offsets)", x->path);
-	err = vmdk_pwrite_zeros(x->fd, need * 512, gt * 512);
+	err = vmdk_pwrite_zeros(x->fd, need * VMDK_SECTOR, gt * VMDK_SECTOR);
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
 	*next_free += need;
-	if (x->file_size < *next_free * 512)
-		x->file_size = *next_free * 512;
+	if (x->file_size < *next_free * VMDK_SECTOR)
+		x->file_size = *next_free * VMDK_SECTOR;
 	/* Tables are zero on disk before a directory points at them. */
 	vmdk_put_le32(le, (uint32_t)gt);
-	err = vmdk_pwrite_all(x->fd, le, 4, m->h.gd_offset * 512 + gd_index * 4ull);
+	err = vmdk_pwrite_all(x->fd, le, 4, m->h.gd_offset * VMDK_SECTOR + gd_index * 4ull);
 	if (err == 0 && m->rgd) {
 		vmdk_put_le32(le, (uint32_t)rgt);
 		err = vmdk_pwrite_all(x->fd, le, 4,
-				      m->h.rgd_offset * 512 + gd_index * 4ull);
+				      m->h.rgd_offset * VMDK_SECTOR + gd_index * 4ull);
 	}
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
@@ -378,26 +378,18 @@ int vmdk_sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *g
 	return err < 0 ? err : vmdk_sparse_meta_classify(x, meta_of(x), g, *gte);
 }
 
+static int grain_state(struct vmdk_extent *x, uint64_t grain)
+{
+	uint32_t gte;
+
+	return vmdk_sparse_meta_grain_status(x, grain, &gte);
+}
+
 int vmdk_sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		       uint64_t *run)
 {
-	uint64_t gs = meta_of(x)->h.grain_size, g = sector / gs;
-	uint64_t end = sector + n, pos = (g + 1) * gs;
-	uint32_t gte;
-	int first = vmdk_sparse_meta_grain_status(x, g, &gte);
-
-	if (first < 0)
-		return first;
-	while (pos < end) {
-		int st = vmdk_sparse_meta_grain_status(x, pos / gs, &gte);
-		if (st < 0)
-			return st;
-		if (st != first)
-			break;
-		pos += gs;
-	}
-	*run = (pos < end ? pos : end) - sector;
-	return first;
+	return vmdk_grain_run(x, sector, n, meta_of(x)->h.grain_size, grain_state,
+			      run);
 }
 
 void vmdk_sparse_meta_describe(const struct vmdk_extent *x,
@@ -422,23 +414,34 @@ void vmdk_sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off
 }
 
 int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
-			   uint8_t *buf, sparse_piece_fn fn)
+				uint8_t *buf, sparse_piece_fn fn, bool join)
 {
 	uint64_t gs = meta_of(x)->h.grain_size;
 
 	while (n > 0) {
 		struct sparse_piece p = { .grain = sector / gs,
 					  .within = sector % gs, .buf = buf };
+		uint32_t gte;
 		int err;
 
 		p.count = (uint32_t)(gs - p.within < n ? gs - p.within : n);
 		p.status = vmdk_sparse_meta_grain_status(x, p.grain, &p.gte);
 		if (p.status < 0)
 			return p.status;
+		/* Extend over the next grains while each is stored right
+		 * after the one before, so that they take one read. */
+		while (join && p.status == VMDK_BS_DATA && p.count < n &&
+		       (p.within + p.count) % gs == 0) {
+			uint64_t next = p.grain + (p.within + p.count) / gs;
+			if (vmdk_sparse_meta_grain_status(x, next, &gte) != VMDK_BS_DATA ||
+			    gte != p.gte + (next - p.grain) * gs)
+				break;
+			p.count += n - p.count < gs ? n - p.count : (uint32_t)gs;
+		}
 		err = fn(x, &p);
 		if (err < 0)
 			return err;
-		buf += p.count * 512ull;
+		buf += p.count * VMDK_SECTOR;
 		sector += p.count;
 		n -= p.count;
 	}
@@ -448,18 +451,18 @@ int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t
 /* Uncompressed grains: read where the table points, zeros elsewhere. */
 int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 {
-	uint64_t off = ((uint64_t)p->gte + p->within) * 512;
+	uint64_t off = ((uint64_t)p->gte + p->within) * VMDK_SECTOR;
 	int err;
 
 	if (p->status != VMDK_BS_DATA) {
-		memset(p->buf, 0, p->count * 512ull);
+		memset(p->buf, 0, p->count * VMDK_SECTOR);
 		return 0;
 	}
-	if (off + p->count * 512ull > x->file_size)
+	if (off + p->count * VMDK_SECTOR > x->file_size)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: grain %llu at sector %u runs past the end of the file",
 				   x->path, (unsigned long long)p->grain, p->gte);
-	err = vmdk_pread_all(x->fd, p->buf, p->count * 512ull, off);
+	err = vmdk_pread_all(x->fd, p->buf, p->count * VMDK_SECTOR, off);
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
 	return 0;

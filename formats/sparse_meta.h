@@ -77,9 +77,10 @@ struct sparse_piece {
 typedef int (*sparse_piece_fn)(struct vmdk_extent *x,
 			       const struct sparse_piece *p);
 /* Split [sector, sector + n) at grain boundaries and call @fn for each
- * piece, with its grain's status; stops at the first error. */
+ * piece, with its grain's status; stops at the first error.  With @join a
+ * data piece goes on over the grains stored right after it. */
 int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,
-			   uint8_t *buf, sparse_piece_fn fn);
+				uint8_t *buf, sparse_piece_fn fn, bool join);
 
 /* A piece of an uncompressed extent (hosted sparse, COWD). */
 int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece *p);

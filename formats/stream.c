@@ -75,7 +75,7 @@ static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 	err = vmdk_sparse_meta_load(x, &s->m, first);
 	if (err < 0)
 		goto fail;
-	grain_bytes = (size_t)s->m.h.grain_size * 512;
+	grain_bytes = (size_t)s->m.h.grain_size * VMDK_SECTOR;
 	/* A deflated grain may exceed the grain a little (incompressible
 	 * data): compressBound is zlib's own worst case. */
 	s->packed_max = compressBound((uLong)grain_bytes) + GRAIN_MARKER_SIZE;
@@ -139,7 +139,7 @@ static uint64_t grain_bytes(const struct vmdk_extent *x, uint64_t g)
 {
 	uint64_t gs = S(x)->m.h.grain_size;
 
-	return (x->sectors - g * gs < gs ? x->sectors - g * gs : gs) * 512;
+	return (x->sectors - g * gs < gs ? x->sectors - g * gs : gs) * VMDK_SECTOR;
 }
 
 static int run_jobs(struct vmdk_extent *x);
@@ -150,7 +150,7 @@ static int locate_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte,
 			const uint8_t **data, size_t *len)
 {
 	struct stream *s = S(x);
-	uint64_t gs = s->m.h.grain_size, off = (uint64_t)gte * 512;
+	uint64_t gs = s->m.h.grain_size, off = (uint64_t)gte * VMDK_SECTOR;
 	int err;
 
 	*len = s->packed_max;
@@ -188,7 +188,7 @@ static void inflate_job(void *arg, unsigned i, unsigned worker)
 	struct grain_job *j = &s->jobs[i];
 
 	j->ok = vmdk_inflate(s->z[worker], j->data, j->len, j->dst,
-			     s->m.h.grain_size * 512, &j->got) == 0;
+			     s->m.h.grain_size * VMDK_SECTOR, &j->got) == 0;
 }
 
 /* Helpers for the batches, if this machine has a CPU to spare. */
@@ -229,7 +229,7 @@ static int run_jobs(struct vmdk_extent *x)
 					   x->path, (unsigned long long)j->grain, j->gte,
 					   (unsigned long long)grain_bytes(x, j->grain));
 		/* The last grain may stop short of a whole grain. */
-		memset(j->dst + j->got, 0, s->m.h.grain_size * 512 - j->got);
+		memset(j->dst + j->got, 0, s->m.h.grain_size * VMDK_SECTOR - j->got);
 	}
 	return 0;
 }
@@ -263,7 +263,7 @@ static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 	int err;
 
 	if (p->status != VMDK_BS_DATA) {
-		memset(p->buf, 0, p->count * 512ull);
+		memset(p->buf, 0, p->count * VMDK_SECTOR);
 		return 0;
 	}
 	/* A whole grain goes straight to the caller's buffer. */
@@ -276,7 +276,7 @@ static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 			return err;
 		s->grain_index = p->grain;
 	}
-	memcpy(p->buf, s->grain + p->within * 512, p->count * 512ull);
+	memcpy(p->buf, s->grain + p->within * VMDK_SECTOR, p->count * VMDK_SECTOR);
 	return 0;
 }
 
@@ -284,7 +284,8 @@ static int stream_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		       void *buf)
 {
 	struct stream *s = S(x);
-	int err = vmdk_sparse_meta_each_piece(x, sector, n, buf, read_piece);
+	int err = vmdk_sparse_meta_each_piece(x, sector, n, buf, read_piece,
+						 false);
 
 	if (err == 0)
 		return run_jobs(x);

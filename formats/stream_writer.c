@@ -12,7 +12,7 @@
 
 #include "sparse_meta.h"
 
-#define STREAM_GTES 512u
+#define STREAM_GTES VMDK_SECTOR
 
 struct vmdk_writer {
 	int fd;
@@ -45,11 +45,11 @@ static int put(struct vmdk_writer *w, const void *buf, size_t len)
 static int put_sectors(struct vmdk_writer *w, const void *buf,
 		       size_t sectors)
 {
-	int err = put(w, buf, sectors * 512);
+	int err = put(w, buf, sectors * VMDK_SECTOR);
 
 	if (err == 0) {
 		w->pos += sectors;
-		vmdk_writeback(&w->wb, w->fd, w->pos * 512);
+		vmdk_writeback(&w->wb, w->fd, w->pos * VMDK_SECTOR);
 	}
 	return err;
 }
@@ -57,7 +57,7 @@ static int put_sectors(struct vmdk_writer *w, const void *buf,
 static int put_marker(struct vmdk_writer *w, uint64_t val,
 		      uint32_t type)
 {
-	uint8_t m[512];
+	uint8_t m[VMDK_SECTOR];
 
 	marker_encode(m, val, type);
 	return put_sectors(w, m, 1);
@@ -74,8 +74,8 @@ static int stream_writer_open(int fd, const struct vmdk_extent_plan *p,
 	uint64_t capacity = p->sectors;
 	uint32_t grain = p->grain;
 	size_t desc_len = strlen(desc);
-	uint64_t desc_sectors = round_up(desc_len + 1, 512) / 512;
-	uint8_t hdr[512];
+	uint64_t desc_sectors = round_up(desc_len + 1, VMDK_SECTOR) / VMDK_SECTOR;
+	uint8_t hdr[VMDK_SECTOR];
 	int err;
 
 	if (grain == 0)
@@ -108,7 +108,7 @@ static int stream_writer_open(int fd, const struct vmdk_extent_plan *p,
 	};
 	w->gd_entries = (uint32_t)((capacity + (uint64_t)grain * STREAM_GTES - 1) /
 				   ((uint64_t)grain * STREAM_GTES));
-	w->gd = calloc(round_up(w->gd_entries * 4ull, 512), 1);
+	w->gd = calloc(round_up(w->gd_entries * 4ull, VMDK_SECTOR), 1);
 	w->packed_max = stream_packed_max(grain);
 	w->packed = malloc(w->packed_max);
 	if (!w->gd || !w->packed) {
@@ -118,10 +118,10 @@ static int stream_writer_open(int fd, const struct vmdk_extent_plan *p,
 	sparse_header_encode(&w->h, hdr);
 	err = put_sectors(w, hdr, 1);
 	for (uint64_t s = 0; err == 0 && s < w->h.overhead - 1; s++) {
-		uint8_t sec[512] = { 0 };
-		uint64_t at = s * 512;
+		uint8_t sec[VMDK_SECTOR] = { 0 };
+		uint64_t at = s * VMDK_SECTOR;
 		if (at < desc_len)
-			memcpy(sec, desc + at, desc_len - at < 512 ? desc_len - at : 512);
+			memcpy(sec, desc + at, desc_len - at < VMDK_SECTOR ? desc_len - at : VMDK_SECTOR);
 		err = put_sectors(w, sec, 1);
 	}
 	if (err < 0) {
@@ -141,13 +141,13 @@ static int close_table(struct vmdk_writer *w)
 
 	if (!w->gt_used)
 		return 0;
-	err = put_marker(w, STREAM_GTES * 4 / 512, MARKER_GT);
+	err = put_marker(w, STREAM_GTES * 4 / VMDK_SECTOR, MARKER_GT);
 	if (err < 0)
 		return err;
 	w->gd[w->gt_index] = (uint32_t)w->pos;
 	for (unsigned i = 0; i < STREAM_GTES; i++)
 		vmdk_put_le32(buf + 4 * i, w->gt[i]);
-	err = put_sectors(w, buf, STREAM_GTES * 4 / 512);
+	err = put_sectors(w, buf, STREAM_GTES * 4 / VMDK_SECTOR);
 	memset(w->gt, 0, sizeof(w->gt));
 	w->gt_used = false;
 	return err;
@@ -155,7 +155,7 @@ static int close_table(struct vmdk_writer *w)
 
 static size_t stream_packed_max(uint32_t grain)
 {
-	return round_up(compressBound(grain * 512u) + GRAIN_MARKER_SIZE, 512);
+	return round_up(compressBound(grain * VMDK_SECTOR) + GRAIN_MARKER_SIZE, VMDK_SECTOR);
 }
 
 static int stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
@@ -171,7 +171,7 @@ static int stream_pack(struct vmdk_deflater *z, uint64_t lba, const void *data,
 		return -ENOBUFS;
 	vmdk_put_le64(out, lba);
 	vmdk_put_le32(out + 8, (uint32_t)packed_len);
-	total = round_up(packed_len + GRAIN_MARKER_SIZE, 512);
+	total = round_up(packed_len + GRAIN_MARKER_SIZE, VMDK_SECTOR);
 	if (total > out_max)
 		return -ENOBUFS;
 	memset(out + GRAIN_MARKER_SIZE + packed_len, 0,
@@ -187,7 +187,7 @@ static int stream_writer_put(struct vmdk_writer *w, uint64_t grain,
 	int err;
 
 	if (grain < w->next_grain || grain * w->h.grain_size >= w->h.capacity ||
-	    len % 512 || len == 0)
+	    len % VMDK_SECTOR || len == 0)
 		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
 				   "stream grain %llu out of order or size",
 				   (unsigned long long)grain);
@@ -203,7 +203,7 @@ static int stream_writer_put(struct vmdk_writer *w, uint64_t grain,
 	w->gt[grain % STREAM_GTES] = (uint32_t)w->pos;
 	w->gt_used = true;
 	w->next_grain = grain + 1;
-	return put_sectors(w, packed, len / 512);
+	return put_sectors(w, packed, len / VMDK_SECTOR);
 }
 
 static int stream_writer_grain(struct vmdk_writer *w, uint64_t grain,
@@ -214,7 +214,7 @@ static int stream_writer_grain(struct vmdk_writer *w, uint64_t grain,
 
 	if (!w->z && !(w->z = vmdk_deflater_new(w->level)))
 		return -ENOMEM;
-	if (len == 0 || len > gs * 512 ||
+	if (len == 0 || len > gs * VMDK_SECTOR ||
 	    stream_pack(w->z, grain * gs, data, len, w->packed,
 			     w->packed_max, &total) < 0)
 		return vmdk_seterr(w->eb, VMDK_E_INVALID_ARG,
@@ -225,8 +225,8 @@ static int stream_writer_grain(struct vmdk_writer *w, uint64_t grain,
 
 static int stream_writer_finish(struct vmdk_writer *w)
 {
-	uint64_t gd_sectors = round_up(w->gd_entries * 4ull, 512) / 512;
-	uint8_t *gd = (uint8_t *)w->gd, footer[512];
+	uint64_t gd_sectors = round_up(w->gd_entries * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
+	uint8_t *gd = (uint8_t *)w->gd, footer[VMDK_SECTOR];
 	int err = close_table(w);
 
 	if (err == 0)

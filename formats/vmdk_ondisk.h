@@ -70,7 +70,7 @@ static inline void sparse_header_decode(const uint8_t *b,
 static inline void sparse_header_encode(const struct sparse_header *h,
 					uint8_t *b)
 {
-	for (int i = 0; i < 512; i++)
+	for (unsigned i = 0; i < VMDK_SECTOR; i++)
 		b[i] = 0;
 	vmdk_put_le32(b + 0, SPARSE_MAGIC);
 	vmdk_put_le32(b + 4, h->version);
@@ -94,7 +94,7 @@ static inline void sparse_header_encode(const struct sparse_header *h,
 /* A metadata marker (GT, GD, footer, EOS) fills one sector. */
 static inline void marker_encode(uint8_t *b, uint64_t val, uint32_t type)
 {
-	for (int i = 0; i < 512; i++)
+	for (unsigned i = 0; i < VMDK_SECTOR; i++)
 		b[i] = 0;
 	vmdk_put_le64(b, val);
 	vmdk_put_le32(b + 12, type);

@@ -25,7 +25,7 @@ static int zero_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 {
 	(void)x;
 	(void)sector;
-	memset(buf, 0, n * 512ull);
+	memset(buf, 0, n * VMDK_SECTOR);
 	return 0;
 }
 

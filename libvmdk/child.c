@@ -159,7 +159,7 @@ static int merge_run(void *arg, uint64_t sector, uint64_t n, int state)
 				done < n;) {
 		uint32_t len = n - done < 2048 ? (uint32_t)(n - done) : 2048;
 		if (state == VMDK_BLOCK_ZERO)
-			memset(m->buf, 0, len * 512ull);
+			memset(m->buf, 0, len * VMDK_SECTOR);
 		else if ((err = vmdk_read(m->c, sector + done, len, m->buf)) < 0)
 			return vmdk_seterr(m->eb, err, "%s", vmdk_errmsg(m->c));
 		if ((err = vmdk_write(m->p, sector + done, len, m->buf)) < 0)
@@ -175,7 +175,7 @@ static int merge(vmdk_disk *c, vmdk_disk *p, vmdk_progress_fn progress,
 		 void *arg, struct vmdk_errbuf *eb)
 {
 	struct merger m = { .c = c, .p = p, .progress = progress, .arg = arg,
-			    .eb = eb, .buf = malloc(2048 * 512) };
+			    .eb = eb, .buf = malloc(2048 * VMDK_SECTOR) };
 	int err = m.buf ? vmdk_walk_runs(c, merge_run, &m, eb) : -ENOMEM;
 
 	free(m.buf);
@@ -259,8 +259,8 @@ static int preserve_run(void *arg, uint64_t sector, uint64_t n, int state)
 				done < n; done += 128) {
 		uint64_t s = sector + done;
 		uint32_t len = n - done < 128 ? (uint32_t)(n - done) : 128;
-		memset(v->a, 0, len * 512ull);
-		memset(v->b, 0, len * 512ull);
+		memset(v->a, 0, len * VMDK_SECTOR);
+		memset(v->b, 0, len * VMDK_SECTOR);
 		if (s < v->ocap)
 			err = vmdk_read(v->oldp, s, s + len <= v->ocap ? len : v->ocap - s,
 					v->a);
@@ -271,7 +271,7 @@ static int preserve_run(void *arg, uint64_t sector, uint64_t n, int state)
 					v->b);
 		if (err < 0)
 			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->newp));
-		if (memcmp(v->a, v->b, len * 512ull) &&
+		if (memcmp(v->a, v->b, len * VMDK_SECTOR) &&
 		    (err = vmdk_write(v->c, s, len, v->a)) < 0)
 			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->c));
 	}
@@ -284,7 +284,7 @@ static int preserve_view(vmdk_disk *c, vmdk_disk *oldp, vmdk_disk *newp,
 	struct preserver v = { .c = c, .oldp = oldp, .newp = newp, .eb = eb,
 			       .ocap = oldp->links[0]->capacity,
 			       .ncap = newp ? newp->links[0]->capacity : 0,
-			       .a = malloc(128 * 512), .b = malloc(128 * 512) };
+			       .a = malloc(128 * VMDK_SECTOR), .b = malloc(128 * VMDK_SECTOR) };
 	int err = v.a && v.b ? vmdk_walk_runs(c, preserve_run, &v, eb) : -ENOMEM;
 
 	free(v.a);

@@ -32,15 +32,15 @@ static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
 	int err;
 
 	if (!r->pipe) {
-		err = vmdk_pwrite_all(r->fd, buf, n * 512ull, sector * 512);
+		err = vmdk_pwrite_all(r->fd, buf, n * VMDK_SECTOR, sector * VMDK_SECTOR);
 		if (err < 0)
 			return vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err));
-		vmdk_writeback(&r->wb, r->fd, (sector + n) * 512);
+		vmdk_writeback(&r->wb, r->fd, (sector + n) * VMDK_SECTOR);
 		return 0;
 	}
-	err = vmdk_sink_write_zeros(k, r->fd, (sector - r->pos) * 512);
+	err = vmdk_sink_write_zeros(k, r->fd, (sector - r->pos) * VMDK_SECTOR);
 	if (err == 0)
-		err = vmdk_sink_write(k, r->fd, buf, n * 512ull);
+		err = vmdk_sink_write(k, r->fd, buf, n * VMDK_SECTOR);
 	r->pos = sector + n;
 	return err;
 }
@@ -51,9 +51,9 @@ static int raw_finish(struct sink *k)
 	int err = 0;
 
 	if (r->pipe)
-		return vmdk_sink_write_zeros(k, r->fd, (r->capacity - r->pos) * 512);
+		return vmdk_sink_write_zeros(k, r->fd, (r->capacity - r->pos) * VMDK_SECTOR);
 	/* Zero ranges stay holes. */
-	if (ftruncate(r->fd, (off_t)(r->capacity * 512)) < 0 ||
+	if (ftruncate(r->fd, (off_t)(r->capacity * VMDK_SECTOR)) < 0 ||
 	    (!r->no_sync && fsync(r->fd) < 0))
 		err = -errno;
 	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;

@@ -44,20 +44,20 @@ static int put_nonzero(struct sink *k, uint64_t sector, uint32_t n,
 		uint32_t len = COPY_PIECE_SECTORS - (uint32_t)(s % COPY_PIECE_SECTORS);
 		if (len > n - at)
 			len = n - at;
-		if (!vmdk_is_zero(buf + at * 512ull, len * 512ull)) {
+		if (!vmdk_is_zero(buf + at * VMDK_SECTOR, len * VMDK_SECTOR)) {
 			if (!run_len)
 				run_at = at;
 			run_len += len;
 		} else if (run_len) {
 			int err = k->put(k, sector + run_at, run_len,
-					 buf + run_at * 512ull);
+					 buf + run_at * VMDK_SECTOR);
 			if (err < 0)
 				return err;
 			run_len = 0;
 		}
 		at += len;
 	}
-	return run_len ? k->put(k, sector + run_at, run_len, buf + run_at * 512ull)
+	return run_len ? k->put(k, sector + run_at, run_len, buf + run_at * VMDK_SECTOR)
 		       : 0;
 }
 
@@ -116,7 +116,7 @@ int vmdk_copy_pipe_new(struct sink *k, struct copy_pipe **out)
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->less, NULL);
 	for (unsigned i = 0; i < PIPE_BUFFERS; i++)
-		if (!(p->chunk[i].buf = malloc(COPY_READ_SECTORS * 512u))) {
+		if (!(p->chunk[i].buf = malloc(COPY_READ_SECTORS * VMDK_SECTOR))) {
 			vmdk_copy_pipe_free(p);
 			return -ENOMEM;
 		}

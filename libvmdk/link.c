@@ -18,7 +18,7 @@
 /* Prefix the message already in @eb with @path. */
 static uint64_t round_up512(uint64_t v)
 {
-	return (v + 511) / 512 * 512;
+	return (v + 511) / VMDK_SECTOR * VMDK_SECTOR;
 }
 
 static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
@@ -202,7 +202,7 @@ int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb)
 {
 	struct vmdk_link *l = calloc(1, sizeof(*l));
-	uint8_t first[512];
+	uint8_t first[VMDK_SECTOR];
 	size_t got = 0, n;
 	bool embedded = false;
 	int fd = -1, err, ignored = 0;

@@ -46,7 +46,7 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 	if (err < 0)
 		return err;
 	err = raw_size(fd, &size);
-	if (err < 0 || size == 0 || size > VMDK_MAX_CAPACITY * 512) {
+	if (err < 0 || size == 0 || size > VMDK_MAX_CAPACITY * VMDK_SECTOR) {
 		close(fd);
 		return vmdk_seterr(oeb, err < 0 ? err : VMDK_E_TOO_BIG,
 				   "%s: %s", path, err == -ESPIPE
@@ -59,7 +59,7 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 	x = calloc(1, sizeof(*x));
 	if (!d || !l || !x ||
 	    asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
-		     (unsigned long long)(size + 511) / 512,
+		     (unsigned long long)(size + 511) / VMDK_SECTOR,
 		     strchr(path, '"') ? "raw" : path) < 0) {
 		free(d);
 		free(l);
@@ -73,7 +73,7 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 	l->dir = vmdk_dirname(path);
 	l->ext = x;
 	l->n_ext = 1;
-	l->capacity = (size + 511) / 512;
+	l->capacity = (size + 511) / VMDK_SECTOR;
 	*x = (struct vmdk_extent){ .ops = vmdk_format_for_type(VMDK_TYPE_RAW), .eb = &d->eb,
 				   .path = strdup(path), .kind = "RAW",
 				   .sectors = l->capacity, .fd = fd,

@@ -150,12 +150,12 @@ static int put_grain(struct stream_sink *s, uint64_t sector, uint32_t n,
 	if (!s->open) {
 		uint64_t left = s->capacity - g * GRAIN;
 		j->grain = g;
-		j->len = (left < GRAIN ? left : GRAIN) * 512;
+		j->len = (left < GRAIN ? left : GRAIN) * VMDK_SECTOR;
 		j->state = SLOT_FILLING;
-		memset(j->data, 0, GRAIN * 512);
+		memset(j->data, 0, GRAIN * VMDK_SECTOR);
 		s->open = true;
 	}
-	memcpy(j->data + (sector % GRAIN) * 512, buf, n * 512ull);
+	memcpy(j->data + (sector % GRAIN) * VMDK_SECTOR, buf, n * VMDK_SECTOR);
 	return 0;
 }
 
@@ -174,7 +174,7 @@ static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
 		if (err < 0)
 			return err;
 		sector += len;
-		buf += len * 512ull;
+		buf += len * VMDK_SECTOR;
 		n -= len;
 	}
 	return 0;
@@ -237,7 +237,7 @@ static int make_buffers(struct stream_sink *s)
 	if (!s->slots)
 		return -ENOMEM;
 	for (unsigned i = 0; i < s->nslots; i++) {
-		s->slots[i].data = malloc(GRAIN * 512);
+		s->slots[i].data = malloc(GRAIN * VMDK_SECTOR);
 		s->slots[i].packed = malloc(s->packed_max);
 		if (!s->slots[i].data || !s->slots[i].packed)
 			return -ENOMEM;

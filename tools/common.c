@@ -303,6 +303,48 @@ void tool_range_option(int c, const char *arg, uint64_t *start,
 	}
 }
 
+int tool_dest_type_arg(const char *arg)
+{
+	int t = strcasecmp(arg, "raw") == 0 ? VMDK_TYPE_RAW : vmdk_type_from_name(arg);
+
+	if (t < 0)
+		tool_try_help("unknown disk type '%s'", arg);
+	return t;
+}
+
+int tool_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t r = write(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+long tool_read_full(int fd, void *buf, size_t len)
+{
+	size_t have = 0;
+
+	while (have < len) {
+		ssize_t r = read(fd, (char *)buf + have, len - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		have += (size_t)r;
+	}
+	return (long)have;
+}
+
 int tool_adapter_arg(const char *arg)
 {
 	int a = vmdk_adapter_from_name(arg);

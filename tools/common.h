@@ -5,6 +5,7 @@
 #define TOOLS_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmdk.h"
@@ -33,6 +34,12 @@ int tool_parse_u64(const char *s, uint64_t *out);
 /* -s/--start and -c/--count of the tools that take a sector range. */
 void tool_range_option(int c, const char *arg, uint64_t *start,
 		       uint64_t *count, bool *have_count);
+/* A -t value that may also be "raw" (VMDK_TYPE_RAW), or a usage error. */
+int tool_dest_type_arg(const char *arg);
+/* All of @buf to @fd; 0 or -errno. */
+int tool_write_all(int fd, const void *buf, size_t len);
+/* Up to @len bytes from @fd, fewer only at its end; the count or -errno. */
+long tool_read_full(int fd, void *buf, size_t len);
 /* -a and --hwversion values, or a usage error. */
 int tool_adapter_arg(const char *arg);
 int tool_hwversion_arg(const char *arg);

@@ -108,33 +108,25 @@ static char *spool_stdin(const char *dst, bool *is_vmdk)
 	}
 	*is_vmdk = false;
 	for (;;) {
-		size_t have = 0;
-		ssize_t r = 0;
-		while (have < sizeof(buf) &&
-		       (r = read(STDIN_FILENO, buf + have, sizeof(buf) - have)) > 0)
-			have += (size_t)r;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			tool_warn("standard input", "%s", strerror(errno));
+		long have = tool_read_full(STDIN_FILENO, buf, sizeof(buf));
+		if (have < 0) {
+			tool_warn("standard input", "%s", strerror((int)-have));
 			break;
 		}
 		if (off == 0 && have >= 4 && memcmp(buf, "KDMV", 4) == 0)
 			*is_vmdk = true;
-		if (have && (*is_vmdk || !all_zero(buf, have)) &&
-		    pwrite(fd, buf, have, (off_t)off) != (ssize_t)have) {
+		if (have && (*is_vmdk || !all_zero(buf, (size_t)have)) &&
+		    pwrite(fd, buf, (size_t)have, (off_t)off) != have) {
 			tool_warn(path, "%s", strerror(errno));
-			r = -1;
 			break;
 		}
-		off += have;
-		if (r == 0 || have == 0) {
+		off += (uint64_t)have;
+		if ((size_t)have < sizeof(buf)) {	/* the end of the input */
 			if (ftruncate(fd, (off_t)off) == 0) {
 				close(fd);
 				return path;
 			}
 			tool_warn(path, "%s", strerror(errno));
-			r = -1;
 			break;
 		}
 	}
@@ -142,13 +134,6 @@ static char *spool_stdin(const char *dst, bool *is_vmdk)
 	unlink(path);
 	free(path);
 	return NULL;
-}
-
-static int parse_type(const char *s)
-{
-	if (strcasecmp(s, "raw") == 0)
-		return VMDK_TYPE_RAW;
-	return vmdk_type_from_name(s);
 }
 
 int main(int argc, char **argv)
@@ -187,8 +172,7 @@ int main(int argc, char **argv)
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if ((p.type = parse_type(optarg)) < 0)
-				tool_try_help("unknown disk type '%s'", optarg);
+			p.type = tool_dest_type_arg(optarg);
 			break;
 		case 'a':
 			p.adapter = tool_adapter_arg(optarg);

@@ -30,20 +30,6 @@ static void usage(void)
 	       "\nFor more details see vmdk-dump(1).\n", progname);
 }
 
-static int write_all(const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t r = write(STDOUT_FILENO, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /* 16 bytes a line; runs of identical lines become one "*". */
 static void hexdump(const uint8_t *b, size_t len, uint64_t base,
 		    uint8_t *prev, int *squeezed, bool *have_prev)
@@ -136,7 +122,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (raw) {
-			if ((err = write_all(buf, n * 512u)) < 0) {
+			if ((err = tool_write_all(STDOUT_FILENO, buf, n * 512u)) < 0) {
 				tool_warn(NULL, "standard output: %s", strerror(-err));
 				break;
 			}

@@ -36,19 +36,14 @@ static void usage(void)
 /* Up to @n sectors of the source into @buf; the file's end reads zeros. */
 static int next_chunk(int fd, uint8_t *buf, uint32_t n, bool *eof)
 {
-	size_t want = n * 512u, have = 0;
+	size_t want = n * 512u;
+	long have = 0;
 
 	memset(buf, 0, want);
-	while (!*eof && have < want) {
-		ssize_t r = read(fd, buf + have, want - have);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			*eof = true;
-		have += (size_t)r;
-	}
+	if (!*eof && (have = tool_read_full(fd, buf, want)) < 0)
+		return (int)have;
+	if ((size_t)have < want)
+		*eof = true;
 	return 0;
 }
 

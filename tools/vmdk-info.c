@@ -209,10 +209,7 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'n':
-			space_type = strcasecmp(optarg, "raw") == 0
-					     ? VMDK_TYPE_RAW : vmdk_type_from_name(optarg);
-			if (space_type < 0)
-				tool_try_help("unknown disk type '%s'", optarg);
+			space_type = tool_dest_type_arg(optarg);
 			break;
 		case OPT_SINGLE:
 			flags |= VMDK_OPEN_SINGLE_LINK;
