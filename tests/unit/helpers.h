@@ -4,6 +4,7 @@
 #define TEST_HELPERS_H
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,38 @@ static inline void create_disk(const char *name, int type, uint64_t sectors,
 					.grain_size = grain };
 	int err = vmdk_create(tpath(name), &p);
 
-	cr_assert_eq(err, 0, "create: %s", vmdk_open_error());
+	cr_assert_eq(err, 0, "create: %s", vmdk_errmsg(NULL));
+}
+
+static inline bool exists(const char *name)
+{
+	return access(tpath(name), F_OK) == 0;
+}
+
+/* The names in the test directory, sorted, joined by spaces. */
+static inline const char *listing(void)
+{
+	static char out[4096];
+	char cmd[600];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | tr '\\n' ' '", test_dir);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return out;
+}
+
+static inline void write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(tpath(name), "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
 }
 
 static inline void fill_pattern(uint8_t *buf, uint64_t first_sector,

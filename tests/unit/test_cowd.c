@@ -8,15 +8,6 @@ TestSuite(cowd, .init = make_test_dir, .fini = remove_test_dir);
 
 enum { CAP = 8192 };
 
-static void write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(tpath(name), "w");
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A flat parent full of a pattern, and a COWD child holding @n grains of
  * @grain sectors at @at[], with GT entries of @gtes per table. */
 static void build(uint32_t version, uint32_t grain, uint32_t gtes,

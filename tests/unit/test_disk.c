@@ -8,15 +8,6 @@
 
 TestSuite(disk, .init = make_test_dir, .fini = remove_test_dir);
 
-static void write_text(const char *name, const char *text)
-{
-	FILE *f = fopen(tpath(name), "w");
-
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void make_flat(const char *name, uint64_t sectors, uint8_t byte)
 {
 	int fd = open(tpath(name), O_CREAT | O_RDWR | O_TRUNC, 0644);
@@ -91,7 +82,7 @@ Test(disk, flat_zero_and_readonly_extents)
 	make_flat("b.bin", 20, 0x22);
 	/* Comments before the signature, an offset into a flat file, a VMFS
 	 * line with an offset (older VMware tools wrote that), a ZERO extent. */
-	write_text("c.vmdk",
+	write_file("c.vmdk",
 		   "# written by hand\n# Disk DescriptorFile\nversion=1\n"
 		   "CID=12345678\nparentCID=ffffffff\ncreateType=\"custom\"\n"
 		   "RW 8 FLAT \"a.bin\" 2\n"
@@ -120,7 +111,7 @@ Test(disk, noaccess_extent_refuses_reads)
 	vmdk_disk *d;
 
 	make_flat("a.bin", 4, 1);
-	write_text("n.vmdk", "createType=\"custom\"\nRW 4 FLAT \"a.bin\" 0\n"
+	write_file("n.vmdk", "createType=\"custom\"\nRW 4 FLAT \"a.bin\" 0\n"
 			     "NOACCESS 4 FLAT \"gone.bin\" 0\n");
 	cr_assert_eq(vmdk_open(tpath("n.vmdk"), VMDK_OPEN_RDONLY, &d), 0, "%s",
 		     vmdk_errmsg(NULL));
@@ -138,7 +129,7 @@ Test(disk, descriptor_growth_replaces_the_file_safely)
 	FILE *f;
 
 	make_flat("x-flat.vmdk", 16, 0);
-	write_text("x.vmdk", "version=1\nCID=1\nparentCID=ffffffff\n"
+	write_file("x.vmdk", "version=1\nCID=1\nparentCID=ffffffff\n"
 			     "createType=\"monolithicFlat\"\nRW 16 FLAT \"x-flat.vmdk\" 0\n");
 	cr_assert_eq(chmod(tpath("x.vmdk"), 0640), 0);
 	memset(w, 0x99, sizeof(w));
