@@ -12,7 +12,7 @@
 
 #define COWD_HEADER_SECTORS 4
 #define COWD_GTES 4096u
-#define COWD_V3_GTES VMDK_SECTOR
+#define COWD_V3_GTES 512u
 
 /* Offsets in COWDisk_Header. */
 enum { C_VERSION = 4, C_FLAGS = 8, C_SECTORS = 12, C_GRAIN = 16, C_GD = 20,

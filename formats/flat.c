@@ -38,7 +38,7 @@ static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		return VMDK_BS_ZERO;
 	}
 	if (data > at) {
-		*run = (uint64_t)(data - at) / 512;
+		*run = (uint64_t)(data - at) / VMDK_SECTOR;
 		if (*run)
 			return VMDK_BS_ZERO;
 	}

@@ -9,7 +9,7 @@
 
 #include "sparse_meta.h"
 
-#define GTES_PER_GT VMDK_SECTOR
+#define GTES_PER_GT 512u
 #define DEFAULT_DESC_SECTORS 20u
 
 /* Where the pieces of a new extent go, in sectors. */

@@ -2,6 +2,7 @@
 /* sparse_meta.c --- header checks, grain directory, cached grain tables
  * (technote: "Hosted Sparse Extent Metadata") */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
 /* Grain sizes above 1 GiB are refused, as no writer makes them and a
  * compressed grain must fit in memory. */
 #define MAX_GRAIN_SECTORS 0x200000u
+/* Every writer uses 512 entries a table; more would only make tables we
+ * cannot bound. */
+#define MAX_GTES 512u
 
 static bool is_pow2(uint64_t v)
 {
@@ -37,10 +41,10 @@ static int check_header(struct vmdk_extent *x, const struct sparse_header *h,
 				   "%s: grain size %llu is not a power of two up to %u sectors",
 				   x->path, (unsigned long long)h->grain_size,
 				   MAX_GRAIN_SECTORS);
-	if (h->gtes_per_gt == 0 || h->gtes_per_gt > VMDK_SECTOR)
+	if (h->gtes_per_gt == 0 || h->gtes_per_gt > MAX_GTES)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %u entries per grain table (expected 1 to VMDK_SECTOR)",
-				   x->path, h->gtes_per_gt);
+				   "%s: %u entries per grain table (expected 1 to %u)",
+				   x->path, h->gtes_per_gt, MAX_GTES);
 	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
 		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
 				   "%s: capacity %llu sectors is zero or beyond 64 TiB",
@@ -120,6 +124,93 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 	return 0;
 }
 
+static int needs_repair(struct vmdk_extent *x, const char *what)
+{
+	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+			   "%s: %s: run vmdk-check --repair", x->path, what);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The entry (of either directory) naming the table at @sector. */
+static uint32_t entry_of(const struct sparse_meta *m, uint32_t sector,
+			 uint32_t skip)
+{
+	for (uint32_t i = 0; i < m->gd_entries; i++)
+		if (i != skip && (m->gd[i] == sector || m->rgd[i] == sector))
+			return i;
+	return UINT32_MAX;
+}
+
+/* Whether a table at @t lies on [at, at + len). */
+static bool on(uint64_t t, uint32_t gt_sectors, uint64_t at, uint64_t len)
+{
+	return t < at + len && t + gt_sectors > at;
+}
+
+/* The directories and the tables they name must not overlap one another:
+ * a table shared by two entries, or lying on a directory, gives one
+ * grain's data to another.  The table starts, sorted, are as large as
+ * the directories themselves. */
+static int check_overlaps(struct vmdk_extent *x, const struct sparse_meta *m)
+{
+	uint64_t gd_sectors = round_up(m->gd_entries * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
+	uint32_t *t = malloc(2 * (size_t)m->gd_entries * sizeof(*t) + 1), n = 0;
+	char what[160] = "";
+	int err = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < m->gd_entries; i++) {
+		if (m->gd[i])
+			t[n++] = m->gd[i];
+		if (m->rgd[i])
+			t[n++] = m->rgd[i];
+	}
+	qsort(t, n, sizeof(*t), by_value);
+	for (uint32_t i = 0; i < n && !what[0]; i++) {
+		if (i && t[i - 1] + (uint64_t)m->gt_sectors > t[i]) {
+			uint32_t a = entry_of(m, t[i - 1], UINT32_MAX);
+			snprintf(what, sizeof(what), "grain tables %u and %u overlap "
+				 "at sector %u", a, entry_of(m, t[i], a), t[i]);
+		} else if (on(t[i], m->gt_sectors, m->h.gd_offset, gd_sectors) ||
+			   on(t[i], m->gt_sectors, m->h.rgd_offset, gd_sectors)) {
+			snprintf(what, sizeof(what), "grain table %u overlaps a grain "
+				 "directory at sector %u", entry_of(m, t[i], UINT32_MAX),
+				 t[i]);
+		}
+	}
+	if (what[0])
+		err = needs_repair(x, what);
+	free(t);
+	return err;
+}
+
+/* The two directories must name tables in the same places.  After an
+ * unclean shutdown one may name a table the other does not yet (tables
+ * are allocated primary first): that is an interrupted allocation, and
+ * the table named is complete. */
+static int cross_check_directories(struct vmdk_extent *x, struct sparse_meta *m)
+{
+	char what[160];
+
+	for (uint32_t i = 0; i < m->gd_entries; i++) {
+		if (!m->gd[i] == !m->rgd[i])
+			continue;
+		if (m->h.unclean)
+			continue;
+		snprintf(what, sizeof(what), "grain directory entry %u is %u but "
+			 "its redundant copy's is %u", i, m->gd[i], m->rgd[i]);
+		return needs_repair(x, what);
+	}
+	return check_overlaps(x, m);
+}
+
 int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 		     const uint8_t *first)
 {
@@ -167,6 +258,8 @@ int vmdk_sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
 	    !(h->flags & SPARSE_FLAG_COMPRESSED)) {
 		err = load_directory(x, m, h->rgd_offset, &m->rgd,
 				     "redundant grain directory");
+		if (err == 0)
+			err = cross_check_directories(x, m);
 		if (err < 0) {
 			vmdk_sparse_meta_free(m);
 			return err;
@@ -236,6 +329,43 @@ int vmdk_sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m)
 	return 0;
 }
 
+/* A table read must agree with its redundant copy, so that damage to
+ * one is reported instead of served.  After an unclean shutdown an entry
+ * may be in one copy only (the redundant copy is written first): its
+ * grain was written before either, so the entry is taken. */
+static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
+			     uint32_t gd_index, uint32_t *gte)
+{
+	size_t bytes = (size_t)m->h.gtes_per_gt * 4;
+	uint32_t *r = malloc(bytes);
+	char what[160];
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	err = check_table(x, m, gd_index, m->rgd[gd_index],
+			  "redundant grain directory");
+	if (err == 0 && (err = vmdk_pread_all(x->fd, r, bytes,
+					      (uint64_t)m->rgd[gd_index] * VMDK_SECTOR)) < 0)
+		err = vmdk_seterr(x->eb, err, "%s: reading redundant grain table %u: %s",
+				  x->path, gd_index, vmdk_strerror(err));
+	for (uint32_t i = 0; err == 0 && i < m->h.gtes_per_gt; i++) {
+		uint32_t v = vmdk_le32(&r[i]);
+		if (v == gte[i])
+			continue;
+		if (m->h.unclean && (!v || !gte[i])) {
+			gte[i] = v ? v : gte[i];
+			continue;
+		}
+		snprintf(what, sizeof(what), "grain table %u differs from its "
+			 "redundant copy (entry %u: %u, redundant %u)", gd_index, i,
+			 gte[i], v);
+		err = needs_repair(x, what);
+	}
+	free(r);
+	return err;
+}
+
 static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 					  struct sparse_meta *m,
 					  uint32_t gd_index, int *err)
@@ -255,7 +385,7 @@ static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 	if (*err < 0)
 		return NULL;
 	s->valid = false;
-	*err = vmdk_pread_all(x->fd, s->gte, bytes, (uint64_t)m->gd[gd_index] * 512);
+	*err = vmdk_pread_all(x->fd, s->gte, bytes, (uint64_t)m->gd[gd_index] * VMDK_SECTOR);
 	if (*err < 0) {
 		vmdk_seterr(x->eb, *err, "%s: reading grain table %u: %s",
 			    x->path, gd_index, vmdk_strerror(*err));
@@ -263,6 +393,9 @@ static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 	}
 	for (uint32_t i = 0; i < m->h.gtes_per_gt; i++)
 		s->gte[i] = vmdk_le32(&s->gte[i]);
+	if (m->rgd && m->rgd[gd_index] &&
+	    (*err = cross_check_table(x, m, gd_index, s->gte)) < 0)
+		return NULL;
 	s->valid = true;
 	s->gd_index = gd_index;
 	return s;
@@ -409,8 +542,8 @@ void vmdk_sparse_meta_descriptor_area(const struct vmdk_extent *x, uint64_t *off
 {
 	const struct sparse_header *h = &meta_of(x)->h;
 
-	*off = h->desc_offset * 512;
-	*len = h->desc_offset ? h->desc_size * 512 : 0;
+	*off = h->desc_offset * VMDK_SECTOR;
+	*len = h->desc_offset ? h->desc_size * VMDK_SECTOR : 0;
 }
 
 int vmdk_sparse_meta_each_piece(struct vmdk_extent *x, uint64_t sector, uint32_t n,

@@ -12,7 +12,7 @@
 
 #include "sparse_meta.h"
 
-#define STREAM_GTES VMDK_SECTOR
+#define STREAM_GTES 512u
 
 struct vmdk_writer {
 	int fd;

@@ -15,12 +15,12 @@
 
 #include "core.h"
 
-/* Prefix the message already in @eb with @path. */
-static uint64_t round_up512(uint64_t v)
+static uint64_t round_up_sector(uint64_t v)
 {
-	return (v + 511) / VMDK_SECTOR * VMDK_SECTOR;
+	return (v + VMDK_SECTOR - 1) / VMDK_SECTOR * VMDK_SECTOR;
 }
 
+/* Prefix the message already in @eb with @path. */
 static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
 {
 	char detail[VMDK_ERRMSG_MAX];
@@ -318,7 +318,7 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 		/* One write covers the new text and whatever an older, longer
 		 * one left: a descriptor under a page is never half written,
 		 * even by a process killed in the middle. */
-		size_t span = (size_t)round_up512((len > l->desc_len ? len : l->desc_len) + 1);
+		size_t span = (size_t)round_up_sector((len > l->desc_len ? len : l->desc_len) + 1);
 		char *buf = NULL;
 		if (len + 1 > area)
 			err = vmdk_seterr(eb, VMDK_E_NO_SPACE,

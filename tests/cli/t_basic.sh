@@ -170,10 +170,18 @@ expect_exit 1 "outside the file" "GD entry past EOF fails on read" \
 	"$BIN/vmdk-dump" --raw "$T/b.vmdk"
 fresh "$T/b.vmdk"
 gt=$(od -An -t u4 -j $((gd * 512)) -N 4 "$T/b.vmdk" | tr -d ' ')
+rgd=$(od -An -t u4 -j 48 -N 4 "$T/b.vmdk" | tr -d ' ')
+rgt=$(od -An -t u4 -j $((rgd * 512)) -N 4 "$T/b.vmdk" | tr -d ' ')
+# The primary table alone damaged: refused, never served.
 patch32 "$T/b.vmdk" $((gt * 512 + 8)) 3
+expect_exit 1 "grain table 0 differs from its redundant copy" \
+	"GT damaged, redundant intact: refused" "$BIN/vmdk-dump" --raw "$T/b.vmdk"
+# Both copies damaged alike: the entry itself is refused.
+patch32 "$T/b.vmdk" $((rgt * 512 + 8)) 3
 expect_exit 1 "inside the metadata" "GT entry into metadata fails on read" \
 	"$BIN/vmdk-dump" --raw "$T/b.vmdk"
 patch32 "$T/b.vmdk" $((gt * 512 + 8)) 2000000
+patch32 "$T/b.vmdk" $((rgt * 512 + 8)) 2000000
 expect_exit 1 "past the end of the file" "GT entry past EOF fails on read" \
 	"$BIN/vmdk-dump" --raw "$T/b.vmdk"
 expect_exit 1 "" "no zeros for a bad grain (qemu-img would)" \

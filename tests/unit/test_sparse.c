@@ -227,16 +227,106 @@ static uint64_t first_gt(const char *name)
 	return peek_le32(tpath(name), gd * 512ull);
 }
 
+/* The first redundant grain table (the header's rgdOffset is at 48). */
+static uint64_t first_rgt(const char *name)
+{
+	uint32_t rgd = peek_le32(tpath(name), 48);
+
+	return peek_le32(tpath(name), rgd * 512ull);
+}
+
+/* The same entry in both copies of the first table. */
+static void patch_gte(const char *name, unsigned entry, uint32_t v)
+{
+	patch_le32(tpath(name), first_gt(name) * 512 + 4 * entry, v);
+	patch_le32(tpath(name), first_rgt(name) * 512 + 4 * entry, v);
+}
+
+/* A disk with data in grains 0 and 1. */
+static void with_data(const char *name, uint64_t sectors)
+{
+	uint8_t w[512];
+	vmdk_disk *d;
+
+	create_disk(name, VMDK_TYPE_MONOLITHIC_SPARSE, sectors, 0);
+	memset(w, 0x5a, sizeof(w));
+	cr_assert_eq(vmdk_open(tpath(name), 0, &d), 0);
+	cr_assert_eq(vmdk_write(d, 0, 1, w), 0);
+	cr_assert_eq(vmdk_write(d, 128, 1, w), 0);
+	vmdk_close(d);
+}
+
+Test(sparse, primary_table_damage_is_refused_not_served)
+{
+	uint8_t buf[512];
+	uint32_t second;
+	vmdk_disk *d;
+
+	with_data("m.vmdk", 1024);
+	/* Entry 0 pointed at entry 1's grain: the primary alone says so. */
+	second = peek_le32(tpath("m.vmdk"), first_gt("m.vmdk") * 512 + 4);
+	patch_le32(tpath("m.vmdk"), first_gt("m.vmdk") * 512, second);
+	d = open_ok("m.vmdk", VMDK_OPEN_RDONLY);
+	cr_assert_eq(vmdk_read(d, 0, 1, buf), VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_errmsg(d), "grain table 0 differs from its redundant "
+			 "copy") != NULL, "%s", vmdk_errmsg(d));
+	cr_assert(strstr(vmdk_errmsg(d), "vmdk-check --repair") != NULL);
+	vmdk_close(d);
+}
+
+Test(sparse, primary_directory_damage_is_refused_at_open)
+{
+	vmdk_disk *d;
+
+	with_data("m.vmdk", 1024);
+	patch_le32(tpath("m.vmdk"), peek_le32(tpath("m.vmdk"), OFF_GD) * 512ull, 0);
+	cr_assert_eq(vmdk_open(tpath("m.vmdk"), VMDK_OPEN_RDONLY, &d),
+		     VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_errmsg(NULL), "grain directory entry 0") != NULL, "%s",
+		  vmdk_errmsg(NULL));
+}
+
+Test(sparse, tables_sharing_a_place_are_refused_at_open)
+{
+	vmdk_disk *d;
+	uint32_t gd;
+
+	create_disk("m.vmdk", VMDK_TYPE_MONOLITHIC_SPARSE, 65536 * 2, 0);
+	gd = peek_le32(tpath("m.vmdk"), OFF_GD);
+	/* Directory entry 1 names entry 0's table, in both directories. */
+	patch_le32(tpath("m.vmdk"), gd * 512ull + 4, peek_le32(tpath("m.vmdk"), gd * 512ull));
+	cr_assert_eq(vmdk_open(tpath("m.vmdk"), VMDK_OPEN_RDONLY, &d),
+		     VMDK_E_NEEDS_REPAIR);
+	cr_assert(strstr(vmdk_errmsg(NULL), "overlap") != NULL, "%s", vmdk_errmsg(NULL));
+}
+
+/* A crash between the two table writes leaves the redundant copy ahead:
+ * after an unclean shutdown its entry is the newer one, and complete. */
+Test(sparse, interrupted_table_update_reads_after_unclean_shutdown)
+{
+	uint8_t buf[512];
+	vmdk_disk *d;
+
+	with_data("m.vmdk", 1024);
+	patch_le32(tpath("m.vmdk"), first_gt("m.vmdk") * 512 + 4, 0);
+	cr_assert_eq(vmdk_open(tpath("m.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
+	cr_assert_eq(vmdk_read(d, 128, 1, buf), VMDK_E_NEEDS_REPAIR);	/* clean */
+	vmdk_close(d);
+	patch(tpath("m.vmdk"), SPARSE_UNCLEAN_OFFSET, "\1", 1);
+	d = open_ok("m.vmdk", VMDK_OPEN_RDONLY);
+	cr_assert_eq(vmdk_read(d, 128, 1, buf), 0, "%s", vmdk_errmsg(d));
+	cr_assert_eq(buf[0], 0x5a);
+	vmdk_close(d);
+}
+
 Test(sparse, gte_into_metadata_or_past_eof_is_an_error)
 {
 	uint8_t buf[512];
 	vmdk_disk *d;
-	uint64_t gt;
 
 	create_disk("m.vmdk", VMDK_TYPE_MONOLITHIC_SPARSE, 1024, 0);
-	gt = first_gt("m.vmdk");
-	patch_le32(tpath("m.vmdk"), gt * 512, 5);	/* inside the header area */
-	patch_le32(tpath("m.vmdk"), gt * 512 + 4, 1u << 30);
+	patch_gte("m.vmdk", 0, 5);	/* inside the header area */
+	patch_gte("m.vmdk", 1, 1u << 30);
 	d = open_ok("m.vmdk", VMDK_OPEN_RDONLY);
 	cr_assert_eq(vmdk_read(d, 0, 1, buf), VMDK_E_NEEDS_REPAIR);
 	cr_assert(strstr(vmdk_errmsg(d), "inside the metadata") != NULL);
@@ -249,18 +339,16 @@ Test(sparse, zeroed_grain_entry_reads_zeros)
 {
 	uint8_t w[512], r[512];
 	vmdk_disk *d;
-	uint64_t gt;
 
 	create_disk("z.vmdk", VMDK_TYPE_MONOLITHIC_SPARSE, 1024, 0);
 	memset(w, 0x5a, sizeof(w));
 	d = open_ok("z.vmdk", 0);
 	cr_assert_eq(vmdk_write(d, 0, 1, w), 0);
 	vmdk_close(d);
-	gt = first_gt("z.vmdk");
 	/* Version 2 with the zeroed-grain flag: GTE 1 means zeros. */
 	patch_le32(tpath("z.vmdk"), OFF_VERSION, 2);
 	patch_le32(tpath("z.vmdk"), 8, 3 | SPARSE_FLAG_ZERO_GTE);
-	patch_le32(tpath("z.vmdk"), gt * 512, 1);
+	patch_gte("z.vmdk", 0, 1);
 	d = open_ok("z.vmdk", 0);
 	memset(r, 1, sizeof(r));
 	cr_assert_eq(vmdk_read(d, 0, 1, r), 0);
