@@ -71,6 +71,22 @@ struct vmdk_writer_ops {
 	void (*free)(struct vmdk_writer *w);
 };
 
+/* What a format's check slot works on: an extent as its descriptor line
+ * names it, its file open (for writing when repairing; x->fd, path,
+ * sectors, offset, file_size and eb are set, open() was not called). */
+struct vmdk_check_ctx {
+	struct vmdk_extent *x;
+	bool repair;		/* fixes the callback accepts are applied */
+	bool child;		/* a parent lies below: a lost grain must hide it */
+	/* Report a problem (its message formatted); 1: apply its fix. */
+	int (*report)(struct vmdk_check_ctx *c, const struct vmdk_problem *p);
+	/* Save @len bytes at @off of x's file before they are overwritten,
+	 * and the file's size before it changes (see vmdk-check --undo). */
+	int (*save)(struct vmdk_check_ctx *c, uint64_t off, size_t len);
+	void *arg;
+	uint64_t tables, grains;	/* what was checked */
+};
+
 /* Up to 8 bytes at a byte offset of the first sector. */
 struct vmdk_magic {
 	const char *bytes;
@@ -131,12 +147,29 @@ struct vmdk_format_ops {
 			  uint64_t sectors);
 	uint64_t max_sectors;		/* largest extent it can describe */
 	const struct vmdk_writer_ops *writer;
+	/* Check (and repair) an extent that may not open: every problem
+	 * goes to c->report.  1 when a repair was written, 0 when nothing
+	 * was, negative when the check could not run.  A repair must leave
+	 * the extent as it was or repaired if killed at any instant. */
+	int (*check)(struct vmdk_check_ctx *c, const uint8_t *first);
 
 	/* Why write and grow are NULL, for the messages ("streamOptimized
 	 * disks cannot be written in place; ..."); NULL: a plain refusal. */
 	const char *no_write_hint;
 	const char *no_grow_hint;
 };
+
+/* ---- check_report.c: a problem from a format's check slot ---- */
+struct vmdk_problem_at {
+	int code, severity;
+	uint64_t offset;		/* byte offset, VMDK_NO_OFFSET */
+	int64_t gd_index, gt_index;	/* -1 when none */
+	uint64_t lba, lba_count;
+	const char *fix;		/* NULL: none */
+};
+/* Format the message and pass the problem on; 1 if it is to be fixed. */
+int vmdk_check_report(struct vmdk_check_ctx *c, const struct vmdk_problem_at *at,
+		      const char *fmt, ...) VMDK_PRINTF(3, 4);
 
 /* ---- grain_run.c: what formats of fixed-size grains share ---- */
 /* A grain's VMDK_BS_* state, or a negative error. */

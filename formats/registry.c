@@ -67,6 +67,8 @@ vmdk_format_pick(const char *kind, const uint8_t *first, size_t got,
 
 const struct vmdk_format_ops *vmdk_format_for_type(int type)
 {
+	if (type != VMDK_TYPE_RAW && (type < 0 || type >= VMDK_TYPE_COUNT))
+		return NULL;
 	for (size_t i = 0; i < NFORMATS; i++)
 		if (formats[i]->creates & VMDK_CREATES(type))
 			return formats[i];

@@ -66,6 +66,16 @@ int vmdk_txn_commit(struct vmdk_txn *t, const char *dst, bool overwrite);
 /* Rolls back what did not commit; frees @t. */
 void vmdk_txn_end(struct vmdk_txn *t);
 
+/* ---- undo.c: what a repair overwrites, for vmdk_check_undo() ---- */
+struct vmdk_undo;
+int vmdk_undo_open(const char *path, struct vmdk_errbuf *eb,
+		   struct vmdk_undo **out);
+/* Save @len bytes at @off of @fd (the file @path), and the file's size
+ * the first time it is named; synced before returning.  NULL @u: no-op. */
+int vmdk_undo_save(struct vmdk_undo *u, int fd, const char *path, uint64_t off,
+		   size_t len);
+void vmdk_undo_close(struct vmdk_undo *u);
+
 /* ---- disk.c ---- */
 struct vmdk_link {
 	char *path;

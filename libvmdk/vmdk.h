@@ -301,14 +301,112 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg);
  * leaves the old chain reading as before. */
 int vmdk_rebase(const char *child, const char *new_parent, int unsafe);
 
-/*! vmdk_check_chain() : check the chain that starts at @path
- * (vmware-vdiskmanager -e): each problem (missing or unresolvable parent,
- * CID mismatch, capacity mismatch, loop, unknown link type, a link that
- * does not open) is passed to @fn as one message.  @return the number of
- * problems (0: consistent), or a negative error if the check itself could
- * not run; *@links (may be NULL) is the number of links opened. */
-typedef int (*vmdk_problem_fn)(void *arg, const char *message);
-int vmdk_check_chain(const char *path, vmdk_problem_fn fn, void *arg,
+/* ---- check and repair (vmdk-check, VixDiskLib_CheckRepair) ---- */
+
+enum vmdk_severity {
+	VMDK_SEV_WARNING = 1,		/* worth knowing; the disk reads right */
+	VMDK_SEV_ERROR = 2,		/* some data cannot be trusted */
+};
+
+/* Problem codes: fixed forever, listed with their fixes in vmdk-check(1). */
+enum vmdk_problem_code {
+	/* the descriptor and the extents it names */
+	VMDK_P_DESCRIPTOR = 1,		/* does not parse */
+	VMDK_P_EXTENT_MISSING = 2,	/* a file it names is absent */
+	VMDK_P_EXTENT_SHORT = 3,	/* a flat file smaller than its extent */
+	VMDK_P_EXTENT_UNREADABLE = 4,	/* a file that does not open as its type */
+	VMDK_P_CAPACITY = 5,		/* descriptor and header disagree */
+	/* a hosted sparse header */
+	VMDK_P_HEADER = 10,		/* version, grain size, table size */
+	VMDK_P_HEADER_EOL = 11,		/* end-of-line check bytes damaged */
+	VMDK_P_UNCLEAN = 12,		/* not closed cleanly (warning) */
+	VMDK_P_OVERHEAD = 13,		/* metadata runs past the end of file */
+	/* grain directories and tables */
+	VMDK_P_GD_OUTSIDE = 20,		/* a directory lies outside the file */
+	VMDK_P_GD_RGD = 21,		/* directory and redundant copy disagree */
+	VMDK_P_GT_OUTSIDE = 22,		/* a table lies outside the file */
+	VMDK_P_GT_OVERLAP = 23,		/* tables or directories overlap */
+	VMDK_P_GT_RGT = 24,		/* table and redundant copy disagree */
+	VMDK_P_GTE_OUTSIDE = 25,	/* an entry points past the end of file */
+	VMDK_P_GTE_METADATA = 26,	/* an entry points into the metadata */
+	VMDK_P_GTE_SHARED = 27,		/* two entries point at one grain */
+	VMDK_P_GRAIN_SHORT = 28,	/* a grain cut short by truncation */
+	VMDK_P_UNREFERENCED = 29,	/* space no table refers to (warning) */
+	/* streamOptimized */
+	VMDK_P_STREAM_MARKER = 40,	/* a marker that is not one */
+	VMDK_P_STREAM_GRAIN = 41,	/* a grain that does not inflate whole */
+	VMDK_P_STREAM_LBA = 42,		/* a grain's LBA against its table */
+	VMDK_P_STREAM_FOOTER = 43,	/* footer missing or against the header */
+	VMDK_P_STREAM_TRAILING = 44,	/* data after the end-of-stream marker */
+	VMDK_P_STREAM_TABLES = 45,	/* tables or directory missing or wrong */
+	/* the chain (vmware-vdiskmanager -e) */
+	VMDK_P_CHAIN_PARENT = 60,	/* parent missing or does not open */
+	VMDK_P_CHAIN_CID = 61,		/* parent changed since the child */
+	VMDK_P_CHAIN_CAPACITY = 62,	/* links of different sizes */
+	VMDK_P_CHAIN_LOOP = 63,
+	VMDK_P_CHAIN_TYPE = 64,		/* a link of a type we do not know */
+};
+
+#define VMDK_NO_OFFSET UINT64_MAX
+
+/* One problem, valid during the callback. */
+struct vmdk_problem {
+	int code;			/* enum vmdk_problem_code */
+	int severity;			/* enum vmdk_severity */
+	const char *message;		/* one line, no file name in front */
+	const char *file;		/* the file concerned */
+	uint64_t offset;		/* byte offset in it, or VMDK_NO_OFFSET */
+	int64_t gd_index;		/* grain directory entry, or -1 */
+	int64_t gt_index;		/* entry in that table, or -1 */
+	uint64_t lba, lba_count;	/* disk sectors affected (count 0: none) */
+	const char *fix;		/* what repair does; NULL: nothing can */
+};
+
+/* Called for each problem.  With VMDK_CHECK_REPAIR, return 1 to have it
+ * fixed, 0 to leave it; a negative return stops the check with it. */
+typedef int (*vmdk_check_fn)(void *arg, const struct vmdk_problem *p);
+
+struct vmdk_check_report {
+	unsigned errors, warnings;	/* problems found */
+	unsigned fixed;			/* of them, fixed */
+	unsigned unfixable;		/* errors no repair can fix: with any,
+					   a repair changes nothing at all */
+	unsigned links, extents;	/* checked */
+	uint64_t tables, grains;	/* grain tables and grains checked */
+};
+
+#define VMDK_CHECK_REPAIR	0x1u	/* fix what the callback accepts */
+#define VMDK_CHECK_CHAIN	0x2u	/* also check the chain */
+#define VMDK_CHECK_CHAIN_ONLY	0x4u	/* only the chain (vdiskmanager -e) */
+
+/*! vmdk_check() : check the disk at @path: its descriptor, every extent's
+ * metadata (hosted sparse: header, both grain directories and every
+ * grain table against its copy, every entry; streamOptimized: every
+ * marker and grain), and with VMDK_CHECK_CHAIN its chain.  Without
+ * VMDK_CHECK_REPAIR nothing is written, not even the unclean mark; with
+ * it the disk is locked for writing and each accepted fix applied so that
+ * a crash at any instant leaves the disk as before or repaired.  @undo
+ * (may be NULL) names a file that receives every byte overwritten.
+ * @return 0 when the check ran (@report says what it found), or a
+ * negative error when it could not (not a disk, in use, unreadable);
+ * detail in vmdk_errmsg(NULL). */
+int vmdk_check(const char *path, unsigned flags, const char *undo,
+	       vmdk_check_fn fn, void *arg, struct vmdk_check_report *report);
+
+/*! vmdk_check_undo() : put back the bytes an @undo file of vmdk_check()
+ * saved (e2undo's job), and the files' old sizes. */
+int vmdk_check_undo(const char *undo);
+
+/* The stable short name of a problem code ("gt-rgt"), NULL if unknown. */
+const char *vmdk_problem_name(int code);
+
+/*! vmdk_check_chain() : the chain part alone (vmware-vdiskmanager -e):
+ * each problem (missing or unresolvable parent, CID mismatch, capacity
+ * mismatch, loop, unknown link type, a link that does not open) goes to
+ * @fn.  @return the number of problems (0: consistent), or a negative
+ * error if the check itself could not run; *@links (may be NULL) is the
+ * number of links opened. */
+int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 		     unsigned *links);
 
 /* The disk database of the top link (ddb.* keys).  Keys may be given
