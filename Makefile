@@ -51,7 +51,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
-.PHONY: FORCE bench all deps check-deps check check-unit check-cli check-fuzz fuzz demo \
+.PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-fuzz fuzz demo \
 	install install-static install-includes install-pc install-man \
 	install-bin uninstall clean lint-man
 
@@ -87,7 +87,7 @@ check-deps:
 
 check: check-deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-unit check-cli check-fuzz
+	@$(MAKE) --no-print-directory check-unit check-cli check-repair check-fuzz
 	@if [ "$(SANITIZE)" != 1 ]; then sh tests/cli/install-test.sh; fi
 
 check-unit: $(UNIT_BINS)
@@ -95,6 +95,11 @@ check-unit: $(UNIT_BINS)
 
 check-cli: all build/tests/yal-read
 	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) sh tests/cli/run.sh
+
+# Image cases of check and repair (testdata/repair/, e2fsprogs style);
+# `make check-repair UPDATE=1` rewrites their expect files.
+check-repair: all build/tests/yal-read
+	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) sh tests/repair/run.sh
 
 # Each harness runs briefly in `make check`; `make fuzz` runs longer.
 FUZZ_SECONDS ?= 5

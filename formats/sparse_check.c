@@ -29,6 +29,7 @@ struct sck {
 	uint32_t gt_sectors;
 	uint64_t gd_sectors;
 	bool has_rgd;
+	bool one_dir;			/* both arrays read from one directory */
 	uint32_t *gd, *rgd;		/* as on disk (rgd NULL without one) */
 	uint32_t *pt, *rt;		/* the table each copy is read from */
 	uint32_t *new_gd, *new_rgd;	/* where each table is once repaired */
@@ -40,7 +41,7 @@ struct sck {
 	uint64_t max_end;		/* end of the furthest grain */
 	bool accepted, declined;	/* fixes said yes / no to */
 	bool quiet;			/* the writing pass: decided already */
-	bool eol_fix, capacity_fix, clear_unclean, zero_flag;
+	bool eol_fix, capacity_fix, clear_unclean;
 	unsigned errors_left;		/* errors with no fix */
 };
 
@@ -213,8 +214,9 @@ static int load_directories(struct sck *k)
 	rc = read_words(k, gd_ok ? h->gd_offset : h->rgd_offset, k->n, k->gd);
 	if (rc == 0 && k->has_rgd)
 		rc = read_words(k, rgd_ok ? h->rgd_offset : h->gd_offset, k->n, k->rgd);
-	/* A directory rebuilt from the other is written anew. */
-	if (rc == 0 && (!gd_ok || (k->has_rgd && !rgd_ok)))
+	/* A directory rebuilt from the other is written anew, tables too. */
+	k->one_dir = !gd_ok || (k->has_rgd && !rgd_ok);
+	if (rc == 0 && k->one_dir)
 		memset(k->dirty, 1, k->n);
 	return rc;
 }
@@ -256,7 +258,7 @@ static int mark_overlaps(struct sck *k, uint8_t *bad)
 	for (uint32_t i = 0; i < k->n; i++) {
 		if (table_place_ok(k, k->gd[i]))
 			v[m++] = (uint64_t)k->gd[i] << 32 | (uint64_t)i << 1;
-		if (k->has_rgd && table_place_ok(k, k->rgd[i]))
+		if (k->has_rgd && !k->one_dir && table_place_ok(k, k->rgd[i]))
 			v[m++] = (uint64_t)k->rgd[i] << 32 | (uint64_t)i << 1 | 1;
 	}
 	qsort(v, m, sizeof(*v), by_start);
@@ -291,13 +293,14 @@ static int place_tables(struct sck *k)
 		uint64_t lba = i * span;
 		int code;
 
-		if (!k->has_rgd) {
+		if (!k->has_rgd || k->one_dir) {
 			if (p && !pv)
 				rc = problem(k, table_place_ok(k, p) ? VMDK_P_GT_OVERLAP
 					     : VMDK_P_GT_OUTSIDE, VMDK_SEV_ERROR, i, -1, lba,
 					     span, "clear the entry (its sectors are lost)",
 					     "grain table %u at sector %u %s", i, p, why_bad(k, p));
 			k->pt[i] = pv ? p : 0;
+			k->rt[i] = k->one_dir ? k->pt[i] : 0;
 			k->dirty[i] |= p && !pv;
 			continue;
 		}
@@ -401,13 +404,27 @@ static bool free_choice(const struct sck *k, uint32_t v)
 	return !is_grain(k, v) || (in_grain_area(k, v) && !bit(k->seen, slot_of(k, v)));
 }
 
-static uint32_t lost_value(struct sck *k)
+/* What a lost grain's entry becomes: none in a base disk (zeros); in a
+ * child, where none would show the parent's data, a grain of zeros of
+ * its own (libyal reads no zeroed-grain entries, so one is written).
+ * Only the writing pass makes it; the first one stands in with 1. */
+static int lost_value(struct sck *k, uint32_t *out)
 {
-	/* In a child, a lost grain reads as zeros, never the parent's. */
-	if (k->c->child) {
-		k->zero_flag = true;
-		return 1;
-	}
+	uint64_t at = k->append;
+	int err;
+
+	*out = 0;
+	if (!k->c->child)
+		return 0;
+	*out = 1;
+	if (!k->quiet)
+		return 0;
+	err = vmdk_pwrite_zeros(k->x->fd, k->h.grain_size * VMDK_SECTOR,
+				at * VMDK_SECTOR);
+	if (err < 0)
+		return io_error(k, err, "writing a grain of zeros");
+	k->append += k->h.grain_size;
+	*out = (uint32_t)at;
 	return 0;
 }
 
@@ -428,7 +445,9 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 		if (!(*differ)++)
 			*first = j;
 		/* A grain written (a nonzero entry) wins over none. */
-		*out = fa && fb ? (a ? a : b) : fa ? a : fb ? b : lost_value(k);
+		if (!fa && !fb)
+			return lost_value(k, out);
+		*out = fa && fb ? (a ? a : b) : fa ? a : b;
 		if (is_grain(k, *out) && in_grain_area(k, *out))
 			set_bit(k->seen, slot_of(k, *out));
 		return 0;
@@ -455,8 +474,7 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 			       a, (unsigned long long)(k->file_sectors - a), g);
 	else
 		return 0;
-	*out = lost_value(k);
-	return rc;
+	return rc < 0 ? rc : lost_value(k, out);
 }
 
 /* Write @t (host order) past everything the extent holds; its sector. */
@@ -603,8 +621,6 @@ static int commit(struct sck *k)
 		memcpy(h.eol_check, "\n \r\n", 4);
 	if (k->capacity_fix)
 		h.capacity = k->x->sectors;
-	if (k->zero_flag)
-		h.flags |= SPARSE_FLAG_ZERO_GTE;
 	if (k->clear_unclean)
 		h.unclean = 0;
 	sparse_header_encode(&h, sec);

@@ -38,21 +38,33 @@ static int problem(vmdk_check_fn fn, void *arg, unsigned *count, int code,
 	return fn ? fn(arg, &p) : 0;
 }
 
+static uint64_t capacity_of(const struct vmdk_descriptor *d)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < vmdk_desc_extent_count(d); i++)
+		n += vmdk_desc_extent(d, i)->sectors;
+	return n;
+}
+
+/* Only the links' descriptors are read: the chain is what they say, and
+ * an extent's own damage is the metadata check's to report. */
 int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 		     unsigned *links)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
 	dev_t dev[VMDK_MAX_CHAIN];
 	ino_t ino[VMDK_MAX_CHAIN];
-	char *cur = strdup(path);
-	vmdk_disk *child = NULL;
+	char *cur = strdup(path), *child_path = NULL;
+	struct vmdk_descriptor *child = NULL;
 	unsigned count = 0, n = 0;
 	int err = cur ? 0 : -ENOMEM;
 
 	while (err == 0 && cur) {
+		struct vmdk_descriptor *d;
 		struct stat st;
-		vmdk_disk *d;
-		char *next = NULL;
+		char *next = NULL, *dir;
+		bool loop = false;
 
 		if (n == VMDK_MAX_CHAIN) {
 			problem(fn, arg, &count, VMDK_P_CHAIN_LOOP, path,
@@ -65,27 +77,23 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 						  vmdk_strerror(-errno));
 				break;
 			}
-			problem(fn, arg, &count, VMDK_P_CHAIN_PARENT,
-				child->links[0]->path, "parent %s does not exist", cur);
+			problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, child_path,
+				"parent %s does not exist", cur);
 			break;
 		}
 		for (unsigned i = 0; i < n; i++)
-			if (dev[i] == st.st_dev && ino[i] == st.st_ino) {
-				problem(fn, arg, &count, VMDK_P_CHAIN_LOOP,
-					child->links[0]->path,
-					"the chain loops back to %s", cur);
-				free(cur);
-				cur = NULL;
-				break;
-			}
-		if (!cur)
+			loop |= dev[i] == st.st_dev && ino[i] == st.st_ino;
+		if (loop) {
+			problem(fn, arg, &count, VMDK_P_CHAIN_LOOP, child_path,
+				"the chain loops back to %s", cur);
 			break;
+		}
 		dev[n] = st.st_dev;
 		ino[n] = st.st_ino;
-		err = vmdk_open(cur, VMDK_OPEN_RDONLY | VMDK_OPEN_SINGLE_LINK, &d);
+		err = vmdk_descriptor_load(cur, &d, eb);
 		if (err < 0) {
-			/* A link that does not open ends the walk; a usage
-			 * or system failure on the first one is ours. */
+			/* A link that does not read ends the walk; a system
+			 * failure on the first one is ours. */
 			if (n == 0 && err > -1000 && err != -ENOENT)
 				break;
 			problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, cur, "%s",
@@ -94,40 +102,42 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 			break;
 		}
 		n++;
-		if (!vmdk_create_type_known(d->links[0]->desc->create_type))
+		if (!vmdk_create_type_known(d->create_type))
 			problem(fn, arg, &count, VMDK_P_CHAIN_TYPE, cur,
-				"link of an unknown type '%s'",
-				d->links[0]->desc->create_type);
+				"link of an unknown type '%s'", d->create_type);
 		if (child) {
-			const struct vmdk_link *c = child->links[0], *p = d->links[0];
-			if (c->desc->parent_cid != p->desc->cid)
-				problem(fn, arg, &count, VMDK_P_CHAIN_CID, c->path,
+			if (child->parent_cid != d->cid)
+				problem(fn, arg, &count, VMDK_P_CHAIN_CID, child_path,
 					"parent %s changed since the child was created "
 					"(parentCID %08x, parent's CID %08x)",
-					p->path, c->desc->parent_cid, p->desc->cid);
-			if (c->capacity != p->capacity)
-				problem(fn, arg, &count, VMDK_P_CHAIN_CAPACITY, c->path,
+					cur, child->parent_cid, d->cid);
+			if (capacity_of(child) != capacity_of(d))
+				problem(fn, arg, &count, VMDK_P_CHAIN_CAPACITY, child_path,
 					"capacity %llu sectors differs from its parent's "
-					"%llu", (unsigned long long)c->capacity,
-					(unsigned long long)p->capacity);
-			vmdk_close(child);
+					"%llu", (unsigned long long)capacity_of(child),
+					(unsigned long long)capacity_of(d));
+			vmdk_desc_free(child);
+			free(child_path);
 		}
 		child = d;
-		if (d->links[0]->desc->parent_hint) {
-			const char *h = d->links[0]->desc->parent_hint;
-			next = h[0] == '/' ? strdup(h)
-					   : vmdk_path_join(d->links[0]->dir, h);
+		child_path = cur;
+		if (d->parent_hint) {
+			dir = vmdk_dirname(cur);
+			next = d->parent_hint[0] == '/' ? strdup(d->parent_hint)
+			       : dir ? vmdk_path_join(dir, d->parent_hint) : NULL;
+			free(dir);
 			if (!next)
 				err = -ENOMEM;
-		} else if (d->links[0]->desc->parent_cid != 0xffffffff) {
+		} else if (d->parent_cid != 0xffffffff) {
 			problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, cur,
 				"has a parentCID but no parent hint");
 		}
-		free(cur);
 		cur = next;
 	}
-	free(cur);
-	vmdk_close(child);
+	if (cur != child_path)
+		free(cur);
+	free(child_path);
+	vmdk_desc_free(child);
 	if (links)
 		*links = n;
 	return err < 0 ? err : (int)count;

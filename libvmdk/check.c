@@ -77,47 +77,22 @@ static int save(struct vmdk_check_ctx *c, uint64_t off, size_t len)
 	return vmdk_undo_save(k->undo, c->x->fd, c->x->path, off, len);
 }
 
-/* The descriptor text of the file open on @fd (a text file, or the area
- * a sparse header names), parsed; 1 and a problem reported if it is not
- * a descriptor we can read. */
+/* The descriptor of the file open on @fd, or 1 and a problem reported
+ * when it is damaged. */
 static int load_descriptor(struct checker *k, int fd, bool *embedded,
 			   struct vmdk_descriptor **out)
 {
 	uint8_t first[VMDK_SECTOR] = { 0 };
-	uint64_t size, off = 0, len;
 	size_t got;
-	char *text;
-	int err = vmdk_file_size(fd, &size);
+	int err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
 
-	if (err == 0)
-		err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
 	if (err < 0)
 		return vmdk_seterr(k->eb, err, "%s: %s", k->path, vmdk_strerror(err));
-	err = vmdk_format_descriptor_area(first, got, k->path, &off, &len, k->eb);
-	if (err < 0)
-		return err;
-	*embedded = err == 1;
-	if (!*embedded) {
-		if (size == 0 || size > VMDK_MAX_DESCRIPTOR)
-			return vmdk_seterr(k->eb, VMDK_E_NOT_A_DISK, "%s: not a VMDK "
-					   "disk (%s)", k->path, size ? "too large for "
-					   "a descriptor, no sparse header" : "empty file");
-		len = size;
-	} else if (len > VMDK_MAX_DESCRIPTOR || off > size || len > size - off) {
-		return problem(k, VMDK_P_DESCRIPTOR, k->path, "embedded descriptor "
-			       "(%llu bytes at %llu) lies outside the file",
-			       (unsigned long long)len, (unsigned long long)off) < 0
-			       ? -1 : 1;
-	}
-	if (!(text = malloc(len + 1)))
-		return -ENOMEM;
-	err = vmdk_pread_all(fd, text, len, off);
-	text[err < 0 ? 0 : len] = '\0';
-	if (err == 0 && vmdk_desc_parse(text, strlen(text), out, k->eb) < 0)
-		err = problem(k, VMDK_P_DESCRIPTOR, k->path, "%s", k->eb->msg) < 0 ? -1 : 1;
-	else if (err < 0)
-		err = vmdk_seterr(k->eb, err, "%s: %s", k->path, vmdk_strerror(err));
-	free(text);
+	err = vmdk_descriptor_read(fd, k->path, first, got, out, NULL, embedded,
+				   k->eb);
+	if (err == VMDK_E_NEEDS_REPAIR || err == VMDK_E_BAD_DESCRIPTOR)
+		return problem(k, VMDK_P_DESCRIPTOR, k->path, "%s", k->eb->msg) < 0
+		       ? -1 : 1;
 	return err;
 }
 

@@ -112,6 +112,14 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 /* The link whose descriptor (or monolithic file) is @path. */
 int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb);
+/* The descriptor of the file open on @fd (a text file, or the area the
+ * sparse header in @first names), parsed; *text_len its length. */
+int vmdk_descriptor_read(int fd, const char *path, const uint8_t *first,
+			 size_t got, struct vmdk_descriptor **out, size_t *text_len,
+			 bool *embedded, struct vmdk_errbuf *eb);
+/* The same from @path, opened read-only for the moment it takes. */
+int vmdk_descriptor_load(const char *path, struct vmdk_descriptor **out,
+			 struct vmdk_errbuf *eb);
 /* Close @l's files and free it; the first close error goes to *first_err. */
 void vmdk_link_free(struct vmdk_link *l, int *first_err);
 /* The extent holding disk sector @sector, or NULL past the link. */

@@ -145,10 +145,9 @@ void vmdk_link_free(struct vmdk_link *l, int *first_err)
 	free(l);
 }
 
-/* Read the descriptor text of @l from @fd: a whole text file, or the area a
- * sparse header names (up to its first NUL). */
-static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
-			   size_t got, bool *embedded, struct vmdk_errbuf *eb)
+int vmdk_descriptor_read(int fd, const char *path, const uint8_t *first,
+			 size_t got, struct vmdk_descriptor **out, size_t *text_len,
+			 bool *embedded, struct vmdk_errbuf *eb)
 {
 	uint64_t size, off = 0, len;
 	char *text;
@@ -156,8 +155,8 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 
 	err = vmdk_file_size(fd, &size);
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s: %s", l->path, vmdk_strerror(err));
-	err = vmdk_format_descriptor_area(first, got, l->path, &off, &len, eb);
+		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	err = vmdk_format_descriptor_area(first, got, path, &off, &len, eb);
 	if (err < 0)
 		return err;
 	*embedded = err == 1;
@@ -165,17 +164,17 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 		if (len > VMDK_MAX_DESCRIPTOR || off > size || len > size - off)
 			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
 					   "%s: embedded descriptor (%llu bytes at %llu) "
-					   "lies outside the file", l->path,
+					   "lies outside the file", path,
 					   (unsigned long long)len,
 					   (unsigned long long)off);
 	} else {
 		if (size == 0)
 			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: empty file",
-					   l->path);
+					   path);
 		if (size > VMDK_MAX_DESCRIPTOR)
 			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
 					   "%s: not a VMDK disk (no sparse header, "
-					   "too large for a descriptor)", l->path);
+					   "too large for a descriptor)", path);
 		len = size;
 	}
 	text = malloc(len + 1);
@@ -184,7 +183,7 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 	err = vmdk_pread_all(fd, text, len, off);
 	if (err < 0) {
 		free(text);
-		return vmdk_seterr(eb, err, "%s: reading descriptor: %s", l->path,
+		return vmdk_seterr(eb, err, "%s: reading descriptor: %s", path,
 				   vmdk_strerror(err));
 	}
 	text[len] = '\0';
@@ -192,10 +191,31 @@ static int load_descriptor(struct vmdk_link *l, int fd, const uint8_t *first,
 	 * that way, and qemu-img pads descriptor files to a sector, with
 	 * bytes that are not always zero after the NUL. */
 	len = strlen(text);
-	l->desc_len = len;
-	err = vmdk_desc_parse(text, len, &l->desc, eb);
+	if (text_len)
+		*text_len = len;
+	err = vmdk_desc_parse(text, len, out, eb);
 	free(text);
-	return err < 0 ? with_path(eb, err, l->path) : 0;
+	return err < 0 ? with_path(eb, err, path) : 0;
+}
+
+int vmdk_descriptor_load(const char *path, struct vmdk_descriptor **out,
+			 struct vmdk_errbuf *eb)
+{
+	uint8_t first[VMDK_SECTOR];
+	size_t got = 0;
+	bool embedded;
+	int fd, err = vmdk_link_open_file(path, false, false, &fd, eb, 0);
+
+	if (err < 0)
+		return err;
+	err = read_first_sector(fd, first, &got);
+	if (err < 0)
+		err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	else
+		err = vmdk_descriptor_read(fd, path, first, got, out, NULL,
+					   &embedded, eb);
+	close(fd);
+	return err;
 }
 
 int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
@@ -227,7 +247,8 @@ int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
 		close(fd);
 		goto fail;
 	}
-	err = load_descriptor(l, fd, first, got, &embedded, eb);
+	err = vmdk_descriptor_read(fd, path, first, got, &l->desc, &l->desc_len,
+				   &embedded, eb);
 	if (err < 0) {
 		close(fd);
 		goto fail;

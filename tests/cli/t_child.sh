@@ -125,5 +125,9 @@ expect_exit 4 "" "loop and unknown type found" "$BIN/vmdk-check" -e "$K/l1.vmdk"
 grep -q "loops back to" "$T/out" && grep -q "unknown type 'weird'" "$T/out" &&
 	ok "loop and unknown type named" || bad "loop message: $(cat "$T/out")"
 expect_exit 8 "No such file" "check of nothing" "$BIN/vmdk-check" -e "$K/none.vmdk"
-expect_exit 16 "-e is required" "check needs -e" "$BIN/vmdk-check" "$K/a.vmdk"
+expect "full check of a sound disk" "$BIN/vmdk-check" "$K/a.vmdk"
+expect_exit 16 "go with --repair" "-y needs --repair" "$BIN/vmdk-check" -y "$K/a.vmdk"
+expect_exit 16 "repairs nothing" "-e with --repair" "$BIN/vmdk-check" -e -r -y "$K/a.vmdk"
+expect_exit 8 "no terminal" "repair without -y and without a terminal" \
+	"$BIN/vmdk-check" -r "$K/a.vmdk" </dev/null
 rm -rf "$K"

@@ -1,0 +1,4 @@
+d.vmdk: primary grain table 0 (sector 0) is missing; the redundant copy (sector 22) is sound [gd-rgd]
+  fix: copy the redundant table? yes
+d.vmdk: 1 error, 0 warnings, 1 fixed; checked 1 link, 1 extent, 2 grain tables, 13 grains
+Exit status is 1

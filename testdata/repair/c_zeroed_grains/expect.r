@@ -1,0 +1,4 @@
+d.vmdk: grain table 0 differs from its redundant copy in 2 entries (first: entry 1, 0 against 256) [gt-rgt]
+  fix: take, entry by entry, the copy naming a grain no other entry names? yes
+d.vmdk: 1 error, 0 warnings, 1 fixed; checked 1 link, 1 extent, 2 grain tables, 13 grains
+Exit status is 1
