@@ -100,6 +100,7 @@ check-cli: all build/tests/yal-read
 # `make check-repair UPDATE=1` rewrites their expect files.
 check-repair: all build/tests/yal-read
 	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) sh tests/repair/run.sh
+	@BIN=$(abspath $(BUILD)/bin) sh tests/repair/kill.sh
 
 # Each harness runs briefly in `make check`; `make fuzz` runs longer.
 FUZZ_SECONDS ?= 5

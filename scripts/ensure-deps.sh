@@ -7,7 +7,7 @@
 set -e
 
 build="gcc make pkg-config zlib1g-dev libdeflate-dev uuid-dev libblkid-dev qemu-utils time bc python3"
-check="$build libcriterion-dev libvmdk-utils libvmdk-dev libbfio-dev clang libclang-rt-dev groff-base"
+check="$build libcriterion-dev libvmdk-utils libvmdk-dev libbfio-dev clang libclang-rt-dev groff-base strace"
 case "$1" in
 build) want=$build ;;
 check) want=$check ;;
