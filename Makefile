@@ -48,7 +48,7 @@ TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
 COMMON_OBJ = $(BUILD)/obj/tools/common.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo
+FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-fuzz fuzz demo \
@@ -115,7 +115,7 @@ fuzz: check-deps all
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(PROJECT_CPPFLAGS) \
 	    -o build/fuzz/$$f tests/fuzz/$$f.c $(LIB_SRCS) $(LIBS); \
 	  mkdir -p build/fuzz/$$f-corpus; \
-	  seeds=tests/fuzz/corpus/$$f; [ -d $$seeds ] || seeds=build/fuzz/seeds; \
+	  seeds=build/fuzz/seeds; [ -d tests/fuzz/corpus/$$f ] && seeds="$$seeds tests/fuzz/corpus/$$f"; \
 	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
 	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -print_final_stats=1 -artifact_prefix=build/fuzz/$$f- build/fuzz/$$f-corpus $$seeds \

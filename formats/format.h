@@ -97,7 +97,7 @@ struct vmdk_magic {
 /* Bits of vmdk_format_ops.creates: the vmdk_create() types a format lays
  * out (VMDK_TYPE_RAW has a bit of its own). */
 #define VMDK_CREATES(type) \
-	((type) == VMDK_TYPE_RAW ? 1u << 31 : 1u << (unsigned)(type))
+	((type) == VMDK_TYPE_RAW ? 1u << 31 : 1u << ((unsigned)(type) & 31u))
 
 struct vmdk_format_ops {
 	const char *name;		/* what vmdk-info calls it */

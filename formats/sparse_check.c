@@ -39,6 +39,8 @@ struct sck {
 	uint32_t *a, *b, *out;		/* one table: both copies, the result */
 	uint64_t append;		/* next sector for repaired metadata */
 	uint64_t max_end;		/* end of the furthest grain */
+	uint64_t reach;			/* sectors ever read: the larger of the
+					   header's and the descriptor's size */
 	bool accepted, declined;	/* fixes said yes / no to */
 	bool quiet;			/* the writing pass: decided already */
 	bool eol_fix, capacity_fix, clear_unclean;
@@ -385,6 +387,10 @@ static int mark_agreed(struct sck *k)
 			return err;
 		for (uint32_t j = 0; j < k->h.gtes_per_gt; j++) {
 			uint32_t v = k->a[j];
+			/* Entries past the capacity are never read. */
+			if (((uint64_t)i * k->h.gtes_per_gt + j) * k->h.grain_size >=
+			    k->reach)
+				break;
 			if (v != k->b[j] || !is_grain(k, v) || !in_grain_area(k, v))
 				continue;
 			if (bit(k->seen, slot_of(k, v)))
@@ -438,8 +444,10 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 	int rc = 0;
 
 	*out = a;
-	if (lba >= k->h.capacity)
-		return 0;	/* past the end: never read */
+	if (lba >= k->reach) {
+		*out = 0;	/* past the end: never read, zero when rewritten */
+		return 0;
+	}
 	if (a != b) {
 		bool fa = free_choice(k, a), fb = free_choice(k, b);
 		if (!(*differ)++)
@@ -533,7 +541,11 @@ static int check_entries(struct sck *k, bool write)
 		for (uint32_t j = 0; j < k->h.gtes_per_gt; j++) {
 			if ((rc = resolve_entry(k, i, j, &k->out[j], &differ, &first)) < 0)
 				return rc;
-			changed |= k->out[j] != k->a[j] || k->out[j] != k->b[j];
+			/* Entries past the capacity alone do not make a table
+			 * worth writing again. */
+			if ((uint64_t)i * k->h.gtes_per_gt + j <
+			    (k->reach + k->h.grain_size - 1) / k->h.grain_size)
+				changed |= k->out[j] != k->a[j] || k->out[j] != k->b[j];
 			if (is_grain(k, k->out[j])) {
 				k->c->grains += !k->quiet;
 				if (in_grain_area(k, k->out[j]))
@@ -656,6 +668,7 @@ static int run(struct sck *k, const uint8_t *first)
 		rc = load_directories(k);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
+	k->reach = k->h.capacity > k->x->sectors ? k->h.capacity : k->x->sectors;
 	k->slots = (k->file_sectors - k->h.overhead) / k->h.grain_size;
 	bitmap = (size_t)(k->slots + 1 + 8) / 8;
 	k->seen = calloc(bitmap, 1);
