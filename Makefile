@@ -131,7 +131,7 @@ demo: deps
 	@BIN=$(abspath $(BUILD)/bin) sh scripts/demo.sh
 
 lint-man:
-	@for m in $(MAN1) man/man3/vmdktools.3; do groff -man -ww -z $$m; done
+	@for m in $(MAN1) man/man3/vmdktools.3; do groff -man -t -ww -z $$m; done
 
 vmdktools.pc: vmdktools.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
