@@ -99,6 +99,7 @@ uint64_t vmdk_sparse_space(const struct vmdk_extent_plan *p, uint64_t grains,
 			   uint64_t sectors);
 int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t sectors, bool thin);
 int vmdk_sparse_check(struct vmdk_check_ctx *c, const uint8_t *first);
+int vmdk_stream_check(struct vmdk_check_ctx *c, const uint8_t *first);
 int vmdk_sparse_embedded_descriptor(const uint8_t *first, uint64_t *off,
 				    uint64_t *len);
 int vmdk_stream_create(int fd, const struct vmdk_extent_plan *p,

@@ -318,6 +318,7 @@ const struct vmdk_format_ops vmdk_stream_ops = {
 	.creates = VMDK_CREATES(VMDK_TYPE_STREAM_OPTIMIZED),
 	.embedded_descriptor = vmdk_sparse_embedded_descriptor,
 	.create = vmdk_stream_create,
+	.check = vmdk_stream_check,
 	.space = vmdk_stream_space,
 	.max_sectors = VMDK_MAX_CAPACITY,
 	.writer = &vmdk_stream_writer_ops,

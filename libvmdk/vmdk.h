@@ -332,6 +332,13 @@ enum vmdk_problem_code {
 	VMDK_P_GTE_SHARED = 27,		/* two entries point at one grain */
 	VMDK_P_GRAIN_SHORT = 28,	/* a grain cut short by truncation */
 	VMDK_P_UNREFERENCED = 29,	/* space no table refers to (warning) */
+	/* streamOptimized */
+	VMDK_P_STREAM_MARKER = 40,	/* a sector that should be a marker */
+	VMDK_P_STREAM_GRAIN = 41,	/* a grain that does not inflate whole */
+	VMDK_P_STREAM_LBA = 42,		/* a grain's LBA against its table */
+	VMDK_P_STREAM_FOOTER = 43,	/* footer missing or against the header */
+	VMDK_P_STREAM_TRAILING = 44,	/* data after the end-of-stream marker */
+	VMDK_P_STREAM_TABLES = 45,	/* a table or the directory outside */
 	/* the chain (vmware-vdiskmanager -e) */
 	VMDK_P_CHAIN_PARENT = 60,	/* parent missing or does not open */
 	VMDK_P_CHAIN_CID = 61,		/* parent changed since the child */
@@ -374,7 +381,8 @@ struct vmdk_check_report {
 
 /*! vmdk_check() : check the disk at @path: its descriptor, every extent's
  * metadata (hosted sparse: header, both grain directories and every
- * grain table against its copy, every entry; other extents must open),
+ * grain table against its copy, every entry; streamOptimized: every
+ * marker, grain and table entry; other extents must open),
  * and with VMDK_CHECK_CHAIN its chain.  Without
  * VMDK_CHECK_REPAIR nothing is written, not even the unclean mark; with
  * it the disk is locked for writing and each accepted fix applied so that
