@@ -272,6 +272,7 @@ void vmdk_sparse_meta_free(struct sparse_meta *m)
 {
 	free(m->gd);
 	free(m->rgd);
+	free(m->scratch);
 	for (int i = 0; i < GT_CACHE_SLOTS; i++)
 		free(m->cache[i].gte);
 	memset(m, 0, sizeof(*m));
@@ -337,7 +338,7 @@ static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 			     uint32_t gd_index, uint32_t *gte)
 {
 	size_t bytes = (size_t)m->h.gtes_per_gt * 4;
-	uint32_t *r = malloc(bytes);
+	uint32_t *r = m->scratch ? m->scratch : (m->scratch = malloc(bytes));
 	char what[160];
 	int err;
 
@@ -362,7 +363,6 @@ static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 			 gte[i], v);
 		err = needs_repair(x, what);
 	}
-	free(r);
 	return err;
 }
 

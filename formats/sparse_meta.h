@@ -26,6 +26,7 @@ struct sparse_meta {
 	uint32_t *gd;			/* host order */
 	uint32_t *rgd;			/* NULL without a redundant GD */
 	struct gt_cache_slot cache[GT_CACHE_SLOTS];
+	uint32_t *scratch;		/* a redundant table read to compare */
 };
 
 /* Validate the header in @first (and the footer of a stream), load the

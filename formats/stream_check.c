@@ -233,16 +233,21 @@ static int check_tables(struct stc *k)
 	uint64_t cover = h->grain_size * h->gtes_per_gt;
 	uint32_t n = (uint32_t)((h->capacity + cover - 1) / cover);
 	uint64_t gt_bytes = h->gtes_per_gt * 4ull;
-	uint32_t *gd = malloc(n * 4ull + 4), *gt = malloc(gt_bytes);
+	uint32_t *gd = NULL, *gt = NULL;
 	uint8_t m[VMDK_SECTOR];
-	int err = gd && gt ? 0 : -ENOMEM;
+	int err = 0;
 
-	if (err == 0 && (h->gd_offset == 0 || h->gd_offset == SPARSE_GD_AT_END ||
-			 h->gd_offset + round_up(n * 4ull, VMDK_SECTOR) / VMDK_SECTOR >
-			 k->file_sectors))
-		err = problem(k, VMDK_P_STREAM_TABLES, VMDK_SEV_ERROR, UINT64_MAX,
-			      UINT64_MAX, "grain directory at sector %llu lies outside "
-			      "the file", (unsigned long long)h->gd_offset) < 0 ? -1 : 1;
+	/* The directory must lie in the file before it is read: so bounded,
+	 * its size cannot be what a damaged header claims. */
+	if (h->gd_offset == 0 || h->gd_offset >= k->file_sectors ||
+	    round_up(n * 4ull, VMDK_SECTOR) / VMDK_SECTOR > k->file_sectors - h->gd_offset)
+		return problem(k, VMDK_P_STREAM_TABLES, VMDK_SEV_ERROR, UINT64_MAX,
+			       UINT64_MAX, "grain directory at sector %llu (%u entries) "
+			       "lies outside the file", (unsigned long long)h->gd_offset, n);
+	gd = malloc(n * 4ull + 4);
+	gt = malloc(gt_bytes);
+	if (!gd || !gt)
+		err = -ENOMEM;
 	if (err == 0)
 		err = read_at(k, h->gd_offset, gd, n * 4ull);
 	for (uint32_t i = 0; err == 0 && i < n; i++) {
