@@ -489,20 +489,13 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 static int append_table(struct sck *k, const uint32_t *t, uint32_t entries,
 			uint64_t *at)
 {
-	size_t bytes = round_up(entries * 4ull, VMDK_SECTOR);
-	uint8_t *le = calloc(bytes, 1);
-	int err;
+	int err = vmdk_sparse_meta_write_directory(k->x->fd, k->append, t, entries,
+						   entries, 0, 0);
 
-	if (!le)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < entries; i++)
-		vmdk_put_le32(le + 4 * i, t[i]);
-	*at = k->append;
-	err = vmdk_pwrite_all(k->x->fd, le, bytes, k->append * VMDK_SECTOR);
-	free(le);
 	if (err < 0)
 		return io_error(k, err, "writing repaired metadata");
-	k->append += bytes / VMDK_SECTOR;
+	*at = k->append;
+	k->append += round_up(entries * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
 	return k->append > UINT32_MAX ? vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE,
 			"%s: no room for repaired tables below 2 TiB", k->x->path) : 0;
 }

@@ -55,18 +55,12 @@ static int problem(struct checker *k, int code, const char *file,
 		   const char *fmt, ...)
 {
 	char msg[VMDK_ERRMSG_MAX];
-	struct vmdk_problem p = { .code = code, .severity = VMDK_SEV_ERROR,
-				  .message = msg, .file = file,
-				  .offset = VMDK_NO_OFFSET, .gd_index = -1,
-				  .gt_index = -1 };
-	size_t n = strlen(file);
+	struct vmdk_problem p;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vmdk_problem_format(&p, msg, sizeof(msg), code, file, fmt, ap);
 	va_end(ap);
-	if (strncmp(msg, file, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-		memmove(msg, msg + n + 2, strlen(msg + n + 2) + 1);
 	return count(k, &p);
 }
 

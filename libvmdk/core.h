@@ -66,6 +66,12 @@ int vmdk_txn_commit(struct vmdk_txn *t, const char *dst, bool overwrite);
 /* Rolls back what did not commit; frees @t. */
 void vmdk_txn_end(struct vmdk_txn *t);
 
+/* ---- problems.c ---- */
+/* An error of @file with no fix, its message from @fmt (a leading
+ * "file: " dropped), into @p; @msg holds the text. */
+void vmdk_problem_format(struct vmdk_problem *p, char *msg, size_t size,
+			 int code, const char *file, const char *fmt, va_list ap);
+
 /* ---- undo.c: what a repair overwrites, for vmdk_check_undo() ---- */
 struct vmdk_undo;
 int vmdk_undo_open(const char *path, struct vmdk_errbuf *eb,

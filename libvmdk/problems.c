@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* problems.c --- the stable short names of vmdk-check's problem codes,
  * as e2fsck's problem table names its problems */
-#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core.h"
 
@@ -47,4 +48,19 @@ const char *vmdk_problem_name(int code)
 		if (names[i].code == code)
 			return names[i].name;
 	return NULL;
+}
+
+void vmdk_problem_format(struct vmdk_problem *p, char *msg, size_t size,
+			 int code, const char *file, const char *fmt, va_list ap)
+{
+	size_t n = strlen(file);
+
+	vsnprintf(msg, size, fmt, ap);
+	/* A library message names the file first: once is enough. */
+	if (strncmp(msg, file, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		memmove(msg, msg + n + 2, strlen(msg + n + 2) + 1);
+	*p = (struct vmdk_problem){ .code = code, .severity = VMDK_SEV_ERROR,
+				    .message = msg, .file = file,
+				    .offset = VMDK_NO_OFFSET, .gd_index = -1,
+				    .gt_index = -1 };
 }
