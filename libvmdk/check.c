@@ -4,6 +4,7 @@
  * changes nothing when some problem has no fix (no correct disk exists) */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,5 +231,164 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 		return err;
 	err = one_pass(&k);
 	vmdk_undo_close(k.undo);
+	return err;
+}
+
+/* @from into the new file @to, holes kept as holes. */
+static int copy_file(const char *from, const char *to, struct vmdk_errbuf *eb)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, err = 0;
+	uint8_t *buf = malloc(1 << 20);
+	uint64_t size = 0;
+	off_t at = 0;
+
+	/* An absent extent stays absent: the check says so. */
+	if (in < 0 && errno == ENOENT) {
+		free(buf);
+		return 0;
+	}
+	if (in < 0 || !buf)
+		err = in < 0 ? -errno : -ENOMEM;
+	if (err == 0 && (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				    0644)) < 0)
+		err = -errno;
+	if (err == 0)
+		err = vmdk_file_size(in, &size);
+	while (err == 0 && (uint64_t)at < size) {
+		off_t data = lseek(in, at, SEEK_DATA), hole;
+		if (data < 0)
+			break;	/* the rest is a hole */
+		hole = lseek(in, data, SEEK_HOLE);
+		for (at = data; err == 0 && at < hole;) {
+			size_t n = hole - at < (1 << 20) ? (size_t)(hole - at) : 1u << 20;
+			err = vmdk_pread_all(in, buf, n, (uint64_t)at);
+			if (err == 0)
+				err = vmdk_pwrite_all(out, buf, n, (uint64_t)at);
+			at += (off_t)n;
+		}
+	}
+	if (err == 0 && (ftruncate(out, (off_t)size) < 0 || fsync(out) < 0))
+		err = -errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	free(buf);
+	return err < 0 ? vmdk_seterr(eb, err, "%s: copying to %s: %s", from, to,
+				     vmdk_strerror(err)) : 0;
+}
+
+/* The disk at @path copied to @dst (a staged name): every file it names
+ * beside it, extents named after @dst, the descriptor saying so. */
+static int copy_disk(const char *path, const char *dst, struct vmdk_errbuf *eb)
+{
+	struct vmdk_descriptor *d = NULL;
+	char *dir = vmdk_dirname(path), *ddir = vmdk_dirname(dst), *text = NULL;
+	char *os = vmdk_path_stem(vmdk_basename(path));
+	char *ns = vmdk_path_stem(vmdk_basename(dst));
+	uint8_t first[VMDK_SECTOR] = { 0 };
+	bool embedded = false;
+	size_t got = 0, len;
+	int fd = -1, err = dir && ddir && os && ns ? 0 : -ENOMEM;
+
+	if (err == 0)
+		err = vmdk_link_open_file(path, false, false, &fd, eb, 0);
+	if (err == 0)
+		err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
+	if (err == 0)
+		err = vmdk_descriptor_read(fd, path, first, got, &d, NULL, &embedded, eb);
+	if (fd >= 0)
+		close(fd);
+	/* A monolithic file is its own extent; a damaged descriptor file
+	 * cannot say which files to take. */
+	if (err == 0 && embedded)
+		err = copy_file(path, dst, eb);
+	for (size_t i = 0; err == 0 && !embedded && i < vmdk_desc_extent_count(d); i++) {
+		const struct vmdk_extent_line *el = vmdk_desc_extent(d, i);
+		char *from, *name, *to;
+		if (!el->file)
+			continue;
+		if (el->file[0] == '/' || strchr(el->file, '/')) {
+			err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: extent %s is not "
+					  "beside its descriptor: repair it in place",
+					  path, el->file);
+			break;
+		}
+		name = vmdk_path_restem(el->file, os, ns);
+		from = vmdk_path_join(dir, el->file);
+		to = name ? vmdk_path_join(ddir, name) : NULL;
+		err = from && to ? copy_file(from, to, eb) : -ENOMEM;
+		if (err == 0)
+			err = vmdk_desc_set_extent_file(d, i, name);
+		free(name);
+		free(from);
+		free(to);
+	}
+	if (err == 0 && !embedded) {
+		struct vmdk_txn t;
+		vmdk_txn_init(&t, eb);
+		err = (text = vmdk_desc_serialize(d, &len)) ? vmdk_txn_put_file(&t, dst,
+			text, len, &(struct vmdk_put_opts){ .mode_of = -1 }) : -ENOMEM;
+		vmdk_txn_end(&t);
+	}
+	vmdk_desc_free(d);
+	free(text);
+	free(dir);
+	free(ddir);
+	free(os);
+	free(ns);
+	return err;
+}
+
+/* Problems of the staged copy name the files where they will be. */
+struct restaged {
+	vmdk_check_fn fn;
+	void *arg;
+	const struct vmdk_txn *t;
+};
+
+static int restage(void *arg, const struct vmdk_problem *p)
+{
+	const struct restaged *r = arg;
+	struct vmdk_problem q = *p;
+	size_t n = strlen(r->t->stage_dir);
+	char file[4096];
+
+	if (strncmp(p->file, r->t->stage_dir, n) == 0 && p->file[n] == '/') {
+		snprintf(file, sizeof(file), "%s/%s", r->t->dst_dir, p->file + n + 1);
+		q.file = strcmp(r->t->dst_dir, ".") ? file : p->file + n + 1;
+	}
+	return r->fn ? r->fn(r->arg, &q) : 0;
+}
+
+int vmdk_check_to(const char *path, const char *out, unsigned flags,
+		  vmdk_check_fn fn, void *arg, struct vmdk_check_report *report)
+{
+	struct restaged r = { .fn = fn, .arg = arg };
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	struct vmdk_check_report mine;
+	struct vmdk_txn t;
+	int err;
+
+	eb->msg[0] = '\0';
+	if (!path || !out || !*out)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
+	if (access(out, F_OK) == 0)
+		return vmdk_seterr(eb, VMDK_E_EXISTS, "%s: already exists; not "
+				   "overwritten", out);
+	report = report ? report : &mine;
+	vmdk_txn_init(&t, eb);
+	r.t = &t;
+	err = vmdk_txn_stage(&t, out);
+	if (err == 0)
+		err = copy_disk(path, t.stage_path, eb);
+	if (err == 0)
+		err = vmdk_check(t.stage_path, flags | VMDK_CHECK_REPAIR, NULL, restage,
+				 &r, report);
+	/* Only a repair that ran gives a disk worth having: a refused one
+	 * (the report says why) leaves no @out. */
+	if (err == 0 && !report->unfixable)
+		err = vmdk_txn_commit(&t, out, false);
+	vmdk_txn_end(&t);
 	return err;
 }

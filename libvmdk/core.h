@@ -174,5 +174,8 @@ char *vmdk_dirname(const char *path);
 const char *vmdk_basename(const char *path);
 /* @path without a final ".vmdk" (any case); NULL on ENOMEM. */
 char *vmdk_path_stem(const char *path);
+/* "old-s001.vmdk" becomes "new-s001.vmdk"; names not after the disk stay. */
+char *vmdk_path_restem(const char *file, const char *old_stem,
+		       const char *new_stem);
 
 #endif

@@ -45,3 +45,16 @@ char *vmdk_path_stem(const char *path)
 		n -= 5;
 	return strndup(path, n);
 }
+
+char *vmdk_path_restem(const char *file, const char *old_stem,
+		       const char *new_stem)
+{
+	size_t n = strlen(old_stem);
+	char *out;
+
+	if (strncmp(file, old_stem, n) != 0)
+		return strdup(file);
+	if (asprintf(&out, "%s%s", new_stem, file + n) < 0)
+		return NULL;
+	return out;
+}

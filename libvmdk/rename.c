@@ -16,20 +16,6 @@
 
 #include "core.h"
 
-/* "old-s001.vmdk" becomes "new-s001.vmdk"; other names stay. */
-static char *renamed(const char *file, const char *old_stem,
-		     const char *new_stem)
-{
-	size_t n = strlen(old_stem);
-	char *out;
-
-	if (strncmp(file, old_stem, n) != 0)
-		return strdup(file);
-	if (asprintf(&out, "%s%s", new_stem, file + n) < 0)
-		return NULL;
-	return out;
-}
-
 static int fail_errno(struct vmdk_errbuf *eb, const char *path, int err)
 {
 	if (err == -EEXIST)
@@ -79,7 +65,7 @@ static int rename_separate(struct vmdk_link *l, const char *to,
 		char *name, *dst;
 		if (!el->file || el->file[0] == '/')
 			continue;	/* ZERO, or an absolute path: stays */
-		name = renamed(el->file, old_stem, new_stem);
+		name = vmdk_path_restem(el->file, old_stem, new_stem);
 		dst = name ? vmdk_path_join(to_dir, name) : NULL;
 		if (!dst)
 			err = -ENOMEM;

@@ -394,6 +394,14 @@ struct vmdk_check_report {
 int vmdk_check(const char *path, unsigned flags, const char *undo,
 	       vmdk_check_fn fn, void *arg, struct vmdk_check_report *report);
 
+/*! vmdk_check_to() : vmdk_check() with VMDK_CHECK_REPAIR, not in place:
+ * the disk at @path is copied to a new disk @out (its extents named after
+ * @out, as vmdk_rename() names them), the copy repaired, and @out appears
+ * only when the repair ran (a refused repair, report->unfixable, leaves
+ * none); @path is never written.  Refuses an existing @out. */
+int vmdk_check_to(const char *path, const char *out, unsigned flags,
+		  vmdk_check_fn fn, void *arg, struct vmdk_check_report *report);
+
 /*! vmdk_check_undo() : put back the bytes an @undo file of vmdk_check()
  * saved (e2undo's job), and the files' old sizes. */
 int vmdk_check_undo(const char *undo);

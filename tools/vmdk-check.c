@@ -32,6 +32,7 @@ static void usage(void)
 	       " -n, --no                 with --repair, say what would be done; write\n"
 	       "                          nothing\n"
 	       "     --undo <file>        save every byte a repair overwrites in <file>\n"
+	       " -o, --output <disk>      repair into a new disk; leave this one untouched\n"
 	       "     --restore-undo <file>  put back what a repair saved in <file>\n"
 	       " -j, --json               the report as JSON on stdout\n"
 	       " -q, --quiet              print nothing; the exit status tells\n"
@@ -168,19 +169,20 @@ int main(int argc, char **argv)
 		{ "no", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "undo", required_argument, NULL, OPT_UNDO },
+		{ "output", required_argument, NULL, 'o' },
 		{ "restore-undo", required_argument, NULL, OPT_RESTORE },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmdk_check_report rep;
 	struct run r = { 0 };
-	const char *path, *undo = NULL, *restore = NULL;
+	const char *path, *undo = NULL, *restore = NULL, *output = NULL;
 	bool chain_only = false;
 	unsigned flags = VMDK_CHECK_CHAIN;
 	int c, err;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "erynj" TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "erynjo:" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -200,6 +202,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_UNDO:
 			undo = optarg;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case OPT_RESTORE:
 			restore = optarg;
@@ -228,8 +233,10 @@ int main(int argc, char **argv)
 		usage_error("expected one disk");
 	if (r.yes && r.no)
 		usage_error("-y and -n exclude each other");
-	if ((r.yes || r.no || undo) && !r.repair)
-		usage_error("-y, -n and --undo go with --repair");
+	if ((r.yes || r.no || undo || output) && !r.repair)
+		usage_error("-y, -n, --undo and -o go with --repair");
+	if (output && (undo || r.no))
+		usage_error("-o writes a new disk: --undo and -n do not apply");
 	if (chain_only && r.repair)
 		usage_error("-e checks the chain only; it repairs nothing");
 	path = argv[optind];
@@ -253,7 +260,8 @@ int main(int argc, char **argv)
 		tool_json_string(path);
 		printf(",\n  \"problems\": [");
 	}
-	err = vmdk_check(path, flags, undo, on_problem, &r, &rep);
+	err = output ? vmdk_check_to(path, output, flags, on_problem, &r, &rep)
+		     : vmdk_check(path, flags, undo, on_problem, &r, &rep);
 	if (r.tty)
 		fclose(r.tty);
 	if (err < 0) {
@@ -262,6 +270,6 @@ int main(int argc, char **argv)
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return CHECK_OPERATIONAL;
 	}
-	summary(path, &rep, &r, chain_only);
+	summary(output ? output : path, &rep, &r, chain_only);
 	return status(&rep, &r);
 }

@@ -131,3 +131,27 @@ expect_exit 16 "repairs nothing" "-e with --repair" "$BIN/vmdk-check" -e -r -y "
 expect_exit 8 "no terminal" "repair without -y and without a terminal" \
 	"$BIN/vmdk-check" -r "$K/a.vmdk" </dev/null
 rm -rf "$K"
+
+# vmdk-check -r -o: the repair goes into a new disk; the damaged one is
+# never written.
+K=$T/check-o
+mkdir -p "$K"
+"$BIN/vmdk-create" -q -t 1 -s 64M "$K/o.vmdk"
+"$BIN/vmdk-fill" -q -s 0 -c 512 --val 9 "$K/o.vmdk"
+gd=$(od -An -t u4 -j 56 -N 4 "$K/o-s001.vmdk" | tr -d ' ')
+gt=$(od -An -t u4 -j $((gd * 512)) -N 4 "$K/o-s001.vmdk" | tr -d ' ')
+printf '\0\0\0\0' | dd of="$K/o-s001.vmdk" bs=1 seek=$((gt * 512 + 4)) conv=notrunc 2>/dev/null
+before=$(cat "$K"/o*.vmdk | sha)
+expect_exit 1 "" "repair into a new disk" "$BIN/vmdk-check" -q -r -y -o "$K/fixed.vmdk" "$K/o.vmdk"
+[ "$(cat "$K"/o*.vmdk | sha)" = "$before" ] && ok "-o leaves the damaged disk untouched" ||
+	bad "-o changed the damaged disk"
+expect "the new disk checks clean" "$BIN/vmdk-check" "$K/fixed.vmdk"
+[ -e "$K/fixed-s001.vmdk" ] && ok "-o names the extents after the new disk" ||
+	bad "no fixed-s001.vmdk"
+same_content "repaired copy read alike by all" "$K/fixed.vmdk"
+expect_exit 16 "go with --repair" "-o needs --repair" "$BIN/vmdk-check" -o "$K/x.vmdk" "$K/o.vmdk"
+rm "$K/o-s001.vmdk"
+expect_exit 4 "" "-o refuses a disk that cannot be repaired" \
+	"$BIN/vmdk-check" -q -r -y -o "$K/none.vmdk" "$K/o.vmdk"
+[ ! -e "$K/none.vmdk" ] && [ -z "$(ls -A "$K" | grep partial)" ] &&
+	ok "a refused -o leaves no file" || bad "a refused -o left files"
