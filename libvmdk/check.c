@@ -340,6 +340,26 @@ static int copy_disk(const char *path, const char *dst, struct vmdk_errbuf *eb)
 	return err;
 }
 
+/* A monolithic copy's embedded descriptor names the file it is (other
+ * readers open the extent by that name), as vmdk_rename() does. */
+static int name_itself(const char *path, struct vmdk_errbuf *eb)
+{
+	struct vmdk_link *l;
+	vmdk_disk *d;
+	int err = vmdk_open(path, VMDK_OPEN_SINGLE_LINK, &d);
+
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+	l = d->links[0];
+	if (l->desc_host)
+		err = vmdk_desc_set_extent_file(l->desc, 0, vmdk_basename(path));
+	if (err == 0 && l->desc_host)
+		err = vmdk_link_store_descriptor(l, eb);
+	if (vmdk_close(d) < 0 && err == 0)
+		err = vmdk_seterr(eb, -EIO, "%s: closing the repaired copy", path);
+	return err;
+}
+
 /* Problems of the staged copy name the files where they will be. */
 struct restaged {
 	vmdk_check_fn fn;
@@ -387,6 +407,8 @@ int vmdk_check_to(const char *path, const char *out, unsigned flags,
 				 &r, report);
 	/* Only a repair that ran gives a disk worth having: a refused one
 	 * (the report says why) leaves no @out. */
+	if (err == 0 && !report->unfixable)
+		err = name_itself(t.stage_path, eb);
 	if (err == 0 && !report->unfixable)
 		err = vmdk_txn_commit(&t, out, false);
 	vmdk_txn_end(&t);

@@ -149,6 +149,15 @@ expect "the new disk checks clean" "$BIN/vmdk-check" "$K/fixed.vmdk"
 [ -e "$K/fixed-s001.vmdk" ] && ok "-o names the extents after the new disk" ||
 	bad "no fixed-s001.vmdk"
 same_content "repaired copy read alike by all" "$K/fixed.vmdk"
+# A monolithic copy names itself: libyal opens the extent by that name.
+"$BIN/vmdk-create" -q -s 8M "$K/m.vmdk"
+"$BIN/vmdk-fill" -q -s 0 -c 1024 --val 7 "$K/m.vmdk"
+gd=$(od -An -t u4 -j 56 -N 4 "$K/m.vmdk" | tr -d ' ')
+gt=$(od -An -t u4 -j $((gd * 512)) -N 4 "$K/m.vmdk" | tr -d ' ')
+printf '\0\0\0\0' | dd of="$K/m.vmdk" bs=1 seek=$((gt * 512 + 4)) conv=notrunc 2>/dev/null
+expect_exit 1 "" "repair a monolithic disk into a new one" \
+	"$BIN/vmdk-check" -q -r -y -o "$K/m2.vmdk" "$K/m.vmdk"
+same_content "repaired monolithic copy read alike by all" "$K/m2.vmdk"
 expect_exit 16 "go with --repair" "-o needs --repair" "$BIN/vmdk-check" -o "$K/x.vmdk" "$K/o.vmdk"
 rm "$K/o-s001.vmdk"
 expect_exit 4 "" "-o refuses a disk that cannot be repaired" \
