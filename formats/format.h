@@ -83,6 +83,11 @@ struct vmdk_check_ctx {
 	/* Save @len bytes at @off of x's file before they are overwritten,
 	 * and the file's size before it changes (see vmdk-check --undo). */
 	int (*save)(struct vmdk_check_ctx *c, uint64_t off, size_t len);
+	/* A repair that rewrites the whole file: @fill writes the new one
+	 * (on @fd, beside x's file), which then takes x's place in one
+	 * rename; x->fd still reads the old one. */
+	int (*replace)(struct vmdk_check_ctx *c, int (*fill)(void *arg, int fd),
+		       void *arg);
 	void *arg;
 	uint64_t tables, grains;	/* what was checked */
 };

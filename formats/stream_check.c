@@ -4,26 +4,17 @@
  * grain inflates whole at an LBA inside the disk, every metadata marker
  * is what it says, the footer agrees with the header, nothing follows the
  * end-of-stream marker; then every table entry names a grain marker of
- * its own LBA.  These problems have no fix yet: a salvage would rewrite
- * the stream's end. */
+ * its own LBA.  Past damage the walk searches on for the next marker, so
+ * that the salvage (stream_salvage.c) keeps every intact grain. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "sparse_meta.h"
+#include "stream_check.h"
 
-struct stc {
-	struct vmdk_check_ctx *c;
-	struct vmdk_extent *x;
-	struct sparse_header h, f;	/* header, and footer when it has one */
-	bool has_footer;
-	uint64_t file_sectors;
-	struct vmdk_inflater *z;
-	uint8_t *packed, *grain;
-	size_t packed_max;
-};
+#define SCAN_SECTORS 64u
 
 static int problem(struct stc *k, int code, int severity, uint64_t sector,
 		   uint64_t lba, const char *fmt, ...) VMDK_PRINTF(6, 7);
@@ -36,6 +27,7 @@ static int problem(struct stc *k, int code, int severity, uint64_t sector,
 		.offset = sector == UINT64_MAX ? VMDK_NO_OFFSET : sector * VMDK_SECTOR,
 		.gd_index = -1, .gt_index = -1, .lba = k->x->start + lba,
 		.lba_count = lba == UINT64_MAX ? 0 : k->h.grain_size,
+		.fix = code == VMDK_P_HEADER || code == VMDK_P_CAPACITY ? NULL : k->fix,
 	};
 	char msg[VMDK_ERRMSG_MAX];
 	va_list ap;
@@ -47,7 +39,15 @@ static int problem(struct stc *k, int code, int severity, uint64_t sector,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	rc = vmdk_check_report(k->c, &at, "%s", msg);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	if (!at.fix && severity == VMDK_SEV_ERROR)
+		k->errors_left++;
+	if (at.fix && rc == 1)
+		k->accepted = true;
+	else if (at.fix && k->c->repair)
+		k->declined = true;
+	return 0;
 }
 
 static int read_at(struct stc *k, uint64_t sector, void *buf, size_t len)
@@ -121,47 +121,158 @@ static int check_footer(struct stc *k)
 	return 0;
 }
 
-/* One grain at @pos (its marker read into @m): inside the disk, whole
- * when inflated.  *next is the sector after it, 0 when it runs out. */
-static int check_grain(struct stc *k, uint64_t pos, const uint8_t *m,
-		       uint64_t *next)
+enum grain_state { GRAIN_OK, GRAIN_SIZE, GRAIN_LBA, GRAIN_DEFLATE, GRAIN_SHORT };
+
+/* The grain whose marker @m is at @pos: a GRAIN_* state, or an error. */
+static int grain_state(struct stc *k, uint64_t pos, const uint8_t *m, size_t *got)
 {
 	uint64_t lba = vmdk_le64(m), gs = k->h.grain_size;
 	uint32_t size = vmdk_le32(m + 8);
-	size_t got = 0, want;
+	size_t want;
 	int err;
 
-	*next = 0;
+	*got = 0;
 	if (size > k->packed_max - GRAIN_MARKER_SIZE ||
 	    pos * VMDK_SECTOR + GRAIN_MARKER_SIZE + size > k->x->file_size)
-		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, UINT64_MAX,
-			       "grain marker at sector %llu claims %u bytes, %s",
-			       (unsigned long long)pos, size,
-			       size > k->packed_max ? "more than any grain deflates to"
-			       : "past the end of the file");
-	*next = pos + round_up(GRAIN_MARKER_SIZE + size, VMDK_SECTOR) / VMDK_SECTOR;
+		return GRAIN_SIZE;
 	if (lba % gs || lba >= k->h.capacity)
-		return problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, pos, UINT64_MAX,
-			       "grain marker at sector %llu names LBA %llu, %s",
-			       (unsigned long long)pos, (unsigned long long)lba,
-			       lba % gs ? "not a grain's first sector" : "past the disk");
-	err = read_at(k, pos, k->packed, GRAIN_MARKER_SIZE + size);
-	if (err < 0)
+		return GRAIN_LBA;
+	if ((err = read_at(k, pos, k->packed, GRAIN_MARKER_SIZE + size)) < 0)
 		return err;
 	want = (size_t)((k->h.capacity - lba < gs ? k->h.capacity - lba : gs) *
 			VMDK_SECTOR);
-	k->c->grains++;
 	if (vmdk_inflate(k->z, k->packed + GRAIN_MARKER_SIZE, size, k->grain,
-			 gs * VMDK_SECTOR, &got) < 0)
+			 gs * VMDK_SECTOR, got) < 0)
+		return GRAIN_DEFLATE;
+	return *got < want ? GRAIN_SHORT : GRAIN_OK;
+}
+
+/* Could @m (at @pos) be a marker the walk can go on from?  A grain must
+ * inflate whole; a table or footer marker must say what follows it. */
+static int resumes_at(struct stc *k, uint64_t pos, const uint8_t *m)
+{
+	uint64_t gt_sectors = round_up(k->h.gtes_per_gt * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
+	uint64_t val = vmdk_le64(m);
+	uint8_t next[VMDK_SECTOR];
+	size_t got;
+	int st;
+
+	if (vmdk_le32(m + 8)) {
+		/* A zlib stream's header (RFC 1950) after the marker. */
+		if (val % k->h.grain_size || val >= k->h.capacity || (m[12] & 0x0f) != 8 ||
+		    ((m[12] << 8) | m[13]) % 31)
+			return 0;
+		st = grain_state(k, pos, m, &got);
+		return st < 0 ? st : st == GRAIN_OK;
+	}
+	switch (vmdk_le32(m + 12)) {
+	case MARKER_GT:
+		return val == gt_sectors;
+	case MARKER_FOOTER:
+		if (val != 1 || pos + 1 >= k->file_sectors)
+			return 0;
+		st = read_at(k, pos + 1, next, sizeof(next));
+		return st < 0 ? st : memcmp(next, "KDMV", 4) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* The first sector from @from the walk can go on from, or the file's end. */
+static int resync(struct stc *k, uint64_t from, uint64_t *at)
+{
+	for (uint64_t s = from; s < k->file_sectors; s += SCAN_SECTORS) {
+		uint64_t n = k->file_sectors - s < SCAN_SECTORS ? k->file_sectors - s
+								: SCAN_SECTORS;
+		int err = read_at(k, s, k->scan, n * VMDK_SECTOR);
+		if (err < 0)
+			return err;
+		for (uint64_t i = 0; i < n; i++) {
+			int ok = resumes_at(k, s + i, k->scan + i * VMDK_SECTOR);
+			if (ok < 0)
+				return ok;
+			if (ok) {
+				*at = s + i;
+				return 0;
+			}
+		}
+	}
+	*at = k->file_sectors;
+	return 0;
+}
+
+static int keep(struct stc *k, uint64_t pos, uint64_t lba)
+{
+	if (!k->c->repair || !k->fix)
+		return 0;
+	if (k->n_found == k->cap_found) {
+		size_t cap = k->cap_found ? 2 * k->cap_found : 256;
+		struct stream_grain *g = realloc(k->found, cap * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		k->found = g;
+		k->cap_found = cap;
+	}
+	k->found[k->n_found++] = (struct stream_grain){
+		.pos = pos, .grain = lba / k->h.grain_size };
+	return 0;
+}
+
+/* "searched on to sector N" for a message, or "it ends the stream". */
+static const char *resumed(uint64_t at, uint64_t end, char *buf, size_t len)
+{
+	if (at >= end)
+		return "nothing intact follows it";
+	snprintf(buf, len, "the walk goes on at sector %llu", (unsigned long long)at);
+	return buf;
+}
+
+/* One grain at @pos (its marker read into @m); *next is where the walk
+ * goes on. */
+static int check_grain(struct stc *k, uint64_t pos, const uint8_t *m,
+		       uint64_t *next)
+{
+	uint64_t lba = vmdk_le64(m);
+	uint32_t size = vmdk_le32(m + 8);
+	size_t got = 0, want = (size_t)(k->h.grain_size * VMDK_SECTOR);
+	char where[64];
+	int st = grain_state(k, pos, m, &got), err;
+
+	*next = pos + round_up(GRAIN_MARKER_SIZE + (uint64_t)size, VMDK_SECTOR) / VMDK_SECTOR;
+	if (st < 0)
+		return st;
+	if (st != GRAIN_SIZE && st != GRAIN_LBA)
+		k->c->grains++;
+	switch (st) {
+	case GRAIN_OK:
+		return keep(k, pos, lba);
+	case GRAIN_SIZE:
+		if ((err = resync(k, pos + 1, next)) < 0)
+			return err;
+		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, UINT64_MAX,
+			       "grain marker at sector %llu claims %u bytes, %s; %s",
+			       (unsigned long long)pos, size,
+			       size > k->packed_max ? "more than any grain deflates to"
+			       : "past the end of the file",
+			       resumed(*next, k->file_sectors, where, sizeof(where)));
+	case GRAIN_LBA:
+		return problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, pos, UINT64_MAX,
+			       "grain marker at sector %llu names LBA %llu, %s",
+			       (unsigned long long)pos, (unsigned long long)lba,
+			       lba % k->h.grain_size ? "not a grain's first sector"
+			       : "past the disk");
+	case GRAIN_DEFLATE:
 		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, lba,
 			       "grain at sector %llu (LBA %llu): its deflate data is "
 			       "damaged", (unsigned long long)pos, (unsigned long long)lba);
-	if (got < want)
+	default:
+		if (k->h.capacity - lba < k->h.grain_size)
+			want = (size_t)((k->h.capacity - lba) * VMDK_SECTOR);
 		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, lba,
 			       "grain at sector %llu (LBA %llu) inflates to %zu bytes, "
 			       "not a whole grain (%zu)", (unsigned long long)pos,
 			       (unsigned long long)lba, got, want);
-	return 0;
+	}
 }
 
 /* Zero padding after the last marker (qemu-img writes some) is no data;
@@ -175,12 +286,34 @@ static bool zeros_after(struct stc *k, uint64_t pos)
 	return read_at(k, pos, k->packed, len) == 0 && vmdk_is_zero(k->packed, len);
 }
 
+/* An end-of-stream marker at @pos: the end (1), or a damaged sector that
+ * reads as one with the stream going on at *next (0). */
+static int check_end(struct stc *k, uint64_t pos, uint64_t *next)
+{
+	int err;
+
+	if (pos + 1 >= k->file_sectors || zeros_after(k, pos + 1))
+		return 1;
+	if ((err = resync(k, pos + 1, next)) < 0)
+		return err;
+	if (*next < k->file_sectors)
+		return problem(k, VMDK_P_STREAM_MARKER, VMDK_SEV_ERROR, pos, UINT64_MAX,
+			       "sector %llu reads as an end-of-stream marker, but "
+			       "the stream goes on at sector %llu",
+			       (unsigned long long)pos, (unsigned long long)*next);
+	err = problem(k, VMDK_P_STREAM_TRAILING, VMDK_SEV_WARNING, pos + 1,
+		      UINT64_MAX, "%llu bytes after the end-of-stream marker",
+		      (unsigned long long)((k->file_sectors - pos - 1) * VMDK_SECTOR));
+	return err < 0 ? err : 1;
+}
+
 /* Every marker from the first grain to the end-of-stream marker. */
 static int walk(struct stc *k)
 {
 	uint64_t gt_sectors = round_up(k->h.gtes_per_gt * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
 	uint64_t pos = k->h.overhead;
 	uint8_t m[VMDK_SECTOR];
+	char where[64];
 	int err;
 
 	while (pos < k->file_sectors) {
@@ -194,28 +327,31 @@ static int walk(struct stc *k)
 		if (vmdk_le32(m + 8)) {
 			if ((err = check_grain(k, pos, m, &next)) < 0)
 				return err;
-			if (!next)
-				return 0;
 			pos = next;
 			continue;
 		}
 		if (type == MARKER_EOS) {
-			if (pos + 1 < k->file_sectors && !zeros_after(k, pos + 1))
-				return problem(k, VMDK_P_STREAM_TRAILING, VMDK_SEV_WARNING,
-					       pos + 1, UINT64_MAX, "%llu bytes after the "
-					       "end-of-stream marker", (unsigned long long)
-					       ((k->file_sectors - pos - 1) * VMDK_SECTOR));
-			return 0;
+			if ((err = check_end(k, pos, &next)) != 0)
+				return err < 0 ? err : 0;
+			pos = next;
+			continue;
 		}
 		if ((type == MARKER_GT && val != gt_sectors) ||
 		    (type == MARKER_FOOTER && val != 1) ||
-		    (type == MARKER_GD && (val == 0 || val > k->file_sectors)) ||
-		    type > MARKER_FOOTER)
-			return problem(k, VMDK_P_STREAM_MARKER, VMDK_SEV_ERROR, pos,
-				       UINT64_MAX, "sector %llu is no marker (type %u, "
-				       "%llu sectors): the rest of the stream cannot be "
-				       "walked", (unsigned long long)pos, type,
-				       (unsigned long long)val);
+		    (type == MARKER_GD && (val == 0 || val > k->file_sectors - pos)) ||
+		    type > MARKER_FOOTER) {
+			if ((err = resync(k, pos + 1, &next)) < 0)
+				return err;
+			err = problem(k, VMDK_P_STREAM_MARKER, VMDK_SEV_ERROR, pos,
+				      UINT64_MAX, "sector %llu is no marker (type %u, "
+				      "%llu sectors); %s", (unsigned long long)pos, type,
+				      (unsigned long long)val,
+				      resumed(next, k->file_sectors, where, sizeof(where)));
+			if (err < 0)
+				return err;
+			pos = next;
+			continue;
+		}
 		pos += 1 + val;
 	}
 	/* With the directory in the header (qemu-img's and Workstation's
@@ -224,6 +360,24 @@ static int walk(struct stc *k)
 		return 0;
 	return problem(k, VMDK_P_STREAM_FOOTER, VMDK_SEV_ERROR, UINT64_MAX,
 		       UINT64_MAX, "the stream ends without an end-of-stream marker");
+}
+
+/* The intact grain whose marker is at @pos, or NULL (found is in file
+ * order). */
+static struct stream_grain *found_at(struct stc *k, uint64_t pos)
+{
+	size_t lo = 0, hi = k->n_found;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->found[mid].pos == pos)
+			return &k->found[mid];
+		if (k->found[mid].pos < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /* Every entry of every table names a grain marker of its own LBA. */
@@ -266,6 +420,7 @@ static int check_tables(struct stc *k)
 		for (uint32_t j = 0; err == 0 && j < h->gtes_per_gt; j++) {
 			uint32_t v = vmdk_le32(&gt[j]);
 			uint64_t lba = (uint64_t)i * cover + j * h->grain_size;
+			struct stream_grain *g;
 			if (!v || lba >= h->capacity)
 				continue;
 			if (v < h->overhead || v >= k->file_sectors)
@@ -279,11 +434,43 @@ static int check_tables(struct stc *k)
 					      "whose grain marker says LBA %llu, not %llu",
 					      i, j, v, (unsigned long long)vmdk_le64(m),
 					      (unsigned long long)lba);
+			else if (err == 0 && (g = found_at(k, v)))
+				g->named = true;
 		}
 	}
 	free(gd);
 	free(gt);
 	return err < 0 ? err : 0;
+}
+
+static int run(struct stc *k)
+{
+	int err = check_header(k);
+
+	if (err != 0)
+		return err < 0 ? err : 0;
+	k->packed_max = round_up(compressBound((uLong)(k->h.grain_size * VMDK_SECTOR)) +
+				 GRAIN_MARKER_SIZE, VMDK_SECTOR);
+	k->packed = malloc(k->packed_max);
+	k->grain = malloc(k->h.grain_size * VMDK_SECTOR);
+	k->scan = malloc(SCAN_SECTORS * VMDK_SECTOR);
+	k->z = vmdk_inflater_new();
+	if (!k->packed || !k->grain || !k->scan || !k->z)
+		return -ENOMEM;
+	/* Without markers the grains cannot be found but through the
+	 * tables: nothing to salvage from. */
+	if (k->h.flags & SPARSE_FLAG_MARKERS)
+		k->fix = "rebuild the stream from its intact grains (a lost "
+			 "grain reads as zeros)";
+	err = check_footer(k);
+	if (err == 0 && (k->h.flags & SPARSE_FLAG_MARKERS))
+		err = walk(k);
+	if (err == 0 && (k->has_footer || k->h.gd_offset != SPARSE_GD_AT_END))
+		err = check_tables(k);
+	if (err < 0 || !k->c->repair || !k->accepted || k->declined || k->errors_left)
+		return err;
+	err = vmdk_stream_salvage(k);
+	return err < 0 ? err : 1;
 }
 
 int vmdk_stream_check(struct vmdk_check_ctx *c, const uint8_t *first)
@@ -292,23 +479,11 @@ int vmdk_stream_check(struct vmdk_check_ctx *c, const uint8_t *first)
 	int err;
 
 	sparse_header_decode(first, &k.h);
-	err = check_header(&k);
-	if (err != 0)
-		return err < 0 ? err : 0;
-	k.packed_max = round_up(compressBound((uLong)(k.h.grain_size * VMDK_SECTOR)) +
-				GRAIN_MARKER_SIZE, VMDK_SECTOR);
-	k.packed = malloc(k.packed_max);
-	k.grain = malloc(k.h.grain_size * VMDK_SECTOR);
-	k.z = vmdk_inflater_new();
-	err = k.packed && k.grain && k.z ? 0 : -ENOMEM;
-	if (err == 0)
-		err = check_footer(&k);
-	if (err == 0 && (k.h.flags & SPARSE_FLAG_MARKERS))
-		err = walk(&k);
-	if (err == 0 && (k.has_footer || k.h.gd_offset != SPARSE_GD_AT_END))
-		err = check_tables(&k);
+	err = run(&k);
 	vmdk_inflater_free(k.z);
 	free(k.packed);
 	free(k.grain);
+	free(k.scan);
+	free(k.found);
 	return err;
 }

@@ -72,6 +72,25 @@ static int save(struct vmdk_check_ctx *c, uint64_t off, size_t len)
 	return vmdk_undo_save(k->undo, c->x->fd, c->x->path, off, len);
 }
 
+/* The format's rewrite of the whole extent file: the old one saved
+ * whole for --undo, the new one written beside it, synced, renamed over
+ * it (a kill leaves one or the other). */
+static int replace(struct vmdk_check_ctx *c, int (*fill)(void *arg, int fd),
+		   void *arg)
+{
+	struct checker *k = c->arg;
+	struct vmdk_txn t;
+	int err = vmdk_undo_save_file(k->undo, c->x->fd, c->x->path);
+
+	if (err < 0)
+		return err;
+	vmdk_txn_init(&t, k->eb);
+	err = vmdk_txn_put_file(&t, c->x->path, NULL, 0, &(struct vmdk_put_opts){
+		.replace = true, .mode_of = c->x->fd, .fill = fill, .fill_arg = arg });
+	vmdk_txn_end(&t);
+	return err;
+}
+
 /* The descriptor of the file open on @fd, or 1 and a problem reported
  * when it is damaged. */
 static int load_descriptor(struct checker *k, int fd, bool *embedded,
@@ -102,7 +121,8 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 				 .access = el->access };
 	struct vmdk_check_ctx c = { .x = &x, .repair = k->repair,
 				    .child = desc->parent_hint != NULL,
-				    .report = on_problem, .save = save, .arg = k };
+				    .report = on_problem, .save = save,
+				    .replace = replace, .arg = k };
 	uint8_t first[VMDK_SECTOR] = { 0 };
 	size_t got = 0;
 	int err = 0;

@@ -56,6 +56,10 @@ struct vmdk_put_opts {
 	int mode_of;		/* copy this file's permissions; -1: 0644 */
 	int *keep_fd;		/* the new file stays open (and locked) here */
 	bool no_sync;
+	/* Writes the new file instead of @data (a file too large to hold
+	 * in memory); its error message stands. */
+	int (*fill)(void *arg, int fd);
+	void *fill_arg;
 };
 int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
 		      size_t len, const struct vmdk_put_opts *o);
@@ -80,6 +84,8 @@ int vmdk_undo_open(const char *path, struct vmdk_errbuf *eb,
  * the first time it is named; synced before returning.  NULL @u: no-op. */
 int vmdk_undo_save(struct vmdk_undo *u, int fd, const char *path, uint64_t off,
 		   size_t len);
+/* The whole file, before it is replaced by another. */
+int vmdk_undo_save_file(struct vmdk_undo *u, int fd, const char *path);
 void vmdk_undo_close(struct vmdk_undo *u);
 
 /* ---- disk.c ---- */

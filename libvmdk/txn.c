@@ -139,9 +139,15 @@ int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
 		umask(mask);
 		err = fchmod(fd, 0644 & ~mask) < 0 ? -errno : 0;
 	}
-	if (err == 0 && o->keep_fd)
+	if (err == 0 && (o->keep_fd || o->fill))
 		err = vmdk_lock_fd(fd, true);
-	if (err == 0)
+	if (err == 0 && o->fill && (err = o->fill(o->fill_arg, fd)) < 0) {
+		unlink(tmp);
+		free(tmp);
+		close(fd);
+		return err;
+	}
+	if (err == 0 && !o->fill)
 		err = vmdk_pwrite_all(fd, data, len, 0);
 	if (err == 0 && !o->no_sync && fsync(fd) < 0)
 		err = -errno;

@@ -114,6 +114,17 @@ int vmdk_undo_save(struct vmdk_undo *u, int fd, const char *path, uint64_t off,
 				     vmdk_strerror(err)) : 0;
 }
 
+int vmdk_undo_save_file(struct vmdk_undo *u, int fd, const char *path)
+{
+	uint64_t size = 0;
+	int err = u ? vmdk_file_size(fd, &size) : 0;
+
+	for (uint64_t off = 0; err == 0 && off < size; off += MAX_RANGE)
+		err = vmdk_undo_save(u, fd, path, off, size - off < MAX_RANGE
+				     ? (size_t)(size - off) : MAX_RANGE);
+	return err;
+}
+
 static int get_u64(FILE *f, char want, uint64_t *v)
 {
 	uint8_t b[9];

@@ -4,7 +4,9 @@
 # repaired, never worse: strace kills `vmdk-check -r -y` at write calls
 # spread over the whole repair (and at each sync), then the disk must
 # check as it did before (same errors) or clean with every byte of data,
-# and a second repair must finish the job.
+# and a second repair must finish the job.  Two repairs: a sparse disk's
+# tables written in place, and a stream salvaged into a new file that is
+# renamed over the old.
 #   BIN=build/bin sh tests/repair/kill.sh   (KILLS=N for more points)
 set -u
 
@@ -42,20 +44,35 @@ done
 want=$(sha256sum < "$T/base.raw" | cut -d' ' -f1)
 # The errors alone: a killed repair may leave appended, unreferenced space.
 errors() { "$BIN/vmdk-check" "$1" 2>&1 | grep -v 'warning:\|checked' | sed 's|^[^ ]*: ||'; }
-errors "$T/bad.vmdk" > "$T/before"
-[ -s "$T/before" ] || { echo "FAIL: the damaged disk checks clean"; exit 1; }
 
-# How many writes a whole repair makes.
-cp --sparse=always "$T/bad.vmdk" "$T/d.vmdk"
-strace -f -o "$T/trace" -e trace=pwrite64 "$BIN/vmdk-check" -q -r -y "$T/d.vmdk"
-writes=$(grep -c 'pwrite64(' "$T/trace")
-kills=${KILLS:-60}
-step=$(( writes / kills )); [ "$step" -ge 1 ] || step=1
+# kills BAD WANT WRITE-CALL SYNC-CALL: the repair of BAD killed at
+# KILLS of its writes spread over it, at each sync and at the rename.
+kills() {
+	bad=$1 want=$2
+	cp --sparse=always "$bad" "$T/d.vmdk"
+	strace -f -o "$T/trace" -e trace="$3" "$BIN/vmdk-check" -q -r -y "$T/d.vmdk"
+	writes=$(grep -c "^[0-9]* *$3(" "$T/trace")
+	step=$(( writes / ${KILLS:-60} )); [ "$step" -ge 1 ] || step=1
+	errors "$bad" > "$T/before"
+	[ -s "$T/before" ] || { echo "FAIL: $bad checks clean"; fail=$((fail + 1)); return; }
+	n=1
+	while [ "$n" -le "$writes" ]; do
+		one "$3:signal=KILL:when=$n"
+		n=$((n + step))
+	done
+	one "$3:signal=KILL:when=$writes"
+	for s in 1 2 3; do
+		one "$4:signal=KILL:when=$s"
+	done
+	one "rename:signal=KILL:when=1"
+	total=$((total + writes))
+}
 
 one() {	# one INJECT-SPEC
-	cp --sparse=always "$T/bad.vmdk" "$T/d.vmdk"
-	strace -f -o /dev/null -e trace=pwrite64,fdatasync -e "inject=$1" \
-		"$BIN/vmdk-check" -q -r -y "$T/d.vmdk" >/dev/null 2>&1
+	cp --sparse=always "$bad" "$T/d.vmdk"
+	strace -f -o /dev/null -e trace=pwrite64,write,fdatasync,fsync,rename \
+		-e "inject=$1" "$BIN/vmdk-check" -q -r -y "$T/d.vmdk" >/dev/null 2>&1
+	rm -f "$T"/d.vmdk.tmp*	# what a killed salvage leaves beside
 	errors "$T/d.vmdk" > "$T/after"
 	if cmp -s "$T/after" "$T/before"; then
 		state=before
@@ -78,14 +95,11 @@ one() {	# one INJECT-SPEC
 	pass=$((pass + 1))
 }
 
-n=1
-while [ "$n" -le "$writes" ]; do
-	one "pwrite64:signal=KILL:when=$n"
-	n=$((n + step))
-done
-one "pwrite64:signal=KILL:when=$writes"
-for s in 1 2 3; do
-	one "fdatasync:signal=KILL:when=$s"
-done
-echo "repair kills: $pass passed, $fail failed ($writes writes in a repair)"
+total=0
+kills "$T/bad.vmdk" "$want" pwrite64 fdatasync
+# A stream whose footer is lost: every grain kept by the salvage.
+"$BIN/vmdk-clone" -q -r -t 5 "$T/base.raw" "$T/stream.vmdk"
+truncate -s $(( $(stat -c %s "$T/stream.vmdk") - 1536 )) "$T/stream.vmdk"
+kills "$T/stream.vmdk" "$want" write fsync
+echo "repair kills: $pass passed, $fail failed ($total writes in two repairs)"
 [ "$fail" -eq 0 ]

@@ -1,4 +1,4 @@
 d.vmdk: grain table 0 entry 0 names sector 128, whose grain marker says LBA 256, not 0 [stream-lba]
-d.vmdk: cannot repair: 1 error has no fix; nothing was changed
-d.vmdk: 1 error, 0 warnings, 0 fixed; checked 1 link, 1 extent, 2 grain tables, 13 grains
-Exit status is 4
+  fix: rebuild the stream from its intact grains (a lost grain reads as zeros)? yes
+d.vmdk: 1 error, 0 warnings, 1 fixed; checked 1 link, 1 extent, 2 grain tables, 13 grains
+Exit status is 1

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* stream_salvage.c --- a damaged streamOptimized extent written again
+ * from the grains its walk found intact: their deflate data copied as it
+ * is, new tables, directory, footer and end-of-stream marker, the old
+ * descriptor kept.  The new file replaces the old in one rename. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream_check.h"
+
+/* By grain; where several hold one, the one a table names first, then
+ * the last written. */
+static int by_grain(const void *a, const void *b)
+{
+	const struct stream_grain *x = a, *y = b;
+
+	if (x->grain != y->grain)
+		return x->grain < y->grain ? -1 : 1;
+	if (x->named != y->named)
+		return x->named ? -1 : 1;
+	return x->pos > y->pos ? -1 : x->pos < y->pos;
+}
+
+/* The embedded descriptor's text (NULL when there is none). */
+static int old_descriptor(struct stc *k, char **out)
+{
+	uint64_t off = k->h.desc_offset, len = k->h.desc_size * VMDK_SECTOR;
+	char *text;
+	int err;
+
+	*out = NULL;
+	if (off == 0 || len == 0)
+		return 0;
+	/* check.c read it through the same bounds before the extent. */
+	if (len > VMDK_MAX_DESCRIPTOR || off >= k->file_sectors ||
+	    len > (k->file_sectors - off) * VMDK_SECTOR)
+		return vmdk_seterr(k->x->eb, VMDK_E_NEEDS_REPAIR, "%s: embedded "
+				   "descriptor lies outside the file", k->x->path);
+	if (!(text = calloc(len + 1, 1)))
+		return -ENOMEM;
+	err = vmdk_pread_all(k->x->fd, text, len, off * VMDK_SECTOR);
+	if (err < 0) {
+		free(text);
+		return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
+				   vmdk_strerror(err));
+	}
+	*out = text;
+	return 0;
+}
+
+struct salvage {
+	struct stc *k;
+	const char *descriptor;
+};
+
+static int put_grains(struct stc *k, struct vmdk_writer *w)
+{
+	const struct vmdk_writer_ops *wo = &vmdk_stream_writer_ops;
+	uint64_t last = UINT64_MAX;
+	int err = 0;
+
+	for (size_t i = 0; err == 0 && i < k->n_found; i++) {
+		const struct stream_grain *g = &k->found[i];
+		uint32_t size;
+		size_t len;
+		if (g->grain == last)
+			continue;
+		last = g->grain;
+		err = vmdk_pread_all(k->x->fd, k->packed, VMDK_SECTOR, g->pos * VMDK_SECTOR);
+		if (err < 0)
+			return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
+					   vmdk_strerror(err));
+		/* The walk read this grain whole: its size is within. */
+		size = vmdk_le32(k->packed + 8);
+		len = round_up(GRAIN_MARKER_SIZE + (size_t)size, VMDK_SECTOR);
+		err = vmdk_pread_all(k->x->fd, k->packed, GRAIN_MARKER_SIZE + size,
+				     g->pos * VMDK_SECTOR);
+		if (err < 0)
+			return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
+					   vmdk_strerror(err));
+		memset(k->packed + GRAIN_MARKER_SIZE + size, 0,
+		       len - GRAIN_MARKER_SIZE - size);
+		err = wo->put_packed(w, g->grain, k->packed, len);
+	}
+	return err;
+}
+
+static int fill(void *arg, int fd)
+{
+	const struct salvage *s = arg;
+	struct stc *k = s->k;
+	const struct vmdk_writer_ops *wo = &vmdk_stream_writer_ops;
+	struct vmdk_extent_plan p = {
+		.sectors = k->h.capacity, .grain = (uint32_t)k->h.grain_size,
+		.descriptor = s->descriptor,
+	};
+	struct vmdk_writer *w;
+	int err = wo->open(fd, &p, &w, k->x->eb);
+
+	if (err < 0)
+		return err;
+	err = put_grains(k, w);
+	if (err == 0)
+		err = wo->finish(w);
+	wo->free(w);
+	return err;
+}
+
+int vmdk_stream_salvage(struct stc *k)
+{
+	struct salvage s = { .k = k };
+	char *text;
+	int err = old_descriptor(k, &text);
+
+	if (err < 0)
+		return err;
+	s.descriptor = text;
+	qsort(k->found, k->n_found, sizeof(*k->found), by_grain);
+	err = k->c->replace(k->c, fill, &s);
+	free(text);
+	return err;
+}
