@@ -158,6 +158,27 @@ printf '\0\0\0\0' | dd of="$K/m.vmdk" bs=1 seek=$((gt * 512 + 4)) conv=notrunc 2
 expect_exit 1 "" "repair a monolithic disk into a new one" \
 	"$BIN/vmdk-check" -q -r -y -o "$K/m2.vmdk" "$K/m.vmdk"
 same_content "repaired monolithic copy read alike by all" "$K/m2.vmdk"
+# A stream whose end is lost: salvaged into a copy with -o, and in place
+# with --undo, which puts the damaged file back byte for byte.
+"$BIN/vmdk-clone" -q -t 5 "$K/m2.vmdk" "$K/s.vmdk"
+qemu-img convert -O raw "$K/s.vmdk" "$K/s.raw"
+truncate -s $(( $(stat -c %s "$K/s.vmdk") - 1536 )) "$K/s.vmdk"
+before=$(sha < "$K/s.vmdk")
+expect_exit 1 "" "salvage a stream into a new disk" \
+	"$BIN/vmdk-check" -q -r -y -o "$K/s2.vmdk" "$K/s.vmdk"
+[ "$(sha < "$K/s.vmdk")" = "$before" ] && ok "-o leaves the damaged stream untouched" ||
+	bad "-o changed the damaged stream"
+expect "the salvaged copy checks clean" "$BIN/vmdk-check" "$K/s2.vmdk"
+expect "the salvaged copy holds every grain" qemu-img compare -q -f raw "$K/s.raw" "$K/s2.vmdk"
+same_content "salvaged copy read alike by all" "$K/s2.vmdk"
+expect_exit 1 "" "salvage a stream in place, with an undo file" \
+	"$BIN/vmdk-check" -q -r -y --undo "$K/s.undo" "$K/s.vmdk"
+expect "the salvaged stream holds every grain" qemu-img compare -q -f raw "$K/s.raw" "$K/s.vmdk"
+[ -z "$(ls -A "$K" | grep tmp)" ] && ok "no temporary file left by the salvage" ||
+	bad "salvage left $(ls -A "$K" | grep tmp)"
+expect "undo the salvage" "$BIN/vmdk-check" --restore-undo "$K/s.undo"
+[ "$(sha < "$K/s.vmdk")" = "$before" ] && ok "undo gives the damaged stream back" ||
+	bad "undo of a salvage"
 expect_exit 16 "go with --repair" "-o needs --repair" "$BIN/vmdk-check" -o "$K/x.vmdk" "$K/o.vmdk"
 rm "$K/o-s001.vmdk"
 expect_exit 4 "" "-o refuses a disk that cannot be repaired" \
