@@ -92,6 +92,14 @@ struct vmdk_check_ctx {
 	uint64_t tables, grains;	/* what was checked */
 };
 
+/* What the header of a file holding its own descriptor says: where the
+ * descriptor is, and what a rebuilt one must state. */
+struct vmdk_embedded {
+	uint64_t off, len;	/* the descriptor area, in bytes */
+	int type;		/* VMDK_TYPE_* */
+	uint64_t capacity;	/* sectors */
+};
+
 /* Up to 8 bytes at a byte offset of the first sector. */
 struct vmdk_magic {
 	const char *bytes;
@@ -135,9 +143,8 @@ struct vmdk_format_ops {
 	void (*descriptor_area)(const struct vmdk_extent *x, uint64_t *off,
 				uint64_t *len);
 	/* The same from a first sector that matched the magic, before any
-	 * open: 1 and the area, or 0 if this file holds none. */
-	int (*embedded_descriptor)(const uint8_t *first, uint64_t *off,
-				   uint64_t *len);
+	 * open: 1 and what it says, or 0 if this file holds none. */
+	int (*embedded_descriptor)(const uint8_t *first, struct vmdk_embedded *e);
 
 	/* ---- changing the layout ---- */
 	/* Lay out an empty extent on the empty file @fd. */
@@ -196,7 +203,7 @@ const struct vmdk_format_ops *vmdk_format_for_type(int type);
  * 1 with its area, 0 if it is a text file, or an error when it is an
  * extent that can only be opened through a descriptor file. */
 int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
-				const char *path, uint64_t *off, uint64_t *len,
+				const char *path, struct vmdk_embedded *e,
 				struct vmdk_errbuf *eb);
 /* The one place a NULL slot becomes an error: 0 if @x can be written
  * (grown) in place, else why not, in @x->eb; @owner names the file for

@@ -76,7 +76,7 @@ const struct vmdk_format_ops *vmdk_format_for_type(int type)
 }
 
 int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
-				const char *path, uint64_t *off, uint64_t *len,
+				const char *path, struct vmdk_embedded *e,
 				struct vmdk_errbuf *eb)
 {
 	for (size_t i = 0; i < NFORMATS; i++) {
@@ -89,7 +89,7 @@ int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
 					   path, f->name, got);
 		if (f->probe && !f->probe(first))
 			continue;
-		if (f->embedded_descriptor && f->embedded_descriptor(first, off, len))
+		if (f->embedded_descriptor && f->embedded_descriptor(first, e))
 			return 1;
 		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
 				   "%s: %s extent without a descriptor of its own "

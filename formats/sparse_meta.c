@@ -620,16 +620,19 @@ int vmdk_sparse_meta_write_directory(int fd, uint64_t at, const uint32_t *old,
 	return err;
 }
 
-/* Where a monolithic file keeps its descriptor; 0 if it has none. */
-int vmdk_sparse_embedded_descriptor(const uint8_t *first, uint64_t *off,
-				    uint64_t *len)
+/* Where a monolithic file keeps its descriptor; 0 if it has none.  A
+ * compressed file with markers is a stream. */
+int vmdk_sparse_embedded_descriptor(const uint8_t *first, struct vmdk_embedded *e)
 {
 	struct sparse_header h;
 
 	sparse_header_decode(first, &h);
 	if (h.desc_offset == 0 || h.desc_size == 0)
 		return 0;
-	*off = h.desc_offset * VMDK_SECTOR;
-	*len = h.desc_size * VMDK_SECTOR;
+	e->off = h.desc_offset * VMDK_SECTOR;
+	e->len = h.desc_size * VMDK_SECTOR;
+	e->capacity = h.capacity;
+	e->type = (h.flags & SPARSE_FLAG_MARKERS) && h.compress == SPARSE_COMPRESS_DEFLATE
+		  ? VMDK_TYPE_STREAM_OPTIMIZED : VMDK_TYPE_MONOLITHIC_SPARSE;
 	return 1;
 }

@@ -101,8 +101,8 @@ uint64_t vmdk_sparse_space(const struct vmdk_extent_plan *p, uint64_t grains,
 int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t sectors, bool thin);
 int vmdk_sparse_check(struct vmdk_check_ctx *c, const uint8_t *first);
 int vmdk_stream_check(struct vmdk_check_ctx *c, const uint8_t *first);
-int vmdk_sparse_embedded_descriptor(const uint8_t *first, uint64_t *off,
-				    uint64_t *len);
+int vmdk_sparse_embedded_descriptor(const uint8_t *first,
+				    struct vmdk_embedded *e);
 int vmdk_stream_create(int fd, const struct vmdk_extent_plan *p,
 		       struct vmdk_errbuf *eb);
 uint64_t vmdk_stream_space(const struct vmdk_extent_plan *p, uint64_t grains,

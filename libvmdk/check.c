@@ -23,6 +23,9 @@ struct checker {
 	struct vmdk_undo *undo;
 	struct vmdk_errbuf *eb;
 	unsigned accepted;	/* fixes said yes to in this extent */
+	bool desc_unwritten;	/* the descriptor checked is a rebuilt one
+				   not (yet) on disk: the chain would see the
+				   damaged one */
 };
 
 static int count(struct checker *k, const struct vmdk_problem *p)
@@ -49,11 +52,11 @@ static int on_problem(struct vmdk_check_ctx *c, const struct vmdk_problem *p)
 }
 
 static int problem(struct checker *k, int code, const char *file,
-		   const char *fmt, ...) VMDK_PRINTF(4, 5);
+		   const char *fix, const char *fmt, ...) VMDK_PRINTF(5, 6);
 
-/* A problem of the core's own, which no repair fixes. */
+/* A problem of the core's own; with a NULL @fix no repair fixes it. */
 static int problem(struct checker *k, int code, const char *file,
-		   const char *fmt, ...)
+		   const char *fix, const char *fmt, ...)
 {
 	char msg[VMDK_ERRMSG_MAX];
 	struct vmdk_problem p;
@@ -62,6 +65,7 @@ static int problem(struct checker *k, int code, const char *file,
 	va_start(ap, fmt);
 	vmdk_problem_format(&p, msg, sizeof(msg), code, file, fmt, ap);
 	va_end(ap);
+	p.fix = fix;
 	return count(k, &p);
 }
 
@@ -91,22 +95,108 @@ static int replace(struct vmdk_check_ctx *c, int (*fill)(void *arg, int fd),
 	return err;
 }
 
+/* A monolithic file's descriptor that does not read (@why): rebuilt
+ * from the header and what lines survive, written over its area when
+ * the fix is taken; 1 when the check cannot go on. */
+static int rebuild_descriptor(struct checker *k, int fd, const struct vmdk_embedded *e,
+			      const char *old, const char *why,
+			      struct vmdk_descriptor **out)
+{
+	char *text = NULL, *area = NULL, damage[VMDK_ERRMSG_MAX];
+	const char *no;
+	int rc;
+
+	/* Rebuilding parses lines on their own: their failures would take
+	 * the place of the message. */
+	snprintf(damage, sizeof(damage), "%s", why);
+	why = damage;
+	rc = vmdk_descriptor_rebuild(old, (size_t)e->len, e, vmdk_basename(k->path),
+				     &text, &no);
+
+	if (rc == 1)
+		return problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "%s; it cannot "
+			       "be rebuilt: %s", why, no) < 0 ? -1 : 1;
+	if (rc < 0)
+		return rc;
+	rc = problem(k, VMDK_P_DESCRIPTOR, k->path, "rebuild it from the header, "
+		     "keeping the lines that read whole", "%s", why);
+	if (rc >= 0 && k->repair && rc != 1)
+		rc = 2;		/* declined: the extent is left alone too */
+	if (rc >= 0 && rc != 2 && k->repair) {
+		area = calloc(1, (size_t)e->len);
+		rc = area ? vmdk_undo_save(k->undo, fd, k->path, e->off, (size_t)e->len)
+			  : -ENOMEM;
+		if (rc == 0) {
+			memcpy(area, text, strlen(text));
+			rc = vmdk_pwrite_all(fd, area, (size_t)e->len, e->off);
+			if (rc == 0 && fdatasync(fd) < 0)
+				rc = -errno;
+			if (rc < 0)
+				rc = vmdk_seterr(k->eb, rc, "%s: writing its descriptor: %s",
+						 k->path, vmdk_strerror(rc));
+			else
+				k->r->fixed++;
+		}
+	}
+	if (rc >= 0 && rc != 2)
+		rc = vmdk_desc_parse(text, strlen(text), out, k->eb);
+	k->desc_unwritten = !k->repair;
+	free(area);
+	free(text);
+	return rc == 2 ? 1 : rc;
+}
+
+/* What a monolithic file's descriptor must say: one SPARSE extent. */
+static const char *misshapen(const struct vmdk_descriptor *d)
+{
+	if (vmdk_desc_extent_count(d) != 1)
+		return "its descriptor does not list the one extent a monolithic "
+		       "file is";
+	if (strcmp(vmdk_desc_extent(d, 0)->kind, "SPARSE"))
+		return "its descriptor names another extent type than SPARSE";
+	return NULL;
+}
+
 /* The descriptor of the file open on @fd, or 1 and a problem reported
- * when it is damaged. */
+ * when it is damaged beyond use. */
 static int load_descriptor(struct checker *k, int fd, bool *embedded,
 			   struct vmdk_descriptor **out)
 {
 	uint8_t first[VMDK_SECTOR] = { 0 };
+	struct vmdk_embedded e;
+	const char *bad = NULL;
+	char *text = NULL;
 	size_t got;
 	int err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
 
 	if (err < 0)
 		return vmdk_seterr(k->eb, err, "%s: %s", k->path, vmdk_strerror(err));
-	err = vmdk_descriptor_read(fd, k->path, first, got, out, NULL, embedded,
-				   k->eb);
-	if (err == VMDK_E_NEEDS_REPAIR || err == VMDK_E_BAD_DESCRIPTOR)
-		return problem(k, VMDK_P_DESCRIPTOR, k->path, "%s", k->eb->msg) < 0
+	err = vmdk_descriptor_text(fd, k->path, first, got, &text, &e, k->eb);
+	if (err == VMDK_E_NEEDS_REPAIR)
+		return problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "%s", k->eb->msg) < 0
 		       ? -1 : 1;
+	if (err < 0)
+		return err;
+	*embedded = err == 1;
+	err = vmdk_desc_parse(text, strlen(text), out, k->eb);
+	if (err == 0 && *embedded && (bad = misshapen(*out))) {
+		vmdk_desc_free(*out);
+		*out = NULL;
+		err = VMDK_E_BAD_DESCRIPTOR;
+	}
+	/* A text file that does not parse may be no VMDK at all; a damaged
+	 * monolithic file's header still says what it is. */
+	if (err == VMDK_E_BAD_DESCRIPTOR || (*embedded && err < 0 && err != -ENOMEM)) {
+		if (*embedded)
+			err = rebuild_descriptor(k, fd, &e, text, bad ? bad : k->eb->msg,
+						 out);
+		else
+			err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "%s",
+				      k->eb->msg) < 0 ? -1 : 1;
+	} else if (err < 0) {
+		err = vmdk_seterr(k->eb, err, "%s: %s", k->path, k->eb->msg);
+	}
+	free(text);
 	return err;
 }
 
@@ -139,10 +229,10 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 	else if ((err = vmdk_link_open_file(x.path, k->repair, k->repair, &x.fd,
 					    k->eb, VMDK_E_MISSING_EXTENT)) < 0) {
 		if (err == VMDK_E_MISSING_EXTENT)
-			err = problem(k, VMDK_P_EXTENT_MISSING, x.path, "%s file is "
+			err = problem(k, VMDK_P_EXTENT_MISSING, x.path, NULL, "%s file is "
 				      "missing: its sectors cannot be read", el->kind);
 		else if (err != VMDK_E_LOCKED)
-			err = problem(k, VMDK_P_EXTENT_UNREADABLE, x.path, "%s",
+			err = problem(k, VMDK_P_EXTENT_UNREADABLE, x.path, NULL, "%s",
 				      k->eb->msg);
 		goto out;
 	}
@@ -155,7 +245,7 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 	}
 	x.ops = vmdk_format_pick(el->kind, first, got, x.path, k->eb, &err);
 	if (!x.ops) {
-		err = problem(k, VMDK_P_EXTENT_UNREADABLE, x.path, "%s", k->eb->msg);
+		err = problem(k, VMDK_P_EXTENT_UNREADABLE, x.path, NULL, "%s", k->eb->msg);
 		goto out;
 	}
 	k->accepted = 0;
@@ -166,7 +256,7 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 	} else if ((err = x.ops->open(&x, first)) < 0) {
 		/* A format without a check of its own: it must open. */
 		err = problem(k, err == VMDK_E_MISSING_EXTENT ? VMDK_P_EXTENT_SHORT
-			      : VMDK_P_EXTENT_UNREADABLE, x.path, "%s", k->eb->msg);
+			      : VMDK_P_EXTENT_UNREADABLE, x.path, NULL, "%s", k->eb->msg);
 	} else {
 		err = x.ops->close(&x);
 	}
@@ -194,6 +284,7 @@ static int one_pass(struct checker *k)
 	int fd = -1, err;
 
 	memset(k->r, 0, sizeof(*k->r));
+	k->desc_unwritten = false;
 	if (!dir)
 		return -ENOMEM;
 	err = vmdk_link_open_file(k->path, k->repair, k->repair, &fd, k->eb, 0);
@@ -204,13 +295,13 @@ static int one_pass(struct checker *k)
 		start += vmdk_desc_extent(desc, i)->sectors;
 	}
 	if (err == 0 && desc && vmdk_desc_extent_count(desc) == 0)
-		err = problem(k, VMDK_P_DESCRIPTOR, k->path, "descriptor lists no extent");
+		err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "descriptor lists no extent");
 	if (err > 0)
 		err = 0;	/* a descriptor that does not parse: reported */
 	/* The chain opens every link: our own lock is let go first. */
 	if (fd >= 0)
 		close(fd);
-	if (err == 0 && (k->flags & VMDK_CHECK_CHAIN) && desc) {
+	if (err == 0 && (k->flags & VMDK_CHECK_CHAIN) && desc && !k->desc_unwritten) {
 		err = vmdk_check_chain(k->path, on_chain_problem, k, &links);
 		k->r->links = links;
 		err = err < 0 ? err : 0;
@@ -307,6 +398,7 @@ static int copy_disk(const char *path, const char *dst, struct vmdk_errbuf *eb)
 	char *os = vmdk_path_stem(vmdk_basename(path));
 	char *ns = vmdk_path_stem(vmdk_basename(dst));
 	uint8_t first[VMDK_SECTOR] = { 0 };
+	struct vmdk_embedded e;
 	bool embedded = false;
 	size_t got = 0, len;
 	int fd = -1, err = dir && ddir && os && ns ? 0 : -ENOMEM;
@@ -315,12 +407,20 @@ static int copy_disk(const char *path, const char *dst, struct vmdk_errbuf *eb)
 		err = vmdk_link_open_file(path, false, false, &fd, eb, 0);
 	if (err == 0)
 		err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
-	if (err == 0)
-		err = vmdk_descriptor_read(fd, path, first, got, &d, NULL, &embedded, eb);
+	if (err == 0 && (err = vmdk_descriptor_text(fd, path, first, got, &text,
+						    &e, eb)) >= 0) {
+		embedded = err == 1;
+		/* A monolithic file is its own extent, whatever its
+		 * descriptor says; a damaged descriptor file cannot say
+		 * which files to take. */
+		err = embedded ? 0 : vmdk_desc_parse(text, strlen(text), &d, eb);
+		if (err < 0)
+			err = vmdk_seterr(eb, err, "%s: %s", path, eb->msg);
+		free(text);
+		text = NULL;
+	}
 	if (fd >= 0)
 		close(fd);
-	/* A monolithic file is its own extent; a damaged descriptor file
-	 * cannot say which files to take. */
 	if (err == 0 && embedded)
 		err = copy_file(path, dst, eb);
 	for (size_t i = 0; err == 0 && !embedded && i < vmdk_desc_extent_count(d); i++) {

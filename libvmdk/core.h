@@ -70,6 +70,17 @@ int vmdk_txn_commit(struct vmdk_txn *t, const char *dst, bool overwrite);
 /* Rolls back what did not commit; frees @t. */
 void vmdk_txn_end(struct vmdk_txn *t);
 
+/* ---- descriptor_rebuild.c ---- */
+/* A descriptor for the monolithic file @name whose own (@old, @len bytes)
+ * is damaged: type, capacity and extent from its header (@e), the lines
+ * of @old that read whole (CID, parentCID, parentFileNameHint, ddb keys).
+ * 0 and the text in *out (shorter than the area); 1 and *why when no
+ * correct one can be made (the parent cannot be known, or it does not
+ * fit). */
+int vmdk_descriptor_rebuild(const char *old, size_t len,
+			    const struct vmdk_embedded *e, const char *name,
+			    char **out, const char **why);
+
 /* ---- problems.c ---- */
 /* An error of @file with no fix, its message from @fmt (a leading
  * "file: " dropped), into @p; @msg holds the text. */
@@ -124,6 +135,12 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 /* The link whose descriptor (or monolithic file) is @path. */
 int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb);
+/* The descriptor text of the file open on @fd (a text file, or the
+ * area the header in @first names, which *e then describes): 1 when
+ * embedded, 0 when not; *out ends with a NUL after the area. */
+int vmdk_descriptor_text(int fd, const char *path, const uint8_t *first,
+			 size_t got, char **out, struct vmdk_embedded *e,
+			 struct vmdk_errbuf *eb);
 /* The descriptor of the file open on @fd (a text file, or the area the
  * sparse header in @first names), parsed; *text_len its length. */
 int vmdk_descriptor_read(int fd, const char *path, const uint8_t *first,

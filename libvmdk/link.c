@@ -145,22 +145,25 @@ void vmdk_link_free(struct vmdk_link *l, int *first_err)
 	free(l);
 }
 
-int vmdk_descriptor_read(int fd, const char *path, const uint8_t *first,
-			 size_t got, struct vmdk_descriptor **out, size_t *text_len,
-			 bool *embedded, struct vmdk_errbuf *eb)
+int vmdk_descriptor_text(int fd, const char *path, const uint8_t *first,
+			 size_t got, char **out, struct vmdk_embedded *e,
+			 struct vmdk_errbuf *eb)
 {
 	uint64_t size, off = 0, len;
 	char *text;
-	int err;
+	int err, embedded;
 
+	*out = NULL;
+	memset(e, 0, sizeof(*e));
 	err = vmdk_file_size(fd, &size);
 	if (err < 0)
 		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
-	err = vmdk_format_descriptor_area(first, got, path, &off, &len, eb);
-	if (err < 0)
-		return err;
-	*embedded = err == 1;
-	if (*embedded) {
+	embedded = vmdk_format_descriptor_area(first, got, path, e, eb);
+	if (embedded < 0)
+		return embedded;
+	off = e->off;
+	len = e->len;
+	if (embedded) {
 		if (len > VMDK_MAX_DESCRIPTOR || off > size || len > size - off)
 			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
 					   "%s: embedded descriptor (%llu bytes at %llu) "
@@ -187,6 +190,22 @@ int vmdk_descriptor_read(int fd, const char *path, const uint8_t *first,
 				   vmdk_strerror(err));
 	}
 	text[len] = '\0';
+	*out = text;
+	return embedded;
+}
+
+int vmdk_descriptor_read(int fd, const char *path, const uint8_t *first,
+			 size_t got, struct vmdk_descriptor **out, size_t *text_len,
+			 bool *embedded, struct vmdk_errbuf *eb)
+{
+	struct vmdk_embedded e;
+	char *text;
+	size_t len;
+	int err = vmdk_descriptor_text(fd, path, first, got, &text, &e, eb);
+
+	if (err < 0)
+		return err;
+	*embedded = err == 1;
 	/* The text ends at the first NUL: embedded descriptors are padded
 	 * that way, and qemu-img pads descriptor files to a sector, with
 	 * bytes that are not always zero after the NUL. */
