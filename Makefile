@@ -48,7 +48,7 @@ TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
 COMMON_OBJ = $(BUILD)/obj/tools/common.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check
+FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-fuzz fuzz demo \
@@ -117,7 +117,7 @@ fuzz: check-deps all
 	  mkdir -p build/fuzz/$$f-corpus; \
 	  seeds=build/fuzz/seeds; [ -d tests/fuzz/corpus/$$f ] && seeds="$$seeds tests/fuzz/corpus/$$f"; \
 	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
-	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=131072 \
 	    -print_final_stats=1 -artifact_prefix=build/fuzz/$$f- build/fuzz/$$f-corpus $$seeds \
 	    >build/fuzz/$$f.log 2>&1 || { tail -50 build/fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units' build/fuzz/$$f.log; \

@@ -12,4 +12,10 @@ printf 'seed data for the fuzzer' > "$out/.data"
 "$BIN/vmdk-fill" -q -s 9 -f "$out/.data" "$out/sparse.vmdk"
 "$BIN/vmdk-create" -q -s 200 --grain 16 -t 5 "$out/stream.vmdk"
 "$BIN/vmdk-create" -q -s 64 -t 2 "$out/flat.vmdk"
+# What the repair harness starts from: a stream with grains, its end cut
+# off, and a sparse disk whose embedded extent line is garbled.
+"$BIN/vmdk-clone" -q -t 5 "$out/sparse.vmdk" "$out/stream-data.vmdk"
+head -c $(( $(wc -c < "$out/stream-data.vmdk") - 1536 )) "$out/stream-data.vmdk" \
+	> "$out/stream-cut.vmdk"
+sed 's/^RW 64 SPARSE/R\x01 64 SPARSE/' "$out/sparse.vmdk" > "$out/sparse-desc.vmdk"
 rm -f "$out/flat-flat.vmdk" "$out/.data"
