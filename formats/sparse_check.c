@@ -436,7 +436,7 @@ static int lost_value(struct sck *k, uint32_t *out)
 
 /* The one value entry @j of table @i ends with, reporting why. */
 static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
-			 unsigned *differ, uint32_t *first)
+			 unsigned *differ, uint32_t *first, unsigned *torn)
 {
 	uint32_t a = k->a[j], b = k->b[j], g = (uint32_t)k->h.grain_size;
 	uint64_t lba = ((uint64_t)i * k->h.gtes_per_gt + j) * k->h.grain_size;
@@ -449,8 +449,17 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 		return 0;
 	}
 	if (a != b) {
-		bool fa = free_choice(k, a), fb = free_choice(k, b);
-		if (!(*differ)++)
+		bool fa = free_choice(k, a), fb = free_choice(k, b), same = false;
+		/* After an unclean shutdown: an entry in one copy only, or two
+		 * grains of one content (a move cut short), is an update
+		 * interrupted between the copies, not damage. */
+		if (k->h.unclean && a && b &&
+		    (rc = vmdk_sparse_meta_same_grains(k->x->fd, &k->h, k->x->file_size,
+						       a, b, &same)) < 0)
+			return io_error(k, rc, "comparing grains");
+		if (k->h.unclean && (!a || !b || same))
+			(*torn)++;
+		else if (!(*differ)++)
 			*first = j;
 		/* A grain written (a nonzero entry) wins over none. */
 		if (!fa && !fb)
@@ -517,7 +526,7 @@ static void mark_used(struct sck *k, uint64_t at, uint64_t len)
 static int check_entries(struct sck *k, bool write)
 {
 	for (uint32_t i = 0; i < k->n; i++) {
-		unsigned differ = 0;
+		unsigned differ = 0, torn = 0;
 		uint32_t first = 0;
 		bool changed = k->dirty[i];
 		int rc;
@@ -532,7 +541,8 @@ static int check_entries(struct sck *k, bool write)
 			return rc;
 		k->c->tables += !k->quiet;
 		for (uint32_t j = 0; j < k->h.gtes_per_gt; j++) {
-			if ((rc = resolve_entry(k, i, j, &k->out[j], &differ, &first)) < 0)
+			if ((rc = resolve_entry(k, i, j, &k->out[j], &differ, &first,
+						&torn)) < 0)
 				return rc;
 			/* Entries past the capacity alone do not make a table
 			 * worth writing again. */
@@ -554,6 +564,14 @@ static int check_entries(struct sck *k, bool write)
 					    "%u entr%s (first: entry %u, %u against %u)", i, differ,
 					    differ == 1 ? "y" : "ies", first, k->a[first],
 					    k->b[first])) < 0)
+			return rc;
+		if (!differ && torn &&
+		    (rc = problem(k, VMDK_P_GT_RGT, VMDK_SEV_WARNING, i, -1,
+				  (uint64_t)i * k->h.gtes_per_gt * k->h.grain_size, 0,
+				  "write the copies alike",
+				  "grain table %u: %u entr%s in one copy only or naming "
+				  "grains of the same content (an update cut short by "
+				  "the unclean shutdown)", i, torn, torn == 1 ? "y" : "ies")) < 0)
 			return rc;
 		mark_used(k, k->pt[i], k->gt_sectors);
 		if (k->rt[i])

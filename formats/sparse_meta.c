@@ -330,10 +330,52 @@ int vmdk_sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m)
 	return 0;
 }
 
+#define SAME_CHUNK 65536u
+
+int vmdk_sparse_meta_same_grains(int fd, const struct sparse_header *h,
+				 uint64_t file_size, uint32_t a, uint32_t b,
+				 bool *same)
+{
+	uint64_t bytes = h->grain_size * VMDK_SECTOR, end = file_size / VMDK_SECTOR;
+	bool zeroed = h->flags & SPARSE_FLAG_ZERO_GTE;
+	uint8_t *p, *q;
+	int err = 0;
+
+	*same = false;
+	for (int i = 0; i < 2; i++) {
+		uint32_t v = i ? b : a;
+		if (!(v == 1 && zeroed) &&
+		    (v < h->overhead || v + h->grain_size > end))
+			return 0;
+	}
+	p = malloc(SAME_CHUNK);
+	q = malloc(SAME_CHUNK);
+	if (!p || !q)
+		err = -ENOMEM;
+	*same = err == 0;
+	for (uint64_t at = 0; err == 0 && *same && at < bytes; at += SAME_CHUNK) {
+		size_t n = bytes - at < SAME_CHUNK ? (size_t)(bytes - at) : SAME_CHUNK;
+		if (a == 1 && zeroed)
+			memset(p, 0, n);
+		else
+			err = vmdk_pread_all(fd, p, n, (uint64_t)a * VMDK_SECTOR + at);
+		if (err == 0 && b == 1 && zeroed)
+			memset(q, 0, n);
+		else if (err == 0)
+			err = vmdk_pread_all(fd, q, n, (uint64_t)b * VMDK_SECTOR + at);
+		*same = err == 0 && memcmp(p, q, n) == 0;
+	}
+	free(p);
+	free(q);
+	return err;
+}
+
 /* A table read must agree with its redundant copy, so that damage to
  * one is reported instead of served.  After an unclean shutdown an entry
  * may be in one copy only (the redundant copy is written first): its
- * grain was written before either, so the entry is taken. */
+ * grain was written before either, so the entry is taken.  Two entries
+ * naming grains of the same content are a move (vmdk-defrag, vmdk-shrink)
+ * cut short between the copies: either serves the same data. */
 static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 			     uint32_t gd_index, uint32_t *gte)
 {
@@ -357,6 +399,13 @@ static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 		if (m->h.unclean && (!v || !gte[i])) {
 			gte[i] = v ? v : gte[i];
 			continue;
+		}
+		if (m->h.unclean) {
+			bool same;
+			err = vmdk_sparse_meta_same_grains(x->fd, &m->h, x->file_size,
+							   gte[i], v, &same);
+			if (err == 0 && same)
+				continue;
 		}
 		snprintf(what, sizeof(what), "grain table %u differs from its "
 			 "redundant copy (entry %u: %u, redundant %u)", gd_index, i,

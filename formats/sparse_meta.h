@@ -57,6 +57,13 @@ int vmdk_sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m);
 int vmdk_sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m,
 			 uint64_t grain, uint32_t gte);
 
+/* Whether grain table entries @a and @b name grains of the same content
+ * (a zeroed-grain entry reads as zeros); false for entries outside the
+ * grain area. */
+int vmdk_sparse_meta_same_grains(int fd, const struct sparse_header *h,
+				 uint64_t file_size, uint32_t a, uint32_t b,
+				 bool *same);
+
 /* The ops both sparse formats share (x->priv starts with the meta). */
 int vmdk_sparse_meta_grain_status(struct vmdk_extent *x, uint64_t g, uint32_t *gte);
 int vmdk_sparse_meta_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
