@@ -116,7 +116,8 @@ int vmdk_stream_salvage(struct stc *k)
 	if (err < 0)
 		return err;
 	s.descriptor = text;
-	qsort(k->found, k->n_found, sizeof(*k->found), by_grain);
+	if (k->n_found)
+		qsort(k->found, k->n_found, sizeof(*k->found), by_grain);
 	err = k->c->replace(k->c, fill, &s);
 	free(text);
 	return err;
