@@ -179,6 +179,9 @@ const struct vmdk_format_ops vmdk_raw_ops = {
 
 const struct vmdk_format_ops vmdk_flat_ops = {
 	.name = "flat",
+	.no_compact_hint = "flat and VMFS extents are preallocated by definition: "
+			   "there is no space to give back (vmdk-clone -t 0 makes a "
+			   "sparse copy)",
 	.kinds = (const char *const[]){ "FLAT", "VMFS", "VMFSRDM", "VMFSRAW",
 					NULL },
 	.creates = VMDK_CREATES(VMDK_TYPE_MONOLITHIC_FLAT) |

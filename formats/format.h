@@ -100,6 +100,31 @@ struct vmdk_embedded {
 	uint64_t capacity;	/* sectors */
 };
 
+/* What a format's compact slot is asked to do (vmdk-shrink, vmdk-defrag)
+ * and what it tells back. */
+enum vmdk_compact_mode {
+	VMDK_COMPACT_MEASURE,	/* fragmentation only; nothing written */
+	VMDK_COMPACT_SHRINK,	/* release zero grains, fill the holes from
+				   the end, truncate */
+	VMDK_COMPACT_DEFRAG,	/* grains in LBA order, no holes, truncate */
+};
+struct vmdk_compact_ctx {
+	struct vmdk_extent *x;	/* open (for writing unless MEASURE) */
+	int mode;
+	bool child;		/* a parent lies below: a zero grain hides it */
+	uint64_t scratch;	/* sectors the file may grow by meanwhile */
+	/* Called as grains are handled; nonzero cancels (between steps). */
+	int (*progress)(struct vmdk_compact_ctx *c, uint64_t done, uint64_t total);
+	void *arg;
+	/* Told back. */
+	uint64_t grains;		/* allocated before */
+	uint64_t released, zero_kept;	/* zero grains let go / kept */
+	uint64_t moved;
+	uint64_t disorder_before, holes_before;	/* grains out of LBA order;
+						   free grains before the end */
+	uint64_t disorder_after, holes_after;
+};
+
 /* Up to 8 bytes at a byte offset of the first sector. */
 struct vmdk_magic {
 	const char *bytes;
@@ -165,6 +190,14 @@ struct vmdk_format_ops {
 	 * the extent as it was or repaired if killed at any instant. */
 	int (*check)(struct vmdk_check_ctx *c, const uint8_t *first);
 
+	/* Reclaim and reorder an extent in place (see vmdk_compact_ctx): a
+	 * grain is copied to a free place and synced before the tables name
+	 * it, and its old place is reused only after those tables are
+	 * synced, so a kill at any instant leaves every sector readable as
+	 * before.  The extent is closed afterwards. */
+	int (*compact)(struct vmdk_compact_ctx *c);
+	const char *no_compact_hint;
+
 	/* Why write and grow are NULL, for the messages ("streamOptimized
 	 * disks cannot be written in place; ..."); NULL: a plain refusal. */
 	const char *no_write_hint;
@@ -210,5 +243,6 @@ int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
  * extents that have none (ZERO). */
 int vmdk_format_can_write(const struct vmdk_extent *x, const char *owner);
 int vmdk_format_can_grow(const struct vmdk_extent *x, const char *owner);
+int vmdk_format_can_compact(const struct vmdk_extent *x, const char *owner);
 
 #endif

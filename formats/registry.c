@@ -127,3 +127,11 @@ int vmdk_format_can_grow(const struct vmdk_extent *x, const char *owner)
 	return x->ops->grow ? 0 : refuse(x, owner, x->ops->no_grow_hint,
 					 "cannot be grown");
 }
+
+int vmdk_format_can_compact(const struct vmdk_extent *x, const char *owner)
+{
+	if (!x->ops->compact)
+		return refuse(x, owner, x->ops->no_compact_hint,
+			      "cannot be shrunk or defragmented");
+	return 0;
+}

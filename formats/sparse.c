@@ -211,6 +211,7 @@ const struct vmdk_format_ops vmdk_sparse_ops = {
 	.create = vmdk_sparse_create,
 	.grow = vmdk_sparse_grow,
 	.check = vmdk_sparse_check,
+	.compact = vmdk_sparse_compact,
 	.space = vmdk_sparse_space,
 	/* Grain offsets are 32-bit sector numbers; leave room for metadata. */
 	.max_sectors = (1ull << 32) - 65536,

@@ -547,6 +547,20 @@ int vmdk_sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 	return 0;
 }
 
+int vmdk_sparse_meta_touch(struct vmdk_extent *x, struct sparse_meta *m,
+			   uint32_t gd_index)
+{
+	struct gt_cache_slot *s;
+	int err = 0;
+
+	if (gd_index >= m->gd_entries || m->gd[gd_index] == 0)
+		return 0;
+	if (!(s = cached_table(x, m, gd_index, &err)))
+		return err;
+	s->dirty = true;
+	return 0;
+}
+
 /* Both sparse formats keep struct sparse_meta first in x->priv. */
 static struct sparse_meta *meta_of(const struct vmdk_extent *x)
 {

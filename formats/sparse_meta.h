@@ -47,6 +47,11 @@ int vmdk_sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
 int vmdk_sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 			uint64_t grain, uint32_t value, uint64_t *next_free);
 
+/* Table @gd_index (as the reader resolves it) is to be written again,
+ * both copies alike. */
+int vmdk_sparse_meta_touch(struct vmdk_extent *x, struct sparse_meta *m,
+			   uint32_t gd_index);
+
 /* Write changed grain tables (and their redundant copies) back.  Entries
  * change in memory only, after the grains they point to were written, so
  * a crash loses new grains but never exposes unwritten ones. */
@@ -107,6 +112,7 @@ uint64_t vmdk_sparse_space(const struct vmdk_extent_plan *p, uint64_t grains,
 			   uint64_t sectors);
 int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t sectors, bool thin);
 int vmdk_sparse_check(struct vmdk_check_ctx *c, const uint8_t *first);
+int vmdk_sparse_compact(struct vmdk_compact_ctx *c);
 int vmdk_stream_check(struct vmdk_check_ctx *c, const uint8_t *first);
 int vmdk_sparse_embedded_descriptor(const uint8_t *first,
 				    struct vmdk_embedded *e);

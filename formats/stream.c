@@ -326,6 +326,9 @@ const struct vmdk_format_ops vmdk_stream_ops = {
 			 "convert it with vmdk-clone first",
 	.no_grow_hint = "streamOptimized disks cannot be grown; convert with "
 			"vmdk-clone, grow, convert back",
+	.no_compact_hint = "streamOptimized disks are compact already and cannot "
+			   "be changed in place; convert with vmdk-clone to "
+			   "monolithicSparse first",
 	.open = stream_open,
 	.status = vmdk_sparse_meta_status,
 	.read = stream_read,

@@ -264,6 +264,41 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
 	      void *arg);
 
+/* What vmdk_shrink(), vmdk_defragment() and vmdk_fragmentation() tell:
+ * sizes are of all the disk's files together. */
+struct vmdk_compact_report {
+	uint64_t size_before, size_after;	/* bytes */
+	uint64_t grains;		/* allocated grains before */
+	uint64_t released;		/* zero grains released (shrink) */
+	uint64_t zero_kept;		/* zero grains a child keeps (its header
+					   has no zeroed-grain entries) */
+	uint64_t moved;			/* grains moved */
+	uint64_t disorder_before;	/* grains stored before a grain of a
+					   lower LBA */
+	uint64_t holes_before;		/* grains of free space before the end */
+	uint64_t disorder_after, holes_after;
+};
+
+/*! vmdk_shrink() : release the sparse grains of @path that hold only
+ * zeros and give the space back, in place (vmware-vdiskmanager -k,
+ * VixDiskLib_Shrink): holes are filled with the last grains and each file
+ * cut at its last grain.  In a child a zero grain hides the parent's
+ * data: it becomes a zeroed-grain entry where the header has them, else
+ * it stays.  Refused (nothing changed) for disks vmdk_check() finds
+ * errors in, streamOptimized and flat disks, and disks open for writing
+ * elsewhere.  Killed at any instant, every sector reads as before.  The
+ * file may grow meanwhile by at most 64 MiB or 1% of the capacity. */
+int vmdk_shrink(const char *path, vmdk_progress_fn progress, void *arg,
+		struct vmdk_compact_report *report);
+/*! vmdk_defragment() : the same ordering and refusals, putting the grains
+ * of each sparse extent in LBA order right after its metadata, with no
+ * holes (vmware-vdiskmanager -d, VixDiskLib_Defragment). */
+int vmdk_defragment(const char *path, vmdk_progress_fn progress, void *arg,
+		    struct vmdk_compact_report *report);
+/*! vmdk_fragmentation() : the "before" half of the report for @path,
+ * read-only. */
+int vmdk_fragmentation(const char *path, struct vmdk_compact_report *report);
+
 /*! vmdk_rename() : rename the disk @from to @to, with every extent file
  * named after it, and rewrite its descriptor (embedded or separate) to
  * match.  Refuses when any new name exists.  The original stays intact if

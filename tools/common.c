@@ -362,3 +362,64 @@ int tool_hwversion_arg(const char *arg)
 		tool_try_help("invalid hardware version '%s'", arg);
 	return (int)v;
 }
+
+void tool_compact_summary(const char *path, const struct vmdk_compact_report *r,
+			  bool shrink)
+{
+	char a[32], b[32], c[32];
+	uint64_t gone = r->size_before > r->size_after
+			? r->size_before - r->size_after : 0;
+
+	if (verbosity < 1)
+		return;
+	printf("%s: %s reclaimed", path, tool_human(gone, a, sizeof(a)));
+	if (shrink)
+		printf(", %" PRIu64 " zero grain%s released", r->released,
+		       r->released == 1 ? "" : "s");
+	if (r->zero_kept)
+		printf(" (%" PRIu64 " kept: they hide the parent's data)", r->zero_kept);
+	printf(", %" PRIu64 " grain%s moved\n", r->moved, r->moved == 1 ? "" : "s");
+	printf("  size: %s -> %s\n", tool_human(r->size_before, b, sizeof(b)),
+	       tool_human(r->size_after, c, sizeof(c)));
+	printf("  fragmentation: %" PRIu64 " grain%s out of LBA order, %" PRIu64
+	       " free grain%s -> %" PRIu64 " out of order, %" PRIu64 " free\n",
+	       r->disorder_before, r->disorder_before == 1 ? "" : "s",
+	       r->holes_before, r->holes_before == 1 ? "" : "s",
+	       r->disorder_after, r->holes_after);
+}
+
+int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink)
+{
+	enum { OPT_PROGRESS = 256 };
+	static const struct option longopts[] = {
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		TOOL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmdk_compact_report r;
+	struct tool_progress prog;
+	bool force_progress = false;
+	int c, err;
+
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (c == OPT_PROGRESS)
+			force_progress = true;
+		else
+			tool_common_option(c, usage);
+	}
+	if (optind != argc - 1)
+		tool_try_help("expected one disk");
+	tool_catch_signals();
+	tool_progress_init(&prog, shrink ? "Shrinking" : "Defragmenting", force_progress);
+	err = shrink ? vmdk_shrink(argv[optind], tool_progress_cb, &prog, &r)
+		     : vmdk_defragment(argv[optind], tool_progress_cb, &prog, &r);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));
+		return 1;
+	}
+	tool_compact_summary(argv[optind], &r, shrink);
+	return 0;
+}

@@ -83,4 +83,10 @@ extern volatile int tool_interrupted;
 /* @s as a JSON string literal, quotes included; NULL prints null. */
 void tool_json_string(const char *s);
 
+/* vmdk-shrink and vmdk-defrag: options, the call, and the summary
+ * (bytes reclaimed, sizes and fragmentation before and after). */
+void tool_compact_summary(const char *path, const struct vmdk_compact_report *r,
+			  bool shrink);
+int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink);
+
 #endif

@@ -42,6 +42,20 @@ static uint64_t allocated_bytes(vmdk_disk *d, unsigned links)
 	return sum;
 }
 
+/* Sparse disks: how far from what vmdk-defrag makes the top link is. */
+static void fragmentation(vmdk_disk *d)
+{
+	struct vmdk_compact_report r;
+	struct vmdk_link_info li;
+
+	if (vmdk_get_link_info(d, 0, &li) == 0 &&
+	    vmdk_fragmentation(li.path, &r) == 0)
+		printf("Fragmentation:      %llu grain%s out of LBA order, %llu free "
+		       "grain%s before the end\n", (unsigned long long)r.disorder_before,
+		       r.disorder_before == 1 ? "" : "s",
+		       (unsigned long long)r.holes_before, r.holes_before == 1 ? "" : "s");
+}
+
 static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 {
 	char h[32];
@@ -65,6 +79,7 @@ static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 		printf("Unclean shutdown:   yes (not closed cleanly)\n");
 	printf("Allocated:          %s\n",
 	       tool_human(allocated_bytes(d, in->links), h, sizeof(h)));
+	fragmentation(d);
 	printf("Chain:              %u link%s\n", in->links, in->links > 1 ? "s" : "");
 	for (unsigned l = 0; l < in->links; l++) {
 		struct vmdk_link_info li;

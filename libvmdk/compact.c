@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* compact.c --- vmdk_shrink, vmdk_defragment, vmdk_fragmentation: the
+ * disk checked first (a damaged one is never rearranged), then each
+ * extent of its top link through its format's compact slot. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core.h"
+
+#define SCRATCH_MIN (64ull << 20)
+
+struct run {
+	vmdk_progress_fn fn;
+	void *arg;
+	uint64_t base;		/* units done in earlier extents */
+};
+
+static int on_progress(struct vmdk_compact_ctx *c, uint64_t done, uint64_t total)
+{
+	struct run *r = c->arg;
+
+	return r->fn ? r->fn(r->arg, r->base + done, r->base + total) : 0;
+}
+
+/* Bytes of every file of the link. */
+static uint64_t files_size(const struct vmdk_link *l)
+{
+	uint64_t sum = 0;
+	struct stat st;
+
+	if (l->desc_fd >= 0 && fstat(l->desc_fd, &st) == 0)
+		sum += (uint64_t)st.st_size;
+	for (size_t i = 0; i < l->n_ext; i++)
+		if (l->ext[i].fd >= 0 && fstat(l->ext[i].fd, &st) == 0)
+			sum += (uint64_t)st.st_size;
+	return sum;
+}
+
+/* A disk vmdk-check finds errors in is refused. */
+static int sound(const char *path, struct vmdk_errbuf *eb)
+{
+	struct vmdk_check_report r;
+	int err = vmdk_check(path, 0, NULL, NULL, NULL, &r);
+
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+	if (r.errors)
+		return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR, "%s: vmdk-check finds %u "
+				   "error%s: repair it first (vmdk-check --repair)",
+				   path, r.errors, r.errors == 1 ? "" : "s");
+	return 0;
+}
+
+static int refuse_extents(const struct vmdk_link *l, bool writing,
+			  struct vmdk_errbuf *eb)
+{
+	for (size_t i = 0; i < l->n_ext; i++) {
+		const struct vmdk_extent *x = &l->ext[i];
+		int err;
+		if (!x->path)
+			continue;	/* ZERO */
+		if ((err = vmdk_format_can_compact(x, l->path)) < 0)
+			return vmdk_seterr(eb, err, "%s", x->eb->msg);
+		if (writing && !x->writable)
+			return vmdk_seterr(eb, VMDK_E_READ_ONLY, "%s: this %s extent "
+					   "cannot be written", x->path, x->ops->name);
+	}
+	return 0;
+}
+
+static void add(struct vmdk_compact_report *r, const struct vmdk_compact_ctx *c)
+{
+	r->grains += c->grains;
+	r->released += c->released;
+	r->zero_kept += c->zero_kept;
+	r->moved += c->moved;
+	r->disorder_before += c->disorder_before;
+	r->holes_before += c->holes_before;
+	r->disorder_after += c->disorder_after;
+	r->holes_after += c->holes_after;
+}
+
+static int compact(const char *path, int mode, vmdk_progress_fn fn, void *arg,
+		   struct vmdk_compact_report *report)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	struct vmdk_compact_report mine;
+	struct run run = { .fn = fn, .arg = arg };
+	bool writing = mode != VMDK_COMPACT_MEASURE;
+	struct vmdk_link *l;
+	vmdk_disk *d;
+	int err, cerr;
+
+	eb->msg[0] = '\0';
+	report = report ? report : &mine;
+	memset(report, 0, sizeof(*report));
+	if (!path || !*path)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
+	if (writing && (err = sound(path, eb)) < 0)
+		return err;
+	err = vmdk_open(path, VMDK_OPEN_SINGLE_LINK | (writing ? 0 : VMDK_OPEN_RDONLY), &d);
+	if (err < 0)
+		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+	l = d->links[0];
+	err = refuse_extents(l, writing, eb);
+	report->size_before = files_size(l);
+	for (size_t i = 0; err == 0 && i < l->n_ext; i++) {
+		struct vmdk_extent *x = &l->ext[i];
+		uint64_t scratch = x->sectors / 100 * VMDK_SECTOR;
+		struct vmdk_compact_ctx c = {
+			.x = x, .mode = mode, .child = l->desc->parent_hint != NULL,
+			.scratch = (scratch > SCRATCH_MIN ? scratch : SCRATCH_MIN) /
+				   VMDK_SECTOR,
+			.progress = on_progress, .arg = &run,
+		};
+		if (!x->path)
+			continue;
+		err = x->ops->compact(&c);
+		if (err < 0)
+			err = vmdk_seterr(eb, err, "%s", x->eb->msg);
+		add(report, &c);
+		run.base += c.grains + c.moved;
+	}
+	report->size_after = files_size(l);
+	/* Closing clears the unclean mark the writable open set. */
+	cerr = vmdk_close(d);
+	if (err == 0 && cerr < 0)
+		err = vmdk_seterr(eb, cerr, "%s", vmdk_errmsg(NULL));
+	return err;
+}
+
+int vmdk_shrink(const char *path, vmdk_progress_fn progress, void *arg,
+		struct vmdk_compact_report *report)
+{
+	return compact(path, VMDK_COMPACT_SHRINK, progress, arg, report);
+}
+
+int vmdk_defragment(const char *path, vmdk_progress_fn progress, void *arg,
+		    struct vmdk_compact_report *report)
+{
+	return compact(path, VMDK_COMPACT_DEFRAG, progress, arg, report);
+}
+
+int vmdk_fragmentation(const char *path, struct vmdk_compact_report *report)
+{
+	return compact(path, VMDK_COMPACT_MEASURE, NULL, NULL, report);
+}
