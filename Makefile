@@ -52,7 +52,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
-.PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-fuzz fuzz demo \
+.PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \
 	install install-static install-includes install-pc install-man \
 	install-bin uninstall clean lint-man
 
@@ -88,7 +88,8 @@ check-deps:
 
 check: check-deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-unit check-cli check-repair check-fuzz
+	@$(MAKE) --no-print-directory check-unit check-cli check-repair check-compact \
+		check-fuzz
 	@if [ "$(SANITIZE)" != 1 ]; then sh tests/cli/install-test.sh; fi
 
 check-unit: $(UNIT_BINS)
@@ -102,6 +103,11 @@ check-cli: all build/tests/yal-read
 check-repair: all build/tests/yal-read
 	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) sh tests/repair/run.sh
 	@BIN=$(abspath $(BUILD)/bin) sh tests/repair/kill.sh
+
+# vmdk-shrink and vmdk-defrag killed at write calls spread over a run;
+# `make check-compact KILLS=2000` for the long mode.
+check-compact: all
+	@BIN=$(abspath $(BUILD)/bin) sh tests/compact/kill.sh
 
 # Each harness runs briefly in `make check`; `make fuzz` runs longer.
 FUZZ_SECONDS ?= 5
