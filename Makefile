@@ -44,7 +44,7 @@ LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \
-	vmdk-defrag
+	vmdk-defrag vmdk-prepare
 TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
 COMMON_OBJ = $(BUILD)/obj/tools/common.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
