@@ -564,6 +564,10 @@ static int move_all(struct cmp *k)
 			first++;
 		if (first == live)
 			break;
+		/* With no place left out of the way, the round goes on with the
+		 * grains whose targets are free: there are as many of those as
+		 * grains out of the way, so every round moves some. */
+		bool room = true;
 		for (size_t q = first; q < live && k->nops < ROUND_MAX; q++) {
 			size_t e = order[q];
 			struct grain_at *g = &k->g[e];
@@ -571,8 +575,8 @@ static int move_all(struct cmp *k)
 				continue;
 			if (all_clear(k->used, g->target, k->gs))
 				schedule(k, e, g->target);
-			else if (!clear_target(k, e, &hint))
-				break;
+			else if (room)
+				room = clear_target(k, e, &hint);
 		}
 		if (k->nops == 0)
 			err = vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE, "%s: no free place "

@@ -8,7 +8,8 @@
 # BENCH_RUNS (default 3) runs of each, the best counting;
 # BENCH_SIZE (default 2G) sizes the image from
 # ../shared/bench/make-test-image.sh; BENCH_DIR (default build/bench) holds
-# it and the outputs (about 4 times the image size).
+# it and the outputs (about 4 times the image size); BENCH_CONVERT=0,
+# BENCH_CHECK=0, BENCH_COMPACT=0 skip a part.
 set -eu
 
 : "${BIN:?BIN must name the directory holding the tools}"
@@ -97,12 +98,14 @@ bench() {
 		"$(ratio "$qs_s" "$o_s")" "$o_b" "$q_b" "$o_rss" "$q_rss"
 }
 
+if [ "${BENCH_CONVERT:-1}" != 0 ]; then
 bench "raw -> streamOptimized" "$img" 5 "-O vmdk -o subformat=streamOptimized" vmdk
 bench "monolithicSparse -> stream" "$dir/src-sparse-$size.vmdk" 5 "-O vmdk -o subformat=streamOptimized" vmdk
 bench "raw -> monolithicSparse" "$img" 0 "-O vmdk" vmdk
 bench "monolithicSparse -> raw" "$dir/src-sparse-$size.vmdk" raw "-O raw" raw
 bench "streamOptimized -> raw" "$dir/src-stream-$size.vmdk" raw "-O raw" raw
 rm -rf "$dir/out"
+fi
 
 # Check: a 2 TiB monolithicSparse disk with every grain table allocated
 # (as VMware lays them out) and 1 GiB of data, checked with the cache
@@ -134,4 +137,75 @@ PY
 	printf '\n%-28s %7s %7s %6s %8s %8s\n' check ours qemu x oursKiB qemuKiB
 	printf '%-28s %7.2f %7.2f %5.2fx %8s %8s\n' "2 TiB sparse, 1 GiB data" \
 		"$c_s" "$q_s" "$(ratio "$q_s" "$c_s")" "$c_rss" "$q_rss"
+fi
+
+# Shrink and defragment: a 2 GiB monolithicSparse disk, every grain
+# written once in a random order, 30% of them zeros (written as data),
+# made once by qemu-io; each run works on a fresh copy.  Against what
+# users do without an in-place tool: qemu-img convert to a new sparse
+# file.  Extra space: the most the directory's allocated bytes grew by
+# during the run (sampled every 2 ms).  BENCH_COMPACT=0 skips it.
+if [ "${BENCH_COMPACT:-1}" != 0 ]; then
+	frag=$dir/frag-2g.vmdk
+	if [ ! -s "$frag" ]; then
+		echo "bench: making a fragmented 2 GiB disk (once)"
+		qemu-img create -q -f vmdk "$frag" 2G
+		python3 - <<'PY' > "$dir/frag.cmds"
+import random
+order = list(range(32768))
+random.Random(3).shuffle(order)
+for g in order:
+    print("-c\nwrite -P %d %d 64k" % (0 if g % 10 < 3 else g % 250 + 1, g * 65536))
+PY
+		# Whole "-c command" pairs to each qemu-io call.
+		xargs -d '\n' -n 4000 qemu-io -f vmdk "$frag" < "$dir/frag.cmds" >/dev/null
+		rm -f "$dir/frag.cmds"
+	fi
+	mkdir -p "$dir/c"
+	# peak DIR COMMAND...: wall seconds and the peak growth of DIR's
+	# allocated bytes into $secs $extra.
+	peak() {
+		set -- $(python3 - "$@" <<'PY'
+import os, subprocess, sys, time
+d, cmd = sys.argv[1], sys.argv[2:]
+def used():
+    return sum(os.stat(os.path.join(d, f)).st_blocks * 512 for f in os.listdir(d))
+base = top = used()
+t = time.monotonic()
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+while p.poll() is None:
+    try:
+        top = max(top, used())
+    except FileNotFoundError:
+        pass
+    time.sleep(0.002)
+t = time.monotonic() - t
+if p.returncode:
+    sys.exit("bench: %s failed" % cmd[0])
+print("%.3f %d" % (t, max(top, used()) - base))
+PY
+)
+		secs=$1 extra=$2
+	}
+	printf '\n%-28s %7s %7s %6s %12s %12s %12s\n' "2 GiB, 30% zero, scattered" \
+		ours qemu x "ours extra" "qemu extra" "size after"
+	for op in shrink defrag; do
+		o_s=999 q_s=999
+		for i in $(seq "$runs"); do
+			rm -f "$dir/c"/*
+			cp --sparse=never "$frag" "$dir/c/d.vmdk"
+			sync
+			peak "$dir/c" "$BIN/vmdk-$op" -q "$dir/c/d.vmdk"
+			o_s=$(min "$o_s" "$secs") o_x=$extra
+			after=$(size_of "$dir/c/d.vmdk")
+			sync
+			rm -f "$dir/c/d.vmdk"
+			peak "$dir/c" qemu-img convert -O vmdk "$frag" "$dir/c/q.vmdk"
+			q_s=$(min "$q_s" "$secs") q_x=$extra
+			q_after=$(size_of "$dir/c/q.vmdk")
+		done
+		printf '%-28s %7.2f %7.2f %5.2fx %12s %12s %12s\n' "vmdk-$op vs convert" \
+			"$o_s" "$q_s" "$(ratio "$q_s" "$o_s")" "$o_x" "$q_x" "$after/$q_after"
+	done
+	rm -rf "$dir/c"
 fi

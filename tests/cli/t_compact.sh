@@ -29,6 +29,7 @@ after() {
 	[ "$("$BIN/vmdk-dump" --raw "$2" | sha)" = "$3" ] && ok "$1: content kept" ||
 		bad "$1: content changed"
 	same_content "$1: read alike" "$2"
+	expect "$1: libyal's vmdkinfo opens it" vmdkinfo "$2"
 }
 
 # compact WHAT DISK ZERO_BYTES: shrink gives back at least 90% of the
@@ -113,6 +114,20 @@ qemu-img convert -O raw "$C/cz.vmdk" "$C/cz.raw"
 	[ "$(sha < "$C/cz.raw")" = "$sum" ] &&
 	ok "zeroed-grain child: ours and qemu-img read as before" ||
 	bad "zeroed-grain child: content changed"
+
+# Progress: on a terminal, not in a pipe, not with -q.
+"$BIN/vmdk-create" -q -s 8M "$C/pr.vmdk"
+scatter "$C/pr.vmdk" 96 65536
+"$BIN/vmdk-defrag" "$C/pr.vmdk" 2>"$T/err" >/dev/null
+[ ! -s "$T/err" ] && ok "no progress in a pipe" || bad "progress in a pipe"
+"$BIN/vmdk-shrink" -q --progress "$C/pr.vmdk" 2>"$T/err" >"$T/out"
+[ ! -s "$T/err" ] && [ ! -s "$T/out" ] && ok "-q silences shrink" || bad "output despite -q"
+if command -v script >/dev/null 2>&1; then
+	scatter "$C/pr.vmdk" 96 65536
+	script -qec "'$BIN/vmdk-shrink' '$C/pr.vmdk'" /dev/null > "$T/out" 2>&1
+	grep -q "Shrinking: 100%" "$T/out" && ok "shrink shows progress on a terminal" ||
+		bad "no shrink progress on a terminal: $(cat "$T/out")"
+fi
 
 # Refusals: nothing changed.
 "$BIN/vmdk-create" -q -s 4M -t 5 "$C/st.vmdk"
