@@ -79,6 +79,16 @@ qemu-img create -q -f vmdk -o subformat=twoGbMaxExtentSparse "$C/sp.vmdk" 8M
 scatter "$C/sp.vmdk" 96 65536
 compact "qemu-img twoGbMaxExtentSparse" "$C/sp.vmdk" $((32 * 65536))
 
+# Ours split in two extents, data and zero grains in both (each extent
+# is compacted on its own: its LBAs are fixed by the descriptor).
+"$BIN/vmdk-create" -q -t 1 -s 2200M "$C/t1.vmdk"
+scatter "$C/t1.vmdk" 48 65536
+qemu-io -f vmdk -c "write -P 3 2100M 1M" -c "write -P 0 2101M 1M" -c "write -P 4 2102M 64k" \
+	"$C/t1.vmdk" >/dev/null
+compact "ours twoGbMaxExtentSparse" "$C/t1.vmdk" $(((16 + 16) * 65536))
+[ "$(stat -c %s "$C/t1-s002.vmdk")" -lt $((18 * 65536 + 65536)) ] &&
+	ok "the second extent was cut too" || bad "second extent: $(stat -c %s "$C/t1-s002.vmdk")"
+
 # Grown: new tables appended between the grains.
 "$BIN/vmdk-create" -q -s 4M "$C/gr.vmdk"
 scatter "$C/gr.vmdk" 48 65536
