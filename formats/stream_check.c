@@ -107,10 +107,13 @@ static int check_footer(struct stc *k)
 			       UINT64_MAX, "no footer and end-of-stream marker at the "
 			       "end (file truncated?): its tables cannot be found");
 	sparse_header_decode(b + 512, &k->f);
-	k->has_footer = true;
-	if (k->f.capacity != k->h.capacity || k->f.grain_size != k->h.grain_size ||
-	    k->f.gtes_per_gt != k->h.gtes_per_gt || k->f.version != k->h.version ||
-	    k->f.gd_offset == SPARSE_GD_AT_END)
+	/* A footer that disagrees names nothing to trust: its tables are
+	 * not read (the salvage finds the grains by their markers). */
+	k->has_footer = !(k->f.capacity != k->h.capacity ||
+			  k->f.grain_size != k->h.grain_size ||
+			  k->f.gtes_per_gt != k->h.gtes_per_gt ||
+			  k->f.version != k->h.version || k->f.gd_offset == SPARSE_GD_AT_END);
+	if (!k->has_footer)
 		return problem(k, VMDK_P_STREAM_FOOTER, VMDK_SEV_ERROR,
 			       k->file_sectors - 2, UINT64_MAX, "footer disagrees with "
 			       "the header (capacity %llu against %llu, grain %llu "

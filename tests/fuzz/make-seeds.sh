@@ -18,4 +18,11 @@ printf 'seed data for the fuzzer' > "$out/.data"
 head -c $(( $(wc -c < "$out/stream-data.vmdk") - 1536 )) "$out/stream-data.vmdk" \
 	> "$out/stream-cut.vmdk"
 sed 's/^RW 64 SPARSE/R\x01 64 SPARSE/' "$out/sparse.vmdk" > "$out/sparse-desc.vmdk"
+# What the compaction harness starts from: grains out of order, zero
+# grains written as data.
+"$BIN/vmdk-create" -q -s 256 --grain 8 "$out/frag.vmdk"
+"$BIN/vmdk-fill" -q -s 200 -c 8 --val 5 "$out/frag.vmdk"
+"$BIN/vmdk-fill" -q -s 0 -c 8 --val 0 "$out/frag.vmdk"
+"$BIN/vmdk-fill" -q -s 64 -c 16 --val 7 "$out/frag.vmdk"
+"$BIN/vmdk-fill" -q -s 8 -c 8 --val 0 "$out/frag.vmdk"
 rm -f "$out/flat-flat.vmdk" "$out/.data"
