@@ -388,7 +388,9 @@ void tool_compact_summary(const char *path, const struct vmdk_compact_report *r,
 	       r->disorder_after, r->holes_after);
 }
 
-int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink)
+/* Tools whose only option of their own is --progress: tool_init, the
+ * options, and whether --progress was given. */
+bool tool_progress_options(int argc, char **argv, void (*usage)(void))
 {
 	enum { OPT_PROGRESS = 256 };
 	static const struct option longopts[] = {
@@ -396,19 +398,27 @@ int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink)
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmdk_compact_report r;
-	struct tool_progress prog;
-	bool force_progress = false;
-	int c, err;
+	bool force = false;
+	int c;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		if (c == OPT_PROGRESS)
-			force_progress = true;
+			force = true;
 		else
 			tool_common_option(c, usage);
 	}
+	return force;
+}
+
+int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink)
+{
+	struct vmdk_compact_report r;
+	struct tool_progress prog;
+	int err;
+
+	bool force_progress = tool_progress_options(argc, argv, usage);
 	if (optind != argc - 1)
 		tool_try_help("expected one disk");
 	tool_catch_signals();

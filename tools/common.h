@@ -83,6 +83,10 @@ extern volatile int tool_interrupted;
 /* @s as a JSON string literal, quotes included; NULL prints null. */
 void tool_json_string(const char *s);
 
+/* tool_init and the options of a tool whose own is only --progress;
+ * true when that was given. */
+bool tool_progress_options(int argc, char **argv, void (*usage)(void));
+
 /* vmdk-shrink and vmdk-defrag: options, the call, and the summary
  * (bytes reclaimed, sizes and fragmentation before and after). */
 void tool_compact_summary(const char *path, const struct vmdk_compact_report *r,

@@ -25,26 +25,13 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PROGRESS = 256 };
-	static const struct option longopts[] = {
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		TOOL_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tool_progress prog;
-	bool force_progress = false;
+	bool force_progress;
 	uint64_t size;
 	char h[32];
-	int c, err;
+	int err;
 
-	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (c == OPT_PROGRESS)
-			force_progress = true;
-		else
-			tool_common_option(c, usage);
-	}
+	force_progress = tool_progress_options(argc, argv, usage);
 	if (optind != argc - 2)
 		tool_try_help("expected a disk and a new size");
 	if (tool_parse_size(argv[optind + 1], &size) < 0 || size == 0)

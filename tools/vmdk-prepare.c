@@ -82,30 +82,17 @@ static int fill(int fd, const uint8_t *zeros, uint64_t total,
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PROGRESS = 256 };
-	static const struct option longopts[] = {
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		TOOL_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tool_progress prog;
-	bool force_progress = false;
+	bool force_progress;
 	struct statvfs vfs;
 	struct stat st;
 	uint64_t total, written = 0;
 	uint8_t *zeros;
 	const char *dir;
 	char h[32];
-	int c, fd, rc;
+	int fd, rc;
 
-	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (c == OPT_PROGRESS)
-			force_progress = true;
-		else
-			tool_common_option(c, usage);
-	}
+	force_progress = tool_progress_options(argc, argv, usage);
 	if (optind != argc - 1)
 		tool_try_help("expected one mount point");
 	dir = argv[optind];

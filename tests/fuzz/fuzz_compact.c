@@ -6,17 +6,16 @@
  * monolithic inputs: a fuzzed text descriptor could name files of this
  * machine. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "vmdk.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], path[96];
+static const char *path;
 
 /* The content as a hash of every sector (zeros are cheap to read). */
 static int digest(uint64_t *out)
@@ -50,25 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmdk_check_report r;
 	uint64_t before, after;
-	int fd;
 
 	if (size < 4 || memcmp(data, "KDMV", 4))
 		return 0;
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "%s/fuzz-compact.XXXXXX",
-			 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-		if (!mkdtemp(dir))
-			abort();
-		snprintf(path, sizeof(path), "%s/d.vmdk", dir);
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		abort();
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
+	if (!(path = scratch_disk(data, size)))
 		return 0;
-	}
-	close(fd);
 	if (vmdk_check(path, 0, NULL, NULL, NULL, &r) < 0 || r.errors || digest(&before) < 0)
 		return 0;
 	if (vmdk_shrink(path, NULL, NULL, NULL) == 0 &&
