@@ -4,6 +4,7 @@
  * extent of its top link through its format's compact slot. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,19 +40,39 @@ static uint64_t files_size(const struct vmdk_link *l)
 	return sum;
 }
 
-/* A disk vmdk-check finds errors in is refused. */
+static int first_error(void *arg, const struct vmdk_problem *p)
+{
+	char *first = arg;
+
+	if (p->severity == VMDK_SEV_ERROR && !first[0])
+		snprintf(first, VMDK_ERRMSG_MAX, "%s", p->message);
+	return 0;
+}
+
+/* A disk vmdk-check finds errors in is refused, the first one named. */
 static int sound(const char *path, struct vmdk_errbuf *eb)
 {
+	char first[VMDK_ERRMSG_MAX] = "";
 	struct vmdk_check_report r;
-	int err = vmdk_check(path, 0, NULL, NULL, NULL, &r);
+	int err = vmdk_check(path, 0, NULL, first_error, first, &r);
 
 	if (err < 0)
 		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
 	if (r.errors)
-		return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR, "%s: vmdk-check finds %u "
-				   "error%s: repair it first (vmdk-check --repair)",
-				   path, r.errors, r.errors == 1 ? "" : "s");
+		return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR, "%s: %s%s; vmdk-check finds "
+				   "%u error%s: repair it first (vmdk-check --repair)",
+				   path, first, r.errors > 1 ? " (and more)" : "",
+				   r.errors, r.errors == 1 ? "" : "s");
 	return 0;
+}
+
+/* An extent name that leaves the descriptor's directory. */
+static bool outside(const char *name)
+{
+	for (const char *p = name; p && *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	return name[0] == '/';
 }
 
 static int refuse_extents(const struct vmdk_link *l, bool writing,
@@ -59,9 +80,15 @@ static int refuse_extents(const struct vmdk_link *l, bool writing,
 {
 	for (size_t i = 0; i < l->n_ext; i++) {
 		const struct vmdk_extent *x = &l->ext[i];
+		const char *name = vmdk_desc_extent(l->desc, i)->file;
 		int err;
 		if (!x->path)
 			continue;	/* ZERO */
+		/* Rewriting in place only what lies beside the descriptor. */
+		if (writing && !l->desc_host && name && outside(name))
+			return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: extent %s lies "
+					   "outside the disk's directory; not changed in "
+					   "place", l->path, name);
 		if ((err = vmdk_format_can_compact(x, l->path)) < 0)
 			return vmdk_seterr(eb, err, "%s", x->eb->msg);
 		if (writing && !x->writable)

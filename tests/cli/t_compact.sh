@@ -153,6 +153,29 @@ before=$(sha < "$C/bad.vmdk")
 expect_exit 1 "vmdk-check --repair" "shrink refuses a damaged disk" "$BIN/vmdk-shrink" "$C/bad.vmdk"
 [ "$(sha < "$C/bad.vmdk")" = "$before" ] && ok "a refused shrink changes nothing" ||
 	bad "a refused shrink changed the disk"
+# A descriptor naming extents outside its directory, truncated and
+# garbled files: a clear message, nothing written.
+mkdir -p "$C/in"
+"$BIN/vmdk-create" -q -t 1 -s 4M "$C/in/x.vmdk"
+"$BIN/vmdk-fill" -q -c 100 --val 0 "$C/in/x.vmdk"
+mv "$C/in/x-s001.vmdk" "$C/out.vmdk"
+sed -i 's|"x-s001.vmdk"|"../out.vmdk"|' "$C/in/x.vmdk"
+cp "$C/out.vmdk" "$C/abs-s001.vmdk"
+sed "s|\"../out.vmdk\"|\"$C/abs-s001.vmdk\"|" "$C/in/x.vmdk" > "$C/in/abs.vmdk"
+head -c 3000 "$C/o.vmdk" > "$C/short.vmdk"
+head -c 20000 /dev/urandom > "$C/garbage.vmdk"
+before=$(cat "$C/out.vmdk" "$C/abs-s001.vmdk" "$C"/in/*.vmdk "$C/short.vmdk" "$C/garbage.vmdk" | sha)
+for tool in vmdk-shrink vmdk-defrag; do
+	expect_exit 1 "outside the disk's directory" "$tool refuses an extent in ../" \
+		"$BIN/$tool" "$C/in/x.vmdk"
+	expect_exit 1 "outside the disk's directory" "$tool refuses an absolute extent" \
+		"$BIN/$tool" "$C/in/abs.vmdk"
+	expect_exit 1 "short.vmdk: " "$tool on a truncated file" "$BIN/$tool" "$C/short.vmdk"
+	expect_exit 1 "garbage.vmdk: " "$tool on a garbled file" "$BIN/$tool" "$C/garbage.vmdk"
+done
+[ "$(cat "$C/out.vmdk" "$C/abs-s001.vmdk" "$C"/in/*.vmdk "$C/short.vmdk" "$C/garbage.vmdk" | sha)" = "$before" ] &&
+	[ -z "$(ls -A "$C/in" | grep -v '^x.vmdk$\|^abs.vmdk$')" ] &&
+	ok "refused inputs are untouched, nothing left beside them" || bad "refused inputs changed"
 expect_exit 1 "" "shrink of nothing" "$BIN/vmdk-shrink" "$C/none.vmdk"
 expect_exit 2 "expected one disk" "shrink needs a disk" "$BIN/vmdk-shrink"
 # Open for writing elsewhere: a writer holding the lock.
