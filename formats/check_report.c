@@ -21,5 +21,19 @@ int vmdk_check_report(struct vmdk_check_ctx *c, const struct vmdk_problem_at *at
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	rc = c->report(c, &p);
-	return rc < 0 ? rc : c->repair && at->fix && rc == 1;
+	if (rc < 0)
+		return rc;
+	rc = c->repair && at->fix && rc == 1;
+	if (!at->fix && at->severity == VMDK_SEV_ERROR)
+		c->errors_left++;
+	if (rc)
+		c->accepted = true;
+	else if (at->fix && c->repair)
+		c->declined = true;
+	return rc;
+}
+
+bool vmdk_check_may_write(const struct vmdk_check_ctx *c)
+{
+	return c->repair && c->accepted && !c->declined && !c->errors_left;
 }

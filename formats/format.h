@@ -90,6 +90,10 @@ struct vmdk_check_ctx {
 		       void *arg);
 	void *arg;
 	uint64_t tables, grains;	/* what was checked */
+	/* Kept by vmdk_check_report(): fixes said yes and no to, errors
+	 * with no fix.  A format writes only when vmdk_check_may_write(). */
+	bool accepted, declined;
+	unsigned errors_left;
 };
 
 /* What the header of a file holding its own descriptor says: where the
@@ -215,6 +219,8 @@ struct vmdk_problem_at {
 /* Format the message and pass the problem on; 1 if it is to be fixed. */
 int vmdk_check_report(struct vmdk_check_ctx *c, const struct vmdk_problem_at *at,
 		      const char *fmt, ...) VMDK_PRINTF(3, 4);
+/* A repair to write: every fix it needs was taken, none is missing. */
+bool vmdk_check_may_write(const struct vmdk_check_ctx *c);
 
 /* ---- grain_run.c: what formats of fixed-size grains share ---- */
 /* A grain's VMDK_BS_* state, or a negative error. */

@@ -41,10 +41,8 @@ struct sck {
 	uint64_t max_end;		/* end of the furthest grain */
 	uint64_t reach;			/* sectors ever read: the larger of the
 					   header's and the descriptor's size */
-	bool accepted, declined;	/* fixes said yes / no to */
 	bool quiet;			/* the writing pass: decided already */
 	bool eol_fix, capacity_fix, clear_unclean;
-	unsigned errors_left;		/* errors with no fix */
 };
 
 static bool bit(const uint8_t *m, uint64_t i)
@@ -78,23 +76,13 @@ static int problem(struct sck *k, int code, int severity, int64_t gd,
 	};
 	char msg[VMDK_ERRMSG_MAX];
 	va_list ap;
-	int rc;
 
 	if (k->quiet)
 		return fix ? 1 : 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	rc = vmdk_check_report(k->c, &at, "%s", msg);
-	if (rc < 0)
-		return rc;
-	if (!fix && severity == VMDK_SEV_ERROR)
-		k->errors_left++;
-	if (fix && rc == 1)
-		k->accepted = true;
-	else if (fix && k->c->repair)
-		k->declined = true;
-	return rc;
+	return vmdk_check_report(k->c, &at, "%s", msg);
 }
 
 static int io_error(struct sck *k, int err, const char *what)
@@ -134,7 +122,7 @@ static int check_header(struct sck *k, const uint8_t *first)
 			     "metadata needs %llu sectors, the file has %llu "
 			     "(truncated?)", (unsigned long long)h->overhead,
 			     (unsigned long long)k->file_sectors);
-	if (rc < 0 || k->errors_left)
+	if (rc < 0 || k->c->errors_left)
 		return rc < 0 ? rc : 1;
 	if ((h->flags & SPARSE_FLAG_NL_DETECT) && memcmp(h->eol_check, eol, 4)) {
 		rc = problem(k, VMDK_P_HEADER_EOL, VMDK_SEV_ERROR, -1, -1, 0, 0,
@@ -703,11 +691,11 @@ static int run(struct sck *k, const uint8_t *first)
 	if (rc == 0 && k->h.unclean) {
 		/* Cleared only when everything else is right. */
 		rc = problem(k, VMDK_P_UNCLEAN, VMDK_SEV_WARNING, -1, -1, 0, 0,
-			     k->errors_left ? NULL : "clear the mark",
+			     k->c->errors_left ? NULL : "clear the mark",
 			     "not closed cleanly (unclean-shutdown mark set)");
 		k->clear_unclean = rc == 1;
 	}
-	if (rc < 0 || !k->c->repair || !k->accepted || k->declined || k->errors_left)
+	if (rc < 0 || !vmdk_check_may_write(k->c))
 		return rc < 0 ? rc : 0;
 	/* Again, writing: the same decisions, now with the tables appended;
 	 * the header (all that is overwritten) and the size saved first. */

@@ -39,15 +39,7 @@ static int problem(struct stc *k, int code, int severity, uint64_t sector,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	rc = vmdk_check_report(k->c, &at, "%s", msg);
-	if (rc < 0)
-		return rc;
-	if (!at.fix && severity == VMDK_SEV_ERROR)
-		k->errors_left++;
-	if (at.fix && rc == 1)
-		k->accepted = true;
-	else if (at.fix && k->c->repair)
-		k->declined = true;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 static int read_at(struct stc *k, uint64_t sector, void *buf, size_t len)
@@ -470,7 +462,7 @@ static int run(struct stc *k)
 		err = walk(k);
 	if (err == 0 && (k->has_footer || k->h.gd_offset != SPARSE_GD_AT_END))
 		err = check_tables(k);
-	if (err < 0 || !k->c->repair || !k->accepted || k->declined || k->errors_left)
+	if (err < 0 || !vmdk_check_may_write(k->c))
 		return err;
 	err = vmdk_stream_salvage(k);
 	return err < 0 ? err : 1;

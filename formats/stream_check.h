@@ -23,8 +23,6 @@ struct stc {
 	uint8_t *packed, *grain, *scan;
 	size_t packed_max;
 	const char *fix;		/* the salvage, NULL when impossible */
-	bool accepted, declined;	/* salvages said yes / no to */
-	unsigned errors_left;		/* errors with no fix */
 	/* Repairing: every intact grain, in file order. */
 	struct stream_grain *found;
 	size_t n_found, cap_found;
