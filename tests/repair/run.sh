@@ -8,7 +8,8 @@
 # its exit status; survive says which data must read back ("all", or
 # "lost FIRST COUNT" lines of sectors that read as zeros after the
 # repair), or "unchanged" for damage no repair can mend (every file kept
-# byte for byte).  After a repair qemu-img check must pass, and qemu-img
+# byte for byte).  After a repair qemu-img check must pass, libyal's
+# vmdkinfo must open the disk, and qemu-img
 # and libyal must read what we read.
 #   BIN=build/bin YAL=build/tests/yal-read sh tests/repair/run.sh [CASE...]
 # UPDATE=1 writes the expect files instead of comparing (read them before
@@ -133,6 +134,8 @@ one() {
 		[ "$yal" = "$want" ] || { echo "FAIL: $name: libyal reads other data after repair"; bad=1; }
 		qemu-img check "$W/d.vmdk" >"$T/qc" 2>&1 ||
 			{ echo "FAIL: $name: qemu-img check after repair:"; head -5 "$T/qc"; bad=1; }
+		vmdkinfo "$W/d.vmdk" >"$T/qc" 2>&1 ||
+			{ echo "FAIL: $name: vmdkinfo after repair:"; head -5 "$T/qc"; bad=1; }
 	fi
 	rm -rf "$W" "$T/q.raw"
 	return $bad
