@@ -89,8 +89,14 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 			 * failure on the first one is ours. */
 			if (n == 0 && err > -1000 && err != -ENOENT)
 				break;
-			problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, cur, "%s",
-				eb->msg);
+			/* A hint may name any file: never quote what it holds. */
+			if (n > 0 && (err == VMDK_E_BAD_DESCRIPTOR ||
+				      err == VMDK_E_NOT_A_DISK))
+				problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, cur,
+					"not a VMDK descriptor or sparse disk");
+			else
+				problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, cur,
+					"%s", eb->msg);
 			err = 0;
 			break;
 		}
@@ -99,7 +105,15 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 			problem(fn, arg, &count, VMDK_P_CHAIN_TYPE, cur,
 				"link of an unknown type '%s'", d->create_type);
 		if (child) {
-			if (child->parent_cid != d->cid)
+			uint32_t pending;
+			if (child->parent_cid != d->cid &&
+			    vmdk_chain_commit_pending(child, &pending) &&
+			    pending == d->cid)
+				problem(fn, arg, &count, VMDK_P_CHAIN_COMMIT, child_path,
+					"a commit into parent %s was cut short: the "
+					"child reads as before; run 'vmdk-child "
+					"commit' again to finish it", cur);
+			else if (child->parent_cid != d->cid)
 				problem(fn, arg, &count, VMDK_P_CHAIN_CID, child_path,
 					"parent %s changed since the child was created "
 					"(parentCID %08x, parent's CID %08x)",

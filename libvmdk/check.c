@@ -200,6 +200,17 @@ static int load_descriptor(struct checker *k, int fd, bool *embedded,
 	return err;
 }
 
+/* A file the descriptor may not name: never opened, so never checked
+ * nor repaired. */
+static int outside(struct checker *k, const char *name)
+{
+	int err = problem(k, VMDK_P_OUTSIDE, k->path, NULL, "names \"%s\" "
+			  "outside the disk's directory (or not a regular file): "
+			  "not checked, nothing repaired", name);
+
+	return err < 0 ? err : 0;
+}
+
 /* One extent: found, opened, handed to its format's check. */
 static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 			size_t i, const char *dir, int self_fd, uint64_t start)
@@ -219,16 +230,24 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 
 	if (!el->file)
 		return 0;	/* ZERO: nothing to check */
-	x.path = self_fd >= 0 ? strdup(k->path) : el->file[0] == '/'
-		 ? strdup(el->file) : vmdk_path_join(dir, el->file);
+	if (self_fd >= 0)
+		x.path = strdup(k->path);
+	else if (vmdk_named_path(dir, el->file, k->path, "extent", false, &x.path,
+				 k->eb) == VMDK_E_UNSAFE_PATH)
+		return outside(k, el->file);
 	if (!x.path)
 		return -ENOMEM;
 	k->r->extents++;
 	if (self_fd >= 0)
 		x.fd = self_fd;
 	else if ((err = vmdk_link_open_file(x.path, k->repair, k->repair, &x.fd,
-					    k->eb, VMDK_E_MISSING_EXTENT)) < 0) {
-		if (err == VMDK_E_MISSING_EXTENT)
+					    k->eb, VMDK_E_MISSING_EXTENT)) < 0 ||
+		 (err = vmdk_named_kind(x.fd, x.path, false, k->eb)) < 0 ||
+		 (err = vmdk_named_where(dir, x.fd, x.path, k->path, "extent",
+					 el->file, k->eb)) < 0) {
+		if (err == VMDK_E_UNSAFE_PATH)
+			err = outside(k, el->file);
+		else if (err == VMDK_E_MISSING_EXTENT)
 			err = problem(k, VMDK_P_EXTENT_MISSING, x.path, NULL, "%s file is "
 				      "missing: its sectors cannot be read", el->kind);
 		else if (err != VMDK_E_LOCKED)
@@ -290,6 +309,11 @@ static int one_pass(struct checker *k)
 	err = vmdk_link_open_file(k->path, k->repair, k->repair, &fd, k->eb, 0);
 	if (err == 0)
 		err = load_descriptor(k, fd, &embedded, &desc);
+	if (err == 0 && desc) {
+		const char *ctk = vmdk_desc_get(desc, "changeTrackPath");
+		if (ctk && *ctk && !vmdk_named_deletable(dir, ctk))
+			err = outside(k, ctk);
+	}
 	for (size_t i = 0; err == 0 && i < vmdk_desc_extent_count(desc); i++) {
 		err = check_extent(k, desc, i, dir, embedded ? fd : -1, start);
 		start += vmdk_desc_extent(desc, i)->sectors;

@@ -40,24 +40,34 @@ static uint64_t files_size(const struct vmdk_link *l)
 	return sum;
 }
 
+struct first_error {
+	char msg[VMDK_ERRMSG_MAX];
+	int code;
+};
+
 static int first_error(void *arg, const struct vmdk_problem *p)
 {
-	char *first = arg;
+	struct first_error *f = arg;
 
-	if (p->severity == VMDK_SEV_ERROR && !first[0])
-		snprintf(first, VMDK_ERRMSG_MAX, "%s", p->message);
+	if (p->severity == VMDK_SEV_ERROR && !f->code) {
+		snprintf(f->msg, sizeof(f->msg), "%s", p->message);
+		f->code = p->code;
+	}
 	return 0;
 }
 
 /* A disk vmdk-check finds errors in is refused, the first one named. */
 static int sound(const char *path, struct vmdk_errbuf *eb)
 {
-	char first[VMDK_ERRMSG_MAX] = "";
+	struct first_error f = { .code = 0 };
+	const char *first = f.msg;
 	struct vmdk_check_report r;
-	int err = vmdk_check(path, 0, NULL, first_error, first, &r);
+	int err = vmdk_check(path, 0, NULL, first_error, &f, &r);
 
 	if (err < 0)
 		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+	if (f.code == VMDK_P_OUTSIDE)	/* no repair makes that right */
+		return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: %s", path, first);
 	if (r.errors)
 		return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR, "%s: %s%s; vmdk-check finds "
 				   "%u error%s: repair it first (vmdk-check --repair)",
@@ -66,29 +76,15 @@ static int sound(const char *path, struct vmdk_errbuf *eb)
 	return 0;
 }
 
-/* An extent name that leaves the descriptor's directory. */
-static bool outside(const char *name)
-{
-	for (const char *p = name; p && *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
-		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
-			return true;
-	return name[0] == '/';
-}
-
 static int refuse_extents(const struct vmdk_link *l, bool writing,
 			  struct vmdk_errbuf *eb)
 {
 	for (size_t i = 0; i < l->n_ext; i++) {
 		const struct vmdk_extent *x = &l->ext[i];
-		const char *name = vmdk_desc_extent(l->desc, i)->file;
 		int err;
+		/* Extents outside the disk's directory never opened. */
 		if (!x->path)
 			continue;	/* ZERO */
-		/* Rewriting in place only what lies beside the descriptor. */
-		if (writing && !l->desc_host && name && outside(name))
-			return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: extent %s lies "
-					   "outside the disk's directory; not changed in "
-					   "place", l->path, name);
 		if ((err = vmdk_format_can_compact(x, l->path)) < 0)
 			return vmdk_seterr(eb, err, "%s", x->eb->msg);
 		if (writing && !x->writable)

@@ -111,6 +111,7 @@ struct vmdk_link {
 	size_t n_ext;
 	uint64_t capacity;
 	bool writable;
+	bool unsafe_paths;	/* VMDK_OPEN_UNSAFE_PATHS: files anywhere */
 	bool cid_updated;
 	struct vmdk_link *parent;
 };
@@ -127,13 +128,43 @@ struct vmdk_disk {
 char *vmdk_create_descriptor(const struct vmdk_create_params *p,
 			     const char *path);
 
+/* ---- confine.c: the files a descriptor may name ---- */
+/* @name is relative and no ".." takes it above its directory. */
+bool vmdk_name_stays_inside(const char *name);
+/* The path of @name as the descriptor @owner in @dir names it (a @what:
+ * "extent"); refused (VMDK_E_UNSAFE_PATH) outside @dir unless @unsafe. */
+int vmdk_named_path(const char *dir, const char *name, const char *owner,
+		    const char *what, bool unsafe, char **out,
+		    struct vmdk_errbuf *eb);
+/* The file open on @fd (at @path) really lies inside @dir, symbolic
+ * links followed. */
+int vmdk_named_where(const char *dir, int fd, const char *path,
+		     const char *owner, const char *what, const char *name,
+		     struct vmdk_errbuf *eb);
+/* A regular file, or a block device when @device_ok; clears O_NONBLOCK. */
+int vmdk_named_kind(int fd, const char *path, bool device_ok,
+		    struct vmdk_errbuf *eb);
+/* @name (relative to @dir) may be deleted: its directory is @dir or
+ * below it. */
+bool vmdk_named_deletable(const char *dir, const char *name);
+
+/* ---- foreign.c: other formats' images, told apart from raw ---- */
+/* "qcow2", "VHD", ... when the file open on @fd is one, else NULL. */
+const char *vmdk_foreign_format(int fd);
+/* @err, or when @fd holds another format's image a clearer error. */
+int vmdk_foreign_error(struct vmdk_errbuf *eb, int err, const char *path,
+		       int fd);
+
 /* ---- link.c: one link ---- */
 /* Open @path for reading or writing, locked (exclusively if
  * @lock_exclusive); a missing file is @missing_code if not 0. */
 int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 			int *out, struct vmdk_errbuf *eb, int missing_code);
 /* The link whose descriptor (or monolithic file) is @path. */
-int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
+#define VMDK_LINK_WRITABLE	0x1u
+#define VMDK_LINK_UNSAFE_PATHS	0x2u	/* extents and ctk file anywhere */
+#define VMDK_LINK_PARENT	0x4u	/* named by a hint: never echo it */
+int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb);
 /* The descriptor text of the file open on @fd (a text file, or the
  * area the header in @first names, which *e then describes): 1 when
@@ -160,10 +191,24 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb);
 int vmdk_link_untrack(struct vmdk_link *l, struct vmdk_txn *t);
 /* The first write's new CID (and the end of change tracking), stored. */
 int vmdk_link_new_cid(struct vmdk_link *l, struct vmdk_errbuf *eb);
+/* A random CID other than @l's own; @cid stored as @l's (as above). */
+uint32_t vmdk_link_fresh_cid(const struct vmdk_link *l);
+int vmdk_link_set_cid(struct vmdk_link *l, uint32_t cid, struct vmdk_errbuf *eb);
 
 /* ---- chain.c: the links from the top down ---- */
 /* Open the parents of d->links[0] that its hints name, with CID checks. */
 int vmdk_chain_open_parents(vmdk_disk *d);
+/* A commit of a child into its parent records the parent's new CID in
+ * the child (this key) before the parent changes, and drops it when the
+ * child's parentCID says the same: a child so marked whose parent has
+ * that CID reads as before, other children of the parent see the change. */
+#define VMDK_COMMIT_KEY "ddb.vmdktools.commitCID"
+/* The CID a commit of @d was giving its parent, if one was cut short. */
+bool vmdk_chain_commit_pending(const struct vmdk_descriptor *d, uint32_t *cid);
+/* The child's parentCID matches @parent_cid, or a commit cut short
+ * explains the difference. */
+bool vmdk_chain_parent_matches(const struct vmdk_descriptor *child,
+			       uint32_t parent_cid);
 void vmdk_chain_close(vmdk_disk *d, int *first_err);
 /* VMDK_E_OUT_OF_RANGE unless [sector, sector + n) lies in the disk. */
 int vmdk_chain_check_range(vmdk_disk *d, uint64_t sector, uint64_t n);

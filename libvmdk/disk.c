@@ -28,7 +28,9 @@ int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
 	if (!d)
 		return -ENOMEM;
 	d->flags = flags;
-	err = vmdk_link_open(path, !(flags & VMDK_OPEN_RDONLY), &top, &d->eb);
+	err = vmdk_link_open(path, (flags & VMDK_OPEN_RDONLY ? 0 : VMDK_LINK_WRITABLE) |
+			     (flags & VMDK_OPEN_UNSAFE_PATHS ? VMDK_LINK_UNSAFE_PATHS : 0),
+			     &top, &d->eb);
 	if (err == 0) {
 		d->links[d->nlinks++] = top;
 		if (!(flags & VMDK_OPEN_SINGLE_LINK))

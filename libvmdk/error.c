@@ -58,6 +58,8 @@ static const struct {
 	{ VMDK_E_EXISTS, "file exists" },
 	{ VMDK_E_TOO_BIG, "size beyond supported limits" },
 	{ VMDK_E_CANCELED, "operation canceled" },
+	{ VMDK_E_UNSAFE_PATH, "descriptor names a file outside its directory" },
+	{ VMDK_E_FOREIGN, "image of another format" },
 };
 
 const char *vmdk_strerror(int err)

@@ -32,7 +32,8 @@ static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
 int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 		     int *out, struct vmdk_errbuf *eb, int missing_code)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+		      O_NONBLOCK | O_NOCTTY);
 	int err;
 
 	if (fd < 0) {
@@ -41,6 +42,11 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 			return vmdk_seterr(eb, missing_code, "%s: file is missing",
 					   path);
 		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	}
+	err = vmdk_named_kind(fd, path, true, eb);
+	if (err < 0) {
+		close(fd);
+		return err;
 	}
 	err = vmdk_lock_fd(fd, lock_exclusive);
 	if (err < 0) {
@@ -60,6 +66,34 @@ static int read_first_sector(int fd, uint8_t *first, size_t *got)
 {
 	memset(first, 0, VMDK_SECTOR);
 	return vmdk_pread_upto(fd, first, VMDK_SECTOR, 0, got);
+}
+
+static bool same_inode(const struct stat *st, int fd)
+{
+	struct stat o;
+
+	return fd >= 0 && fstat(fd, &o) == 0 && o.st_dev == st->st_dev &&
+	       o.st_ino == st->st_ino;
+}
+
+/* An extent naming the descriptor itself, or (for writing) a file an
+ * earlier extent holds: said as such, not as a lock held elsewhere. */
+static int named_twice(struct vmdk_link *l, struct vmdk_extent *x,
+		       const char *name, struct vmdk_errbuf *eb)
+{
+	struct stat st;
+
+	if (stat(x->path, &st) < 0)
+		return 0;
+	if (same_inode(&st, l->desc_fd))
+		return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR, "%s: names itself "
+				   "as extent \"%s\"", l->path, name);
+	for (struct vmdk_extent *o = l->ext; x->writable && o < x; o++)
+		if (same_inode(&st, o->fd))
+			return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR, "%s: names "
+					   "\"%s\" as two extents; such a disk "
+					   "cannot be written", l->path, name);
+	return 0;
 }
 
 static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
@@ -86,12 +120,10 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 		x->path = strdup(l->path);
 		x->fd = self_fd;
 	} else {
-		if (!el->file[0])
-			return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
-					   "%s: extent with an empty file name",
-					   l->path);
-		x->path = el->file[0] == '/' ? strdup(el->file)
-					     : vmdk_path_join(l->dir, el->file);
+		err = vmdk_named_path(l->dir, el->file, l->path, "extent",
+				      l->unsafe_paths, &x->path, eb);
+		if (err < 0)
+			return err;
 	}
 	if (!x->path)
 		return -ENOMEM;
@@ -100,10 +132,17 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 		x->ops = vmdk_format_pick("ZERO", NULL, 0, l->path, eb, &err);
 		return err;
 	}
+	if (x->fd < 0 && (err = named_twice(l, x, el->file, eb)) < 0)
+		return err;
 	if (x->fd < 0) {
 		err = vmdk_link_open_file(x->path, x->writable, x->writable, &x->fd, eb,
 				VMDK_E_MISSING_EXTENT);
 		if (err < 0)
+			return err;
+		if (!l->unsafe_paths &&
+		    ((err = vmdk_named_kind(x->fd, x->path, false, eb)) < 0 ||
+		     (err = vmdk_named_where(l->dir, x->fd, x->path, l->path,
+					     "extent", el->file, eb)) < 0))
 			return err;
 	}
 	err = vmdk_file_size(x->fd, &x->file_size);
@@ -237,9 +276,39 @@ int vmdk_descriptor_load(const char *path, struct vmdk_descriptor **out,
 	return err;
 }
 
-int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
+/* A change-tracking file is deleted at the first write: it must be one
+ * the rule lets us delete. */
+static int check_ctk(struct vmdk_link *l, struct vmdk_errbuf *eb)
+{
+	const char *ctk = vmdk_desc_get(l->desc, "changeTrackPath");
+
+	if (!ctk || !*ctk || l->unsafe_paths || vmdk_named_deletable(l->dir, ctk))
+		return 0;
+	return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: names change-tracking "
+			   "file \"%s\" outside the disk's directory; refused",
+			   l->path, ctk);
+}
+
+/* A parent hint may name any file: what that file holds is never shown,
+ * only that it is no disk. */
+static int not_a_parent(struct vmdk_errbuf *eb, int err, const char *path,
+			int fd)
+{
+	const char *foreign = vmdk_foreign_format(fd);
+
+	if (err != VMDK_E_BAD_DESCRIPTOR && err != VMDK_E_NOT_A_DISK)
+		return err;
+	if (foreign)
+		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: a %s image, not a "
+				   "VMDK disk", path, foreign);
+	return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: not a VMDK descriptor "
+			   "or sparse disk", path);
+}
+
+int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb)
 {
+	bool writable = how & VMDK_LINK_WRITABLE;
 	struct vmdk_link *l = calloc(1, sizeof(*l));
 	uint8_t first[VMDK_SECTOR];
 	size_t got = 0, n;
@@ -251,6 +320,7 @@ int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
 		return -ENOMEM;
 	l->desc_fd = -1;
 	l->writable = writable;
+	l->unsafe_paths = how & VMDK_LINK_UNSAFE_PATHS;
 	l->path = strdup(path);
 	l->dir = vmdk_dirname(path);
 	if (!l->path || !l->dir) {
@@ -268,6 +338,12 @@ int vmdk_link_open(const char *path, bool writable, struct vmdk_link **out,
 	}
 	err = vmdk_descriptor_read(fd, path, first, got, &l->desc, &l->desc_len,
 				   &embedded, eb);
+	if (err < 0 && (how & VMDK_LINK_PARENT))
+		err = not_a_parent(eb, err, path, fd);
+	else if (err < 0)
+		err = vmdk_foreign_error(eb, err, path, fd);
+	if (err == 0)
+		err = check_ctk(l, eb);
 	if (err < 0) {
 		close(fd);
 		goto fail;
@@ -403,8 +479,10 @@ int vmdk_link_untrack(struct vmdk_link *l, struct vmdk_txn *t)
 	char *path = NULL;
 	int err = 0;
 
-	if (ctk && *ctk && !(path = ctk[0] == '/' ? strdup(ctk)
-					      : vmdk_path_join(l->dir, ctk)))
+	/* Only a file inside the disk's directory is deleted; one outside
+	 * (allowed by VMDK_OPEN_UNSAFE_PATHS) just stops being named. */
+	if (ctk && *ctk && vmdk_named_deletable(l->dir, ctk) &&
+	    !(path = vmdk_path_join(l->dir, ctk)))
 		return -ENOMEM;
 	/* The descriptor stops naming the file before the file goes. */
 	if (path)
@@ -421,14 +499,25 @@ int vmdk_link_untrack(struct vmdk_link *l, struct vmdk_txn *t)
  * children made from the old content then see the change. */
 int vmdk_link_new_cid(struct vmdk_link *l, struct vmdk_errbuf *eb)
 {
-	struct vmdk_txn t;
+	return vmdk_link_set_cid(l, vmdk_link_fresh_cid(l), eb);
+}
+
+uint32_t vmdk_link_fresh_cid(const struct vmdk_link *l)
+{
 	uint32_t cid;
-	char hex[16];
-	int err;
 
 	do
 		cid = vmdk_random32();
 	while (cid == l->desc->cid || cid >= 0xfffffffeu);
+	return cid;
+}
+
+int vmdk_link_set_cid(struct vmdk_link *l, uint32_t cid, struct vmdk_errbuf *eb)
+{
+	struct vmdk_txn t;
+	char hex[16];
+	int err;
+
 	snprintf(hex, sizeof(hex), "%08x", cid);
 	vmdk_txn_init(&t, eb);
 	err = vmdk_desc_set(l->desc, "CID", hex);

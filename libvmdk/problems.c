@@ -15,6 +15,7 @@ static const struct {
 	{ VMDK_P_EXTENT_SHORT, "extent-short" },
 	{ VMDK_P_EXTENT_UNREADABLE, "extent-unreadable" },
 	{ VMDK_P_CAPACITY, "capacity" },
+	{ VMDK_P_OUTSIDE, "outside" },
 	{ VMDK_P_HEADER, "header" },
 	{ VMDK_P_HEADER_EOL, "header-eol" },
 	{ VMDK_P_UNCLEAN, "unclean" },
@@ -38,6 +39,7 @@ static const struct {
 	{ VMDK_P_CHAIN_PARENT, "chain-parent" },
 	{ VMDK_P_CHAIN_CID, "chain-cid" },
 	{ VMDK_P_CHAIN_CAPACITY, "chain-capacity" },
+	{ VMDK_P_CHAIN_COMMIT, "chain-commit" },
 	{ VMDK_P_CHAIN_LOOP, "chain-loop" },
 	{ VMDK_P_CHAIN_TYPE, "chain-type" },
 };

@@ -45,6 +45,12 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 	err = vmdk_link_open_file(path, writable, writable, &fd, oeb, 0);
 	if (err < 0)
 		return err;
+	if (!(flags & VMDK_OPEN_RAW_FOREIGN) && vmdk_foreign_format(fd)) {
+		err = vmdk_seterr(oeb, VMDK_E_FOREIGN, "%s: a %s image, not raw",
+				  path, vmdk_foreign_format(fd));
+		close(fd);
+		return err;
+	}
 	err = raw_size(fd, &size);
 	if (err < 0 || size == 0 || size > VMDK_MAX_CAPACITY * VMDK_SECTOR) {
 		close(fd);

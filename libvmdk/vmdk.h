@@ -52,6 +52,9 @@ enum {
 	VMDK_E_EXISTS = -1013,		 /* would overwrite an existing file */
 	VMDK_E_TOO_BIG = -1014,		 /* size beyond what we accept */
 	VMDK_E_CANCELED = -1015,	 /* progress callback asked to stop */
+	VMDK_E_UNSAFE_PATH = -1016,	 /* a descriptor names a file outside
+					    its directory, or a device */
+	VMDK_E_FOREIGN = -1017,		 /* another format's image (qcow2...) */
 };
 
 /* Disk types, numbered as vmware-vdiskmanager's -t option. */
@@ -85,12 +88,22 @@ typedef struct vmdk_disk vmdk_disk;
 #define VMDK_OPEN_SINGLE_LINK	0x2u	/* do not open the parents */
 #define VMDK_OPEN_NO_SYNC	0x4u	/* flush and close leave the data in
 					   the page cache (scratch copies) */
+#define VMDK_OPEN_UNSAFE_PATHS	0x8u	/* let descriptors name extents and
+					   ctk files anywhere, and block
+					   devices: only for disks you made */
+#define VMDK_OPEN_RAW_FOREIGN	0x10u	/* vmdk_open_raw(): read a qcow2, VHD,
+					   VHDX, VDI or QED image as raw bytes */
 
 /*! vmdk_open() : open the disk whose descriptor (or monolithic sparse file)
  * is @path, with its parents unless VMDK_OPEN_SINGLE_LINK is given; a single
  * link reads zeros where it has no data.  Writers take an exclusive advisory
  * lock on every file of the top link (VMDK_E_LOCKED if another process holds
  * one) and mark sparse extents as uncleanly shut down until vmdk_close().
+ * A descriptor is untrusted: its extents and change-tracking file must be
+ * regular files inside its own directory (no absolute path, no "..", no
+ * symbolic link leading out), else VMDK_E_UNSAFE_PATH, unless
+ * VMDK_OPEN_UNSAFE_PATHS.  Parent hints may name any file, opened
+ * read-only and never quoted in messages.
  * @return 0 and *@out set, or a negative error (nothing to close);
  * vmdk_errmsg(NULL) then gives the detailed message. */
 int vmdk_open(const char *path, unsigned flags, vmdk_disk **out);
@@ -351,6 +364,8 @@ enum vmdk_problem_code {
 	VMDK_P_EXTENT_SHORT = 3,	/* a flat file smaller than its extent */
 	VMDK_P_EXTENT_UNREADABLE = 4,	/* a file that does not open as its type */
 	VMDK_P_CAPACITY = 5,		/* descriptor and header disagree */
+	VMDK_P_OUTSIDE = 6,		/* it names a file outside its directory,
+					   or one that is no regular file */
 	/* a hosted sparse header */
 	VMDK_P_HEADER = 10,		/* version, grain size, table size */
 	VMDK_P_HEADER_EOL = 11,		/* end-of-line check bytes damaged */
@@ -380,6 +395,7 @@ enum vmdk_problem_code {
 	VMDK_P_CHAIN_CAPACITY = 62,	/* links of different sizes */
 	VMDK_P_CHAIN_LOOP = 63,
 	VMDK_P_CHAIN_TYPE = 64,		/* a link of a type we do not know */
+	VMDK_P_CHAIN_COMMIT = 65,	/* a commit into the parent cut short */
 };
 
 #define VMDK_NO_OFFSET UINT64_MAX

@@ -188,6 +188,9 @@ void tool_common_option(int c, void (*usage)(void))
 	case 'V':
 		tool_version();
 		exit(0);
+	case TOOL_OPT_UNSAFE_PATHS:
+		tool_open_flags |= VMDK_OPEN_UNSAFE_PATHS;
+		break;
 	default:
 		tool_try_help("bad option");
 	}
@@ -201,10 +204,12 @@ const char *tool_operand(int argc, char **argv)
 	return argv[optind];
 }
 
+unsigned tool_open_flags;
+
 vmdk_disk *tool_open(const char *path, unsigned flags)
 {
 	vmdk_disk *d;
-	int err = vmdk_open(path, flags, &d);
+	int err = vmdk_open(path, flags | tool_open_flags, &d);
 
 	if (err < 0) {
 		tool_disk_error(path, err, vmdk_errmsg(NULL));

@@ -50,6 +50,16 @@ int tool_sector_range(const char *path, uint64_t start, uint64_t *count,
 /* "1.5 GiB" style, for messages. */
 const char *tool_human(uint64_t bytes, char *buf, int len);
 
+/* --unsafe-paths of the tools that open a disk: descriptors may name
+ * files anywhere (only for disks you made); tool_open() adds it. */
+#define TOOL_OPT_UNSAFE_PATHS 0x1001
+#define TOOL_UNSAFE_LONGOPT \
+	{ "unsafe-paths", no_argument, NULL, TOOL_OPT_UNSAFE_PATHS }
+#define TOOL_UNSAFE_HELP \
+	"     --unsafe-paths       let the descriptor name files outside its\n" \
+	"                          directory (only for disks you made)\n"
+extern unsigned tool_open_flags;
+
 /* The options every tool has: -q, -v, -h (prints @usage), -V; anything
  * else is a usage error.  Call it from the switch's default. */
 void tool_common_option(int c, void (*usage)(void));

@@ -42,6 +42,7 @@ static void usage(void)
 	       " -f, --force              replace an existing destination\n"
 	       "     --no-sync            do not wait for the copy to reach the disk\n"
 	       "     --progress           show progress even when not on a terminal\n"
+	       TOOL_UNSAFE_HELP
 	       " -q, --quiet              no progress, no messages but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -68,7 +69,7 @@ static vmdk_disk *open_source(const char *path, bool raw)
 	int err;
 
 	if (!raw) {
-		err = vmdk_open(path, VMDK_OPEN_RDONLY, &d);
+		err = vmdk_open(path, VMDK_OPEN_RDONLY | tool_open_flags, &d);
 		if (err == 0)
 			return d;
 		if (err != VMDK_E_NOT_A_DISK || ends_with_vmdk(path)) {
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmdk_clone_params p = { .type = VMDK_TYPE_MONOLITHIC_SPARSE,

@@ -23,6 +23,7 @@ static void usage(void)
 	       "                          with --raw)\n"
 	       " -r, --raw                binary sectors to standard output\n"
 	       "     --single-link        read this link only, not its parents\n"
+	       TOOL_UNSAFE_HELP
 	       " -q, --quiet              no messages but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "single-link", no_argument, NULL, OPT_SINGLE },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t start = 0, count = 1, done = 0;

@@ -26,6 +26,7 @@ static void usage(void)
 	       "     --val <byte>         value to fill with, 0-255 (default 0)\n"
 	       " -f, --file <path>        write this file's bytes instead (the last\n"
 	       "                          sector is padded with zeros)\n"
+	       TOOL_UNSAFE_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
 		{ "val", required_argument, NULL, OPT_VAL },
 		{ "file", required_argument, NULL, 'f' },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t start = 0, count = 0, val = 0, done = 0;

@@ -18,6 +18,7 @@ static void usage(void)
 	       " -n, --space-needed <type>  bytes a clone to <type> (0-6, a name, or\n"
 	       "                          raw) would occupy, and nothing else\n"
 	       "     --single-link        open this link only, not its parents\n"
+	       TOOL_UNSAFE_HELP
 	       " -q, --quiet              no output; the exit status tells\n"
 	       "                          whether the disk opens\n"
 	       " -v, --verbose            say more\n"
@@ -207,6 +208,7 @@ int main(int argc, char **argv)
 		{ "space-needed", required_argument, NULL, 'n' },
 		{ "single-link", no_argument, NULL, OPT_SINGLE },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned flags = VMDK_OPEN_RDONLY;

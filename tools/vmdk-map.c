@@ -20,6 +20,7 @@ static void usage(void)
 	       "                          data, as VixDiskLib_QueryAllocatedBlocks does\n"
 	       " -j, --json               machine-readable output\n"
 	       "     --single-link        this link only, not its parents\n"
+	       TOOL_UNSAFE_HELP
 	       " -q, --quiet              no output but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "single-link", no_argument, NULL, OPT_SINGLE },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t start = 0, count = 0, chunk = 0, pos, end;

@@ -30,6 +30,7 @@ static void usage(void)
 	       "                          changeTrackPath and the ctk file)\n"
 	       "\nOptions:\n"
 	       " -j, --json               list as a JSON object\n"
+	       TOOL_UNSAFE_HELP
 	       " -q, --quiet              no output but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
 		{ "deletable", no_argument, NULL, 'D' },
 		{ "drop-ctk", no_argument, NULL, OPT_DROP_CTK },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *kv[32] = { NULL };

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* foreign.c --- images of other formats (qcow2, VHD, VHDX, VDI, QED),
+ * told by their magic numbers, so that one is never taken for a broken
+ * descriptor or copied as raw bytes, its metadata becoming disk content. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core.h"
+
+const char *vmdk_foreign_format(int fd)
+{
+	uint8_t head[512] = { 0 }, tail[8] = { 0 };
+	size_t got = 0, tgot = 0;
+	uint64_t size = 0;
+
+	if (fd < 0 || vmdk_pread_upto(fd, head, sizeof(head), 0, &got) < 0)
+		return NULL;
+	if (got >= 8 && memcmp(head, "QFI\xfb", 4) == 0)
+		return head[7] >= 2 ? "qcow2" : "qcow";
+	if (got >= 4 && memcmp(head, "QED\0", 4) == 0)
+		return "QED";
+	if (got >= 8 && memcmp(head, "vhdxfile", 8) == 0)
+		return "VHDX";
+	/* VDI: a text banner, then its signature at byte 64. */
+	if (got >= 68 && memcmp(head + 64, "\x7f\x10\xda\xbe", 4) == 0)
+		return "VDI";
+	/* VHD: a dynamic image starts with a copy of its footer; a fixed
+	 * one has the footer alone, in its last sector. */
+	if (got >= 8 && memcmp(head, "conectix", 8) == 0)
+		return "VHD";
+	if (vmdk_file_size(fd, &size) == 0 && size >= 1024 && size % 512 == 0 &&
+	    vmdk_pread_upto(fd, tail, sizeof(tail), size - 512, &tgot) == 0 &&
+	    tgot == 8 && memcmp(tail, "conectix", 8) == 0)
+		return "VHD";
+	return NULL;
+}
+
+int vmdk_foreign_error(struct vmdk_errbuf *eb, int err, const char *path,
+		       int fd)
+{
+	const char *f;
+
+	if (err != VMDK_E_BAD_DESCRIPTOR && err != VMDK_E_NOT_A_DISK)
+		return err;
+	f = vmdk_foreign_format(fd);
+	return f ? vmdk_seterr(eb, VMDK_E_FOREIGN, "%s: a %s image, not a VMDK "
+			       "disk", path, f) : err;
+}
