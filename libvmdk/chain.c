@@ -25,6 +25,31 @@ static int same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+bool vmdk_chain_commit_pending(const struct vmdk_descriptor *d, uint32_t *cid)
+{
+	const char *v = vmdk_desc_get(d, VMDK_COMMIT_KEY);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 16);
+	if (errno || *end || n > 0xffffffffu)
+		return false;
+	*cid = (uint32_t)n;
+	return true;
+}
+
+bool vmdk_chain_parent_matches(const struct vmdk_descriptor *child,
+			       uint32_t parent_cid)
+{
+	uint32_t pending;
+
+	return child->parent_cid == parent_cid ||
+	       (vmdk_chain_commit_pending(child, &pending) && pending == parent_cid);
+}
+
 int vmdk_chain_open_parents(vmdk_disk *d)
 {
 	while (d->links[d->nlinks - 1]->desc->parent_hint) {
@@ -50,7 +75,11 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 					   "%s: chain deeper than %d links",
 					   child->path, VMDK_MAX_CHAIN);
 		}
-		err = vmdk_link_open(ppath, false, &parent, &d->eb);
+		/* A parent is only read; its own extents obey the rule in
+		 * its own directory. */
+		err = vmdk_link_open(ppath, VMDK_LINK_PARENT |
+				     (d->flags & VMDK_OPEN_UNSAFE_PATHS
+				      ? VMDK_LINK_UNSAFE_PATHS : 0), &parent, &d->eb);
 		if (err < 0) {
 			char detail[VMDK_ERRMSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
@@ -62,7 +91,7 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		free(ppath);
 		child->parent = parent;
 		d->links[d->nlinks++] = parent;
-		if (parent->desc->cid != child->desc->parent_cid)
+		if (!vmdk_chain_parent_matches(child->desc, parent->desc->cid))
 			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
 					   "%s: parent %s changed since the child was "
 					   "created (parentCID %08x, parent's CID %08x)",

@@ -188,6 +188,7 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
 	vmdk_disk *c = NULL, *p = NULL;
 	struct vmdk_link *cl, *pl;
 	char *ppath = NULL, cid[16];
+	uint32_t new_cid;
 	int err;
 
 	/* The whole chain must be consistent before anything changes. */
@@ -211,25 +212,35 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
 		goto out;
 	cl = c->links[0];
 	pl = p->links[0];
-	if (cl->desc->parent_cid != pl->desc->cid) {
+	if (!vmdk_chain_parent_matches(cl->desc, pl->desc->cid)) {
 		err = vmdk_seterr(eb, VMDK_E_CID_MISMATCH,
 				  "%s: parent changed since the child was created",
 				  child);
 		goto out;
 	}
-	/* The parent keeps its CID while data moves, so the chain reads the
-	 * same throughout; then parent and child get the new CID. */
-	pl->cid_updated = true;
-	err = merge(c, p, progress, arg, eb);
+	/* Before the parent changes, the child records the parent's new CID
+	 * (so it still opens, and reads the same, at any instant) and the
+	 * parent takes that CID (so its other children see the change).
+	 * A commit cut short is finished by running it again. */
+	if (!vmdk_chain_commit_pending(cl->desc, &new_cid)) {
+		new_cid = vmdk_link_fresh_cid(pl);
+		snprintf(cid, sizeof(cid), "%08x", new_cid);
+		err = vmdk_desc_set(cl->desc, VMDK_COMMIT_KEY, cid);
+		if (err == 0)
+			err = vmdk_link_store_descriptor(cl, eb);
+	}
+	if (err == 0 && pl->desc->cid != new_cid)
+		err = vmdk_link_set_cid(pl, new_cid, eb);
+	pl->cid_updated = true;	/* the merge's writes keep that CID */
+	if (err == 0)
+		err = merge(c, p, progress, arg, eb);
 	if (err == 0)
 		err = vmdk_flush(p) < 0 ? vmdk_seterr(eb, -EIO, "%s", vmdk_errmsg(p)) : 0;
 	if (err == 0) {
-		snprintf(cid, sizeof(cid), "%08x", vmdk_random32() & 0xfffffffd);
-		err = vmdk_desc_set(pl->desc, "CID", cid);
+		snprintf(cid, sizeof(cid), "%08x", new_cid);
+		err = vmdk_desc_set(cl->desc, "parentCID", cid);
 		if (err == 0)
-			err = vmdk_link_store_descriptor(pl, eb);
-		if (err == 0)
-			err = vmdk_desc_set(cl->desc, "parentCID", cid);
+			err = vmdk_desc_remove(cl->desc, VMDK_COMMIT_KEY);
 		if (err == 0)
 			err = vmdk_link_store_descriptor(cl, eb);
 	}
