@@ -12,52 +12,6 @@
 
 #include "copy_int.h"
 
-/* Split an absolute path into its components, in place. */
-static size_t components(char *path, char **out, size_t max)
-{
-	size_t n = 0;
-
-	for (char *save = NULL, *c = strtok_r(path, "/", &save); c && n < max;
-	     c = strtok_r(NULL, "/", &save))
-		out[n++] = c;
-	return n;
-}
-
-/* @to as a path relative to directory @from_dir when both resolve, so a
- * chain can be moved as a whole; otherwise @to as given. */
-static char *relative_path(const char *from_dir, const char *to)
-{
-	char a[PATH_MAX], b[PATH_MAX], *ac[256], *bc[256], *out, *to_dir;
-	const char *base = strrchr(to, '/') ? strrchr(to, '/') + 1 : to;
-	size_t na, nb, k = 0, len = strlen(base) + 1;
-
-	to_dir = vmdk_dirname(to);
-	if (!to_dir || !realpath(from_dir, a) || !realpath(to_dir, b)) {
-		free(to_dir);
-		return strdup(to);
-	}
-	free(to_dir);
-	na = components(a, ac, 256);
-	nb = components(b, bc, 256);
-	while (k < na && k < nb && strcmp(ac[k], bc[k]) == 0)
-		k++;
-	len += (na - k) * 3;
-	for (size_t i = k; i < nb; i++)
-		len += strlen(bc[i]) + 1;
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	out[0] = '\0';
-	for (size_t i = k; i < na; i++)
-		strcat(out, "../");
-	for (size_t i = k; i < nb; i++) {
-		strcat(out, bc[i]);
-		strcat(out, "/");
-	}
-	strcat(out, base);
-	return out;
-}
-
 /* Make @l a child of the disk with CID @cid at @hint (NULL: no parent),
  * in one descriptor write. */
 static int point_at_parent(struct vmdk_link *l, const char *cid,
@@ -88,6 +42,8 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
 				   "%s: a child is monolithicSparse or "
 				   "twoGbMaxExtentSparse", child);
+	if ((err = vmdk_name_check(child, eb)) < 0)
+		return err;
 	/* The whole chain must open: a child of a broken disk is no use. */
 	err = vmdk_open(parent, VMDK_OPEN_RDONLY, &p);
 	if (err < 0)
@@ -114,9 +70,12 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	cp.ddb = kv;
 	snprintf(cid, sizeof(cid), "%08x", info.cid);
 	child_dir = vmdk_dirname(child);
-	hint = child_dir ? relative_path(child_dir, parent) : NULL;
+	hint = child_dir ? vmdk_path_relative(child_dir, parent) : NULL;
 	if (!hint)
 		err = -ENOMEM;
+	else if (!vmdk_name_expressible(hint))
+		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: a descriptor cannot "
+				  "name it (quotes or control characters)", parent);
 	vmdk_txn_init(&t, eb);
 	if (err == 0)
 		err = vmdk_txn_stage(&t, child);
@@ -326,8 +285,12 @@ int vmdk_rebase(const char *child, const char *new_parent, int unsafe)
 		if (err == 0)
 			snprintf(cid, sizeof(cid), "%08x", newp->links[0]->desc->cid);
 		dir = vmdk_dirname(child);
-		if (err == 0 && (!dir || !(hint = relative_path(dir, new_parent))))
+		if (err == 0 && (!dir || !(hint = vmdk_path_relative(dir, new_parent))))
 			err = -ENOMEM;
+		else if (err == 0 && !vmdk_name_expressible(hint))
+			err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: a descriptor "
+					  "cannot name it (quotes or control "
+					  "characters)", new_parent);
 	}
 	if (err == 0)
 		err = vmdk_open(child, VMDK_OPEN_SINGLE_LINK, &c);

@@ -441,6 +441,8 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "bad arguments");
 	if (!(f = dest_format(p->type, eb)))
 		return VMDK_E_INVALID_ARG;
+	if (p->type != VMDK_TYPE_RAW && (err = vmdk_name_check(dst, eb)) < 0)
+		return err;
 	/* Everything is made in a hidden directory beside the destination
 	 * and moved into place only when complete. */
 	vmdk_txn_init(&t, eb);

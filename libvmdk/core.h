@@ -63,6 +63,9 @@ struct vmdk_put_opts {
 };
 int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
 		      size_t len, const struct vmdk_put_opts *o);
+/* Remove the "@path.tmpXXXXXX" files of writers killed mid-way (a live
+ * writer holds its temporary file locked). */
+void vmdk_txn_sweep(const char *path);
 /* The change is live: a staged disk is moved to @dst (extents first, the
  * named file last; over existing files only with @overwrite, whose
  * other files are then doomed), then the doomed files go. */
@@ -242,6 +245,13 @@ char *vmdk_dirname(const char *path);
 const char *vmdk_basename(const char *path);
 /* @path without a final ".vmdk" (any case); NULL on ENOMEM. */
 char *vmdk_path_stem(const char *path);
+/* @to relative to directory @from_dir when both resolve (so a chain can
+ * be moved whole), else @to as given; NULL on ENOMEM. */
+char *vmdk_path_relative(const char *from_dir, const char *to);
+/* A descriptor can name @name: no quote, no control character. */
+bool vmdk_name_expressible(const char *name);
+/* 0, or VMDK_E_INVALID_ARG when the last component of @path is not. */
+int vmdk_name_check(const char *path, struct vmdk_errbuf *eb);
 /* "old-s001.vmdk" becomes "new-s001.vmdk"; names not after the disk stay. */
 char *vmdk_path_restem(const char *file, const char *old_stem,
 		       const char *new_stem);

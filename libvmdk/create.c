@@ -367,6 +367,8 @@ int vmdk_create(const char *path, const struct vmdk_create_params *p)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
 	err = check_params(p, path, eb);
 	if (err == 0)
+		err = vmdk_name_check(path, eb);
+	if (err == 0)
 		err = check_free_names(p, path, eb);
 	if (err < 0)
 		return err;

@@ -139,7 +139,8 @@ int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
 		umask(mask);
 		err = fchmod(fd, 0644 & ~mask) < 0 ? -errno : 0;
 	}
-	if (err == 0 && (o->keep_fd || o->fill))
+	/* Locked at once: vmdk_txn_sweep() knows a live writer's file. */
+	if (err == 0)
 		err = vmdk_lock_fd(fd, true);
 	if (err == 0 && o->fill && (err = o->fill(o->fill_arg, fd)) < 0) {
 		unlink(tmp);
@@ -170,6 +171,33 @@ int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
 	else
 		close(fd);
 	return 0;
+}
+
+void vmdk_txn_sweep(const char *path)
+{
+	char *dir = vmdk_dirname(path);
+	const char *base = vmdk_basename(path);
+	size_t n = strlen(base);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		int fd;
+		if (strncmp(e->d_name, base, n) || strncmp(e->d_name + n, ".tmp", 4) ||
+		    strlen(e->d_name + n + 4) != 6)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* A shared lock is refused while its writer lives. */
+		if (vmdk_lock_fd(fd, false) == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
 }
 
 static int move(const char *from, const char *to, bool overwrite)
