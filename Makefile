@@ -124,7 +124,8 @@ fuzz: check-deps all
 	  mkdir -p build/fuzz/$$f-corpus; \
 	  seeds=build/fuzz/seeds; [ -d tests/fuzz/corpus/$$f ] && seeds="$$seeds tests/fuzz/corpus/$$f"; \
 	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
-	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=131072 \
+	  dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=131072 $$dict \
 	    -print_final_stats=1 -artifact_prefix=build/fuzz/$$f- build/fuzz/$$f-corpus $$seeds \
 	    >build/fuzz/$$f.log 2>&1 || { tail -50 build/fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units' build/fuzz/$$f.log; \

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,11 +21,34 @@
 struct raw_sink {
 	struct sink base;
 	int fd;
-	bool pipe, no_sync;
-	uint64_t pos;		/* sectors written, for a pipe */
+	bool pipe, device, no_sync;
+	uint64_t pos;		/* sectors written, for a pipe or device */
 	uint64_t capacity;
 	struct vmdk_writeback wb;
 };
+
+/* A block device keeps what it held: the sectors between two writes are
+ * zeroed (by the device when it can, else written). */
+static int zero_device(struct raw_sink *r, uint64_t to)
+{
+	uint64_t range[2] = { r->pos * VMDK_SECTOR, (to - r->pos) * VMDK_SECTOR };
+	static const uint8_t zeros[65536];
+	int err = 0;
+
+	if (to <= r->pos)
+		return 0;
+	if (ioctl(r->fd, BLKZEROOUT, range) == 0) {
+		r->pos = to;
+		return 0;
+	}
+	while (err == 0 && r->pos < to) {
+		uint64_t n = to - r->pos < sizeof(zeros) / VMDK_SECTOR
+				     ? to - r->pos : sizeof(zeros) / VMDK_SECTOR;
+		err = vmdk_pwrite_all(r->fd, zeros, n * VMDK_SECTOR, r->pos * VMDK_SECTOR);
+		r->pos += n;
+	}
+	return err < 0 ? vmdk_seterr(r->base.eb, err, "%s", vmdk_strerror(err)) : 0;
+}
 
 static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
 		   const uint8_t *buf)
@@ -31,6 +56,10 @@ static int raw_put(struct sink *k, uint64_t sector, uint32_t n,
 	struct raw_sink *r = (struct raw_sink *)k;
 	int err;
 
+	if (r->device && (err = zero_device(r, sector)) < 0)
+		return err;
+	if (r->device)
+		r->pos = sector + n;
 	if (!r->pipe) {
 		err = vmdk_pwrite_all(r->fd, buf, n * VMDK_SECTOR, sector * VMDK_SECTOR);
 		if (err < 0)
@@ -52,8 +81,10 @@ static int raw_finish(struct sink *k)
 
 	if (r->pipe)
 		return vmdk_sink_write_zeros(k, r->fd, (r->capacity - r->pos) * VMDK_SECTOR);
-	/* Zero ranges stay holes. */
-	if (ftruncate(r->fd, (off_t)(r->capacity * VMDK_SECTOR)) < 0 ||
+	if (r->device && (err = zero_device(r, r->capacity)) < 0)
+		return err;
+	/* Zero ranges stay holes in a file. */
+	if ((!r->device && ftruncate(r->fd, (off_t)(r->capacity * VMDK_SECTOR)) < 0) ||
 	    (!r->no_sync && fsync(r->fd) < 0))
 		err = -errno;
 	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_strerror(err)) : 0;
@@ -64,8 +95,8 @@ static void raw_destroy(struct sink *k)
 	free(k);
 }
 
-static int raw_sink_new(int fd, bool pipe, bool no_sync, uint64_t capacity,
-			struct vmdk_errbuf *eb, struct sink **out)
+static int raw_sink_new(int fd, bool pipe, bool device, bool no_sync,
+			uint64_t capacity, struct vmdk_errbuf *eb, struct sink **out)
 {
 	struct raw_sink *r = calloc(1, sizeof(*r));
 
@@ -75,6 +106,7 @@ static int raw_sink_new(int fd, bool pipe, bool no_sync, uint64_t capacity,
 				 .destroy = raw_destroy, .eb = eb };
 	r->fd = fd;
 	r->pipe = pipe;
+	r->device = device;
 	r->no_sync = no_sync;
 	r->wb.off = no_sync;
 	r->capacity = capacity;
@@ -346,9 +378,10 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 					 vmdk_errmsg(NULL));
 	} else if (!f->kinds) {
 		struct stat st;
-		bool pipe = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
-			    !S_ISBLK(st.st_mode);
-		err = raw_sink_new(fd, pipe, p->no_sync, cp.capacity, &keb, &k);
+		bool known = fstat(fd, &st) == 0;
+		bool pipe = known && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+		err = raw_sink_new(fd, pipe, known && S_ISBLK(st.st_mode), p->no_sync,
+				   cp.capacity, &keb, &k);
 	} else {
 		err = disk_sink_new(path, &cp, p->no_sync, &keb, &k);
 	}
@@ -428,12 +461,47 @@ int vmdk_clone_fd(vmdk_disk *src, int fd, const char *name,
 	return clone_into(src, name ? name : "stream.vmdk", fd, f, p, eb);
 }
 
+/* A destination that is no regular file is never replaced: a raw clone
+ * writes into a block device (as qemu-img convert does), with overwrite;
+ * anything else is refused. */
+static int clone_to_device(vmdk_disk *src, const char *dst, const struct stat *st,
+			   const struct vmdk_format_ops *f,
+			   const struct vmdk_clone_params *p, struct vmdk_errbuf *eb)
+{
+	uint64_t size = 0, need = src->links[0]->capacity * VMDK_SECTOR;
+	int fd, err;
+
+	if (!S_ISBLK(st->st_mode) || p->type != VMDK_TYPE_RAW)
+		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: not a regular file; "
+				   "not replaced (only a raw clone writes into a "
+				   "block device)", dst);
+	if (!p->overwrite)
+		return vmdk_seterr(eb, VMDK_E_EXISTS, "%s: a block device; its "
+				   "contents are replaced only with overwrite", dst);
+	/* O_EXCL: refused while mounted or held by another opener. */
+	fd = open(dst, O_WRONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return vmdk_seterr(eb, -errno, "%s: %s", dst, vmdk_strerror(-errno));
+	if (ioctl(fd, BLKGETSIZE64, &size) < 0)
+		err = vmdk_seterr(eb, -errno, "%s: %s", dst, vmdk_strerror(-errno));
+	else if (size < need)
+		err = vmdk_seterr(eb, VMDK_E_NO_SPACE, "%s: the device holds %llu "
+				  "bytes, the disk needs %llu", dst,
+				  (unsigned long long)size, (unsigned long long)need);
+	else
+		err = clone_into(src, dst, fd, f, p, eb);
+	if (close(fd) < 0 && err == 0)
+		err = vmdk_seterr(eb, -errno, "%s: %s", dst, vmdk_strerror(-errno));
+	return err;
+}
+
 int vmdk_clone(vmdk_disk *src, const char *dst,
 	       const struct vmdk_clone_params *p)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
 	const struct vmdk_format_ops *f;
 	struct vmdk_txn t;
+	struct stat st;
 	int err, fd = -1;
 
 	eb->msg[0] = '\0';
@@ -443,6 +511,8 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 		return VMDK_E_INVALID_ARG;
 	if (p->type != VMDK_TYPE_RAW && (err = vmdk_name_check(dst, eb)) < 0)
 		return err;
+	if (stat(dst, &st) == 0 && !S_ISREG(st.st_mode))
+		return clone_to_device(src, dst, &st, f, p, eb);
 	/* Everything is made in a hidden directory beside the destination
 	 * and moved into place only when complete. */
 	vmdk_txn_init(&t, eb);

@@ -124,7 +124,7 @@ int tool_parse_size(const char *s, uint64_t *sectors)
 			continue;
 		if (i < 2) {		/* sectors */
 			*sectors = v;
-			return 0;
+			return v > TOOL_MAX_SECTORS ? -1 : 0;
 		}
 		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
 			return -1;
@@ -132,7 +132,7 @@ int tool_parse_size(const char *s, uint64_t *sectors)
 		if (v % 512)
 			return -1;
 		*sectors = v / 512;
-		return 0;
+		return *sectors > TOOL_MAX_SECTORS ? -1 : 0;
 	}
 	return -1;
 }
@@ -299,10 +299,10 @@ int tool_sector_range(const char *path, uint64_t start, uint64_t *count,
 void tool_range_option(int c, const char *arg, uint64_t *start,
 		       uint64_t *count, bool *have_count)
 {
-	if (c == 's' && tool_parse_u64(arg, start) < 0)
+	if (c == 's' && (tool_parse_u64(arg, start) < 0 || *start > TOOL_MAX_SECTORS))
 		tool_try_help("invalid start sector '%s'", arg);
 	if (c == 'c') {
-		if (tool_parse_u64(arg, count) < 0)
+		if (tool_parse_u64(arg, count) < 0 || *count > TOOL_MAX_SECTORS)
 			tool_try_help("invalid sector count '%s'", arg);
 		*have_count = true;
 	}
@@ -339,7 +339,7 @@ long tool_read_full(int fd, void *buf, size_t len)
 
 	while (have < len) {
 		ssize_t r = read(fd, (char *)buf + have, len - have);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !tool_interrupted)
 			continue;
 		if (r < 0)
 			return -errno;

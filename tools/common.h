@@ -29,6 +29,9 @@ void tool_disk_error(const char *file, int err, const char *detail);
 /* Sizes: N sectors, or N with K/M/G/T[B|iB] (binary) or B (bytes); the
  * byte count must be a multiple of 512.  0 on success. */
 int tool_parse_size(const char *s, uint64_t *sectors);
+/* The largest disk there is (64 TiB), in sectors: no sector number,
+ * count or size beyond it is taken. */
+#define TOOL_MAX_SECTORS (1ull << 37)
 /* A plain unsigned number (decimal, or 0x hex).  0 on success. */
 int tool_parse_u64(const char *s, uint64_t *out);
 /* -s/--start and -c/--count of the tools that take a sector range. */

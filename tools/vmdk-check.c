@@ -260,6 +260,8 @@ int main(int argc, char **argv)
 		tool_json_string(path);
 		printf(",\n  \"problems\": [");
 	}
+	if (flags & VMDK_CHECK_REPAIR)
+		tool_catch_signals();	/* a repair ends before a signal acts */
 	err = output ? vmdk_check_to(path, output, flags, on_problem, &r, &rep)
 		     : vmdk_check(path, flags, undo, on_problem, &r, &rep);
 	if (r.tty)

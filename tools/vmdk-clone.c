@@ -39,6 +39,9 @@ static void usage(void)
 	       " -c, --compress <1-9>     deflate level of streamOptimized (default 4)\n"
 	       " -j, --jobs <n>           compression threads (default: all CPUs)\n"
 	       " -r, --raw-source         read the source as a raw image\n"
+	       "     --source-format <f>  vmdk: the source must be a VMDK; raw: its\n"
+	       "                          bytes as they are, even a qcow2, VHD, VHDX,\n"
+	       "                          VDI or QED image (refused otherwise)\n"
 	       " -f, --force              replace an existing destination\n"
 	       "     --no-sync            do not wait for the copy to reach the disk\n"
 	       "     --progress           show progress even when not on a terminal\n"
@@ -55,6 +58,24 @@ static bool all_zero(const char *b, size_t n)
 	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
 }
 
+/* --source-format, -r */
+enum { SOURCE_ANY, SOURCE_VMDK, SOURCE_RAW_IMAGE, SOURCE_RAW };
+
+/* The library's message, naming the source as the user did. */
+static void source_error(const char *path, const char *name, int err)
+{
+	const char *msg = vmdk_errmsg(NULL);
+	size_t n = strlen(path);
+
+	if (strncmp(msg, path, n) == 0 && msg[n] == ':')
+		tool_warn(name, "%s", msg + n + 2);
+	else
+		tool_disk_error(name, err, msg);
+	if (err == VMDK_E_FOREIGN)
+		fprintf(stderr, "%s: --source-format raw copies its bytes as they are\n",
+			progname);
+}
+
 static bool ends_with_vmdk(const char *s)
 {
 	size_t n = strlen(s);
@@ -62,29 +83,50 @@ static bool ends_with_vmdk(const char *s)
 	return n >= 5 && strcasecmp(s + n - 5, ".vmdk") == 0;
 }
 
-/* A VMDK, or a raw image when it is plainly not one. */
-static vmdk_disk *open_source(const char *path, bool raw)
+/* A VMDK, or a raw image when it is plainly not one; another format's
+ * image only as raw bytes when asked (--source-format raw).  Messages
+ * call it @name. */
+static vmdk_disk *open_source(const char *path, const char *name, int format)
 {
+	unsigned raw_flags = VMDK_OPEN_RDONLY |
+			     (format == SOURCE_RAW ? VMDK_OPEN_RAW_FOREIGN : 0);
 	vmdk_disk *d;
 	int err;
 
-	if (!raw) {
+	if (format != SOURCE_RAW && format != SOURCE_RAW_IMAGE) {
 		err = vmdk_open(path, VMDK_OPEN_RDONLY | tool_open_flags, &d);
 		if (err == 0)
 			return d;
-		if (err != VMDK_E_NOT_A_DISK || ends_with_vmdk(path)) {
-			tool_disk_error(path, err, vmdk_errmsg(NULL));
+		if (format == SOURCE_VMDK ||
+		    (err != VMDK_E_NOT_A_DISK && err != VMDK_E_FOREIGN) ||
+		    ends_with_vmdk(path)) {
+			source_error(path, name, err);
 			return NULL;
 		}
 		if (verbosity > 1)
-			tool_warn(path, "not a VMDK; reading it as a raw image");
+			tool_warn(name, "not a VMDK; reading it as a raw image");
 	}
-	err = vmdk_open_raw(path, VMDK_OPEN_RDONLY, &d);
+	err = vmdk_open_raw(path, raw_flags, &d);
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		source_error(path, name, err);
 		return NULL;
 	}
 	return d;
+}
+
+/* A disk on standard input has no directory its parent hint could be
+ * read from: a child there is refused. */
+static bool names_parent(const char *spool)
+{
+	struct vmdk_info info;
+	vmdk_disk *d;
+	bool child;
+
+	if (vmdk_open(spool, VMDK_OPEN_RDONLY | VMDK_OPEN_SINGLE_LINK, &d) < 0)
+		return false;
+	child = vmdk_get_info(d, &info) == 0 && info.parent_hint;
+	vmdk_close(d);
+	return child;
 }
 
 /* Standard input as a file beside the destination: a streamOptimized
@@ -140,7 +182,7 @@ static char *spool_stdin(const char *dst, bool *is_vmdk)
 int main(int argc, char **argv)
 {
 	enum { OPT_HW = 256, OPT_UUID, OPT_TOOLS, OPT_DDB, OPT_PROGRESS,
-	       OPT_NO_SYNC };
+	       OPT_NO_SYNC, OPT_SOURCE_FORMAT };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "adapter", required_argument, NULL, 'a' },
@@ -151,6 +193,7 @@ int main(int argc, char **argv)
 		{ "compress", required_argument, NULL, 'c' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "raw-source", no_argument, NULL, 'r' },
+		{ "source-format", required_argument, NULL, OPT_SOURCE_FORMAT },
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
@@ -162,7 +205,8 @@ int main(int argc, char **argv)
 				       };
 	const char *ddb[2 * MAX_DDB + 1] = { NULL };
 	size_t nddb = 0;
-	bool raw_source = false, force_progress = false;
+	bool force_progress = false;
+	int source_format = SOURCE_ANY;
 	struct tool_progress prog;
 	const char *src, *dst;
 	vmdk_disk *d;
@@ -210,7 +254,16 @@ int main(int argc, char **argv)
 			p.threads = (unsigned)v;
 			break;
 		case 'r':
-			raw_source = true;
+			source_format = SOURCE_RAW_IMAGE;
+			break;
+		case OPT_SOURCE_FORMAT:
+			if (strcmp(optarg, "raw") == 0)
+				source_format = SOURCE_RAW;
+			else if (strcmp(optarg, "vmdk") == 0)
+				source_format = SOURCE_VMDK;
+			else
+				tool_try_help("--source-format is vmdk or raw, not '%s'",
+					      optarg);
 			break;
 		case 'f':
 			p.overwrite = 1;
@@ -244,11 +297,21 @@ int main(int argc, char **argv)
 		char *spool = spool_stdin(dst, &is_vmdk);
 		if (!spool)
 			return 1;
-		d = open_source(spool, raw_source || !is_vmdk);
+		if (is_vmdk && names_parent(spool)) {
+			tool_warn("standard input", "a child disk (it names a parent); "
+				  "give its file name, so that the parent is found "
+				  "beside it");
+			unlink(spool);
+			free(spool);
+			return 1;
+		}
+		d = open_source(spool, "standard input",
+				!is_vmdk && source_format == SOURCE_ANY
+				? SOURCE_RAW_IMAGE : source_format);
 		unlink(spool);
 		free(spool);
 	} else {
-		d = open_source(src, raw_source);
+		d = open_source(src, src, source_format);
 	}
 	if (!d)
 		return 1;
@@ -268,7 +331,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (verbosity > 0 && strcmp(dst, "-"))
-		printf("Cloned %s to %s (%s)\n", src, dst,
+		printf("Cloned %s to %s (%s)\n", strcmp(src, "-") ? src : "standard input", dst,
 		       p.type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(p.type));
 	return 0;
 }

@@ -91,10 +91,13 @@ int main(int argc, char **argv)
 		tool_try_help("--val and --file are mutually exclusive");
 	path = tool_operand(argc, argv);
 	if (file) {
-		off_t size;
-		fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0 ||
-		    lseek(fd, 0, SEEK_SET) < 0) {
+		off_t size = 0;
+		/* A pipe or FIFO is read as it comes, given a count. */
+		fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		if (fd < 0 || (!have_count && ((size = lseek(fd, 0, SEEK_END)) < 0 ||
+					       lseek(fd, 0, SEEK_SET) < 0))) {
+			if (errno == ESPIPE)
+				tool_try_help("%s is not seekable: give a count (-c)", file);
 			tool_warn(file, "%s", strerror(errno));
 			return 1;
 		}
@@ -117,11 +120,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(buf, (int)val, CHUNK_SECTORS * 512u);
+	/* SIGINT or SIGTERM stop between writes: the disk is closed as
+	 * usual, its unclean-shutdown mark cleared. */
+	tool_catch_signals();
 	while (done < count) {
+		if (tool_interrupted)
+			break;
 		uint32_t n = count - done < CHUNK_SECTORS ? (uint32_t)(count - done)
 							  : CHUNK_SECTORS;
 		if (fd >= 0 && (err = next_chunk(fd, buf, n, &eof)) < 0) {
-			tool_warn(file, "%s", strerror(-err));
+			if (!tool_interrupted)
+				tool_warn(file, "%s", strerror(-err));
 			break;
 		}
 		err = vmdk_write(d, start + done, n, buf);
@@ -131,8 +140,13 @@ int main(int argc, char **argv)
 		}
 		done += n;
 	}
+	if (tool_interrupted) {
+		tool_warn(path, "interrupted after %llu of %llu sectors",
+			  (unsigned long long)done, (unsigned long long)count);
+		err = -1;
+	}
 	free(buf);
-	if (fd >= 0)
+	if (fd > STDIN_FILENO)
 		close(fd);
 	if (vmdk_close(d) < 0 && err == 0) {
 		tool_warn(path, "closing failed; data may not be on disk");

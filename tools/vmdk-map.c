@@ -98,7 +98,8 @@ int main(int argc, char **argv)
 			tool_range_option(c, optarg, &start, &count, &have_count);
 			break;
 		case OPT_CHUNK:
-			if (tool_parse_u64(optarg, &chunk) < 0 || chunk == 0)
+			if (tool_parse_u64(optarg, &chunk) < 0 || chunk == 0 ||
+			    chunk > TOOL_MAX_SECTORS)
 				tool_try_help("invalid chunk size '%s'", optarg);
 			break;
 		case 'j':
@@ -138,6 +139,8 @@ int main(int argc, char **argv)
 			if (st == VMDK_BLOCK_DATA) {
 				uint64_t a = pos / chunk * chunk;
 				uint64_t b = (pos + run + chunk - 1) / chunk * chunk;
+				if (b > end)	/* the last chunk ends with the disk */
+					b = end;
 				if (chunk_end && a <= chunk_end) {
 					chunk_end = b;
 				} else {

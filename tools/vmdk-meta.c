@@ -91,10 +91,14 @@ static void add_geometry(const char **kv, size_t *n, unsigned c, unsigned h,
 static int apply(const char *path, const char **kv, bool drop_ctk,
 		 bool regeometry, int adapter)
 {
-	vmdk_disk *d = tool_open(path, VMDK_OPEN_SINGLE_LINK);
 	struct vmdk_info info;
 	size_t n = 0;
 	int err = 0;
+	vmdk_disk *d;
+
+	/* A signal waits for the change to end and the disk to close. */
+	tool_catch_signals();
+	d = tool_open(path, VMDK_OPEN_SINGLE_LINK);
 
 	if (!d)
 		return 1;
@@ -211,6 +215,8 @@ int main(int argc, char **argv)
 	      (strcmp(cmd, "get") == 0 && n == 3) ||
 	      (strcmp(cmd, "set") == 0 && n == 4)))
 		tool_try_help("expected list, get <key> or set <key> <value>");
+	if (strcmp(cmd, "set") == 0)
+		tool_catch_signals();	/* the write ends, the disk closes */
 	d = tool_open(path, VMDK_OPEN_SINGLE_LINK |
 			    (strcmp(cmd, "set") ? VMDK_OPEN_RDONLY : 0));
 	if (!d)

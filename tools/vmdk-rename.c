@@ -34,6 +34,7 @@ int main(int argc, char **argv)
 		tool_common_option(c, usage);
 	if (optind != argc - 2)
 		tool_try_help("expected the old and the new name");
+	tool_catch_signals();	/* a signal waits for the rename to end */
 	err = vmdk_rename(argv[optind], argv[optind + 1]);
 	if (err < 0) {
 		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));

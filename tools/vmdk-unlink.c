@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 		tool_common_option(c, usage);
 	if (optind >= argc)
 		tool_try_help("no disk name given");
-	for (int i = optind; i < argc; i++) {
+	tool_catch_signals();	/* stop between disks, never inside one */
+	for (int i = optind; i < argc && !tool_interrupted; i++) {
 		int err = vmdk_unlink(argv[i]);
 		if (err < 0) {
 			tool_disk_error(argv[i], err, vmdk_errmsg(NULL));
@@ -43,6 +44,10 @@ int main(int argc, char **argv)
 		} else if (verbosity > 1) {
 			printf("Deleted %s\n", argv[i]);
 		}
+	}
+	if (tool_interrupted) {
+		tool_warn(NULL, "interrupted: the disks after it were not deleted");
+		status = 1;
 	}
 	return status;
 }
