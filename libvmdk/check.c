@@ -352,6 +352,8 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 		return n < 0 ? n : 0;
 	}
 	if (flags & VMDK_CHECK_REPAIR) {
+		/* What a killed salvage left beside the disk goes first. */
+		vmdk_txn_sweep(path);
 		/* Dry first: where no correct disk exists, nothing changes. */
 		k.r = &dry;
 		k.dry = true;

@@ -365,6 +365,9 @@ int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 	}
 	if (!embedded)
 		l->desc_fd = fd;
+	/* A writer holds the lock: what killed writers left can go. */
+	if (writable)
+		vmdk_txn_sweep(path);
 	l->ext = calloc(n, sizeof(*l->ext));
 	if (!l->ext) {
 		if (embedded)

@@ -168,3 +168,19 @@ printf '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncrea
 expect_exit 1 "as two extents" "a file named as two extents is not written" \
 	"$BIN/vmdk-fill" -q -c 1 --val 1 "$Z/d/twice.vmdk"
 expect "a file named as two extents still reads" "$BIN/vmdk-info" -q "$Z/d/twice.vmdk"
+
+# A child whose extent leads out: commit, rebase, attach, shrink refuse it.
+"$BIN/vmdk-child" create -q -t 1 "$Z/d/ok.vmdk" "$Z/d/hc.vmdk"
+sed -i 's|"hc-s001.vmdk"|"../victim.bin"|' "$Z/d/hc.vmdk"
+expect_exit 1 "outside the disk's directory" "commit refuses a child naming a file outside" \
+	"$BIN/vmdk-child" commit -q "$Z/d/hc.vmdk"
+expect_exit 1 "outside the disk's directory" "rebase refuses a child naming a file outside" \
+	"$BIN/vmdk-child" rebase -q "$Z/d/hc.vmdk" ""
+expect_exit 1 "outside the disk's directory" "attach refuses a link naming a file outside" \
+	"$BIN/vmdk-child" attach -q "$Z/d/up.vmdk" "$Z/d/att.vmdk"
+for tool in vmdk-shrink vmdk-defrag; do
+	expect_exit 1 "outside the disk's directory" "$tool refuses a child naming a file outside" \
+		"$BIN/$tool" -q "$Z/d/hc.vmdk"
+done
+untouched "child naming a file outside"
+[ ! -e "$Z/d/att.vmdk" ] && ok "no child attached to a hostile link" || bad "attach made a child"
