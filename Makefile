@@ -46,7 +46,9 @@ TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \
 	vmdk-defrag vmdk-prepare
 TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
-COMMON_OBJ = $(BUILD)/obj/tools/common.o
+# What every front end links: messages and options, the shared operations.
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/ops.c \
+	$(wildcard tools/op_*.c))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_compact

@@ -348,6 +348,7 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 	if (!path || !*path)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
 	if (flags & VMDK_CHECK_CHAIN_ONLY) {
+		memset(k.r, 0, sizeof(*k.r));
 		int n = vmdk_check_chain(path, on_chain_problem, &k, &k.r->links);
 		return n < 0 ? n : 0;
 	}

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "common.h"
+#include "ops.h"
 
 const char *progname = "vmdktools";
 int verbosity = 1;
@@ -135,6 +136,17 @@ int tool_parse_size(const char *s, uint64_t *sectors)
 		return *sectors > TOOL_MAX_SECTORS ? -1 : 0;
 	}
 	return -1;
+}
+
+const char *tool_sectors(uint64_t n)
+{
+	static char buf[4][32];
+	static unsigned next;
+	char *out = buf[next++ % 4];
+
+	snprintf(out, sizeof(buf[0]), "%llu sector%s", (unsigned long long)n,
+		 n == 1 ? "" : "s");
+	return out;
 }
 
 const char *tool_human(uint64_t bytes, char *buf, int len)
@@ -368,31 +380,6 @@ int tool_hwversion_arg(const char *arg)
 	return (int)v;
 }
 
-void tool_compact_summary(const char *path, const struct vmdk_compact_report *r,
-			  bool shrink)
-{
-	char a[32], b[32], c[32];
-	uint64_t gone = r->size_before > r->size_after
-			? r->size_before - r->size_after : 0;
-
-	if (verbosity < 1)
-		return;
-	printf("%s: %s reclaimed", path, tool_human(gone, a, sizeof(a)));
-	if (shrink)
-		printf(", %" PRIu64 " zero grain%s released", r->released,
-		       r->released == 1 ? "" : "s");
-	if (r->zero_kept)
-		printf(" (%" PRIu64 " kept: they hide the parent's data)", r->zero_kept);
-	printf(", %" PRIu64 " grain%s moved\n", r->moved, r->moved == 1 ? "" : "s");
-	printf("  size: %s -> %s\n", tool_human(r->size_before, b, sizeof(b)),
-	       tool_human(r->size_after, c, sizeof(c)));
-	printf("  fragmentation: %" PRIu64 " grain%s out of LBA order, %" PRIu64
-	       " free grain%s -> %" PRIu64 " out of order, %" PRIu64 " free\n",
-	       r->disorder_before, r->disorder_before == 1 ? "" : "s",
-	       r->holes_before, r->holes_before == 1 ? "" : "s",
-	       r->disorder_after, r->holes_after);
-}
-
 /* Tools whose only option of their own is --progress: tool_init, the
  * options, and whether --progress was given. */
 bool tool_progress_options(int argc, char **argv, void (*usage)(void))
@@ -419,22 +406,9 @@ bool tool_progress_options(int argc, char **argv, void (*usage)(void))
 
 int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink)
 {
-	struct vmdk_compact_report r;
-	struct tool_progress prog;
-	int err;
-
 	bool force_progress = tool_progress_options(argc, argv, usage);
+
 	if (optind != argc - 1)
 		tool_try_help("expected one disk");
-	tool_catch_signals();
-	tool_progress_init(&prog, shrink ? "Shrinking" : "Defragmenting", force_progress);
-	err = shrink ? vmdk_shrink(argv[optind], tool_progress_cb, &prog, &r)
-		     : vmdk_defragment(argv[optind], tool_progress_cb, &prog, &r);
-	tool_progress_end(&prog);
-	if (err < 0) {
-		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));
-		return 1;
-	}
-	tool_compact_summary(argv[optind], &r, shrink);
-	return 0;
+	return op_compact(argv[optind], shrink, force_progress);
 }

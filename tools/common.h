@@ -50,6 +50,8 @@ int tool_hwversion_arg(const char *arg);
  * "to the end"); report and return -1 when they do not fit. */
 int tool_sector_range(const char *path, uint64_t start, uint64_t *count,
 		      bool have_count, uint64_t capacity);
+/* "1 sector", "8 sectors" (one of four buffers that take turns). */
+const char *tool_sectors(uint64_t n);
 /* "1.5 GiB" style, for messages. */
 const char *tool_human(uint64_t bytes, char *buf, int len);
 
@@ -100,10 +102,7 @@ void tool_json_string(const char *s);
  * true when that was given. */
 bool tool_progress_options(int argc, char **argv, void (*usage)(void));
 
-/* vmdk-shrink and vmdk-defrag: options, the call, and the summary
- * (bytes reclaimed, sizes and fragmentation before and after). */
-void tool_compact_summary(const char *path, const struct vmdk_compact_report *r,
-			  bool shrink);
+/* vmdk-shrink and vmdk-defrag: options, then op_compact(). */
 int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "ops.h"
 
 static void usage(void)
 {
@@ -46,8 +47,7 @@ int main(int argc, char **argv)
 	const char *path;
 	bool have_size = false;
 	uint64_t v;
-	char human[32];
-	int c, err;
+	int c;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "s:t:a:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -82,15 +82,5 @@ int main(int argc, char **argv)
 	if (!have_size)
 		tool_try_help("no size given (-s)");
 	path = tool_operand(argc, argv);
-	err = vmdk_create(path, &p);
-	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
-		return 1;
-	}
-	if (verbosity > 0)
-		printf("Created %s: %s, %llu sectors (%s), adapter %s\n", path,
-		       vmdk_type_name(p.type), (unsigned long long)p.capacity,
-		       tool_human(p.capacity * 512, human, sizeof(human)),
-		       vmdk_adapter_name(p.adapter));
-	return 0;
+	return op_create(path, &p);
 }

@@ -141,8 +141,8 @@ int main(int argc, char **argv)
 		done += n;
 	}
 	if (tool_interrupted) {
-		tool_warn(path, "interrupted after %llu of %llu sectors",
-			  (unsigned long long)done, (unsigned long long)count);
+		tool_warn(path, "interrupted after %llu of %s",
+			  (unsigned long long)done, tool_sectors(count));
 		err = -1;
 	}
 	free(buf);
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	if (err < 0)
 		return 1;
 	if (verbosity > 0)
-		printf("Wrote %llu sectors at sector %llu of %s\n",
-		       (unsigned long long)count, (unsigned long long)start, path);
+		printf("Wrote %s at sector %llu of %s\n", tool_sectors(count),
+		       (unsigned long long)start, path);
 	return 0;
 }

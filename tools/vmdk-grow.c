@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "ops.h"
 
 static void usage(void)
 {
@@ -25,27 +26,13 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct tool_progress prog;
 	bool force_progress;
 	uint64_t size;
-	char h[32];
-	int err;
 
 	force_progress = tool_progress_options(argc, argv, usage);
 	if (optind != argc - 2)
 		tool_try_help("expected a disk and a new size");
 	if (tool_parse_size(argv[optind + 1], &size) < 0 || size == 0)
 		tool_try_help("invalid size '%s'", argv[optind + 1]);
-	tool_catch_signals();
-	tool_progress_init(&prog, "Growing", force_progress);
-	err = vmdk_grow(argv[optind], size, tool_progress_cb, &prog);
-	tool_progress_end(&prog);
-	if (err < 0) {
-		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));
-		return 1;
-	}
-	if (verbosity > 0)
-		printf("Grew %s to %llu sectors (%s)\n", argv[optind],
-		       (unsigned long long)size, tool_human(size * 512, h, sizeof(h)));
-	return 0;
+	return op_grow(argv[optind], size, force_progress);
 }

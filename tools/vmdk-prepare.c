@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include "common.h"
-
-#define CHUNK (1u << 20)
+#include "ops.h"
 
 static void usage(void)
 {
@@ -38,104 +37,12 @@ static void usage(void)
 	       "\nFor more details see vmdk-prepare(1).\n", progname);
 }
 
-/* A file in @dir that no one sees and that goes when we do. */
-static int unnamed_file(const char *dir)
-{
-	char *path;
-	int fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
-
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd;
-	if (asprintf(&path, "%s/.vmdk-prepare.XXXXXX", dir) < 0)
-		return -1;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(path);
-	free(path);
-	return fd;
-}
-
-/* Zeros until the filesystem is full: large writes first, then smaller
- * ones for the last blocks.  1 when stopped by a signal. */
-static int fill(int fd, const uint8_t *zeros, uint64_t total,
-		struct tool_progress *prog, uint64_t *written)
-{
-	size_t len = CHUNK;
-
-	*written = 0;
-	while (len >= 512) {
-		ssize_t n = write(fd, zeros, len);
-		if (n > 0) {
-			*written += (uint64_t)n;
-			if (tool_progress_cb(prog, *written < total ? *written : total, total))
-				return 1;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != ENOSPC && errno != EFBIG)
-			return -errno;
-		len /= 2;	/* full, or this file at its largest */
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	struct tool_progress prog;
 	bool force_progress;
-	struct statvfs vfs;
-	struct stat st;
-	uint64_t total, written = 0;
-	uint8_t *zeros;
-	const char *dir;
-	char h[32];
-	int fd, rc;
 
 	force_progress = tool_progress_options(argc, argv, usage);
 	if (optind != argc - 1)
 		tool_try_help("expected one mount point");
-	dir = argv[optind];
-	if (stat(dir, &st) < 0 || statvfs(dir, &vfs) < 0) {
-		tool_warn(dir, "%s", strerror(errno));
-		return 1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		tool_warn(dir, "not a directory (give the filesystem's mount point)");
-		return 1;
-	}
-	if (vfs.f_flag & ST_RDONLY) {
-		tool_warn(dir, "mounted read-only: there is nothing to zero");
-		return 1;
-	}
-	total = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	zeros = calloc(1, CHUNK);
-	fd = zeros ? unnamed_file(dir) : -1;
-	if (fd < 0) {
-		tool_warn(dir, "cannot make a file to fill it: %s", strerror(errno));
-		return 1;
-	}
-	tool_catch_signals();
-	tool_progress_init(&prog, "Zeroing", force_progress);
-	rc = fill(fd, zeros, total, &prog, &written);
-	/* The zeros must reach the disk under the filesystem before their
-	 * space is given back; a full delayed-allocation filesystem may say
-	 * ENOSPC here for the last blocks, which were never written. */
-	if (rc == 0 && fsync(fd) < 0 && errno != ENOSPC)
-		rc = -errno;
-	tool_progress_end(&prog);
-	close(fd);
-	free(zeros);
-	if (rc < 0) {
-		tool_warn(dir, "writing zeros: %s (the space is given back)", strerror(-rc));
-		return 1;
-	}
-	if (rc > 0) {
-		tool_warn(dir, "stopped; the space is given back");
-		return 1;
-	}
-	if (verbosity > 0)
-		printf("%s: %s of free space zeroed and given back; vmdk-shrink the "
-		       "virtual disk now\n", dir, tool_human(written, h, sizeof(h)));
-	return 0;
+	return op_prepare(argv[optind], force_progress);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "ops.h"
 
 static void usage(void)
 {
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, err;
+	int c;
 
 	tool_init(argv[0]);
 	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
@@ -34,13 +35,5 @@ int main(int argc, char **argv)
 		tool_common_option(c, usage);
 	if (optind != argc - 2)
 		tool_try_help("expected the old and the new name");
-	tool_catch_signals();	/* a signal waits for the rename to end */
-	err = vmdk_rename(argv[optind], argv[optind + 1]);
-	if (err < 0) {
-		tool_disk_error(argv[optind], err, vmdk_errmsg(NULL));
-		return 1;
-	}
-	if (verbosity > 0)
-		printf("Renamed %s to %s\n", argv[optind], argv[optind + 1]);
-	return 0;
+	return op_rename(argv[optind], argv[optind + 1]);
 }

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* op_check.c --- a check or repair as both front ends run it (vmdk-check,
+ * vmware-vdiskmanager -R and -e): problems shown (or as JSON), fixes
+ * asked on a terminal or taken with -y, the summary and e2fsck's exit
+ * status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "ops.h"
+
+struct run {
+	bool repair, yes, no, json, ask;
+	unsigned shown, errors_accepted;
+	FILE *tty;
+};
+
+static bool ask(struct run *r)
+{
+	char line[16];
+
+	fputs("? [y/n] ", stdout);
+	fflush(stdout);
+	if (!r->tty || !fgets(line, sizeof(line), r->tty))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void json_problem(const struct vmdk_problem *p, bool fixed)
+{
+	printf("\n    {\"code\": %d, \"name\": ", p->code);
+	tool_json_string(vmdk_problem_name(p->code));
+	printf(", \"severity\": \"%s\", \"message\": ",
+	       p->severity == VMDK_SEV_ERROR ? "error" : "warning");
+	tool_json_string(p->message);
+	printf(", \"file\": ");
+	tool_json_string(p->file);
+	if (p->offset != VMDK_NO_OFFSET)
+		printf(", \"offset\": %llu", (unsigned long long)p->offset);
+	if (p->gd_index >= 0)
+		printf(", \"gd_index\": %lld", (long long)p->gd_index);
+	if (p->gt_index >= 0)
+		printf(", \"gt_index\": %lld", (long long)p->gt_index);
+	if (p->lba_count)
+		printf(", \"lba\": %llu, \"lba_count\": %llu",
+		       (unsigned long long)p->lba, (unsigned long long)p->lba_count);
+	printf(", \"fix\": ");
+	tool_json_string(p->fix);
+	printf(", \"fix_accepted\": %s}", fixed ? "true" : "false");
+}
+
+static int on_problem(void *arg, const struct vmdk_problem *p)
+{
+	struct run *r = arg;
+	bool fix = false;
+
+	if (r->repair && p->fix)
+		fix = r->yes ? true : r->no ? false : r->ask;
+	if (r->json) {
+		printf("%s", r->shown++ ? "," : "");
+		json_problem(p, fix);
+	} else if (verbosity > 0) {
+		printf("%s: %s%s [%s]\n", p->file,
+		       p->severity == VMDK_SEV_WARNING ? "warning: " : "", p->message,
+		       vmdk_problem_name(p->code));
+		if (r->repair && p->fix) {
+			printf("  fix: %s", p->fix);
+			if (!r->yes && !r->no && r->ask)
+				fix = ask(r);
+			else
+				printf("? %s\n", fix ? "yes" : "no");
+		}
+	}
+	if (fix && p->severity == VMDK_SEV_ERROR)
+		r->errors_accepted++;
+	return fix;
+}
+
+static int status(const struct vmdk_check_report *rep, const struct run *r)
+{
+	unsigned left = rep->errors - (rep->fixed ? r->errors_accepted : 0);
+
+	return (rep->fixed ? CHECK_CORRECTED : 0) | (left ? CHECK_ERRORS_LEFT : 0);
+}
+
+static void summary(const char *path, const struct vmdk_check_report *rep,
+		    const struct run *r, bool chain_only)
+{
+	if (r->json) {
+		printf("%s\n  ],\n  \"errors\": %u, \"warnings\": %u, \"fixed\": %u, "
+		       "\"unfixable\": %u, \"links\": %u, \"extents\": %u, "
+		       "\"grain_tables\": %llu, \"grains\": %llu, \"exit\": %d\n}\n",
+		       r->shown ? "" : "", rep->errors, rep->warnings, rep->fixed,
+		       rep->unfixable, rep->links, rep->extents,
+		       (unsigned long long)rep->tables, (unsigned long long)rep->grains,
+		       status(rep, r));
+		return;
+	}
+	if (verbosity == 0)
+		return;
+	if (r->repair && rep->unfixable && !r->no)
+		printf("%s: cannot repair: %u error%s no fix; nothing was changed\n",
+		       path, rep->unfixable, rep->unfixable == 1 ? " has" : "s have");
+	if (chain_only) {
+		printf("%s: chain of %u link%s %s\n", path, rep->links,
+		       rep->links == 1 ? "" : "s",
+		       rep->errors ? "has problems" : "is consistent");
+		return;
+	}
+	printf("%s: %u error%s, %u warning%s, %u fixed; checked %u link%s, %u "
+	       "extent%s, %llu grain table%s, %llu grain%s\n", path,
+	       rep->errors, rep->errors == 1 ? "" : "s",
+	       rep->warnings, rep->warnings == 1 ? "" : "s", rep->fixed,
+	       rep->links, rep->links == 1 ? "" : "s",
+	       rep->extents, rep->extents == 1 ? "" : "s",
+	       (unsigned long long)rep->tables, rep->tables == 1 ? "" : "s",
+	       (unsigned long long)rep->grains, rep->grains == 1 ? "" : "s");
+}
+
+int op_check(const char *path, const struct op_check_opts *o)
+{
+	struct run r = { .repair = o->repair, .yes = o->yes, .no = o->no,
+			 .json = o->json };
+	unsigned flags = VMDK_CHECK_CHAIN;
+	bool chain_only = o->chain_only;
+	const char *undo = o->undo, *output = o->output;
+	struct vmdk_check_report rep = { 0 };
+	int err;
+
+	if (r.repair && !r.yes && !r.no) {
+		/* Questions need someone to answer them. */
+		r.tty = isatty(STDIN_FILENO) && !r.json ? fopen("/dev/tty", "r") : NULL;
+		if (!r.tty) {
+			fprintf(stderr, "%s: %s: answers are needed and there is no "
+				"terminal: give -y to fix everything or -n to see what "
+				"would be done\n", progname, path);
+			return CHECK_OPERATIONAL;
+		}
+		r.ask = true;
+	}
+	if (r.repair && !r.no)
+		flags |= VMDK_CHECK_REPAIR;
+	if (chain_only)
+		flags = VMDK_CHECK_CHAIN_ONLY;
+	if (r.json) {
+		printf("{\n  \"disk\": ");
+		tool_json_string(path);
+		printf(",\n  \"problems\": [");
+	}
+	if (flags & VMDK_CHECK_REPAIR)
+		tool_catch_signals();	/* a repair ends before a signal acts */
+	err = output ? vmdk_check_to(path, output, flags, on_problem, &r, &rep)
+		     : vmdk_check(path, flags, undo, on_problem, &r, &rep);
+	if (r.tty)
+		fclose(r.tty);
+	if (err < 0) {
+		if (r.json)
+			printf("\n  ]\n}\n");
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		return CHECK_OPERATIONAL;
+	}
+	summary(output ? output : path, &rep, &r, chain_only);
+	return status(&rep, &r);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* op_clone.c --- a clone as both front ends run it (vmdk-clone and
+ * vmware-vdiskmanager -r): the source opened as a VMDK, a raw image or
+ * standard input spooled beside the destination, the copy with progress,
+ * its messages. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "ops.h"
+
+static bool all_zero(const char *b, size_t n)
+{
+	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
+/* The library's message, naming the source as the user did. */
+static void source_error(const char *path, const char *name, int err)
+{
+	const char *msg = vmdk_errmsg(NULL);
+	size_t n = strlen(path);
+
+	if (strncmp(msg, path, n) == 0 && msg[n] == ':')
+		tool_warn(name, "%s", msg + n + 2);
+	else
+		tool_disk_error(name, err, msg);
+	if (err == VMDK_E_FOREIGN)
+		fprintf(stderr, "%s: --source-format raw copies its bytes as they are\n",
+			progname);
+}
+
+static bool ends_with_vmdk(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 5 && strcasecmp(s + n - 5, ".vmdk") == 0;
+}
+
+/* A VMDK, or a raw image when it is plainly not one; another format's
+ * image only as raw bytes when asked (--source-format raw).  Messages
+ * call it @name. */
+static vmdk_disk *open_source(const char *path, const char *name, int format)
+{
+	unsigned raw_flags = VMDK_OPEN_RDONLY |
+			     (format == SOURCE_RAW ? VMDK_OPEN_RAW_FOREIGN : 0);
+	vmdk_disk *d;
+	int err;
+
+	if (format != SOURCE_RAW && format != SOURCE_RAW_IMAGE) {
+		err = vmdk_open(path, VMDK_OPEN_RDONLY | tool_open_flags, &d);
+		if (err == 0)
+			return d;
+		if (format == SOURCE_VMDK ||
+		    (err != VMDK_E_NOT_A_DISK && err != VMDK_E_FOREIGN) ||
+		    ends_with_vmdk(path)) {
+			source_error(path, name, err);
+			return NULL;
+		}
+		if (verbosity > 1)
+			tool_warn(name, "not a VMDK; reading it as a raw image");
+	}
+	err = vmdk_open_raw(path, raw_flags, &d);
+	if (err < 0) {
+		source_error(path, name, err);
+		return NULL;
+	}
+	return d;
+}
+
+/* A disk on standard input has no directory its parent hint could be
+ * read from: a child there is refused. */
+static bool names_parent(const char *spool)
+{
+	struct vmdk_info info;
+	vmdk_disk *d;
+	bool child;
+
+	if (vmdk_open(spool, VMDK_OPEN_RDONLY | VMDK_OPEN_SINGLE_LINK, &d) < 0)
+		return false;
+	child = vmdk_get_info(d, &info) == 0 && info.parent_hint;
+	vmdk_close(d);
+	return child;
+}
+
+/* Standard input as a file beside the destination: a streamOptimized
+ * VMDK (read in full, as its directory is at the end) or a raw image
+ * (zero blocks left as holes).  The name is unlinked once opened. */
+static char *spool_stdin(const char *dst, bool *is_vmdk)
+{
+	static char buf[1 << 20];
+	const char *slash = strcmp(dst, "-") ? strrchr(dst, '/') : NULL;
+	char *path;
+	uint64_t off = 0;
+	int fd;
+
+	if (asprintf(&path, "%.*s%s.vmdk-stdin-XXXXXX",
+		     slash ? (int)(slash - dst) : 0, dst, slash ? "/" : "") < 0)
+		return NULL;
+	fd = mkstemp(path);
+	if (fd < 0) {
+		tool_warn(path, "%s", strerror(errno));
+		free(path);
+		return NULL;
+	}
+	*is_vmdk = false;
+	for (;;) {
+		long have = tool_read_full(STDIN_FILENO, buf, sizeof(buf));
+		if (have < 0) {
+			tool_warn("standard input", "%s", strerror((int)-have));
+			break;
+		}
+		if (off == 0 && have >= 4 && memcmp(buf, "KDMV", 4) == 0)
+			*is_vmdk = true;
+		if (have && (*is_vmdk || !all_zero(buf, (size_t)have)) &&
+		    pwrite(fd, buf, (size_t)have, (off_t)off) != have) {
+			tool_warn(path, "%s", strerror(errno));
+			break;
+		}
+		off += (uint64_t)have;
+		if ((size_t)have < sizeof(buf)) {	/* the end of the input */
+			if (ftruncate(fd, (off_t)off) == 0) {
+				close(fd);
+				return path;
+			}
+			tool_warn(path, "%s", strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	unlink(path);
+	free(path);
+	return NULL;
+}
+
+int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
+	     int source_format, bool force_progress)
+{
+	struct vmdk_clone_params p = *pp;
+	struct tool_progress prog;
+	vmdk_disk *d;
+	int err;
+
+	if (strcmp(dst, "-") == 0) {
+		if (p.type != VMDK_TYPE_STREAM_OPTIMIZED && p.type != VMDK_TYPE_RAW)
+			tool_try_help("only streamOptimized (-t 5) and raw go to "
+				      "standard output");
+		if (isatty(STDOUT_FILENO)) {
+			tool_warn(NULL, "refusing to write a disk to a terminal");
+			return 1;
+		}
+	}
+	if (strcmp(src, "-") == 0) {
+		bool is_vmdk;
+		char *spool = spool_stdin(dst, &is_vmdk);
+		if (!spool)
+			return 1;
+		if (is_vmdk && names_parent(spool)) {
+			tool_warn("standard input", "a child disk (it names a parent); "
+				  "give its file name, so that the parent is found "
+				  "beside it");
+			unlink(spool);
+			free(spool);
+			return 1;
+		}
+		d = open_source(spool, "standard input",
+				!is_vmdk && source_format == SOURCE_ANY
+				? SOURCE_RAW_IMAGE : source_format);
+		unlink(spool);
+		free(spool);
+	} else {
+		d = open_source(src, src, source_format);
+	}
+	if (!d)
+		return 1;
+	tool_catch_signals();
+	tool_progress_init(&prog, "Cloning", force_progress);
+	p.progress = tool_progress_cb;
+	p.progress_arg = &prog;
+	if (strcmp(dst, "-") == 0)
+		err = vmdk_clone_fd(d, STDOUT_FILENO, "stream.vmdk", &p);
+	else
+		err = vmdk_clone(d, dst, &p);
+	tool_progress_end(&prog);
+	vmdk_close(d);
+	if (err < 0) {
+		tool_disk_error(strcmp(dst, "-") ? dst : "standard output", err,
+				vmdk_errmsg(NULL));
+		return 1;
+	}
+	if (verbosity > 0 && strcmp(dst, "-"))
+		printf("Cloned %s to %s (%s)\n", strcmp(src, "-") ? src : "standard input", dst,
+		       p.type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(p.type));
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* ops.c --- the short operations both front ends run: create, grow,
+ * rename, shrink and defragment, one metadata key. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common.h"
+#include "ops.h"
+
+int op_create(const char *path, const struct vmdk_create_params *p)
+{
+	char human[32];
+	int err = vmdk_create(path, p);
+
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		return 1;
+	}
+	if (verbosity > 0)
+		printf("Created %s: %s, %s (%s), adapter %s\n", path,
+		       vmdk_type_name(p->type), tool_sectors(p->capacity),
+		       tool_human(p->capacity * 512, human, sizeof(human)),
+		       vmdk_adapter_name(p->adapter ? p->adapter : VMDK_ADAPTER_LSILOGIC));
+	return 0;
+}
+
+int op_grow(const char *path, uint64_t size, bool force_progress)
+{
+	struct tool_progress prog;
+	char h[32];
+	int err;
+
+	tool_catch_signals();
+	tool_progress_init(&prog, "Growing", force_progress);
+	err = vmdk_grow(path, size, tool_progress_cb, &prog);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		return 1;
+	}
+	if (verbosity > 0)
+		printf("Grew %s to %s (%s)\n", path, tool_sectors(size),
+		       tool_human(size * 512, h, sizeof(h)));
+	return 0;
+}
+
+int op_rename(const char *from, const char *to)
+{
+	int err;
+
+	tool_catch_signals();	/* a signal waits for the rename to end */
+	err = vmdk_rename(from, to);
+	if (err < 0) {
+		tool_disk_error(from, err, vmdk_errmsg(NULL));
+		return 1;
+	}
+	if (verbosity > 0)
+		printf("Renamed %s to %s\n", from, to);
+	return 0;
+}
+
+/* Bytes reclaimed, sizes and fragmentation before and after. */
+static void compact_summary(const char *path, const struct vmdk_compact_report *r,
+			  bool shrink)
+{
+	char a[32], b[32], c[32];
+	uint64_t gone = r->size_before > r->size_after
+			? r->size_before - r->size_after : 0;
+
+	if (verbosity < 1)
+		return;
+	printf("%s: %s reclaimed", path, tool_human(gone, a, sizeof(a)));
+	if (shrink)
+		printf(", %" PRIu64 " zero grain%s released", r->released,
+		       r->released == 1 ? "" : "s");
+	if (r->zero_kept)
+		printf(" (%" PRIu64 " kept: they hide the parent's data)", r->zero_kept);
+	printf(", %" PRIu64 " grain%s moved\n", r->moved, r->moved == 1 ? "" : "s");
+	printf("  size: %s -> %s\n", tool_human(r->size_before, b, sizeof(b)),
+	       tool_human(r->size_after, c, sizeof(c)));
+	printf("  fragmentation: %" PRIu64 " grain%s out of LBA order, %" PRIu64
+	       " free grain%s -> %" PRIu64 " out of order, %" PRIu64 " free\n",
+	       r->disorder_before, r->disorder_before == 1 ? "" : "s",
+	       r->holes_before, r->holes_before == 1 ? "" : "s",
+	       r->disorder_after, r->holes_after);
+}
+
+int op_compact(const char *path, bool shrink, bool force_progress)
+{
+	struct vmdk_compact_report r;
+	struct tool_progress prog;
+	int err;
+
+	tool_catch_signals();
+	tool_progress_init(&prog, shrink ? "Shrinking" : "Defragmenting", force_progress);
+	err = shrink ? vmdk_shrink(path, tool_progress_cb, &prog, &r)
+		     : vmdk_defragment(path, tool_progress_cb, &prog, &r);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		return 1;
+	}
+	compact_summary(path, &r, shrink);
+	return 0;
+}
+
+int op_meta_set(const char *path, const char *key, const char *value)
+{
+	vmdk_disk *d;
+	int err;
+
+	tool_catch_signals();	/* the write ends, the disk closes */
+	if (!(d = tool_open(path, VMDK_OPEN_SINGLE_LINK)))
+		return 1;
+	err = vmdk_meta_set(d, key, value);
+	if (err < 0)
+		tool_disk_error(path, err, vmdk_errmsg(d));
+	if (vmdk_close(d) < 0 && err == 0) {
+		tool_warn(path, "closing failed; the change may not be on disk");
+		err = -1;
+	}
+	return err < 0 ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* ops.h --- the operations both front ends run, the vmdk-* tools and
+ * vmware-vdiskmanager: one code path each, from the library call to the
+ * messages.  Each returns the process's exit status. */
+#ifndef TOOLS_OPS_H
+#define TOOLS_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmdk.h"
+
+/* How a clone takes its source: a VMDK or else a raw image (default), a
+ * VMDK only, a raw image (-r), any file's bytes (--source-format raw). */
+enum { SOURCE_ANY, SOURCE_VMDK, SOURCE_RAW_IMAGE, SOURCE_RAW };
+
+/* @src ("-": standard input) to @dst ("-": standard output). */
+int op_clone(const char *src, const char *dst, struct vmdk_clone_params *p,
+	     int source_format, bool force_progress);
+int op_create(const char *path, const struct vmdk_create_params *p);
+int op_grow(const char *path, uint64_t sectors, bool force_progress);
+int op_rename(const char *from, const char *to);
+/* vmdk_shrink() or vmdk_defragment(), with the summary. */
+int op_compact(const char *path, bool shrink, bool force_progress);
+/* Zero the free space of the filesystem mounted at @dir. */
+int op_prepare(const char *dir, bool force_progress);
+int op_meta_set(const char *path, const char *key, const char *value);
+
+/* vmdk-check's run: exit status as e2fsck's bits. */
+#define CHECK_OK 0
+#define CHECK_CORRECTED 1
+#define CHECK_ERRORS_LEFT 4
+#define CHECK_OPERATIONAL 8
+#define CHECK_USAGE 16
+struct op_check_opts {
+	bool repair, yes, no, json, chain_only;
+	const char *undo, *output;
+};
+int op_check(const char *path, const struct op_check_opts *o);
+
+#endif
