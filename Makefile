@@ -9,6 +9,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 VERSION = 0.1
 CC ?= cc
@@ -44,8 +45,11 @@ LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \
-	vmdk-defrag vmdk-prepare
+	vmdk-defrag vmdk-prepare vmware-vdiskmanager
 TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
+# `make install NO_VDISKMANAGER=1` leaves vmware-vdiskmanager out, for
+# machines that have VMware's own.
+INSTALL_NAMES = $(if $(NO_VDISKMANAGER),$(filter-out vmware-vdiskmanager,$(TOOL_NAMES)),$(TOOL_NAMES))
 # What every front end links: messages and options, the shared operations.
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/ops.c \
 	$(wildcard tools/op_*.c))
@@ -55,7 +59,7 @@ FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_c
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \
-	install install-static install-includes install-pc install-man \
+	install install-static install-includes install-pc install-man install-completion \
 	install-bin uninstall clean lint-man
 
 .SECONDARY:
@@ -147,7 +151,8 @@ vmdktools.pc: vmdktools.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: install-static install-includes install-pc install-man install-bin
+install: install-static install-includes install-pc install-man install-bin \
+	install-completion
 
 install-static: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR)
@@ -163,18 +168,26 @@ install-pc: vmdktools.pc
 
 install-man:
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
-	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(addprefix man/man1/,$(addsuffix .1,$(INSTALL_NAMES))) \
+	    $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/man3/vmdktools.3 $(DESTDIR)$(MANDIR)/man3/
 
 install-bin: $(TOOLS)
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(addprefix $(BUILD)/bin/,$(INSTALL_NAMES)) $(DESTDIR)$(BINDIR)/
+
+# One file per program, where bash-completion looks for it by name.
+install-completion:
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	for t in $(INSTALL_NAMES); do \
+	  install -m 644 completion/vmdktools.bash $(DESTDIR)$(COMPLETIONDIR)/$$t; done
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libvmdktools.a $(DESTDIR)$(INCLUDEDIR)/vmdk.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/vmdktools.pc \
 	      $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOL_NAMES)) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOL_NAMES))) \
+	      $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(TOOL_NAMES)) \
 	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3
 
 clean:

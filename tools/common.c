@@ -18,6 +18,7 @@
 
 const char *progname = "vmdktools";
 int verbosity = 1;
+bool tool_op_summaries = true;
 
 void tool_init(const char *argv0)
 {

@@ -14,6 +14,9 @@
 
 extern const char *progname;
 extern int verbosity;	/* 0 quiet, 1 normal, 2 verbose */
+/* The shared operations print their own summary line (a front end with
+ * messages of its own turns that off). */
+extern bool tool_op_summaries;
 
 void tool_init(const char *argv0);
 void tool_version(void);

@@ -98,7 +98,7 @@ static void summary(const char *path, const struct vmdk_check_report *rep,
 		       status(rep, r));
 		return;
 	}
-	if (verbosity == 0)
+	if (verbosity == 0 || !tool_op_summaries)
 		return;
 	if (r->repair && rep->unfixable && !r->no)
 		printf("%s: cannot repair: %u error%s no fix; nothing was changed\n",

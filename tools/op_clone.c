@@ -193,7 +193,7 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 				vmdk_errmsg(NULL));
 		return 1;
 	}
-	if (verbosity > 0 && strcmp(dst, "-"))
+	if (verbosity > 0 && tool_op_summaries && strcmp(dst, "-"))
 		printf("Cloned %s to %s (%s)\n", strcmp(src, "-") ? src : "standard input", dst,
 		       p.type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(p.type));
 	return 0;

@@ -110,7 +110,7 @@ int op_prepare(const char *dir, bool force_progress)
 		tool_warn(dir, "stopped; the space is given back");
 		return 1;
 	}
-	if (verbosity > 0)
+	if (verbosity > 0 && tool_op_summaries)
 		printf("%s: %s of free space zeroed and given back; vmdk-shrink the "
 		       "virtual disk now\n", dir, tool_human(written, h, sizeof(h)));
 	return 0;

@@ -17,7 +17,7 @@ int op_create(const char *path, const struct vmdk_create_params *p)
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return 1;
 	}
-	if (verbosity > 0)
+	if (verbosity > 0 && tool_op_summaries)
 		printf("Created %s: %s, %s (%s), adapter %s\n", path,
 		       vmdk_type_name(p->type), tool_sectors(p->capacity),
 		       tool_human(p->capacity * 512, human, sizeof(human)),
@@ -39,7 +39,7 @@ int op_grow(const char *path, uint64_t size, bool force_progress)
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return 1;
 	}
-	if (verbosity > 0)
+	if (verbosity > 0 && tool_op_summaries)
 		printf("Grew %s to %s (%s)\n", path, tool_sectors(size),
 		       tool_human(size * 512, h, sizeof(h)));
 	return 0;
@@ -55,7 +55,7 @@ int op_rename(const char *from, const char *to)
 		tool_disk_error(from, err, vmdk_errmsg(NULL));
 		return 1;
 	}
-	if (verbosity > 0)
+	if (verbosity > 0 && tool_op_summaries)
 		printf("Renamed %s to %s\n", from, to);
 	return 0;
 }
@@ -101,7 +101,8 @@ int op_compact(const char *path, bool shrink, bool force_progress)
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return 1;
 	}
-	compact_summary(path, &r, shrink);
+	if (tool_op_summaries)
+		compact_summary(path, &r, shrink);
 	return 0;
 }
 

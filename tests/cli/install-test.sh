@@ -25,6 +25,21 @@ for f in core.h vmdk_int.h format.h copy_int.h libvmdk.h; do
 done
 [ -z "$(find "$dest" -name 'libvmdk.*')" ] || fail "a file named libvmdk.* installed"
 grep -q '^prefix=/opt/vmdktools$' "$lib/pkgconfig/vmdktools.pc" || fail "prefix not in vmdktools.pc"
+# Every program, its page, and its completion where bash-completion looks;
+# sourcing each completion file registers every installed program.
+for t in $(ls "$root/bin"); do
+	[ -e "$root/share/man/man1/$t.1" ] || fail "no man page for $t"
+	c=$root/share/bash-completion/completions/$t
+	[ -e "$c" ] || fail "no completion for $t"
+	bash -c ". '$c' && complete -p $t" >/dev/null 2>&1 || fail "completion for $t not registered"
+done
+[ -e "$root/bin/vmware-vdiskmanager" ] || fail "vmware-vdiskmanager not installed"
+# Without VMware's name, for machines that have VMware's own tool.
+make -C "$top" --no-print-directory -s install DESTDIR="$dest/novdm" PREFIX=/opt/v \
+	NO_VDISKMANAGER=1 >/dev/null
+[ ! -e "$dest/novdm/opt/v/bin/vmware-vdiskmanager" ] &&
+	[ ! -e "$dest/novdm/opt/v/share/man/man1/vmware-vdiskmanager.1" ] &&
+	[ -e "$dest/novdm/opt/v/bin/vmdk-clone" ] || fail "NO_VDISKMANAGER=1 still installs it"
 
 cat > "$dest/use.c" <<'C'
 #include <stdio.h>
