@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* ops.c --- the short operations both front ends run: create, grow,
- * rename, shrink and defragment, one metadata key. */
+ * rename, shrink and defragment, metadata changes. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 #include "ops.h"
@@ -106,20 +107,62 @@ int op_compact(const char *path, bool shrink, bool force_progress)
 	return 0;
 }
 
-int op_meta_set(const char *path, const char *key, const char *value)
+void op_kv_add(const char **kv, size_t *n, const char *k, const char *v)
 {
-	vmdk_disk *d;
-	int err;
+	for (size_t i = 0; i < *n; i += 2)
+		if (strcmp(kv[i], k) == 0) {
+			kv[i + 1] = v;
+			return;
+		}
+	kv[(*n)++] = k;
+	kv[(*n)++] = v;
+	kv[*n] = NULL;
+}
 
-	tool_catch_signals();	/* the write ends, the disk closes */
-	if (!(d = tool_open(path, VMDK_OPEN_SINGLE_LINK)))
+void op_kv_add_geometry(const char **kv, size_t *n, unsigned c, unsigned h,
+			unsigned s)
+{
+	static char geo[3][16];
+
+	snprintf(geo[0], sizeof(geo[0]), "%u", c);
+	snprintf(geo[1], sizeof(geo[1]), "%u", h);
+	snprintf(geo[2], sizeof(geo[2]), "%u", s);
+	op_kv_add(kv, n, "geometry.cylinders", geo[0]);
+	op_kv_add(kv, n, "geometry.heads", geo[1]);
+	op_kv_add(kv, n, "geometry.sectors", geo[2]);
+}
+
+int op_meta_change(const char *path, const char **kv, bool drop_ctk,
+		   bool regeometry, int adapter)
+{
+	struct vmdk_info info;
+	size_t n = 0;
+	int err = 0;
+	vmdk_disk *d;
+
+	/* A signal waits for the change to end and the disk to close. */
+	tool_catch_signals();
+	d = tool_open(path, VMDK_OPEN_SINGLE_LINK);
+
+	if (!d)
 		return 1;
-	err = vmdk_meta_set(d, key, value);
+	while (kv[n])
+		n += 2;
+	if (regeometry) {
+		uint32_t c, h, s;
+		vmdk_get_info(d, &info);
+		vmdk_geometry_for(info.capacity, adapter, &c, &h, &s);
+		op_kv_add_geometry(kv, &n, c, h, s);
+	}
+	if (n)
+		err = vmdk_meta_update(d, kv);
+	if (err == 0 && drop_ctk)
+		err = vmdk_drop_change_tracking(d);
 	if (err < 0)
 		tool_disk_error(path, err, vmdk_errmsg(d));
 	if (vmdk_close(d) < 0 && err == 0) {
-		tool_warn(path, "closing failed; the change may not be on disk");
+		tool_warn(path, "closing failed");
 		err = -1;
 	}
-	return err < 0 ? 1 : 0;
+	return err < 0;
 }

@@ -6,6 +6,7 @@
 #define TOOLS_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmdk.h"
@@ -24,7 +25,14 @@ int op_rename(const char *from, const char *to);
 int op_compact(const char *path, bool shrink, bool force_progress);
 /* Zero the free space of the filesystem mounted at @dir. */
 int op_prepare(const char *dir, bool force_progress);
-int op_meta_set(const char *path, const char *key, const char *value);
+/* Metadata changes in one write: @kv ("key", "value", ..., NULL; room for
+ * six more), new geometry for @adapter, the end of change tracking. */
+int op_meta_change(const char *path, const char **kv, bool drop_ctk,
+		   bool regeometry, int adapter);
+/* Set @k in @kv (of *@n strings), keeping it NULL-terminated. */
+void op_kv_add(const char **kv, size_t *n, const char *k, const char *v);
+void op_kv_add_geometry(const char **kv, size_t *n, unsigned c, unsigned h,
+			unsigned s);
 
 /* vmdk-check's run: exit status as e2fsck's bits. */
 #define CHECK_OK 0

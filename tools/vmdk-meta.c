@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "ops.h"
 
 static void usage(void)
 {
@@ -62,67 +63,6 @@ static int list_one(void *arg, const char *key, const char *value)
 	return 0;
 }
 
-static void add(const char **kv, size_t *n, const char *k, const char *v)
-{
-	for (size_t i = 0; i < *n; i += 2)
-		if (strcmp(kv[i], k) == 0) {
-			kv[i + 1] = v;
-			return;
-		}
-	kv[(*n)++] = k;
-	kv[(*n)++] = v;
-	kv[*n] = NULL;
-}
-
-static void add_geometry(const char **kv, size_t *n, unsigned c, unsigned h,
-			 unsigned s)
-{
-	static char geo[3][16];
-
-	snprintf(geo[0], sizeof(geo[0]), "%u", c);
-	snprintf(geo[1], sizeof(geo[1]), "%u", h);
-	snprintf(geo[2], sizeof(geo[2]), "%u", s);
-	add(kv, n, "geometry.cylinders", geo[0]);
-	add(kv, n, "geometry.heads", geo[1]);
-	add(kv, n, "geometry.sectors", geo[2]);
-}
-
-/* Apply the changes the options asked for; 0 or 1 for the exit status. */
-static int apply(const char *path, const char **kv, bool drop_ctk,
-		 bool regeometry, int adapter)
-{
-	struct vmdk_info info;
-	size_t n = 0;
-	int err = 0;
-	vmdk_disk *d;
-
-	/* A signal waits for the change to end and the disk to close. */
-	tool_catch_signals();
-	d = tool_open(path, VMDK_OPEN_SINGLE_LINK);
-
-	if (!d)
-		return 1;
-	while (kv[n])
-		n += 2;
-	if (regeometry) {
-		uint32_t c, h, s;
-		vmdk_get_info(d, &info);
-		vmdk_geometry_for(info.capacity, adapter, &c, &h, &s);
-		add_geometry(kv, &n, c, h, s);
-	}
-	if (n)
-		err = vmdk_meta_update(d, kv);
-	if (err == 0 && drop_ctk)
-		err = vmdk_drop_change_tracking(d);
-	if (err < 0)
-		tool_disk_error(path, err, vmdk_errmsg(d));
-	if (vmdk_close(d) < 0 && err == 0) {
-		tool_warn(path, "closing failed");
-		err = -1;
-	}
-	return err < 0;
-}
-
 static const char *new_uuid(void)
 {
 	static char out[64];
@@ -168,29 +108,29 @@ int main(int argc, char **argv)
 			value = strcmp(optarg, "new") == 0 ? new_uuid() : optarg;
 			if (!value)
 				tool_try_help("cannot make a new uuid");
-			add(kv, &nkv, "uuid", value);
+			op_kv_add(kv, &nkv, "uuid", value);
 			break;
 		case 'a':
 			adapter = tool_adapter_arg(optarg);
-			add(kv, &nkv, "adapterType", vmdk_adapter_name(adapter));
+			op_kv_add(kv, &nkv, "adapterType", vmdk_adapter_name(adapter));
 			regeometry = true;
 			break;
 		case OPT_HW:
 			tool_hwversion_arg(optarg);
-			add(kv, &nkv, "virtualHWVersion", optarg);
+			op_kv_add(kv, &nkv, "virtualHWVersion", optarg);
 			break;
 		case OPT_TOOLS:
-			add(kv, &nkv, "toolsVersion", optarg);
+			op_kv_add(kv, &nkv, "toolsVersion", optarg);
 			break;
 		case OPT_GEOMETRY:
 			if (sscanf(optarg, "%u/%u/%u", &gc, &gh, &gs) != 3 || !gc ||
 			    !gh || gh > 255 || !gs || gs > 63)
 				tool_try_help("geometry wants C/H/S, not '%s'", optarg);
-			add_geometry(kv, &nkv, gc, gh, gs);
+			op_kv_add_geometry(kv, &nkv, gc, gh, gs);
 			explicit_geometry = true;
 			break;
 		case 'D':
-			add(kv, &nkv, "deletable", "true");
+			op_kv_add(kv, &nkv, "deletable", "true");
 			break;
 		case OPT_DROP_CTK:
 			drop_ctk = true;
@@ -205,7 +145,7 @@ int main(int argc, char **argv)
 	if (nkv || drop_ctk) {
 		if (n != 1)
 			tool_try_help("changes take one disk and no command");
-		return apply(argv[optind], kv, drop_ctk, regeometry, adapter);
+		return op_meta_change(argv[optind], kv, drop_ctk, regeometry, adapter);
 	}
 	if (n < 2)
 		tool_try_help("expected a disk and list, get or set");

@@ -292,8 +292,11 @@ int main(int argc, char **argv)
 	case OP_CHAIN:
 		return chain(target);
 	case OP_DELETABLE:
-		return done(op_meta_set(target, "ddb.deletable", "true"),
+	{
+		const char *kv[8] = { "deletable", "true", NULL };
+		return done(op_meta_change(target, kv, false, false, 0),
 			    "The disk is now deletable.");
+	}
 	default:
 		return EXIT_USAGE;
 	}

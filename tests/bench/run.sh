@@ -6,8 +6,8 @@
 # on them.
 #   BIN=build/bin sh tests/bench/run.sh
 # BENCH_RUNS (default 3) runs of each, the best counting;
-# BENCH_SIZE (default 2G) sizes the image from
-# ../shared/bench/make-test-image.sh; BENCH_DIR (default build/bench) holds
+# BENCH_SIZE (default 2G) sizes the image made by make-test-image.sh
+# beside this file; BENCH_DIR (default build/bench) holds
 # it and the outputs (about 4 times the image size); BENCH_CONVERT=0,
 # BENCH_CHECK=0, BENCH_COMPACT=0 skip a part.
 set -eu
@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 size=${BENCH_SIZE:-2G}
 runs=${BENCH_RUNS:-3}
 dir=${BENCH_DIR:-$top/build/bench}
-gen=${BENCH_IMAGE_SCRIPT:-$top/../shared/bench/make-test-image.sh}
+gen=${BENCH_IMAGE_SCRIPT:-$top/tests/bench/make-test-image.sh}
 mkdir -p "$dir"
 img=$dir/image-$size.raw
 
