@@ -47,7 +47,7 @@ int vmdk_meta_get(vmdk_disk *d, const char *key, const char **value)
 	v = vmdk_desc_get(d->links[0]->desc, k);
 	free(k);
 	if (!v)
-		return vmdk_seterr(&d->eb, -ENOENT, "no key %s", key);
+		return vmdk_seterr(&d->eb, -ENOENT, "the disk database has no key \"%s\"", key);
 	*value = v;
 	return 0;
 }

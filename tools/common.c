@@ -8,6 +8,7 @@
 #include <string.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,6 +220,51 @@ const char *tool_operand(int argc, char **argv)
 
 unsigned tool_open_flags;
 
+void tool_describe(vmdk_disk *d, const char *path)
+{
+	struct vmdk_info info;
+
+	if (verbosity < 2 || vmdk_get_info(d, &info) < 0)
+		return;
+	for (unsigned i = 0; i < info.links; i++) {
+		struct vmdk_link_info li;
+		if (vmdk_get_link_info(d, i, &li) < 0)
+			break;
+		if (i > 0)
+			fprintf(stderr, "%s: %s: parent found by the hint of link %u\n",
+				progname, li.path, i - 1);
+		fprintf(stderr, "%s: %s: link %u, %s, CID %08x, %s descriptor, %u "
+			"extent%s\n", progname, li.path, i, li.create_type, li.cid,
+			li.embedded_descriptor ? "embedded" : "separate", li.extents,
+			li.extents == 1 ? "" : "s");
+		for (unsigned x = 0; x < li.extents; x++) {
+			struct vmdk_extent_info ei;
+			if (vmdk_get_extent_info(d, i, x, &ei) < 0)
+				break;
+			fprintf(stderr, "%s: %s:   extent %u: %s %s, %s from sector %llu, %s\n",
+				progname, li.path, x, ei.access, ei.kind,
+				tool_sectors(ei.sectors), (unsigned long long)ei.start,
+				ei.path ? ei.format : "no file");
+		}
+	}
+	(void)path;
+}
+
+void tool_describe_path(const char *path)
+{
+	vmdk_disk *d;
+
+	if (verbosity < 2)
+		return;
+	if (vmdk_open(path, VMDK_OPEN_RDONLY | tool_open_flags, &d) < 0) {
+		fprintf(stderr, "%s: %s: does not open as it is: %s\n", progname, path,
+			vmdk_errmsg(NULL));
+		return;
+	}
+	tool_describe(d, path);
+	vmdk_close(d);
+}
+
 vmdk_disk *tool_open(const char *path, unsigned flags)
 {
 	vmdk_disk *d;
@@ -228,6 +274,7 @@ vmdk_disk *tool_open(const char *path, unsigned flags)
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return NULL;
 	}
+	tool_describe(d, path);
 	return d;
 }
 
@@ -264,11 +311,21 @@ void tool_progress_init(struct tool_progress *p, const char *label, bool force)
 	p->start = p->last = now();
 }
 
+/* Columns of the terminal on stderr (80 when it does not say). */
+static int columns(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
 int tool_progress_cb(void *arg, uint64_t done, uint64_t total)
 {
 	struct tool_progress *p = arg;
+	uint64_t unit = p->unit ? p->unit : 512;
+	char a[32], b[32], r[32], line[5][160];
 	double t, rate, eta;
-	char h[32];
+	int width, pct;
 
 	if (tool_interrupted)
 		return 1;
@@ -278,12 +335,26 @@ int tool_progress_cb(void *arg, uint64_t done, uint64_t total)
 	if (t - p->last < 0.16 && done < total)
 		return 0;
 	p->last = t;
-	rate = t > p->start ? (double)done * 512 / (t - p->start) : 0;
-	eta = rate > 0 ? (double)(total - done) * 512 / rate : 0;
-	fprintf(stderr, "\r%s: %3d%%  %s/s  ETA %d:%02d   ", p->label,
-		total ? (int)(done * 100 / total) : 100,
-		tool_human((uint64_t)rate, h, sizeof(h)), (int)eta / 60,
-		(int)eta % 60);
+	rate = t > p->start ? (double)done * (double)unit / (t - p->start) : 0;
+	eta = rate > 0 ? (double)(total - done) * (double)unit / rate : 0;
+	pct = total ? (int)(done * 100 / total) : 100;
+	tool_human(done * unit, a, sizeof(a));
+	tool_human(total * unit, b, sizeof(b));
+	tool_human((uint64_t)rate, r, sizeof(r));
+	/* The longest form that fits the terminal, never a wrapped line. */
+	snprintf(line[0], sizeof(line[0]), "%s: %3d%%  %s of %s  %s/s  ETA %d:%02d",
+		 p->label, pct, a, b, r, (int)eta / 60, (int)eta % 60);
+	snprintf(line[1], sizeof(line[1]), "%s: %3d%%  %s of %s  ETA %d:%02d",
+		 p->label, pct, a, b, (int)eta / 60, (int)eta % 60);
+	snprintf(line[2], sizeof(line[2]), "%s: %3d%%  %s of %s", p->label, pct, a, b);
+	snprintf(line[3], sizeof(line[3]), "%s: %3d%%", p->label, pct);
+	snprintf(line[4], sizeof(line[4]), "%3d%%", pct);
+	width = columns() - 1;
+	for (int i = 0; i < 5; i++)
+		if ((int)strlen(line[i]) <= width || i == 4) {
+			fprintf(stderr, "\r%.*s\033[K", width > 0 ? width : 4, line[i]);
+			break;
+		}
 	p->drawn = true;
 	return 0;
 }

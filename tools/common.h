@@ -73,7 +73,12 @@ extern unsigned tool_open_flags;
 void tool_common_option(int c, void (*usage)(void));
 /* The one disk operand, or a usage error. */
 const char *tool_operand(int argc, char **argv);
-/* Open @path, or report why not and return NULL. */
+/* With -v: the links opened (parents found by their hints) and their
+ * extents, on stderr; _path opens @path read-only to tell it (or why it
+ * does not open) before an operation that opens it itself. */
+void tool_describe(vmdk_disk *d, const char *path);
+void tool_describe_path(const char *path);
+/* Open @path, or report why not and return NULL; described with -v. */
 vmdk_disk *tool_open(const char *path, unsigned flags);
 #define TOOL_COMMON_SHORTOPTS "qvhV"
 #define TOOL_COMMON_LONGOPTS \
@@ -88,6 +93,7 @@ vmdk_disk *tool_open(const char *path, unsigned flags);
  * library stops and cleans up. */
 struct tool_progress {
 	const char *label;
+	uint64_t unit;		/* bytes in one unit of done/total; 0: sectors */
 	bool enabled;
 	double start, last;
 	bool drawn;

@@ -38,17 +38,17 @@ static void json_problem(const struct vmdk_problem *p, bool fixed)
 	printf(", \"file\": ");
 	tool_json_string(p->file);
 	if (p->offset != VMDK_NO_OFFSET)
-		printf(", \"offset\": %llu", (unsigned long long)p->offset);
+		printf(", \"offsetBytes\": %llu", (unsigned long long)p->offset);
 	if (p->gd_index >= 0)
-		printf(", \"gd_index\": %lld", (long long)p->gd_index);
+		printf(", \"gdIndex\": %lld", (long long)p->gd_index);
 	if (p->gt_index >= 0)
-		printf(", \"gt_index\": %lld", (long long)p->gt_index);
+		printf(", \"gtIndex\": %lld", (long long)p->gt_index);
 	if (p->lba_count)
-		printf(", \"lba\": %llu, \"lba_count\": %llu",
+		printf(", \"startSector\": %llu, \"lengthSectors\": %llu",
 		       (unsigned long long)p->lba, (unsigned long long)p->lba_count);
 	printf(", \"fix\": ");
 	tool_json_string(p->fix);
-	printf(", \"fix_accepted\": %s}", fixed ? "true" : "false");
+	printf(", \"fixAccepted\": %s}", fixed ? "true" : "false");
 }
 
 static int on_problem(void *arg, const struct vmdk_problem *p)
@@ -91,7 +91,7 @@ static void summary(const char *path, const struct vmdk_check_report *rep,
 	if (r->json) {
 		printf("%s\n  ],\n  \"errors\": %u, \"warnings\": %u, \"fixed\": %u, "
 		       "\"unfixable\": %u, \"links\": %u, \"extents\": %u, "
-		       "\"grain_tables\": %llu, \"grains\": %llu, \"exit\": %d\n}\n",
+		       "\"grainTables\": %llu, \"grains\": %llu, \"exit\": %d\n}\n",
 		       r->shown ? "" : "", rep->errors, rep->warnings, rep->fixed,
 		       rep->unfixable, rep->links, rep->extents,
 		       (unsigned long long)rep->tables, (unsigned long long)rep->grains,
@@ -129,6 +129,7 @@ int op_check(const char *path, const struct op_check_opts *o)
 	struct vmdk_check_report rep = { 0 };
 	int err;
 
+	tool_describe_path(path);
 	if (r.repair && !r.yes && !r.no) {
 		/* Questions need someone to answer them. */
 		r.tty = isatty(STDIN_FILENO) && !r.json ? fopen("/dev/tty", "r") : NULL;

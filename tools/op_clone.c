@@ -178,6 +178,7 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 	}
 	if (!d)
 		return 1;
+	tool_describe(d, src);
 	tool_catch_signals();
 	tool_progress_init(&prog, "Cloning", force_progress);
 	p.progress = tool_progress_cb;

@@ -85,6 +85,9 @@ int op_prepare(const char *dir, bool force_progress)
 		return 1;
 	}
 	total = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (verbosity > 1)
+		fprintf(stderr, "%s: %s: %s free to zero\n", progname, dir,
+			tool_human(total, h, sizeof(h)));
 	zeros = calloc(1, CHUNK);
 	fd = zeros ? unnamed_file(dir) : -1;
 	if (fd < 0) {
@@ -93,6 +96,7 @@ int op_prepare(const char *dir, bool force_progress)
 	}
 	tool_catch_signals();
 	tool_progress_init(&prog, "Zeroing", force_progress);
+	prog.unit = 1;	/* bytes */
 	rc = fill(fd, zeros, total, &prog, &written);
 	/* The zeros must reach the disk under the filesystem before their
 	 * space is given back; a full delayed-allocation filesystem may say

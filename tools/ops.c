@@ -32,6 +32,7 @@ int op_grow(const char *path, uint64_t size, bool force_progress)
 	char h[32];
 	int err;
 
+	tool_describe_path(path);
 	tool_catch_signals();
 	tool_progress_init(&prog, "Growing", force_progress);
 	err = vmdk_grow(path, size, tool_progress_cb, &prog);
@@ -50,6 +51,7 @@ int op_rename(const char *from, const char *to)
 {
 	int err;
 
+	tool_describe_path(from);
 	tool_catch_signals();	/* a signal waits for the rename to end */
 	err = vmdk_rename(from, to);
 	if (err < 0) {
@@ -93,6 +95,7 @@ int op_compact(const char *path, bool shrink, bool force_progress)
 	struct tool_progress prog;
 	int err;
 
+	tool_describe_path(path);
 	tool_catch_signals();
 	tool_progress_init(&prog, shrink ? "Shrinking" : "Defragmenting", force_progress);
 	err = shrink ? vmdk_shrink(path, tool_progress_cb, &prog, &r)

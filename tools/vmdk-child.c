@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	n = argc - optind;
 	cmd = n > 0 ? argv[optind] : "";
 	if ((strcmp(cmd, "create") == 0 || strcmp(cmd, "attach") == 0) && n == 3) {
+		tool_describe_path(argv[optind + 1]);
 		err = vmdk_create_child(argv[optind + 1], argv[optind + 2], type);
 		if (err < 0) {
 			tool_disk_error(argv[optind + 2], err, vmdk_errmsg(NULL));
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "commit") == 0 && n == 2) {
 		tool_catch_signals();
 		tool_progress_init(&prog, "Committing", force_progress);
+		tool_describe_path(argv[optind + 1]);
 		err = vmdk_commit(argv[optind + 1], tool_progress_cb, &prog);
 		tool_progress_end(&prog);
 		if (err < 0) {
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "rebase") == 0 && n == 3) {
+		tool_describe_path(argv[optind + 1]);
 		err = vmdk_rebase(argv[optind + 1], argv[optind + 2], unsafe);
 		if (err < 0) {
 			tool_disk_error(argv[optind + 1], err, vmdk_errmsg(NULL));

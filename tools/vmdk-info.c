@@ -120,12 +120,13 @@ static void json_kv_str(const char *k, const char *v, const char *sep)
 
 static void print_json(vmdk_disk *d, const struct vmdk_info *in)
 {
-	printf("{\n  \"type\": %d, ", in->type);
+	printf("{\n  \"typeId\": %d, ", in->type);
+	json_kv_str("typeName", in->type >= 0 ? vmdk_type_name(in->type) : NULL, ", ");
 	json_kv_str("createType", in->create_type, ", ");
-	printf("\"capacity\": %llu, \"capacityBytes\": %llu,\n",
+	printf("\"capacitySectors\": %llu, \"capacityBytes\": %llu,\n",
 	       (unsigned long long)in->capacity,
 	       (unsigned long long)in->capacity * 512);
-	printf("  \"geometry\": {\"cylinders\": %u, \"heads\": %u, \"sectors\": %u},\n",
+	printf("  \"geometry\": {\"cylinders\": %u, \"heads\": %u, \"sectorsPerTrack\": %u},\n",
 	       in->cylinders, in->heads, in->sectors);
 	printf("  ");
 	json_kv_str("adapter", in->adapter, ", ");
@@ -156,9 +157,10 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in)
 			json_kv_str("kind", ei.kind, ", ");
 			json_kv_str("format", ei.format, ", ");
 			json_kv_str("access", ei.access, ", ");
-			printf("\"start\": %llu, \"sectors\": %llu, \"offset\": %llu, "
+			printf("\"startSector\": %llu, \"lengthSectors\": %llu, "
+			       "\"offsetSectors\": %llu, "
 			       "\"fileBytes\": %llu, \"allocatedBytes\": %llu, "
-			       "\"version\": %u, \"flags\": %u, \"grainSize\": %llu, "
+			       "\"version\": %u, \"flags\": %u, \"grainSectors\": %llu, "
 			       "\"compressed\": %s}",
 			       (unsigned long long)ei.start,
 			       (unsigned long long)ei.sectors,
@@ -190,8 +192,8 @@ static int space_needed(vmdk_disk *d, const char *path, int type, bool json)
 		return 1;
 	}
 	if (json)
-		printf("{\"type\": \"%s\", \"spaceNeeded\": %llu}\n",
-		       type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(type),
+		printf("{\"typeId\": %d, \"typeName\": \"%s\", \"spaceNeededBytes\": %llu}\n",
+		       type, type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(type),
 		       (unsigned long long)bytes);
 	else if (verbosity > 0)
 		printf("%llu bytes (%s) for %s\n", (unsigned long long)bytes,

@@ -49,7 +49,7 @@ static void print_run(struct printer *p, uint64_t start, uint64_t len,
 	if (verbosity == 0)
 		return;
 	if (p->json) {
-		printf("%s\n  {\"start\": %llu, \"length\": %llu, \"state\": \"%s\"",
+		printf("%s\n  {\"startSector\": %llu, \"lengthSectors\": %llu, \"state\": \"%s\"",
 		       p->printed ? "," : "", (unsigned long long)start,
 		       (unsigned long long)len, state_name[state]);
 		if (has_link) {

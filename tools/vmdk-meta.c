@@ -63,6 +63,11 @@ static int list_one(void *arg, const char *key, const char *value)
 	return 0;
 }
 
+static bool is_action(const char *s)
+{
+	return strcmp(s, "list") == 0 || strcmp(s, "get") == 0 || strcmp(s, "set") == 0;
+}
+
 static const char *new_uuid(void)
 {
 	static char out[64];
@@ -151,6 +156,11 @@ int main(int argc, char **argv)
 		tool_try_help("expected a disk and list, get or set");
 	path = argv[optind];
 	cmd = argv[optind + 1];
+	/* The action may come first too: "vmdk-meta list disk.vmdk". */
+	if (is_action(path) && !is_action(cmd)) {
+		path = argv[optind + 1];
+		cmd = argv[optind];
+	}
 	if (!((strcmp(cmd, "list") == 0 && n == 2) ||
 	      (strcmp(cmd, "get") == 0 && n == 3) ||
 	      (strcmp(cmd, "set") == 0 && n == 4)))

@@ -37,7 +37,9 @@ int main(int argc, char **argv)
 		tool_try_help("no disk name given");
 	tool_catch_signals();	/* stop between disks, never inside one */
 	for (int i = optind; i < argc && !tool_interrupted; i++) {
-		int err = vmdk_unlink(argv[i]);
+		int err;
+		tool_describe_path(argv[i]);
+		err = vmdk_unlink(argv[i]);
 		if (err < 0) {
 			tool_disk_error(argv[i], err, vmdk_errmsg(NULL));
 			status = 1;

@@ -69,7 +69,7 @@ for delay in 0 0.01 0.02 0.04 0.08; do
 		sleep $delay
 		kill -9 $pid 2>/dev/null
 		wait $pid 2>/dev/null
-		size=$("$BIN/vmdk-info" --json "$d" 2>"$T/err" | sed -n 's/.*"capacity": \([0-9]*\),.*/\1/p')
+		size=$("$BIN/vmdk-info" --json "$d" 2>"$T/err" | sed -n 's/.*"capacitySectors": \([0-9]*\),.*/\1/p')
 		case $size in
 		2097152 | 14680064) ok "type $t opens after kill -9 in grow (${delay}s)" ;;
 		*) bad "type $t after kill -9 in grow (${delay}s): size '$size'" ;;
@@ -126,7 +126,7 @@ grep -q "^ *0 *128  unallocated" "$T/out" &&
 [ "$(wc -l < "$T/out")" -eq 2 ] && grep -q "^ *0 *2048  data" "$T/out" &&
 	grep -q "^ *4096 *2048  data" "$T/out" && ok "map --chunk" || bad "map --chunk"
 "$BIN/vmdk-map" --json --single-link "$A/mc.vmdk" > "$T/out"
-grep -q '"start": 4992, "length": 128, "state": "data", "link": 0' "$T/out" &&
+grep -q '"startSector": 4992, "lengthSectors": 128, "state": "data", "link": 0' "$T/out" &&
 	! grep -q '"link": 1' "$T/out" && ok "map --json --single-link" || bad "map json"
 
 # ---- space needed, against what a clone really takes ----
@@ -136,7 +136,7 @@ grep -q '"start": 4992, "length": 128, "state": "data", "link": 0' "$T/out" &&
 "$BIN/vmdk-fill" -q -s 60000 -c 3000 --val 0 "$A/sp.vmdk"
 for t in 0 1 2 3 4 5 6; do
 	need=$("$BIN/vmdk-info" --json --space-needed $t "$A/sp.vmdk" |
-		sed -n 's/.*"spaceNeeded": \([0-9]*\).*/\1/p')
+		sed -n 's/.*"spaceNeededBytes": \([0-9]*\).*/\1/p')
 	rm -rf "$A/c"; mkdir "$A/c"
 	"$BIN/vmdk-clone" -q -t $t "$A/sp.vmdk" "$A/c/sp.vmdk"
 	if [ $t -eq 6 ]; then	# thin: blocks in use

@@ -26,12 +26,12 @@ expect_exit 2 "no size given" "size is required" "$BIN/vmdk-create" "$T/x.vmdk"
 # ---- sizes and geometry ----
 expect "create -s 1G" "$BIN/vmdk-create" -q -s 1G "$T/g1.vmdk"
 "$BIN/vmdk-info" --json "$T/g1.vmdk" > "$T/j"
-grep -q '"capacity": 2097152,' "$T/j" && ok "1G is 2097152 sectors" || bad "1G size"
-grep -q '"heads": 128, "sectors": 32' "$T/j" && ok "lsilogic 1 GiB geometry" ||
+grep -q '"capacitySectors": 2097152,' "$T/j" && ok "1G is 2097152 sectors" || bad "1G size"
+grep -q '"heads": 128, "sectorsPerTrack": 32' "$T/j" && ok "lsilogic 1 GiB geometry" ||
 	bad "lsilogic 1 GiB geometry: $(grep geometry "$T/j")"
 expect "create -s 1000 (sectors) ide" "$BIN/vmdk-create" -q -s 1000 -a ide "$T/g2.vmdk"
 "$BIN/vmdk-info" --json "$T/g2.vmdk" > "$T/j"
-grep -q '"capacity": 1000,' "$T/j" && grep -q '"heads": 16, "sectors": 63' "$T/j" &&
+grep -q '"capacitySectors": 1000,' "$T/j" && grep -q '"heads": 16, "sectorsPerTrack": 63' "$T/j" &&
 	grep -q '"adapter": "ide"' "$T/j" && ok "sectors and ide geometry" ||
 	bad "sectors and ide geometry"
 expect "create 8G vmfsThin buslogic hw 7" "$BIN/vmdk-create" -q -s 8G -t vmfsThin \

@@ -25,7 +25,7 @@ for t in 0 1 5; do
 	expect "qemu-img check after meta set, type $t" qemu-img check "$d"
 	same_content "three readers agree after meta set, type $t" "$d"
 done
-expect_exit 1 "no key nothing" "meta get of a missing key" "$BIN/vmdk-meta" "$M/m0.vmdk" get nothing
+expect_exit 1 "no key \"nothing\"" "meta get of a missing key" "$BIN/vmdk-meta" "$M/m0.vmdk" get nothing
 expect_exit 1 "no quotes" "meta set refuses quotes" "$BIN/vmdk-meta" "$M/m0.vmdk" set k 'a"b'
 expect_exit 2 "expected list" "meta needs a command" "$BIN/vmdk-meta" "$M/m0.vmdk" frob
 expect_exit 1 "No such file" "meta on nothing" "$BIN/vmdk-meta" "$M/none.vmdk" list

@@ -125,3 +125,19 @@ if mkfifo "$O/feed" 2>/dev/null; then
 		rm -f "$O/sig.vmdk"
 	done
 fi
+
+# The progress line fits the terminal and tells done and total bytes.
+if command -v script >/dev/null && script -qc true /dev/null >/dev/null 2>&1; then
+	"$BIN/vmdk-create" -q -s 256M "$O/prog.vmdk"
+	"$BIN/vmdk-fill" -q --val 7 "$O/prog.vmdk"
+	for cols in 30 120; do
+		script -qc "stty cols $cols; '$BIN/vmdk-clone' -t 5 '$O/prog.vmdk' '$O/prog-$cols.vmdk'" /dev/null |
+			tr '\r' '\n' | sed 's/\x1b\[K//g' | grep '%' > "$T/out"
+		awk -v w=$cols 'length($0) >= w { bad = 1 } END { exit bad }' "$T/out" &&
+			ok "progress fits $cols columns" || bad "progress wider than $cols columns"
+	done
+	grep -q "MiB of 256 MiB" "$T/out" && ok "progress shows done and total bytes" ||
+		bad "progress line: $(head -2 "$T/out")"
+	"$BIN/vmdk-clone" -t 5 "$O/prog.vmdk" "$O/prog-pipe.vmdk" 2>"$T/err" >/dev/null
+	[ ! -s "$T/err" ] && ok "no progress into a pipe" || bad "progress into a pipe"
+fi
