@@ -151,7 +151,7 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 			tool_try_help("only streamOptimized (-t 5) and raw go to "
 				      "standard output");
 		if (isatty(STDOUT_FILENO)) {
-			tool_warn(NULL, "refusing to write a disk to a terminal");
+			tool_warn("standard output", "a terminal: refusing to write a disk to it");
 			return 1;
 		}
 	}

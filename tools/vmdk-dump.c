@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	}
 	path = tool_operand(argc, argv);
 	if (raw && isatty(STDOUT_FILENO)) {
-		tool_warn(NULL, "refusing to write binary data to a terminal");
+		tool_warn("standard output", "a terminal: refusing to write binary data to it");
 		return 1;
 	}
 	d = tool_open(path, flags);
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 		}
 		if (raw) {
 			if ((err = tool_write_all(STDOUT_FILENO, buf, n * 512u)) < 0) {
-				tool_warn(NULL, "standard output: %s", strerror(-err));
+				tool_warn("standard output", "%s", strerror(-err));
 				break;
 			}
 		} else {
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	free(buf);
 	vmdk_close(d);
 	if (err == 0 && fflush(stdout) != 0) {
-		tool_warn(NULL, "standard output: %s", strerror(errno));
+		tool_warn("standard output", "%s", strerror(errno));
 		return 1;
 	}
 	return err < 0 ? 1 : 0;

@@ -105,6 +105,24 @@ expect "-q is silent" "$VDM" -q -c -s 1MB -t 1 quiet.vmdk
 expect_exit 1 "not available in this version" "remote convert says it cannot" \
 	"$VDM" -r myDisk.vmdk -t 4 -h esx -u user -f passwordfile "[storage1] dir/disk.vmdk"
 expect_exit 2 "go with -r only" "-h goes with -r" "$VDM" -d -h esx myDisk.vmdk
+expect_exit 1 "not available in this version" "--thumbprint is taken with -h" \
+	"$VDM" --thumbprint AA:BB -r myDisk.vmdk -t 5 -h esx:443 -u u -f pw "[ds] d.vmdk"
+expect_exit 2 "go with -r only" "--thumbprint without a remote host" \
+	"$VDM" --thumbprint AA:BB -d myDisk.vmdk
+expect_exit 2 "needs a value" "--thumbprint without a value" "$VDM" -d myDisk.vmdk --thumbprint
+
+# Every type it makes, read alike by qemu-img, libyal and us.
+for t in 0 1 2 3 4 5 6; do
+	rm -f "ty$t"*.vmdk
+	if [ $t = 5 ]; then
+		"$VDM" -q -r myIdeDisk.vmdk -t 5 ty5.vmdk
+	else
+		"$VDM" -q -c -s 4MB -t $t "ty$t.vmdk"
+		"$BIN/vmdk-fill" -q -s 64 -c 64 --val 0x3c "ty$t.vmdk"
+	fi
+	expect "type $t from vmware-vdiskmanager: qemu-img check" qemu-img check -q "ty$t.vmdk"
+	same_content "type $t from vmware-vdiskmanager: three readers agree" "ty$t.vmdk"
+done
 expect_exit 1 "already exists" "convert onto an existing disk is refused" \
 	"$VDM" -r myDisk.vmdk -t 0 destinationName.vmdk
 expect_exit 1 "expected key=value" "convert of a text file is refused" \
