@@ -184,3 +184,22 @@ for tool in vmdk-shrink vmdk-defrag; do
 done
 untouched "child naming a file outside"
 [ ! -e "$Z/d/att.vmdk" ] && ok "no child attached to a hostile link" || bad "attach made a child"
+
+# vmware-vdiskmanager runs the same operations: the same refusals.
+for op in "-d" "-k" "-x 4MB" "-R" "-D" "-e"; do
+	# shellcheck disable=SC2086
+	"$BIN/vmware-vdiskmanager" $op "$Z/d/up.vmdk" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q "outside the disk's directory" "$T/out" "$T/err"; then
+		ok "vmware-vdiskmanager $op refuses a disk naming a file outside"
+	elif [ "$op" = "-e" ] && [ $rc -eq 0 ]; then
+		ok "vmware-vdiskmanager -e reads descriptors only: the chain is consistent"
+	else
+		bad "vmware-vdiskmanager $op on a hostile disk: exit $rc"
+	fi
+done
+expect_exit 1 "outside the disk's directory" "vmware-vdiskmanager -r refuses it" \
+	"$BIN/vmware-vdiskmanager" -r "$Z/d/up.vmdk" -t 0 "$Z/other/vdm.vmdk"
+expect_exit 1 "outside the disk's directory" "vmware-vdiskmanager -n refuses it" \
+	"$BIN/vmware-vdiskmanager" -n "$Z/d/up.vmdk" "$Z/d/vdm-renamed.vmdk"
+untouched "vmware-vdiskmanager on a hostile disk"
