@@ -17,14 +17,6 @@
 /* Largest piece handed to an extent at once (extent ops take uint32). */
 #define MAX_IO_SECTORS (1u << 20)
 
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 bool vmdk_chain_commit_pending(const struct vmdk_descriptor *d, uint32_t *cid)
 {
 	const char *v = vmdk_desc_get(d, VMDK_COMMIT_KEY);
@@ -62,7 +54,7 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		if (!ppath)
 			return -ENOMEM;
 		for (unsigned i = 0; i < d->nlinks; i++)
-			if (same_file(ppath, d->links[i]->path)) {
+			if (vmdk_same_file(ppath, d->links[i]->path)) {
 				err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
 						  "%s: parent chain loops back to %s",
 						  child->path, ppath);

@@ -248,6 +248,8 @@ char *vmdk_path_stem(const char *path);
 /* @to relative to directory @from_dir when both resolve (so a chain can
  * be moved whole), else @to as given; NULL on ENOMEM. */
 char *vmdk_path_relative(const char *from_dir, const char *to);
+/* @a and @b name one file (symbolic links followed). */
+bool vmdk_same_file(const char *a, const char *b);
 /* A descriptor can name @name: no quote, no control character. */
 bool vmdk_name_expressible(const char *name);
 /* 0, or VMDK_E_INVALID_ARG when the last component of @path is not. */

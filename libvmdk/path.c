@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core.h"
 
@@ -121,4 +122,12 @@ int vmdk_name_check(const char *path, struct vmdk_errbuf *eb)
 		return 0;
 	return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: a descriptor cannot name "
 			   "a file with quotes or control characters", path);
+}
+
+bool vmdk_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }

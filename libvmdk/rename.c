@@ -42,14 +42,6 @@ static int fail_errno(struct vmdk_errbuf *eb, const char *path, int err)
 	return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
 }
 
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 /* @to as a second name of @from; one left by a rename cut short is
  * taken as it is.  *made tells whether this call made it. */
 static int link_as(const char *from, const char *to, bool *made,
@@ -62,7 +54,7 @@ static int link_as(const char *from, const char *to, bool *made,
 		*made = true;
 		return 0;
 	}
-	if (errno == EEXIST && same_file(from, to))
+	if (errno == EEXIST && vmdk_same_file(from, to))
 		return 0;
 	return fail_errno(eb, to, -errno);
 }
@@ -99,7 +91,7 @@ static int move_init(struct move *m, const char *old_path, const char *to)
 static int link_extents(struct vmdk_link *l, const struct move *m,
 			struct vmdk_txn *t, struct vmdk_errbuf *eb)
 {
-	bool across = !same_file(m->old_dir, m->new_dir);
+	bool across = !vmdk_same_file(m->old_dir, m->new_dir);
 	int err = 0;
 
 	for (size_t i = 0; err == 0 && !l->desc_host && i < l->n_ext; i++) {
@@ -113,7 +105,7 @@ static int link_extents(struct vmdk_link *l, const struct move *m,
 		mid = vmdk_path_join(m->new_dir, file);
 		if (!dst || !mid)
 			err = -ENOMEM;
-		if (err == 0 && !same_file(l->ext[i].path, dst) &&
+		if (err == 0 && !vmdk_same_file(l->ext[i].path, dst) &&
 		    (err = link_as(l->ext[i].path, dst, &made, eb)) == 0 && made)
 			err = vmdk_txn_made(t, dst);
 		if (err == 0 && across && strcmp(mid, dst) &&
@@ -137,7 +129,7 @@ static void remove_left(struct vmdk_link *l, const struct move *m)
 				  old ? vmdk_path_join(m->new_dir, old) : NULL };
 		for (int k = 0; k < 2; k++) {
 			if (cand[k] && strcmp(cand[k], l->ext[i].path) &&
-			    same_file(cand[k], l->ext[i].path))
+			    vmdk_same_file(cand[k], l->ext[i].path))
 				unlink(cand[k]);
 			free(cand[k]);
 		}
