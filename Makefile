@@ -15,8 +15,13 @@ VERSION = 0.1
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -D_FILE_OFFSET_BITS=64
+PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -Iremote -D_FILE_OFFSET_BITS=64
 LIBS = -ldeflate -lz -luuid -lpthread -lm
+# The remote module (HTTPS, SOAP, certificate thumbprints), linked only
+# into the front ends that reach a datastore.
+REMOTE_PKGS = libcurl libxml-2.0 libssl libcrypto
+REMOTE_CFLAGS := $(shell pkg-config --cflags $(REMOTE_PKGS) 2>/dev/null)
+REMOTE_LIBS := $(shell pkg-config --libs $(REMOTE_PKGS) 2>/dev/null)
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -37,7 +42,7 @@ Q = @
 E = @echo
 endif
 
-ALL_CFLAGS = $(PROJECT_CPPFLAGS) $(CPPFLAGS) $(WARN) $(SAN) -MMD -MP $(CFLAGS)
+ALL_CFLAGS = $(PROJECT_CPPFLAGS) $(REMOTE_CFLAGS) $(CPPFLAGS) $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB = $(BUILD)/libvmdktools.a
@@ -47,6 +52,9 @@ TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \
 	vmdk-defrag vmdk-prepare vmware-vdiskmanager
 TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
+REMOTE_LIB = $(BUILD)/libvmdkremote.a
+REMOTE_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard remote/*.c))
+REMOTE_TOOLS = $(addprefix $(BUILD)/bin/,vmdk-clone vmware-vdiskmanager)
 # `make install NO_VDISKMANAGER=1` leaves vmware-vdiskmanager out, for
 # machines that have VMware's own.
 INSTALL_NAMES = $(if $(NO_VDISKMANAGER),$(filter-out vmware-vdiskmanager,$(TOOL_NAMES)),$(TOOL_NAMES))
@@ -74,6 +82,16 @@ $(BUILD)/obj/%.o: %.c
 $(LIB): $(LIB_OBJS)
 	$(E) "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(REMOTE_LIB): $(REMOTE_OBJS)
+	$(E) "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(REMOTE_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(BUILD)/obj/tools/remote_clone.o \
+		$(COMMON_OBJ) $(REMOTE_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(REMOTE_LIBS) $(LIBS)
 
 $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(COMMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

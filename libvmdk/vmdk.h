@@ -240,6 +240,14 @@ struct vmdk_clone_params {
 	void *progress_arg;
 };
 
+/*! vmdk_descriptor_files() : what the descriptor (or monolithic sparse
+ * file) at @path names, read without opening any of it: *@extents the
+ * extents' file names as written (ZERO extents have none), NULL-ended;
+ * *@parent the parent hint or NULL.  Names are untrusted text: check
+ * them before use.  Free both with vmdk_free_names() and free(). */
+int vmdk_descriptor_files(const char *path, char ***extents, char **parent);
+void vmdk_free_names(char **names);
+
 /*! vmdk_clone() : copy @src (its whole chain, flattened) to a new disk
  * @dst of @p->type, or to a raw image.  Grains that are zero by content
  * are not stored; the source's geometry, adapter, uuid and other ddb keys

@@ -138,6 +138,34 @@ static char *spool_stdin(const char *dst, bool *is_vmdk)
 	return NULL;
 }
 
+vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
+			   int source_format)
+{
+	bool is_vmdk;
+	vmdk_disk *d;
+	char *spool;
+
+	if (strcmp(src, "-") != 0)
+		return open_source(src, src, source_format);
+	spool = spool_stdin(spool_beside, &is_vmdk);
+	if (!spool)
+		return NULL;
+	if (is_vmdk && names_parent(spool)) {
+		tool_warn("standard input", "a child disk (it names a parent); "
+			  "give its file name, so that the parent is found "
+			  "beside it");
+		unlink(spool);
+		free(spool);
+		return NULL;
+	}
+	d = open_source(spool, "standard input",
+			!is_vmdk && source_format == SOURCE_ANY
+			? SOURCE_RAW_IMAGE : source_format);
+	unlink(spool);
+	free(spool);
+	return d;
+}
+
 int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 	     int source_format, bool force_progress)
 {
@@ -155,27 +183,7 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 			return 1;
 		}
 	}
-	if (strcmp(src, "-") == 0) {
-		bool is_vmdk;
-		char *spool = spool_stdin(dst, &is_vmdk);
-		if (!spool)
-			return 1;
-		if (is_vmdk && names_parent(spool)) {
-			tool_warn("standard input", "a child disk (it names a parent); "
-				  "give its file name, so that the parent is found "
-				  "beside it");
-			unlink(spool);
-			free(spool);
-			return 1;
-		}
-		d = open_source(spool, "standard input",
-				!is_vmdk && source_format == SOURCE_ANY
-				? SOURCE_RAW_IMAGE : source_format);
-		unlink(spool);
-		free(spool);
-	} else {
-		d = open_source(src, src, source_format);
-	}
+	d = op_clone_source(src, dst, source_format);
 	if (!d)
 		return 1;
 	tool_describe(d, src);

@@ -18,6 +18,10 @@ enum { SOURCE_ANY, SOURCE_VMDK, SOURCE_RAW_IMAGE, SOURCE_RAW };
 /* @src ("-": standard input) to @dst ("-": standard output). */
 int op_clone(const char *src, const char *dst, struct vmdk_clone_params *p,
 	     int source_format, bool force_progress);
+/* The source of a clone, as op_clone() opens it; standard input ("-")
+ * is spooled in @spool_beside's directory.  NULL once the error is told. */
+vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
+			   int source_format);
 int op_create(const char *path, const struct vmdk_create_params *p);
 int op_grow(const char *path, uint64_t sectors, bool force_progress);
 int op_rename(const char *from, const char *to);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "ops.h"
+#include "remote_clone.h"
 
 #define MAX_DDB 64
 
@@ -21,10 +21,14 @@ static void usage(void)
 {
 	printf("Usage:\n"
 	       " %s [options] <source> <destination>\n"
+	       " %s [options] --host <host> --user <user> <source> \"[datastore] dir/name.vmdk\"\n"
+	       " %s [options] --host <host> --user <user> \"[datastore] dir/name.vmdk\" <destination>\n"
 	       "\nCopy a disk to a new disk of any type, or to a raw image.  The\n"
 	       "source may be a VMDK (its chain is flattened), a raw image or a\n"
 	       "block device; the destination '-' is standard output\n"
-	       "(streamOptimized or raw).\n"
+	       "(streamOptimized or raw).  With --host, one side is a datastore of\n"
+	       "an ESXi or vCenter server: an upload goes as streamOptimized and\n"
+	       "lands thin (-t 6, default) or thick (-t 4).\n"
 	       "\nOptions:\n"
 	       " -t, --type <type>        0-6, a name, or raw (default 0):\n"
 	       "                          0 monolithicSparse, 1 twoGbMaxExtentSparse,\n"
@@ -47,18 +51,30 @@ static void usage(void)
 	       "     --no-sync            do not wait for the copy to reach the disk\n"
 	       "     --progress           show progress even when not on a terminal\n"
 	       TOOL_UNSAFE_HELP
+	       "\nRemote (see vmdk-clone(1)):\n"
+	       "     --host <host[:port]> the ESXi or vCenter server\n"
+	       "     --user <name>        who logs in\n"
+	       "     --password-file <f>  the password's file (else $VMDK_PASSWORD,\n"
+	       "                          else asked on the terminal)\n"
+	       "     --thumbprint <fp>    trust the server's certificate by its SHA-1\n"
+	       "                          or SHA-256 thumbprint\n"
+	       "     --insecure           do not check the certificate at all\n"
+	       "     --datacenter <name>  default: the only one\n"
+	       "     --pool <path>        resource pool (default: the first host's)\n"
+	       "     --folder <path>      VM folder (default: the datacenter's)\n"
 	       " -q, --quiet              no progress, no messages but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
 	       " -V, --version            display version\n"
-	       "\nFor more details see vmdk-clone(1).\n", progname);
+	       "\nFor more details see vmdk-clone(1).\n", progname, progname, progname);
 }
 
 
 int main(int argc, char **argv)
 {
 	enum { OPT_HW = 256, OPT_UUID, OPT_TOOLS, OPT_DDB, OPT_PROGRESS,
-	       OPT_NO_SYNC, OPT_SOURCE_FORMAT };
+	       OPT_NO_SYNC, OPT_SOURCE_FORMAT, OPT_HOST, OPT_USER, OPT_PASSWORD_FILE,
+	       OPT_THUMBPRINT, OPT_INSECURE, OPT_DATACENTER, OPT_POOL, OPT_FOLDER };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "adapter", required_argument, NULL, 'a' },
@@ -73,6 +89,14 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+		{ "thumbprint", required_argument, NULL, OPT_THUMBPRINT },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "datacenter", required_argument, NULL, OPT_DATACENTER },
+		{ "pool", required_argument, NULL, OPT_POOL },
+		{ "folder", required_argument, NULL, OPT_FOLDER },
 		TOOL_COMMON_LONGOPTS,
 		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
@@ -82,7 +106,9 @@ int main(int argc, char **argv)
 	const char *ddb[2 * MAX_DDB + 1] = { NULL };
 	size_t nddb = 0;
 	bool force_progress = false;
-	int source_format = SOURCE_ANY;
+	int source_format = SOURCE_ANY, type = -1;
+	struct remote_opts remote = { NULL };
+	const char *password_file = NULL;
 	const char *src, *dst;
 	uint64_t v;
 	int c;
@@ -92,7 +118,7 @@ int main(int argc, char **argv)
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			p.type = tool_dest_type_arg(optarg);
+			p.type = type = tool_dest_type_arg(optarg);
 			break;
 		case 'a':
 			p.adapter = tool_adapter_arg(optarg);
@@ -148,6 +174,33 @@ int main(int argc, char **argv)
 		case OPT_NO_SYNC:
 			p.no_sync = 1;
 			break;
+		case OPT_HOST:
+			remote.host = optarg;
+			break;
+		case OPT_USER:
+			remote.user = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			password_file = optarg;
+			break;
+		case OPT_THUMBPRINT:
+			if (!remote_thumbprint_valid(optarg))
+				tool_try_help("--thumbprint wants a SHA-1 or SHA-256 "
+					      "thumbprint (AA:BB:...), not '%s'", optarg);
+			remote.thumbprint = optarg;
+			break;
+		case OPT_INSECURE:
+			remote.insecure = true;
+			break;
+		case OPT_DATACENTER:
+			remote.datacenter = optarg;
+			break;
+		case OPT_POOL:
+			remote.pool = optarg;
+			break;
+		case OPT_FOLDER:
+			remote.folder = optarg;
+			break;
 		default:
 			tool_common_option(c, usage);
 		}
@@ -157,5 +210,15 @@ int main(int argc, char **argv)
 	src = argv[optind];
 	dst = argv[optind + 1];
 	p.ddb = nddb ? ddb : NULL;
+	op_remote_usage(src, dst, &remote);
+	if (remote.host) {
+		op_remote_password(&remote, password_file);
+		remote.overwrite = p.overwrite;
+		return op_remote_clone(src, dst, type, &p, source_format,
+				       force_progress, &remote);
+	}
+	if (password_file || remote.thumbprint || remote.insecure || remote.datacenter ||
+	    remote.pool || remote.folder || remote.user)
+		tool_try_help("the remote options go with --host");
 	return op_clone(src, dst, &p, source_format, force_progress);
 }

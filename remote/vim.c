@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/* vim.c --- the vSphere API calls the remote clone needs: the service
+ * content and a session, inventory look-ups, properties, tasks. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "remote_int.h"
+
+static const struct vim_ref service_instance = { "ServiceInstance", "ServiceInstance" };
+
+/* Polls start fast and settle at a second apart. */
+static void pause_ms(unsigned *ms)
+{
+	struct timespec ts = { *ms / 1000, (long)(*ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	if (*ms < 1000)
+		*ms *= 2;
+}
+
+int vim_connect(struct rconn *c)
+{
+	struct soap_msg m;
+	struct soap_reply r;
+	char *api, *type;
+	xmlNodePtr sc;
+	int err = 0;
+
+	soap_begin(&m, "RetrieveServiceContent", &service_instance);
+	if (soap_call(c, &m, &r) < 0)
+		return -1;
+	sc = soap_node(&r, NULL, "//v:RetrieveServiceContentResponse/v:returnval");
+	if (!sc || soap_ref(&r, sc, "v:rootFolder", &c->root) < 0 ||
+	    soap_ref(&r, sc, "v:propertyCollector", &c->collector) < 0 ||
+	    soap_ref(&r, sc, "v:sessionManager", &c->sessions) < 0 ||
+	    soap_ref(&r, sc, "v:searchIndex", &c->search) < 0) {
+		soap_reply_free(&r);
+		return remote_seterr("not a vSphere server (no service content)");
+	}
+	/* Optional here, needed by the steps that use them. */
+	soap_ref(&r, sc, "v:ovfManager", &c->ovf);
+	soap_ref(&r, sc, "v:virtualDiskManager", &c->disks);
+	soap_ref(&r, sc, "v:fileManager", &c->files);
+	api = soap_text(&r, sc, "v:about/v:apiVersion");
+	type = soap_text(&r, sc, "v:about/v:apiType");
+	if (api && strlen(api) < 32 && !strpbrk(api, "\r\n"))
+		snprintf(c->action, sizeof(c->action), "urn:vim25/%s", api);
+	free(api);
+	free(type);
+	soap_reply_free(&r);
+
+	soap_begin(&m, "Login", &c->sessions);
+	soap_add(m.call, "userName", c->o->user);
+	soap_add(m.call, "password", c->o->password ? c->o->password : "");
+	if (soap_call(c, &m, &r) < 0)
+		return -1;
+	soap_reply_free(&r);
+	c->logged_in = true;
+	return err;
+}
+
+void vim_logout(struct rconn *c)
+{
+	struct soap_msg m;
+	struct soap_reply r;
+
+	if (!c->logged_in)
+		return;
+	soap_begin(&m, "Logout", &c->sessions);
+	if (soap_call(c, &m, &r) == 0)
+		soap_reply_free(&r);
+	c->logged_in = false;
+}
+
+int vim_find(struct rconn *c, const char *path, struct vim_ref *out)
+{
+	struct soap_msg m;
+	struct soap_reply r;
+	int found;
+
+	soap_begin(&m, "FindByInventoryPath", &c->search);
+	soap_add(m.call, "inventoryPath", path);
+	if (soap_call(c, &m, &r) < 0)
+		return -1;
+	found = soap_ref(&r, NULL, "//v:FindByInventoryPathResponse/v:returnval", out) == 0;
+	soap_reply_free(&r);
+	return found ? 0 : 1;
+}
+
+int vim_property(struct rconn *c, const struct vim_ref *obj, const char *prop,
+		 struct soap_reply *r, xmlNodePtr *val)
+{
+	struct soap_msg m;
+	xmlNodePtr spec, ps, os;
+
+	soap_begin(&m, "RetrieveProperties", &c->collector);
+	spec = soap_add(m.call, "specSet", NULL);
+	ps = soap_add(spec, "propSet", NULL);
+	soap_add(ps, "type", obj->type);
+	soap_add(ps, "pathSet", prop);
+	os = soap_add(spec, "objectSet", NULL);
+	soap_add_ref(os, "obj", obj);
+	soap_add(os, "skip", "false");
+	if (soap_call(c, &m, r) < 0)
+		return -1;
+	*val = soap_node(r, NULL, "//v:RetrievePropertiesResponse/v:returnval/v:propSet/v:val");
+	if (!*val) {
+		soap_reply_free(r);
+		return remote_seterr("%s %s has no %s", obj->type, obj->value, prop);
+	}
+	return 0;
+}
+
+/* The task's error as one line: its message, else its fault's type. */
+static int task_error(struct soap_reply *r, xmlNodePtr info, const char *what)
+{
+	char *msg = soap_text(r, info, "v:error/v:localizedMessage");
+	xmlNodePtr f = soap_node(r, info, "v:error/v:fault");
+	xmlChar *type = f ? xmlGetNsProp(f, BAD_CAST "type",
+					 BAD_CAST "http://www.w3.org/2001/XMLSchema-instance") : NULL;
+
+	remote_seterr("%s failed: %s", what, msg && msg[0] ? msg :
+		      type ? (const char *)type : "no reason given");
+	free(msg);
+	xmlFree(type);
+	return -1;
+}
+
+int vim_wait_task(struct rconn *c, const struct vim_ref *task, const char *what)
+{
+	time_t give_up = time(NULL) + 3600;
+	unsigned ms = 50;
+
+	for (;;) {
+		struct soap_reply r;
+		xmlNodePtr info;
+		char *state;
+		int done;
+
+		if (vim_property(c, task, "info", &r, &info) < 0)
+			return -1;
+		state = soap_text(&r, info, "v:state");
+		done = !state ? -1 : !strcmp(state, "success") ? 1 :
+		       !strcmp(state, "error") ? 2 : 0;
+		free(state);
+		if (done == 2)
+			task_error(&r, info, what);
+		else if (done < 0)
+			remote_seterr("%s: the task has no state", what);
+		soap_reply_free(&r);
+		if (done == 1)
+			return 0;
+		if (done)
+			return -1;
+		if (time(NULL) > give_up)
+			return remote_seterr("%s: no answer within an hour", what);
+		pause_ms(&ms);
+	}
+}
+
+int vim_run_task(struct rconn *c, struct soap_msg *m, const char *what)
+{
+	struct soap_reply r;
+	struct vim_ref task;
+	int err;
+
+	if (soap_call(c, m, &r) < 0)
+		return -1;
+	err = soap_ref(&r, NULL, "//s:Body/*/v:returnval", &task);
+	soap_reply_free(&r);
+	if (err < 0)
+		return remote_seterr("%s: the server returned no task", what);
+	return vim_wait_task(c, &task, what);
+}
+
+int vim_datacenter(struct rconn *c, const char *want, struct vim_ref *dc, char **name)
+{
+	struct soap_reply r;
+	xmlNodePtr val, n;
+	unsigned found = 0;
+
+	if (want) {
+		int rc = vim_find(c, want, dc);
+		if (rc < 0)
+			return -1;
+		if (rc > 0 || strcmp(dc->type, "Datacenter"))
+			return remote_seterr("no datacenter '%s'", want);
+		*name = strdup(want);
+		return *name ? 0 : remote_seterr("out of memory");
+	}
+	if (vim_property(c, &c->root, "childEntity", &r, &val) < 0)
+		return -1;
+	for (n = val->children; n; n = n->next) {
+		xmlChar *type = xmlGetNoNsProp(n, BAD_CAST "type");
+		xmlChar *value = xmlNodeGetContent(n);
+		if (type && value && !strcmp((char *)type, "Datacenter") &&
+		    strlen((char *)value) < sizeof(dc->value) && found++ == 0) {
+			strcpy(dc->type, "Datacenter");
+			strcpy(dc->value, (char *)value);
+		}
+		xmlFree(type);
+		xmlFree(value);
+	}
+	soap_reply_free(&r);
+	if (found != 1)
+		return remote_seterr("%s; name one with --datacenter",
+				     found ? "more than one datacenter" : "no datacenter found");
+	if (vim_property(c, dc, "name", &r, &val) < 0)
+		return -1;
+	*name = soap_text(&r, val, ".");
+	soap_reply_free(&r);
+	return *name ? 0 : remote_seterr("the datacenter has no name");
+}

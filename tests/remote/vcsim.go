@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// vcsim.go --- VMware's vCenter/ESXi simulator (govmomi's simulator
+// package) on 127.0.0.1 for the remote clone tests.  It serves the
+// vSphere API, HttpNfcLease uploads and the datastores' /folder URLs, and
+// keeps a copy of every uploaded body (the simulator itself discards them).
+package main
+
+import (
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"crypto/tls"
+
+	"github.com/vmware/govmomi/simulator"
+)
+
+func colons(b []byte) string {
+	s := make([]string, len(b))
+	for i, c := range b {
+		s[i] = fmt.Sprintf("%02X", c)
+	}
+	return strings.Join(s, ":")
+}
+
+// capture tees a request body into a file named after the lease and the
+// device, renamed into place once the whole body has arrived.
+type capture struct {
+	io.ReadCloser
+	f    *os.File
+	path string
+	err  error
+}
+
+func (c *capture) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if n > 0 {
+		if _, werr := c.f.Write(p[:n]); werr != nil {
+			c.err = werr
+		}
+	}
+	if err == io.EOF && c.err == nil {
+		c.f.Close()
+		os.Rename(c.path+".part", c.path)
+		c.err = io.EOF
+	}
+	return n, err
+}
+
+// dropOnce cuts the first GET under /folder/ after a given number of
+// bytes, to test that downloads resume.
+type dropWriter struct {
+	http.ResponseWriter
+	left int64
+	hj   http.Hijacker
+}
+
+func (d *dropWriter) Write(p []byte) (int, error) {
+	if d.left <= 0 {
+		conn, _, err := d.hj.Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return 0, io.ErrClosedPipe
+	}
+	if int64(len(p)) > d.left {
+		p = p[:d.left]
+	}
+	n, err := d.ResponseWriter.Write(p)
+	d.left -= int64(n)
+	return n, err
+}
+
+func main() {
+	mode := flag.String("mode", "esx", "esx or vpx")
+	listen := flag.String("listen", "127.0.0.1:0", "address")
+	user := flag.String("user", "root", "user name")
+	pass := flag.String("password", "secret", "password")
+	dir := flag.String("capture", ".", "where uploaded bodies are kept")
+	info := flag.String("info", "", "file to write url, thumbprints, datastore dir to")
+	dropAfter := flag.Int64("drop-after", 0, "cut the first /folder/ download after this many bytes")
+	flag.Parse()
+
+	var model *simulator.Model
+	if *mode == "vpx" {
+		model = simulator.VPX()
+	} else {
+		model = simulator.ESX()
+	}
+	if err := model.Create(); err != nil {
+		log.Fatal(err)
+	}
+	defer model.Remove()
+	model.Service.TLS = new(tls.Config)
+	model.Service.Listen = &url.URL{Host: *listen, User: url.UserPassword(*user, *pass)}
+	s := model.Service.NewServer()
+	defer s.Close()
+
+	var seq int64
+	var dropped int32
+	inner := s.Server.Config.Handler
+	s.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/nfc/") && (r.Method == "PUT" || r.Method == "POST") {
+			n := atomic.AddInt64(&seq, 1)
+			p := filepath.Join(*dir, fmt.Sprintf("upload-%d-%s", n, filepath.Base(r.URL.Path)))
+			f, err := os.Create(p + ".part")
+			if err != nil {
+				log.Fatal(err)
+			}
+			r.Body = &capture{ReadCloser: r.Body, f: f, path: p}
+		}
+		if *dropAfter > 0 && r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/folder/") &&
+			atomic.CompareAndSwapInt32(&dropped, 0, 1) {
+			if hj, ok := w.(http.Hijacker); ok {
+				w = &dropWriter{ResponseWriter: w, left: *dropAfter, hj: hj}
+			}
+		}
+		inner.ServeHTTP(w, r)
+	})
+
+	cert := s.Certificate()
+	sum := sha256.Sum256(cert.Raw)
+	var dsdir string
+	if ds := simulator.Map.Any("Datastore"); ds != nil {
+		dsdir = ds.(*simulator.Datastore).Info.GetDatastoreInfo().Url
+	}
+	text := fmt.Sprintf("url=%s\nhost=%s\nsha1=%s\nsha256=%s\ndatastore=%s\n",
+		s.URL.String(), s.URL.Host, s.CertificateInfo().ThumbprintSHA1,
+		colons(sum[:]), dsdir)
+	if *info != "" {
+		if err := os.WriteFile(*info+".tmp", []byte(text), 0644); err != nil {
+			log.Fatal(err)
+		}
+		os.Rename(*info+".tmp", *info)
+	} else {
+		fmt.Print(text)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+}

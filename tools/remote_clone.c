@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* remote_clone.c --- clones to and from an ESXi or vCenter datastore:
+ * the password, the usage rules, progress and messages around
+ * remote_upload() and remote_fetch(). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "remote_clone.h"
+
+#define PASSWORD_MAX 1024
+
+static char password[PASSWORD_MAX + 1];
+
+static void strip_newline(char *s)
+{
+	s[strcspn(s, "\r\n")] = '\0';
+}
+
+void op_remote_password(struct remote_opts *o, const char *file)
+{
+	const char *env = getenv("VMDK_PASSWORD");
+
+	if (file) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		long n = fd < 0 ? -errno : tool_read_full(fd, password, PASSWORD_MAX);
+		if (fd >= 0)
+			close(fd);
+		if (n < 0) {
+			tool_warn(file, "%s", strerror((int)-n));
+			exit(2);
+		}
+		password[n] = '\0';
+		strip_newline(password);
+	} else if (env) {
+		snprintf(password, sizeof(password), "%s", env);
+	} else if (isatty(STDIN_FILENO)) {
+		char *typed = getpass("Password: ");
+		snprintf(password, sizeof(password), "%s", typed ? typed : "");
+		if (typed)
+			memset(typed, 0, strlen(typed));
+	}
+	if (!password[0])
+		tool_try_help("no password: give --password-file FILE or set VMDK_PASSWORD");
+	o->password = password;
+}
+
+void op_remote_usage(const char *src, const char *dst, const struct remote_opts *o)
+{
+	bool from = remote_is_datastore_path(src), to = remote_is_datastore_path(dst);
+
+	if (!o->host && (from || to))
+		tool_try_help("a datastore path ('%s') needs --host", from ? src : dst);
+	if (o->host && from == to)
+		tool_try_help(from ? "a clone goes between a datastore and this machine, "
+				     "not from one datastore path to another"
+				   : "with --host, the source or the destination is a "
+				     "datastore path: \"[datastore] dir/name.vmdk\"");
+	if (o->host && !o->user)
+		tool_try_help("--host needs --user");
+	if (o->thumbprint && o->insecure)
+		tool_try_help("--thumbprint and --insecure do not go together");
+}
+
+static int upload(const char *src, const char *dst, int type,
+		  struct vmdk_clone_params *p, int source_format,
+		  bool force_progress, struct remote_opts *o)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct tool_progress prog;
+	char *spool_beside;
+	vmdk_disk *d;
+	int err;
+
+	if (type != -1 && type != VMDK_TYPE_VMFS_THIN && type != VMDK_TYPE_VMFS_THICK)
+		tool_try_help("a disk goes to a datastore thin (-t 6) or thick (-t 4)");
+	if (asprintf(&spool_beside, "%s/upload", tmp && *tmp ? tmp : "/tmp") < 0)
+		return 1;
+	d = op_clone_source(src, spool_beside, source_format);
+	free(spool_beside);
+	if (!d)
+		return 1;
+	tool_describe(d, src);
+	tool_catch_signals();
+	tool_progress_init(&prog, "Uploading", force_progress);
+	o->progress = tool_progress_cb;
+	o->progress_arg = &prog;
+	err = remote_upload(d, dst, type != VMDK_TYPE_VMFS_THICK, p, o);
+	tool_progress_end(&prog);
+	vmdk_close(d);
+	if (err < 0) {
+		tool_warn(o->host, "%s", remote_errmsg());
+		return 1;
+	}
+	if (verbosity > 0 && tool_op_summaries)
+		printf("Uploaded %s to %s on %s (%s)\n", strcmp(src, "-") ? src : "standard input",
+		       dst, o->host, type == VMDK_TYPE_VMFS_THICK ? "thick" : "thin");
+	return 0;
+}
+
+static int download(const char *src, const char *dst, struct vmdk_clone_params *p,
+		    bool force_progress, struct remote_opts *o)
+{
+	const char *slash = strrchr(dst, '/');
+	struct tool_progress prog;
+	char *dir, *local = NULL;
+	vmdk_disk *d = NULL;
+	int err, rc = 1;
+
+	if (strcmp(dst, "-") == 0)
+		tool_try_help("a disk from a datastore goes to a file, not standard output");
+	if (access(dst, F_OK) == 0 && !p->overwrite) {
+		tool_warn(dst, "exists (-f replaces it)");
+		return 1;
+	}
+	if (asprintf(&dir, "%.*s%s.vmdk-fetch-XXXXXX", slash ? (int)(slash - dst) : 0,
+		     dst, slash ? "/" : "") < 0)
+		return 1;
+	if (!mkdtemp(dir)) {
+		tool_warn(dir, "%s", strerror(errno));
+		free(dir);
+		return 1;
+	}
+	tool_catch_signals();
+	tool_progress_init(&prog, "Downloading", force_progress);
+	prog.unit = 1;
+	o->progress = tool_progress_cb;
+	o->progress_arg = &prog;
+	err = remote_fetch(src, dir, o, &local);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		tool_warn(o->host, "%s", remote_errmsg());
+		goto out;
+	}
+	err = vmdk_open(local, VMDK_OPEN_RDONLY | VMDK_OPEN_NO_SYNC, &d);
+	if (err < 0) {
+		tool_disk_error(src, err, vmdk_errmsg(NULL));
+		goto out;
+	}
+	tool_progress_init(&prog, "Cloning", force_progress);
+	p->progress = tool_progress_cb;
+	p->progress_arg = &prog;
+	err = vmdk_clone(d, dst, p);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		tool_disk_error(dst, err, vmdk_errmsg(NULL));
+		goto out;
+	}
+	if (verbosity > 0 && tool_op_summaries)
+		printf("Downloaded %s from %s to %s (%s)\n", src, o->host, dst,
+		       p->type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(p->type));
+	rc = 0;
+out:
+	vmdk_close(d);
+	remote_remove_tree(dir);
+	free(dir);
+	free(local);
+	return rc;
+}
+
+int op_remote_clone(const char *src, const char *dst, int type,
+		    struct vmdk_clone_params *p, int source_format,
+		    bool force_progress, struct remote_opts *o)
+{
+	if (remote_is_datastore_path(dst))
+		return upload(src, dst, type, p, source_format, force_progress, o);
+	if (type != -1)
+		p->type = type;
+	return download(src, dst, p, force_progress, o);
+}
