@@ -119,8 +119,17 @@ check: check-deps
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2; done
 
-check-cli: all build/tests/yal-read
-	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) sh tests/cli/run.sh
+check-cli: all build/tests/yal-read build/tests/vcsim
+	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) \
+		VCSIM=$(abspath build/tests/vcsim) sh tests/cli/run.sh
+
+# VMware's vCenter/ESXi simulator (govmomi's, from Debian) for the remote
+# clone tests; Go's caches stay under build/.
+build/tests/vcsim: tests/remote/vcsim.go
+	@mkdir -p $(dir $@) build/go
+	$(E) "  GO      $<"
+	$(Q)GO111MODULE=off GOPATH=$(abspath build/go):/usr/share/gocode \
+		GOCACHE=$(abspath build/go/cache) go build -o $@ $<
 
 # Image cases of check and repair (testdata/repair/, e2fsprogs style);
 # `make check-repair UPDATE=1` rewrites their expect files.

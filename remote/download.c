@@ -164,6 +164,9 @@ static int get_file(struct fetch *f, const char *path, int fd)
 		struct timespec ts = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 		pause_ms *= 2;
+		if (getenv("VMDK_REMOTE_TRACE"))
+			fprintf(stderr, "remote: resuming %s at byte %llu\n", path,
+				(unsigned long long)s.off);
 	}
 	if (err == 0 && ftruncate(fd, (off_t)s.off) < 0)
 		err = remote_seterr("%s: %s", path, strerror(errno));

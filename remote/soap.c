@@ -163,13 +163,10 @@ int soap_call(struct rconn *c, struct soap_msg *m, struct soap_reply *r)
 
 	memset(r, 0, sizeof(*r));
 	snprintf(method, sizeof(method), "%s", (const char *)m->call->name);
-	/* VMDK_REMOTE_TRACE=1 names each call and the object it is made on
-	 * (never a value sent: a Login's would be the password). */
-	if (getenv("VMDK_REMOTE_TRACE")) {
-		xmlChar *self = xmlNodeGetContent(m->call->children);
-		fprintf(stderr, "remote: %s %s\n", method, self ? (const char *)self : "");
-		xmlFree(self);
-	}
+	/* VMDK_REMOTE_TRACE=1 names each call, nothing sent with it: a
+	 * Login's password, a lease's name that may hold the session's. */
+	if (getenv("VMDK_REMOTE_TRACE"))
+		fprintf(stderr, "remote: %s\n", method);
 	xmlDocDumpMemoryEnc(m->doc, &out, &len, "UTF-8");
 	xmlFreeDoc(m->doc);
 	m->doc = NULL;

@@ -70,24 +70,27 @@ static char *joined(const char *a, const char *b, const char *c)
 	return asprintf(&s, "%s%s%s", a, b, c ? c : "") < 0 ? NULL : s;
 }
 
-/* @what at @path (absolute, or under the datacenter's @sub folder), of
- * @type. */
+/* @what at @path, of @type: under the datacenter's @sub folder (the
+ * usual way to name it), under the datacenter, or a whole inventory path. */
 static int find_typed(struct upload *u, const char *path, const char *sub,
 		      const char *type, const char *what, struct vim_ref *out)
 {
 	const char *rel = path[0] == '/' ? path + 1 : path;
-	char *full = joined(u->dc_name, sub, rel);
-	int rc = full ? vim_find(&u->c, full, out) : remote_seterr("out of memory");
+	char *tries[3] = { joined(u->dc_name, sub, rel), joined(u->dc_name, "/", rel),
+			   strdup(rel) };
+	int rc = 1;
 
+	for (unsigned i = 0; i < 3 && rc == 1; i++) {
+		rc = tries[i] ? vim_find(&u->c, tries[i], out) : remote_seterr("out of memory");
+		if (rc == 0 && strcmp(out->type, type) &&
+		    !(strcmp(type, "ResourcePool") == 0 && strcmp(out->type, "VirtualApp") == 0))
+			rc = 1;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		free(tries[i]);
 	if (rc == 1)
-		rc = vim_find(&u->c, rel, out);
-	free(full);
-	if (rc < 0)
-		return -1;
-	if (rc == 1 || (strcmp(out->type, type) && !(strcmp(type, "ResourcePool") == 0 &&
-						    strcmp(out->type, "VirtualApp") == 0)))
 		return remote_seterr("no %s '%s' in datacenter '%s'", what, path, u->dc_name);
-	return 0;
+	return rc;
 }
 
 static int ref_property(struct upload *u, const struct vim_ref *obj, const char *prop,
@@ -101,7 +104,7 @@ static int ref_property(struct upload *u, const struct vim_ref *obj, const char 
 		return -1;
 	err = soap_ref(&r, val, ".", out);
 	soap_reply_free(&r);
-	return err < 0 ? remote_seterr("%s %s has no %s", obj->type, obj->value, prop) : 0;
+	return err < 0 ? remote_seterr("the server's %s has no %s", obj->type, prop) : 0;
 }
 
 /* No pool named: the resource pool of the datacenter's first host or
@@ -140,10 +143,10 @@ static int find_places(struct upload *u)
 
 	if (vim_datacenter(&u->c, o->datacenter, &u->dc, &u->dc_name) < 0)
 		return -1;
-	if (find_typed(u, u->ds, "/datastore/", "Datastore", "datastore", &u->datastore) < 0)
+	if (find_typed(u, u->ds, "/datastore/", "Datastore", "datastore", &u->datastore))
 		return -1;
 	if (o->pool ? find_typed(u, o->pool, "/host/", "ResourcePool", "resource pool",
-				 &u->pool) < 0 : default_pool(u) < 0)
+				 &u->pool) != 0 : default_pool(u) < 0)
 		return -1;
 	if (o->folder)
 		return find_typed(u, o->folder, "/vm/", "Folder", "folder", &u->folder);

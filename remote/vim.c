@@ -110,7 +110,7 @@ int vim_property(struct rconn *c, const struct vim_ref *obj, const char *prop,
 	*val = soap_node(r, NULL, "//v:RetrievePropertiesResponse/v:returnval/v:propSet/v:val");
 	if (!*val) {
 		soap_reply_free(r);
-		return remote_seterr("%s %s has no %s", obj->type, obj->value, prop);
+		return remote_seterr("the server's %s has no %s", obj->type, prop);
 	}
 	return 0;
 }

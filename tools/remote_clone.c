@@ -63,6 +63,13 @@ void op_remote_usage(const char *src, const char *dst, const struct remote_opts 
 				     "datastore path: \"[datastore] dir/name.vmdk\"");
 	if (o->host && !o->user)
 		tool_try_help("--host needs --user");
+	if (o->host) {
+		char *ds, *path;
+		if (remote_parse_datastore_path(from ? src : dst, &ds, &path) < 0)
+			tool_try_help("%s", remote_errmsg());
+		free(ds);
+		free(path);
+	}
 	if (o->thumbprint && o->insecure)
 		tool_try_help("--thumbprint and --insecure do not go together");
 }

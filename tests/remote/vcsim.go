@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"crypto/tls"
 
 	"github.com/vmware/govmomi/simulator"
@@ -56,28 +57,71 @@ func (c *capture) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// dropOnce cuts the first GET under /folder/ after a given number of
-// bytes, to test that downloads resume.
+// dropWriter cuts the first GET under /folder/ that passes a given number
+// of bytes, once, to test that downloads resume.
 type dropWriter struct {
 	http.ResponseWriter
-	left int64
-	hj   http.Hijacker
+	left    int64
+	hj      http.Hijacker
+	dropped *int32
 }
 
 func (d *dropWriter) Write(p []byte) (int, error) {
-	if d.left <= 0 {
-		conn, _, err := d.hj.Hijack()
-		if err == nil {
-			conn.Close()
+	if atomic.LoadInt32(d.dropped) != 0 {
+		return d.ResponseWriter.Write(p)
+	}
+	if int64(len(p)) < d.left {
+		n, err := d.ResponseWriter.Write(p)
+		d.left -= int64(n)
+		return n, err
+	}
+	// The rest of the allowance, pushed out, then the connection shut.
+	n, _ := d.ResponseWriter.Write(p[:d.left])
+	if f, ok := d.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	atomic.StoreInt32(d.dropped, 1)
+	if conn, _, err := d.hj.Hijack(); err == nil {
+		conn.Close()
+	}
+	return n, io.ErrClosedPipe
+}
+
+// slowReader and slowWriter pass at most rate bytes a second, so that a
+// test can stop the server in the middle of a transfer.
+type slowReader struct {
+	io.ReadCloser
+	rate int64
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > s.rate/10 {
+		p = p[:s.rate/10]
+	}
+	time.Sleep(100 * time.Millisecond)
+	return s.ReadCloser.Read(p)
+}
+
+type slowWriter struct {
+	http.ResponseWriter
+	rate int64
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n := len(p) - done
+		if int64(n) > s.rate/10 {
+			n = int(s.rate / 10)
 		}
-		return 0, io.ErrClosedPipe
+		time.Sleep(100 * time.Millisecond)
+		m, err := s.ResponseWriter.Write(p[done : done+n])
+		done += m
+		if err != nil {
+			return done, err
+		}
 	}
-	if int64(len(p)) > d.left {
-		p = p[:d.left]
-	}
-	n, err := d.ResponseWriter.Write(p)
-	d.left -= int64(n)
-	return n, err
+	return done, nil
 }
 
 func main() {
@@ -88,6 +132,7 @@ func main() {
 	dir := flag.String("capture", ".", "where uploaded bodies are kept")
 	info := flag.String("info", "", "file to write url, thumbprints, datastore dir to")
 	dropAfter := flag.Int64("drop-after", 0, "cut the first /folder/ download after this many bytes")
+	throttle := flag.Int64("throttle", 0, "bytes a second for uploads and /folder/ downloads (0: no limit)")
 	flag.Parse()
 
 	var model *simulator.Model
@@ -119,10 +164,21 @@ func main() {
 			r.Body = &capture{ReadCloser: r.Body, f: f, path: p}
 		}
 		if *dropAfter > 0 && r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/folder/") &&
-			atomic.CompareAndSwapInt32(&dropped, 0, 1) {
+			atomic.LoadInt32(&dropped) == 0 {
 			if hj, ok := w.(http.Hijacker); ok {
-				w = &dropWriter{ResponseWriter: w, left: *dropAfter, hj: hj}
+				w = &dropWriter{ResponseWriter: w, left: *dropAfter, hj: hj, dropped: &dropped}
 			}
+		}
+		if r.URL.Path == "/vcsim-test/vms" {
+			for _, vm := range simulator.Map.All("VirtualMachine") {
+				fmt.Fprintln(w, vm.(*simulator.VirtualMachine).Name)
+			}
+			return
+		}
+		if *throttle > 0 && (strings.HasPrefix(r.URL.Path, "/nfc/") ||
+			strings.HasPrefix(r.URL.Path, "/folder/")) {
+			r.Body = &slowReader{ReadCloser: r.Body, rate: *throttle}
+			w = &slowWriter{ResponseWriter: w, rate: *throttle}
 		}
 		inner.ServeHTTP(w, r)
 	})

@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: MIT
+# t_remote.sh --- vmdk-clone --host against VMware's own simulator (the
+# govmomi simulator package, tests/remote/vcsim.go) on 127.0.0.1, as ESXi
+# and as vCenter.  The simulator discards uploads; it keeps a copy of each
+# body, read back here by qemu-img, libyal and us.  Sourced by run.sh.
+
+: "${VCSIM:?VCSIM must name the simulator built from tests/remote/vcsim.go}"
+R=$T/remote
+mkdir -p "$R/cap"
+printf 'secret\n' > "$R/pw"
+SIM_PID=
+
+# sim_start esx|vpx [vcsim options]: url, host, sha1, sha256, datastore set.
+sim_start() {
+	_mode=$1
+	shift
+	rm -f "$R/info" "$R/cap/"*
+	"$VCSIM" -mode "$_mode" -capture "$R/cap" -info "$R/info" "$@" >"$R/sim.log" 2>&1 &
+	SIM_PID=$!
+	_i=0
+	while [ ! -s "$R/info" ] && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	# shellcheck disable=SC1091
+	. "$R/info"
+}
+# Killed outright: a graceful stop would first finish every transfer.
+sim_stop() {
+	[ -n "$SIM_PID" ] && kill -KILL "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	SIM_PID=
+}
+trap 'sim_stop; rm -rf "$T"' EXIT INT TERM
+
+# rc [options] SRC DST: vmdk-clone to or from the simulator, pinned.
+rc() { "$BIN/vmdk-clone" -q --host "$host" --user root --password-file "$R/pw" \
+	--thumbprint "$sha1" "$@"; }
+body() { ls "$R/cap"/upload-* 2>/dev/null | grep -v '\.part$' | tail -1; }
+vms() { curl -sk "https://$host/vcsim-test/vms"; }
+no_helper() {
+	if vms | grep -q vmdktools-import || ls "$datastore" | grep -q vmdktools-import; then
+		bad "$1: the carrier VM or its directory is left"
+	else
+		ok "$1: no carrier VM left"
+	fi
+}
+# uploaded DESCRIPTION WANT_SHA NAME: the last body reads as WANT by all
+# three; libyal reads it under the NAME its descriptor gives its extent.
+uploaded() {
+	_b=$(body)
+	if [ -z "$_b" ]; then bad "$1: no body captured"; return; fi
+	_ours=$("$BIN/vmdk-dump" --raw "$_b" 2>"$T/err" | sha)
+	_q=$(qemu-img convert -O raw "$_b" "$R/q.raw" 2>>"$T/err" && sha < "$R/q.raw")
+	mkdir -p "$R/yal" && ln -f "$_b" "$R/yal/$3"
+	_y=$("$YAL" "$R/yal/$3" 2>>"$T/err" | sha)
+	rm -rf "$R/q.raw" "$R/yal"
+	if [ "$_ours" = "$2" ] && [ "$_q" = "$2" ] && [ "$_y" = "$2" ] &&
+	   qemu-img check -q "$_b" 2>>"$T/err" &&
+	   head -c 4 "$_b" | grep -q KDMV && "$BIN/vmdk-info" "$_b" | grep -q streamOptimized; then
+		ok "$1"
+	else
+		bad "$1: ours $_ours qemu $_q libyal $_y want $2"
+	fi
+}
+
+# A source with data, a zero run written, and untouched space.
+"$BIN/vmdk-create" -q -s 48M "$R/src.vmdk"
+head -c 2500000 /dev/urandom > "$R/rnd"
+"$BIN/vmdk-fill" -q -s 4096 -f "$R/rnd" "$R/src.vmdk"
+"$BIN/vmdk-fill" -q -s 60000 -c 700 --val 0x5a "$R/src.vmdk"
+"$BIN/vmdk-fill" -q -s 70000 -c 512 --val 0 "$R/src.vmdk"
+want=$("$BIN/vmdk-dump" --raw "$R/src.vmdk" | sha)
+
+sim_start esx
+expect "upload to ESXi" rc -v "$R/src.vmdk" "[LocalDS_0] dir/up.vmdk"
+grep -q "Uploaded .* to \[LocalDS_0\] dir/up.vmdk on $host (thin)" "$T/out" &&
+	ok "upload says where it went" || bad "upload summary: $(cat "$T/out")"
+uploaded "uploaded body reads as the source (qemu-img, libyal, ours)" "$want" up.vmdk
+[ -f "$datastore/dir/up.vmdk" ] && [ -f "$datastore/dir/up-flat.vmdk" ] &&
+	ok "the disk ends at [LocalDS_0] dir/up.vmdk" || bad "final layout: $(cd "$datastore" && find . | tr '\n' ' ')"
+no_helper "upload"
+rm -f "$R/cap/"*
+expect_exit 1 "[LocalDS_0] dir/up.vmdk exists (-f replaces it)" "an existing remote disk is kept" \
+	rc "$R/src.vmdk" "[LocalDS_0] dir/up.vmdk"
+[ -z "$(body)" ] && ok "nothing sent for a refused upload" || bad "a body was sent"
+expect "-f replaces a remote disk" rc -f -t 4 "$R/src.vmdk" "[LocalDS_0] dir/up.vmdk"
+uploaded "thick upload reads as the source" "$want" up.vmdk
+no_helper "replacing upload"
+
+# Every type as a source, a chain, a raw image, standard input.
+for t in 0 1 2 3 4 5 6; do
+	"$BIN/vmdk-clone" -q -t $t "$R/src.vmdk" "$R/type$t.vmdk"
+	rm -f "$R/cap/"*
+	expect "type $t source uploads" rc "$R/type$t.vmdk" "[LocalDS_0] types/t$t.vmdk"
+	uploaded "type $t upload reads as the source" "$want" t$t.vmdk
+done
+"$BIN/vmdk-child" -q create "$R/src.vmdk" "$R/child.vmdk" 2>"$T/err" ||
+	"$BIN/vmdk-child" -q "$R/src.vmdk" "$R/child.vmdk" 2>"$T/err"
+"$BIN/vmdk-fill" -q -s 100 -c 300 --val 0x77 "$R/child.vmdk"
+want_child=$("$BIN/vmdk-dump" --raw "$R/child.vmdk" | sha)
+rm -f "$R/cap/"*
+expect "a chain uploads flattened" rc "$R/child.vmdk" "[LocalDS_0] chain/flat.vmdk"
+uploaded "chain upload reads as the child over its parent" "$want_child" flat.vmdk
+"$BIN/vmdk-dump" --raw "$R/src.vmdk" > "$R/src.raw"
+rm -f "$R/cap/"*
+expect "a raw image uploads" rc "$R/src.raw" "[LocalDS_0] raw.vmdk"
+uploaded "raw image upload reads as the image" "$want" raw.vmdk
+rm -f "$R/cap/"*
+expect "standard input (raw) uploads" sh -c "cat '$R/src.raw' | \"\$0\" -q --host '$host' --user root \
+	--password-file '$R/pw' --thumbprint '$sha1' - '[LocalDS_0] stdin.vmdk'" "$BIN/vmdk-clone"
+uploaded "standard input upload reads as the input" "$want" stdin.vmdk
+rm -f "$R/cap/"*
+expect "standard input (streamOptimized) uploads" sh -c "cat '$R/type5.vmdk' | \"\$0\" -q --host '$host' \
+	--user root --password-file '$R/pw' --thumbprint '$sha1' - '[LocalDS_0] stdin2.vmdk'" "$BIN/vmdk-clone"
+uploaded "streamOptimized standard input reads as the source" "$want" stdin2.vmdk
+no_helper "after every upload"
+
+# Credentials and certificates.
+printf 'wrong\n' > "$R/badpw"
+expect_exit 1 "$host: the user name or password is not accepted" "wrong password" \
+	"$BIN/vmdk-clone" --host "$host" --user root --password-file "$R/badpw" \
+	--thumbprint "$sha1" "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect "VMDK_PASSWORD is read" env VMDK_PASSWORD=secret "$BIN/vmdk-clone" -q --host "$host" \
+	--user root --thumbprint "$sha256" "$R/src.vmdk" "[LocalDS_0] env.vmdk"
+ok_sha256=$(body)
+[ -n "$ok_sha256" ] && ok "a SHA-256 thumbprint is accepted" || bad "no body with the SHA-256 pin"
+expect_exit 1 "not trusted" "a self-signed certificate without --thumbprint is refused" \
+	"$BIN/vmdk-clone" --host "$host" --user root --password-file "$R/pw" \
+	"$R/src.vmdk" "[LocalDS_0] x.vmdk"
+grep -qF "$sha1" "$T/err" && grep -qF "$sha256" "$T/err" &&
+	ok "the refusal shows both thumbprints" || bad "thumbprints not shown: $(cat "$T/err")"
+wrong=$(echo "$sha1" | sed 's/^../00/')
+expect_exit 1 "does not match --thumbprint" "a wrong thumbprint is refused" \
+	"$BIN/vmdk-clone" --host "$host" --user root --password-file "$R/pw" \
+	--thumbprint "$wrong" "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+grep -qF "$sha1" "$T/err" && ok "the mismatch names the server's thumbprint" || bad "mismatch message"
+expect "--insecure skips the check" "$BIN/vmdk-clone" -q --host "$host" --user root \
+	--password-file "$R/pw" --insecure "$R/src.vmdk" "[LocalDS_0] insecure.vmdk"
+if grep -rqs secret "$T/err" "$T/out" "$R/trace" 2>/dev/null; then bad "the password shows in output"; else ok "no password in any message"; fi
+
+# Places that do not exist.
+expect_exit 1 "no datastore 'nope'" "unknown datastore" rc "$R/src.vmdk" "[nope] x.vmdk"
+expect_exit 1 "no datacenter 'DCX'" "unknown datacenter" rc --datacenter DCX "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect_exit 1 "no resource pool 'nopool'" "unknown pool" rc --pool nopool "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect_exit 1 "no folder 'nofolder'" "unknown folder" rc --folder nofolder "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect "the pool and folder by path" rc --datacenter ha-datacenter \
+	--pool host/localhost.localdomain/Resources --folder /ha-datacenter/vm "$R/src.vmdk" "[LocalDS_0] placed.vmdk"
+expect "a pool under the host folder" rc --pool localhost.localdomain/Resources "$R/src.vmdk" "[LocalDS_0] placed2.vmdk"
+no_helper "after refused uploads"
+
+# Usage errors: exit 2, nothing sent.
+expect_exit 2 "needs --host" "a datastore path without --host" \
+	"$BIN/vmdk-clone" "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect_exit 2 "not from one datastore path to another" "datastore to datastore" \
+	rc "[LocalDS_0] a.vmdk" "[LocalDS_0] b.vmdk"
+expect_exit 2 "is a datastore path" "--host with two local files" rc "$R/src.vmdk" "$R/x.vmdk"
+expect_exit 2 "thin (-t 6) or thick (-t 4)" "upload as type 0" rc -t 0 "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect_exit 2 "--thumbprint wants" "a malformed thumbprint" rc --thumbprint 12:34 "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect_exit 2 "no password" "no password anywhere" env -u VMDK_PASSWORD "$BIN/vmdk-clone" \
+	--host "$host" --user root --thumbprint "$sha1" "$R/src.vmdk" "[LocalDS_0] x.vmdk" </dev/null
+expect_exit 2 "" "no password option on the command line" "$BIN/vmdk-clone" --host "$host" \
+	--user root --password secret "$R/src.vmdk" "[LocalDS_0] x.vmdk"
+expect_exit 2 "the remote options go with --host" "remote options without --host" \
+	"$BIN/vmdk-clone" --insecure "$R/src.vmdk" "$R/x.vmdk"
+expect_exit 2 "no empty, '.' or '..' parts" "a datastore path leading out" rc "$R/src.vmdk" "[LocalDS_0] ../x.vmdk"
+expect_exit 2 "is not a datastore path" "a datastore path without a disk name" rc "$R/src.vmdk" "[LocalDS_0]"
+
+# Downloads: disks laid on the datastore, fetched and compared.
+mkdir -p "$datastore/dl/base" "$datastore/dl/kids"
+for t in 0 1 2 4 6; do
+	"$BIN/vmdk-clone" -q -t $t "$R/src.vmdk" "$datastore/dl/t$t.vmdk"
+	rm -f "$R/d$t.vmdk"
+	expect "download of a type $t disk" rc "[LocalDS_0] dl/t$t.vmdk" "$R/d$t.vmdk"
+	same_content "type $t download reads alike everywhere" "$R/d$t.vmdk"
+	[ "$("$BIN/vmdk-dump" --raw "$R/d$t.vmdk" | sha)" = "$want" ] &&
+		ok "type $t download is the disk" || bad "type $t download differs"
+done
+expect "download to raw" rc -t raw "[LocalDS_0] dl/t4.vmdk" "$R/d.raw"
+[ "$(sha < "$R/d.raw")" = "$want" ] && ok "raw download is the disk" || bad "raw download differs"
+"$BIN/vmdk-clone" -q -t 0 "$R/src.vmdk" "$datastore/dl/base/base.vmdk"
+(cd "$datastore/dl/kids" && "$BIN/vmdk-child" -q create ../base/base.vmdk kid.vmdk 2>/dev/null ||
+	"$BIN/vmdk-child" -q ../base/base.vmdk kid.vmdk)
+"$BIN/vmdk-fill" -q -s 100 -c 300 --val 0x77 "$datastore/dl/kids/kid.vmdk"
+expect "download of a child whose parent is in another directory" \
+	rc "[LocalDS_0] dl/kids/kid.vmdk" "$R/kid.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$R/kid.vmdk" | sha)" = "$want_child" ] &&
+	ok "the chain downloads flattened" || bad "chain download differs"
+expect_exit 1 "no such file on the datastore" "download of a missing disk" \
+	rc "[LocalDS_0] dl/none.vmdk" "$R/none.vmdk"
+[ ! -e "$R/none.vmdk" ] && ! ls -a "$R" | grep -q vmdk-fetch &&
+	ok "a failed download leaves no file" || bad "a failed download left files"
+expect_exit 1 "exists (-f replaces it)" "a local destination is kept" rc "[LocalDS_0] dl/t0.vmdk" "$R/d0.vmdk"
+printf '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 2048 FLAT "../../../../etc/passwd" 0\n' \
+	> "$datastore/dl/evil.vmdk"
+expect_exit 1 "outside its directory; not fetched" "an extent leading out is not fetched" \
+	rc "[LocalDS_0] dl/evil.vmdk" "$R/evil.vmdk"
+sed 's|parentFileNameHint=.*|parentFileNameHint="/etc/passwd"|' "$datastore/dl/kids/kid.vmdk" \
+	> "$datastore/dl/kids/evil.vmdk"
+expect_exit 1 "not on the same datastore" "an absolute parent hint is not followed" \
+	rc "[LocalDS_0] dl/kids/evil.vmdk" "$R/evil.vmdk"
+ls -a "$R" | grep -q vmdk-fetch && bad "a fetch directory is left" || ok "no fetch directory left"
+sim_stop
+
+# A connection dropped mid-download is resumed.
+sim_start esx -drop-after 3000000
+mkdir -p "$datastore/dl"
+"$BIN/vmdk-clone" -q -t 4 "$R/src.vmdk" "$datastore/dl/flat.vmdk"
+expect "a dropped download resumes" env VMDK_REMOTE_TRACE=1 \
+	"$BIN/vmdk-clone" -q --host "$host" --user root --password-file "$R/pw" \
+	--thumbprint "$sha1" "[LocalDS_0] dl/flat.vmdk" "$R/resumed.vmdk"
+grep -q "resuming dl/flat-flat.vmdk at byte 3000000" "$T/err" && ok "it resumed where the drop was" ||
+	bad "no resumption: $(cat "$T/err")"
+[ "$("$BIN/vmdk-dump" --raw "$R/resumed.vmdk" | sha)" = "$want" ] &&
+	ok "the resumed download is the disk" || bad "resumed download differs"
+sim_stop
+
+# vCenter: its datacenter, cluster pool and folders.
+sim_start vpx
+expect "upload to vCenter" rc "$R/src.vmdk" "[LocalDS_0] vc/up.vmdk"
+uploaded "vCenter upload reads as the source" "$want" up.vmdk
+no_helper "vCenter upload"
+expect "upload to a named vCenter pool and folder" rc --datacenter DC0 --pool DC0_C0/Resources \
+	--folder vm "$R/src.vmdk" "[LocalDS_0] vc/up2.vmdk"
+mkdir -p "$datastore/vc"
+"$BIN/vmdk-clone" -q -t 6 "$R/src.vmdk" "$datastore/vc/thin.vmdk"
+expect "download from vCenter" rc -t 1 "[LocalDS_0] vc/thin.vmdk" "$R/vc.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$R/vc.vmdk" | sha)" = "$want" ] && ok "vCenter download is the disk" ||
+	bad "vCenter download differs"
+sim_stop
+
+# The server gone in the middle: a clear message, the lease given up,
+# no local file.  Throttled so that the kill lands mid-transfer.
+sim_start esx -throttle 2000000
+VMDK_REMOTE_TRACE=1 "$BIN/vmdk-clone" --progress --host "$host" --user root --password-file "$R/pw" \
+	--thumbprint "$sha1" "$R/src.vmdk" "[LocalDS_0] slow.vmdk" >"$T/out" 2>"$R/trace" &
+cpid=$!
+sleep 3
+n=$(grep -c HttpNfcLeaseProgress "$R/trace")
+[ "$n" -ge 2 ] && ok "lease progress while uploading ($n calls in 3 s)" || bad "lease progress: $n calls"
+grep -q "Uploading:" "$R/trace" && ok "--progress shows the upload" || bad "no upload progress"
+sim_stop
+wait $cpid
+[ $? -eq 1 ] && grep -q "$host: " "$R/trace" && ok "a server killed mid-upload: exit 1, message" ||
+	bad "killed mid-upload: $(tail -2 "$R/trace")"
+grep -q secret "$R/trace" && bad "the trace shows the password" || ok "the trace has no password"
+sim_start esx -throttle 2000000
+mkdir -p "$datastore/dl"
+"$BIN/vmdk-clone" -q -t 4 "$R/src.vmdk" "$datastore/dl/flat.vmdk"
+rc "[LocalDS_0] dl/flat.vmdk" "$R/killed.vmdk" 2>"$T/err" &
+cpid=$!
+sleep 2
+sim_stop
+wait $cpid
+_r=$?
+[ $_r -eq 1 ] && [ ! -e "$R/killed.vmdk" ] && ! ls -a "$R" | grep -q vmdk-fetch &&
+	ok "a server killed mid-download: exit 1, no file left" ||
+	bad "killed mid-download: exit $_r, $(ls -a "$R" | tr '\n' ' ')"
+trap 'rm -rf "$T"' EXIT INT TERM
