@@ -46,11 +46,12 @@ void op_remote_password(struct remote_opts *o, const char *file)
 			memset(typed, 0, strlen(typed));
 	}
 	if (!password[0])
-		tool_try_help("no password: give --password-file FILE or set VMDK_PASSWORD");
+		tool_try_help("no password: give a password file or set VMDK_PASSWORD");
 	o->password = password;
 }
 
-void op_remote_usage(const char *src, const char *dst, const struct remote_opts *o)
+void op_remote_usage(const char *src, const char *dst, int type,
+		     const struct remote_opts *o)
 {
 	bool from = remote_is_datastore_path(src), to = remote_is_datastore_path(dst);
 
@@ -72,6 +73,9 @@ void op_remote_usage(const char *src, const char *dst, const struct remote_opts 
 	}
 	if (o->thumbprint && o->insecure)
 		tool_try_help("--thumbprint and --insecure do not go together");
+	if (o->host && to && type != -1 && type != VMDK_TYPE_VMFS_THIN &&
+	    type != VMDK_TYPE_VMFS_THICK)
+		tool_try_help("a disk goes to a datastore thin (-t 6) or thick (-t 4)");
 }
 
 static int upload(const char *src, const char *dst, int type,
@@ -84,8 +88,6 @@ static int upload(const char *src, const char *dst, int type,
 	vmdk_disk *d;
 	int err;
 
-	if (type != -1 && type != VMDK_TYPE_VMFS_THIN && type != VMDK_TYPE_VMFS_THICK)
-		tool_try_help("a disk goes to a datastore thin (-t 6) or thick (-t 4)");
 	if (asprintf(&spool_beside, "%s/upload", tmp && *tmp ? tmp : "/tmp") < 0)
 		return 1;
 	d = op_clone_source(src, spool_beside, source_format);

@@ -13,8 +13,10 @@
 void op_remote_password(struct remote_opts *o, const char *file);
 
 /* Usage checks both front ends share: exits 2 when @src and @dst do not
- * name exactly one datastore path, or a host is missing or left over. */
-void op_remote_usage(const char *src, const char *dst, const struct remote_opts *o);
+ * name exactly one datastore path, a host is missing or left over, or an
+ * upload's @type (-1: not given) is not thin or thick. */
+void op_remote_usage(const char *src, const char *dst, int type,
+		     const struct remote_opts *o);
 
 /* After op_remote_usage() and op_remote_password(): @src to the
  * datastore path @dst (thin or thick, from @type: -1 means

@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 	src = argv[optind];
 	dst = argv[optind + 1];
 	p.ddb = nddb ? ddb : NULL;
-	op_remote_usage(src, dst, &remote);
+	op_remote_usage(src, dst, type, &remote);
 	if (remote.host) {
 		op_remote_password(&remote, password_file);
 		remote.overwrite = p.overwrite;

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "ops.h"
+#include "remote_clone.h"
 
 static void usage(FILE *out)
 {
@@ -58,9 +58,10 @@ static void usage(FILE *out)
 		"   %s -n sourceName.vmdk destinationName.vmdk\n"
 		"   %s -k myDisk.vmdk\n"
 		"   %s -p /mnt/disk\n"
+		"   %s -r sourceDisk.vmdk -t 4 -h esx.example.com -u root -f passwordFile \"[datastore1] dir/disk.vmdk\"\n"
 		"\nFor the vmdk-* tool behind each option see vmware-vdiskmanager(1).\n",
 		progname, progname, progname, progname, progname, progname,
-		progname, progname);
+		progname, progname, progname);
 }
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)
@@ -151,11 +152,30 @@ static int chain(const char *path)
 	return done(0, "Disk chain is consistent.");
 }
 
+/* -r with -h: the disk to or from a datastore, VMware's way (-t 4 or 6). */
+static int remote_convert(const char *source, const char *target, int type,
+			  struct vmdk_clone_params *kp, struct remote_opts *o,
+			  const char *password_file)
+{
+	if (o->thumbprint && !remote_thumbprint_valid(o->thumbprint))
+		usage_error("--thumbprint wants a SHA-1 or SHA-256 thumbprint "
+			    "(AA:BB:...), not '%s'", o->thumbprint);
+	if (!o->user)
+		usage_error("%s", "-h needs -u <user>");
+	if (type == -1)
+		usage_error("%s", "-r needs a destination disk type (-t; 4 or 6 for a datastore)");
+	op_remote_usage(source, target, type, o);
+	op_remote_password(o, password_file);
+	return done(op_remote_clone(source, target, type, kp, SOURCE_VMDK, false, o),
+		    "Virtual disk conversion successful.");
+}
+
 int main(int argc, char **argv)
 {
 	struct vmdk_create_params cp = { .adapter = VMDK_ADAPTER_LSILOGIC };
 	struct vmdk_clone_params kp = { .type = VMDK_TYPE_MONOLITHIC_SPARSE };
 	const char *source = NULL, *size_arg = NULL, *host = NULL, *target;
+	const char *user = NULL, *password_file = NULL, *thumbprint = getenv("VMDK_THUMBPRINT");
 	bool have_type = false, have_adapter = false;
 	enum op op = OP_NONE;
 	uint64_t size = 0;
@@ -177,7 +197,7 @@ int main(int argc, char **argv)
 		if (i < argc && strcmp(argv[i], "--thumbprint") == 0) {
 			if (i + 1 == argc)
 				usage_error("%s", "--thumbprint needs a value");
-			i++;	/* remote only, with -h */
+			thumbprint = argv[++i];	/* remote only, with -h */
 			argc_thumb++;
 			continue;
 		}
@@ -231,8 +251,12 @@ int main(int argc, char **argv)
 		case 'h':
 			host = optarg;
 			break;
-		case 'u': case 'f':
-			break;	/* remote credentials: with -h */
+		case 'u':
+			user = optarg;
+			break;
+		case 'f':
+			password_file = optarg;
+			break;
 		default:
 			usage_error("bad option '%s'", argv[optind - 1]);
 		}
@@ -244,12 +268,12 @@ int main(int argc, char **argv)
 				  : "no disk name (or mount point) given");
 	target = argv[optind];
 	if (host && op == OP_CONVERT)
-		return fprintf(stderr, "%s: %s: copying to a remote host (-h) is not "
-			       "available in this version; convert to a local "
-			       "streamOptimized disk (-t 5) and upload that\n",
-			       progname, target), 1;
-	if (host || argc_thumb)
-		usage_error("%s", "-h and --thumbprint (a remote host) go with -r only");
+		return remote_convert(source, target, have_type ? type : -1, &kp,
+				      &(struct remote_opts){ .host = host, .user = user,
+							     .thumbprint = thumbprint },
+				      password_file);
+	if (host || argc_thumb || user || password_file)
+		usage_error("%s", "-h, -u, -f and --thumbprint (a remote host) go with -r only");
 	if ((have_type && op != OP_CREATE && op != OP_CONVERT) ||
 	    (have_adapter && op != OP_CREATE && op != OP_CONVERT) ||
 	    (size_arg && op != OP_CREATE && op != OP_EXPAND))

@@ -135,6 +135,20 @@ expect "--insecure skips the check" "$BIN/vmdk-clone" -q --host "$host" --user r
 	--password-file "$R/pw" --insecure "$R/src.vmdk" "[LocalDS_0] insecure.vmdk"
 if grep -rqs secret "$T/err" "$T/out" "$R/trace" 2>/dev/null; then bad "the password shows in output"; else ok "no password in any message"; fi
 
+# vmware-vdiskmanager's remote convert, as VMware documents it.
+rm -f "$R/cap/"*
+expect "vmware-vdiskmanager -r -t 4 -h -u -f \"[ds] path\"" "$BIN/vmware-vdiskmanager" \
+	--thumbprint "$sha1" -r "$R/src.vmdk" -t 4 -h "$host" -u root -f "$R/pw" "[LocalDS_0] vdm/disk.vmdk"
+grep -q "Virtual disk conversion successful." "$T/out" && ok "vmware-vdiskmanager says so" ||
+	bad "vmware-vdiskmanager message: $(cat "$T/out")"
+uploaded "vmware-vdiskmanager upload reads as the source" "$want" disk.vmdk
+[ -f "$datastore/vdm/disk.vmdk" ] && ok "vmware-vdiskmanager's disk is in place" || bad "no vdm/disk.vmdk"
+expect "VMDK_THUMBPRINT pins the certificate for vmware-vdiskmanager" env VMDK_THUMBPRINT="$sha256" \
+	"$BIN/vmware-vdiskmanager" -q -r "$R/src.vmdk" -t 6 -h "$host" -u root -f "$R/pw" "[LocalDS_0] vdm/thin.vmdk"
+expect_exit 1 "not accepted" "vmware-vdiskmanager with a wrong password" "$BIN/vmware-vdiskmanager" \
+	--thumbprint "$sha1" -r "$R/src.vmdk" -t 4 -h "$host" -u root -f "$R/badpw" "[LocalDS_0] vdm/x.vmdk"
+no_helper "vmware-vdiskmanager uploads"
+
 # Places that do not exist.
 expect_exit 1 "no datastore 'nope'" "unknown datastore" rc "$R/src.vmdk" "[nope] x.vmdk"
 expect_exit 1 "no datacenter 'DCX'" "unknown datacenter" rc --datacenter DCX "$R/src.vmdk" "[LocalDS_0] x.vmdk"

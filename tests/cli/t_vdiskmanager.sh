@@ -100,13 +100,16 @@ expect_exit 2 "Usage:" "no arguments prints the usage" "$VDM"
 expect "--help" "$VDM" --help
 grep -q "ex\|Examples" "$T/out" && grep -q -- "-r sourceDisk.vmdk -t 0 destinationDisk.vmdk" "$T/out" &&
 	ok "usage shows the examples" || bad "usage text"
+grep -qF -- '-h esx.example.com -u root -f passwordFile "[datastore1] dir/disk.vmdk"' "$T/out" &&
+	ok "usage shows the remote example" || bad "no remote example in the usage"
 expect "-q is silent" "$VDM" -q -c -s 1MB -t 1 quiet.vmdk
 [ ! -s "$T/out" ] && ok "nothing printed with -q" || bad "-q printed: $(cat "$T/out")"
-expect_exit 1 "not available in this version" "remote convert says it cannot" \
-	"$VDM" -r myDisk.vmdk -t 4 -h esx -u user -f passwordfile "[storage1] dir/disk.vmdk"
 expect_exit 2 "go with -r only" "-h goes with -r" "$VDM" -d -h esx myDisk.vmdk
-expect_exit 1 "not available in this version" "--thumbprint is taken with -h" \
+expect_exit 2 "--thumbprint wants" "--thumbprint is taken with -h" \
 	"$VDM" --thumbprint AA:BB -r myDisk.vmdk -t 5 -h esx:443 -u u -f pw "[ds] d.vmdk"
+expect_exit 2 "-h needs -u" "-h without -u" "$VDM" -r myDisk.vmdk -t 4 -h esx "[ds] d.vmdk"
+expect_exit 2 "thin (-t 6) or thick (-t 4)" "a datastore takes -t 4 or 6" \
+	"$VDM" -r myDisk.vmdk -t 5 -h esx -u u -f /dev/null "[ds] d.vmdk"
 expect_exit 2 "go with -r only" "--thumbprint without a remote host" \
 	"$VDM" --thumbprint AA:BB -d myDisk.vmdk
 expect_exit 2 "needs a value" "--thumbprint without a value" "$VDM" -d myDisk.vmdk --thumbprint
