@@ -27,9 +27,9 @@ static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		       uint64_t *run)
 {
 	off_t at = (off_t)((x->offset + sector) * VMDK_SECTOR), end = at + (off_t)(n * VMDK_SECTOR);
-	off_t data = lseek(x->fd, at, SEEK_DATA);
+	off_t data = x->fetch ? -1 : lseek(x->fd, at, SEEK_DATA);
 
-	if (data < 0 && errno != ENXIO) {
+	if (x->fetch || (data < 0 && errno != ENXIO)) {
 		*run = n;	/* no hole support: all data */
 		return VMDK_BS_DATA;
 	}
@@ -53,7 +53,9 @@ static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 static int flat_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     void *buf)
 {
-	int err = vmdk_pread_all(x->fd, buf, n * VMDK_SECTOR, (x->offset + sector) * VMDK_SECTOR);
+	uint64_t off = (x->offset + sector) * VMDK_SECTOR;
+	int err = x->fetch ? x->fetch->read(x->fetch->arg, x->path, buf, n * VMDK_SECTOR, off)
+			   : vmdk_pread_all(x->fd, buf, n * VMDK_SECTOR, off);
 
 	if (err < 0)
 		return vmdk_seterr(x->eb, err == -ENODATA ? VMDK_E_MISSING_EXTENT : err,

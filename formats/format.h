@@ -31,7 +31,8 @@ struct vmdk_extent {
 	uint64_t start;		/* first disk sector */
 	uint64_t sectors;
 	uint64_t offset;	/* FLAT: sectors into the file */
-	int fd;			/* -1 for ZERO */
+	int fd;			/* -1 for ZERO and fetched extents */
+	const struct vmdk_fetcher *fetch;	/* flat, not a file here */
 	bool writable;
 	bool no_sync;		/* flush writes its metadata, no fsync */
 	uint64_t file_size;

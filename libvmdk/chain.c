@@ -69,9 +69,10 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		}
 		/* A parent is only read; its own extents obey the rule in
 		 * its own directory. */
-		err = vmdk_link_open(ppath, VMDK_LINK_PARENT |
-				     (d->flags & VMDK_OPEN_UNSAFE_PATHS
-				      ? VMDK_LINK_UNSAFE_PATHS : 0), &parent, &d->eb);
+		err = vmdk_link_open_fetched(ppath, VMDK_LINK_PARENT |
+					     (d->flags & VMDK_OPEN_UNSAFE_PATHS
+					      ? VMDK_LINK_UNSAFE_PATHS : 0), d->fetch,
+					     &parent, &d->eb);
 		if (err < 0) {
 			char detail[VMDK_ERRMSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", d->eb.msg);

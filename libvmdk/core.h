@@ -116,12 +116,14 @@ struct vmdk_link {
 	bool writable;
 	bool unsafe_paths;	/* VMDK_OPEN_UNSAFE_PATHS: files anywhere */
 	bool cid_updated;
+	const struct vmdk_fetcher *fetch;	/* vmdk_open_fetched() */
 	struct vmdk_link *parent;
 };
 
 struct vmdk_disk {
 	struct vmdk_errbuf eb;
 	unsigned flags;
+	const struct vmdk_fetcher *fetch;	/* vmdk_open_fetched() */
 	struct vmdk_link *links[VMDK_MAX_CHAIN + 1];	/* [0] = top */
 	unsigned nlinks;
 };
@@ -169,6 +171,10 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 #define VMDK_LINK_PARENT	0x4u	/* named by a hint: never echo it */
 int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb);
+/* The same, its missing flat extents read through @fetch. */
+int vmdk_link_open_fetched(const char *path, unsigned how,
+			   const struct vmdk_fetcher *fetch, struct vmdk_link **out,
+			   struct vmdk_errbuf *eb);
 /* The descriptor text of the file open on @fd (a text file, or the
  * area the header in @first names, which *e then describes): 1 when
  * embedded, 0 when not; *out ends with a NUL after the area. */

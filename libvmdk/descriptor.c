@@ -32,6 +32,11 @@ const char *vmdk_extent_kind(const char *kind)
 	return "?";
 }
 
+bool vmdk_extent_is_flat(const char *kind)
+{
+	return strcmp(kind, "FLAT") == 0 || strcmp(kind, "VMFS") == 0;
+}
+
 const char *vmdk_access_name(int access)
 {
 	if (access < 0 || access > VMDK_ACCESS_NOACCESS)

@@ -14,7 +14,8 @@
 /* Largest piece handed to an extent at once (extent ops take uint32). */
 #define MAX_IO_SECTORS (1u << 20)
 
-int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
+static int open_disk(const char *path, unsigned flags,
+		     const struct vmdk_fetcher *fetch, vmdk_disk **out)
 {
 	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
 	vmdk_disk *d;
@@ -28,9 +29,10 @@ int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
 	if (!d)
 		return -ENOMEM;
 	d->flags = flags;
-	err = vmdk_link_open(path, (flags & VMDK_OPEN_RDONLY ? 0 : VMDK_LINK_WRITABLE) |
-			     (flags & VMDK_OPEN_UNSAFE_PATHS ? VMDK_LINK_UNSAFE_PATHS : 0),
-			     &top, &d->eb);
+	d->fetch = fetch;
+	err = vmdk_link_open_fetched(path, (flags & VMDK_OPEN_RDONLY ? 0 : VMDK_LINK_WRITABLE) |
+				     (flags & VMDK_OPEN_UNSAFE_PATHS ? VMDK_LINK_UNSAFE_PATHS : 0),
+				     fetch, &top, &d->eb);
 	if (err == 0) {
 		d->links[d->nlinks++] = top;
 		if (!(flags & VMDK_OPEN_SINGLE_LINK))
@@ -49,6 +51,19 @@ int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
 	}
 	*out = d;
 	return 0;
+}
+
+int vmdk_open(const char *path, unsigned flags, vmdk_disk **out)
+{
+	return open_disk(path, flags, NULL, out);
+}
+
+int vmdk_open_fetched(const char *path, const struct vmdk_fetcher *f,
+		      vmdk_disk **out)
+{
+	if (!f || !f->size || !f->read)
+		return vmdk_seterr(vmdk_open_errbuf(), VMDK_E_INVALID_ARG, "no fetcher given");
+	return open_disk(path, VMDK_OPEN_RDONLY, f, out);
 }
 
 int vmdk_read(vmdk_disk *d, uint64_t sector, uint64_t n, void *buf)

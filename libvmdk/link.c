@@ -96,6 +96,27 @@ static int named_twice(struct vmdk_link *l, struct vmdk_extent *x,
 	return 0;
 }
 
+/* A flat extent read through the fetcher: its size and first sector
+ * asked for, as a file's would be read. */
+static int open_fetched(struct vmdk_link *l, struct vmdk_extent *x,
+			const struct vmdk_extent_line *el, struct vmdk_errbuf *eb)
+{
+	uint8_t first[VMDK_SECTOR] = { 0 };
+	size_t got;
+	int err;
+
+	x->fetch = l->fetch;
+	err = x->fetch->size(x->fetch->arg, x->path, &x->file_size);
+	got = x->file_size < VMDK_SECTOR ? (size_t)x->file_size : VMDK_SECTOR;
+	if (err == 0 && got)
+		err = x->fetch->read(x->fetch->arg, x->path, first, got, 0);
+	if (err < 0)
+		return vmdk_seterr(eb, err == -ENOENT ? VMDK_E_MISSING_EXTENT : err,
+				   "%s: %s", x->path, vmdk_strerror(err));
+	x->ops = vmdk_format_pick(el->kind, first, got, x->path, eb, &err);
+	return x->ops ? x->ops->open(x, first) : err;
+}
+
 static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 		       const struct vmdk_extent_line *el, int self_fd,
 		       struct vmdk_errbuf *eb)
@@ -132,6 +153,9 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 		x->ops = vmdk_format_pick("ZERO", NULL, 0, l->path, eb, &err);
 		return err;
 	}
+	if (l->fetch && vmdk_extent_is_flat(el->kind) && access(x->path, F_OK) < 0 &&
+	    errno == ENOENT)
+		return open_fetched(l, x, el, eb);
 	if (x->fd < 0 && (err = named_twice(l, x, el->file, eb)) < 0)
 		return err;
 	if (x->fd < 0) {
@@ -308,6 +332,13 @@ static int not_a_parent(struct vmdk_errbuf *eb, int err, const char *path,
 int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb)
 {
+	return vmdk_link_open_fetched(path, how, NULL, out, eb);
+}
+
+int vmdk_link_open_fetched(const char *path, unsigned how,
+			   const struct vmdk_fetcher *fetch, struct vmdk_link **out,
+			   struct vmdk_errbuf *eb)
+{
 	bool writable = how & VMDK_LINK_WRITABLE;
 	struct vmdk_link *l = calloc(1, sizeof(*l));
 	uint8_t first[VMDK_SECTOR];
@@ -320,6 +351,7 @@ int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 		return -ENOMEM;
 	l->desc_fd = -1;
 	l->writable = writable;
+	l->fetch = fetch;
 	l->unsafe_paths = how & VMDK_LINK_UNSAFE_PATHS;
 	l->path = strdup(path);
 	l->dir = vmdk_dirname(path);

@@ -21,6 +21,7 @@
 #define VMDK_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -107,6 +108,23 @@ typedef struct vmdk_disk vmdk_disk;
  * @return 0 and *@out set, or a negative error (nothing to close);
  * vmdk_errmsg(NULL) then gives the detailed message. */
 int vmdk_open(const char *path, unsigned flags, vmdk_disk **out);
+
+/* Where the bytes of flat extents come from when they are not files here
+ * (a disk read over the network).  @path is the extent's path as the
+ * descriptor names it, joined to the descriptor's directory.  Each
+ * returns 0 or a negative errno value. */
+struct vmdk_fetcher {
+	int (*size)(void *arg, const char *path, uint64_t *bytes);
+	int (*read)(void *arg, const char *path, void *buf, size_t len, uint64_t off);
+	void *arg;
+};
+
+/*! vmdk_open_fetched() : vmdk_open() read-only, except that a FLAT or
+ * VMFS extent whose file does not exist is read through @f (which must
+ * outlive the handle); descriptors and other extents are local files.
+ * The rule on where extents may be applies to the names as ever. */
+int vmdk_open_fetched(const char *path, const struct vmdk_fetcher *f,
+		      vmdk_disk **out);
 
 /*! vmdk_open_raw() : a raw image file or block device as a disk of its
  * size (a last partial sector reads as zero-padded), to clone from or
@@ -240,13 +258,19 @@ struct vmdk_clone_params {
 	void *progress_arg;
 };
 
+/* What a descriptor names.  Names are untrusted text: check them first. */
+struct vmdk_descriptor_names {
+	char **extents;		/* file names as written, NULL-ended (ZERO
+				   extents have none) */
+	bool *flat;		/* for each: FLAT or VMFS, read in place */
+	char *parent;		/* the parent hint, or NULL */
+};
+
 /*! vmdk_descriptor_files() : what the descriptor (or monolithic sparse
- * file) at @path names, read without opening any of it: *@extents the
- * extents' file names as written (ZERO extents have none), NULL-ended;
- * *@parent the parent hint or NULL.  Names are untrusted text: check
- * them before use.  Free both with vmdk_free_names() and free(). */
-int vmdk_descriptor_files(const char *path, char ***extents, char **parent);
-void vmdk_free_names(char **names);
+ * file) at @path names, read without opening any of it.  Free it with
+ * vmdk_descriptor_names_free(). */
+int vmdk_descriptor_files(const char *path, struct vmdk_descriptor_names *out);
+void vmdk_descriptor_names_free(struct vmdk_descriptor_names *n);
 
 /*! vmdk_clone() : copy @src (its whole chain, flattened) to a new disk
  * @dst of @p->type, or to a raw image.  Grains that are zero by content

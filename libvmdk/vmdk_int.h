@@ -187,5 +187,7 @@ const char *vmdk_access_name(int access);
 /* The static copy of an extent type name: descriptor lines move when the
  * descriptor is edited, so extents must not point into them. */
 const char *vmdk_extent_kind(const char *kind);
+/* FLAT or VMFS: a file region read in place. */
+bool vmdk_extent_is_flat(const char *kind);
 
 #endif

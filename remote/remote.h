@@ -41,15 +41,25 @@ int remote_parse_datastore_path(const char *s, char **datastore, char **path);
 int remote_upload(vmdk_disk *src, const char *dspath, bool thin,
 		  const struct vmdk_clone_params *p, const struct remote_opts *o);
 
-/* Fetch the disk at @dspath (descriptor, extents, parents on the same
- * datastore) into the directory @dir, which must exist and be empty,
- * as the datastore lays them out; *@local is then the path of its
- * descriptor there (free it).  Zero blocks are left as holes; progress
- * counts bytes.  0, or -1. */
-int remote_fetch(const char *dspath, const char *dir,
-		 const struct remote_opts *o, char **local);
+/* A download: the disk at @dspath (descriptor, extents, parents on the
+ * same datastore) laid out in the directory @dir (which must exist and be
+ * empty) as the datastore lays it out, with *@local its descriptor there
+ * (free it).  Descriptors and sparse extents are fetched into @dir (zero
+ * blocks left as holes; progress counts their bytes); flat extents are
+ * not: vmdk_open_fetched() with remote_download_fetcher() reads them from
+ * the datastore as the copy goes, in ranged requests resumed after a
+ * dropped connection.  0, or -1 with remote_errmsg(); either way
+ * remote_download_close() *@out after use. */
+struct remote_download;
+int remote_download_open(const char *dspath, const char *dir,
+			 const struct remote_opts *o, struct remote_download **out,
+			 char **local);
+const struct vmdk_fetcher *remote_download_fetcher(struct remote_download *d);
+/* Why a read through the fetcher failed, or NULL. */
+const char *remote_download_error(struct remote_download *d);
+void remote_download_close(struct remote_download *d);
 
-/* Remove the directory remote_fetch() filled, and all in it. */
+/* Remove the directory a download filled, and all in it. */
 void remote_remove_tree(const char *dir);
 
 /* A SHA-1 or SHA-256 thumbprint as --thumbprint takes it. */

@@ -112,10 +112,13 @@ static int upload(const char *src, const char *dst, int type,
 	return 0;
 }
 
+/* The descriptors and sparse extents fetched into a private directory
+ * beside @dst, the flat extents read from the datastore as the copy goes. */
 static int download(const char *src, const char *dst, struct vmdk_clone_params *p,
 		    bool force_progress, struct remote_opts *o)
 {
 	const char *slash = strrchr(dst, '/');
+	struct remote_download *dl = NULL;
 	struct tool_progress prog;
 	char *dir, *local = NULL;
 	vmdk_disk *d = NULL;
@@ -136,28 +139,35 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 		return 1;
 	}
 	tool_catch_signals();
-	tool_progress_init(&prog, "Downloading", force_progress);
+	tool_progress_init(&prog, "Fetching", force_progress);
 	prog.unit = 1;
 	o->progress = tool_progress_cb;
 	o->progress_arg = &prog;
-	err = remote_fetch(src, dir, o, &local);
+	err = remote_download_open(src, dir, o, &dl, &local);
 	tool_progress_end(&prog);
 	if (err < 0) {
 		tool_warn(o->host, "%s", remote_errmsg());
 		goto out;
 	}
-	err = vmdk_open(local, VMDK_OPEN_RDONLY | VMDK_OPEN_NO_SYNC, &d);
+	err = vmdk_open_fetched(local, remote_download_fetcher(dl), &d);
 	if (err < 0) {
-		tool_disk_error(src, err, vmdk_errmsg(NULL));
+		if (remote_download_error(dl))
+			tool_warn(o->host, "%s", remote_download_error(dl));
+		else
+			tool_disk_error(src, err, vmdk_errmsg(NULL));
 		goto out;
 	}
-	tool_progress_init(&prog, "Cloning", force_progress);
+	tool_describe(d, src);
+	tool_progress_init(&prog, "Downloading", force_progress);
 	p->progress = tool_progress_cb;
 	p->progress_arg = &prog;
 	err = vmdk_clone(d, dst, p);
 	tool_progress_end(&prog);
 	if (err < 0) {
-		tool_disk_error(dst, err, vmdk_errmsg(NULL));
+		if (remote_download_error(dl))
+			tool_warn(o->host, "%s", remote_download_error(dl));
+		else
+			tool_disk_error(dst, err, vmdk_errmsg(NULL));
 		goto out;
 	}
 	if (verbosity > 0 && tool_op_summaries)
@@ -166,6 +176,7 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 	rc = 0;
 out:
 	vmdk_close(d);
+	remote_download_close(dl);
 	remote_remove_tree(dir);
 	free(dir);
 	free(local);

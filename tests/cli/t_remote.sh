@@ -186,6 +186,11 @@ for t in 0 1 2 4 6; do
 	[ "$("$BIN/vmdk-dump" --raw "$R/d$t.vmdk" | sha)" = "$want" ] &&
 		ok "type $t download is the disk" || bad "type $t download differs"
 done
+expect "download of a flat disk, traced" env VMDK_REMOTE_TRACE=1 "$BIN/vmdk-clone" -q \
+	--host "$host" --user root --password-file "$R/pw" --thumbprint "$sha1" \
+	"[LocalDS_0] dl/t4.vmdk" "$R/traced.vmdk"
+grep -q "streaming dl/t4-flat.vmdk" "$T/err" && ! grep -q "fetching dl/t4-flat.vmdk" "$T/err" &&
+	ok "a flat extent streams into the copy, never stored" || bad "flat extent: $(grep remote: "$T/err" | tr '\n' ' ')"
 expect "download to raw" rc -t raw "[LocalDS_0] dl/t4.vmdk" "$R/d.raw"
 [ "$(sha < "$R/d.raw")" = "$want" ] && ok "raw download is the disk" || bad "raw download differs"
 "$BIN/vmdk-clone" -q -t 0 "$R/src.vmdk" "$datastore/dl/base/base.vmdk"
