@@ -100,6 +100,10 @@ static size_t write_block(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (!s->checked && !check_reply(s))
 		return 0;
+	if (o->cancel && *o->cancel) {
+		s->f->canceled = true;
+		return 0;
+	}
 	skip = s->pos < s->off ? (size_t)(s->off - s->pos < n ? s->off - s->pos : n) : 0;
 	take = n - skip;
 	if (s->end && s->off + take > s->end)

@@ -23,9 +23,12 @@ struct remote_opts {
 	const char *pool;		/* NULL: the first host's */
 	const char *folder;		/* NULL: the datacenter's VM folder */
 	bool overwrite;			/* replace an existing remote disk */
-	/* Bytes sent or fetched so far of @total; nonzero to cancel. */
+	/* Upload: sectors of the source read so far; fetch: bytes stored.
+	 * Nonzero to cancel. */
 	vmdk_progress_fn progress;
 	void *progress_arg;
+	/* Set (by a signal handler) to cancel at the next block sent. */
+	const volatile int *cancel;
 };
 
 /* The message of the last failure, "what is wrong" without the host. */

@@ -53,6 +53,7 @@ struct stream {
 	char msg[REMOTE_MSG_MAX];
 	double next_progress;
 	uint64_t sent;
+	bool canceled;
 };
 
 static double now(void)
@@ -401,6 +402,10 @@ static int keep_lease(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	double t = now();
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (s->u->o->cancel && *s->u->o->cancel) {
+		s->canceled = true;
+		return 1;
+	}
 	if (t >= s->next_progress) {
 		uint64_t total = atomic_load(&s->total), done = atomic_load(&s->done);
 		char pct[8];
@@ -461,12 +466,20 @@ static int send_disk(struct upload *u, const struct vmdk_clone_params *p)
 	close(s.rfd);
 	s.rfd = -1;
 	pthread_join(s.tid, NULL);
-	if (atomic_load(&s.rc) < 0)
+	/* The first cause: the server's answer, the connection, the copy
+	 * (whose "broken pipe" only follows an upload that stopped). */
+	if (s.canceled)
+		remote_seterr("canceled");
+	else if (status >= 300)
+		remote_seterr("the server refused the disk (HTTP %ld)", status);
+	else if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&s.rc) < 0)
 		remote_seterr("%s", s.msg);
 	else if (rc != CURLE_OK)
 		rconn_fail(&nfc, rc, "the upload failed");
 	else if (status != 200 && status != 201)
-		remote_seterr("the server refused the disk (HTTP %ld)", status);
+		remote_seterr("the server answered the upload with HTTP %ld", status);
+	else if (atomic_load(&s.rc) < 0)
+		remote_seterr("%s", s.msg);
 	else
 		err = 0;
 out:

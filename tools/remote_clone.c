@@ -99,6 +99,7 @@ static int upload(const char *src, const char *dst, int type,
 	tool_progress_init(&prog, "Uploading", force_progress);
 	o->progress = tool_progress_cb;
 	o->progress_arg = &prog;
+	o->cancel = &tool_interrupted;
 	err = remote_upload(d, dst, type != VMDK_TYPE_VMFS_THICK, p, o);
 	tool_progress_end(&prog);
 	vmdk_close(d);
@@ -143,6 +144,7 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 	prog.unit = 1;
 	o->progress = tool_progress_cb;
 	o->progress_arg = &prog;
+	o->cancel = &tool_interrupted;
 	err = remote_download_open(src, dir, o, &dl, &local);
 	tool_progress_end(&prog);
 	if (err < 0) {

@@ -271,4 +271,27 @@ _r=$?
 [ $_r -eq 1 ] && [ ! -e "$R/killed.vmdk" ] && ! ls -a "$R" | grep -q vmdk-fetch &&
 	ok "a server killed mid-download: exit 1, no file left" ||
 	bad "killed mid-download: exit $_r, $(ls -a "$R" | tr '\n' ' ')"
+
+# The server refusing the stream; the user interrupting (SIGTERM: a
+# background job ignores SIGINT): the lease
+# aborted, the carrier VM removed, nothing at the path.
+sim_start esx -refuse-uploads
+expect_exit 1 "the server refused the disk (HTTP 500)" "a refused stream" \
+	rc "$R/src.vmdk" "[LocalDS_0] refused.vmdk"
+no_helper "a refused stream"
+[ ! -e "$datastore/refused.vmdk" ] && ok "nothing left at a refused path" || bad "a refused upload left a disk"
+sim_stop
+sim_start esx -throttle 1000000
+"$BIN/vmdk-clone" -q --host "$host" --user root --password-file "$R/pw" --thumbprint "$sha1" \
+	"$R/src.vmdk" "[LocalDS_0] interrupted.vmdk" 2>"$T/err" &
+cpid=$!
+sleep 2
+kill -TERM $cpid
+wait $cpid
+_r=$?
+[ $_r -eq 1 ] && grep -q "$host: canceled" "$T/err" && ok "an interrupted upload fails: exit 1, canceled" ||
+	bad "an interrupted upload: exit $_r, $(cat "$T/err")"
+no_helper "an interrupted upload"
+[ ! -e "$datastore/interrupted.vmdk" ] && ok "nothing left after an interrupt" || bad "an interrupted upload left a disk"
+sim_stop
 trap 'rm -rf "$T"' EXIT INT TERM

@@ -132,6 +132,7 @@ func main() {
 	dir := flag.String("capture", ".", "where uploaded bodies are kept")
 	info := flag.String("info", "", "file to write url, thumbprints, datastore dir to")
 	dropAfter := flag.Int64("drop-after", 0, "cut the first /folder/ download after this many bytes")
+	refuse := flag.Bool("refuse-uploads", false, "answer every upload with 500 after reading a little of it")
 	throttle := flag.Int64("throttle", 0, "bytes a second for uploads and /folder/ downloads (0: no limit)")
 	flag.Parse()
 
@@ -154,6 +155,11 @@ func main() {
 	var dropped int32
 	inner := s.Server.Config.Handler
 	s.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if *refuse && strings.HasPrefix(r.URL.Path, "/nfc/") {
+			io.CopyN(io.Discard, r.Body, 65536)
+			http.Error(w, "the disk stream is not valid", http.StatusInternalServerError)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/nfc/") && (r.Method == "PUT" || r.Method == "POST") {
 			n := atomic.AddInt64(&seq, 1)
 			p := filepath.Join(*dir, fmt.Sprintf("upload-%d-%s", n, filepath.Base(r.URL.Path)))
