@@ -63,7 +63,7 @@ COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/ops.c \
 	$(wildcard tools/op_*.c))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_compact
+FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_compact fuzz_remote
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \
@@ -152,8 +152,9 @@ fuzz: check-deps all
 	@mkdir -p build/fuzz
 	@BIN=$(abspath $(BUILD)/bin) sh tests/fuzz/make-seeds.sh build/fuzz/seeds
 	@set -e; for f in $(FUZZ_NAMES); do \
+	  extra=; [ $$f = fuzz_remote ] && extra="$(REMOTE_CFLAGS) $(wildcard remote/*.c) $(REMOTE_LIBS)"; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(PROJECT_CPPFLAGS) \
-	    -o build/fuzz/$$f tests/fuzz/$$f.c $(LIB_SRCS) $(LIBS); \
+	    -o build/fuzz/$$f tests/fuzz/$$f.c $(LIB_SRCS) $$extra $(LIBS); \
 	  mkdir -p build/fuzz/$$f-corpus; \
 	  seeds=build/fuzz/seeds; [ -d tests/fuzz/corpus/$$f ] && seeds="$$seeds tests/fuzz/corpus/$$f"; \
 	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \

@@ -278,45 +278,6 @@ static int fetch_file(struct remote_download *f, const char *path, char **local_
 	return err;
 }
 
-/* @name relative to the directory of @from, both in the datastore, with
- * "." and ".." taken out; NULL when it leaves the datastore. */
-static char *resolve(const char *from, const char *name)
-{
-	const char *slash = strrchr(from, '/');
-	char *joined, *out, *seg, *save;
-	size_t n = 0;
-
-	if (name[0] == '/' || !name[0])
-		return NULL;
-	if (asprintf(&joined, "%.*s%s%s", slash ? (int)(slash - from) : 0, from,
-		     slash ? "/" : "", name) < 0)
-		return NULL;
-	out = calloc(1, strlen(joined) + 1);
-	for (seg = out ? strtok_r(joined, "/", &save) : NULL; seg;
-	     seg = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(seg, "."))
-			continue;
-		if (!strcmp(seg, "..")) {
-			char *up = n ? strrchr(out, '/') : NULL;
-			if (!n) {
-				free(out);
-				out = NULL;
-				break;
-			}
-			n = up ? (size_t)(up - out) : 0;
-			out[n] = '\0';
-			continue;
-		}
-		n += (size_t)sprintf(out + n, "%s%s", n ? "/" : "", seg);
-	}
-	free(joined);
-	if (out && !n) {
-		free(out);
-		out = NULL;
-	}
-	return out;
-}
-
 static bool plain_name(const char *s)
 {
 	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
@@ -358,12 +319,12 @@ static int fetch_link(struct remote_download *f, const char *path, unsigned dept
 		/* Flat extents are read while copying, through the fetcher. */
 		if (names.flat[i])
 			continue;
-		x = resolve(path, names.extents[i]);
+		x = remote_resolve_path(path, names.extents[i]);
 		err = x ? fetch_file(f, x, NULL) : remote_seterr("out of memory");
 		free(x);
 	}
 	if (err == 0 && names.parent) {
-		next = resolve(path, names.parent);
+		next = remote_resolve_path(path, names.parent);
 		if (!next)
 			err = remote_seterr("[%s] %s: its parent is not on the same datastore "
 					    "(an absolute hint, or one leading out); not fetched",
@@ -388,7 +349,7 @@ static char *mirrored(struct remote_download *f, const char *local)
 
 	if (strncmp(local, f->dir, n) || local[n] != '/')
 		return NULL;
-	return resolve("", local + n + 1);
+	return remote_resolve_path("", local + n + 1);
 }
 
 static int fetched_size(void *arg, const char *local, uint64_t *bytes)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* dspath.c --- "[datastore] dir/name.vmdk", as vSphere writes a file's
  * place: checked strictly, since the path goes into URLs and SOAP calls. */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,4 +52,43 @@ int remote_parse_datastore_path(const char *s, char **datastore, char **path)
 		return remote_seterr("out of memory");
 	}
 	return 0;
+}
+
+/* @name relative to the directory of @from, both in the datastore, with
+ * "." and ".." taken out; NULL when it leaves the datastore. */
+char *remote_resolve_path(const char *from, const char *name)
+{
+	const char *slash = strrchr(from, '/');
+	char *joined, *out, *seg, *save;
+	size_t n = 0;
+
+	if (name[0] == '/' || !name[0])
+		return NULL;
+	if (asprintf(&joined, "%.*s%s%s", slash ? (int)(slash - from) : 0, from,
+		     slash ? "/" : "", name) < 0)
+		return NULL;
+	out = calloc(1, strlen(joined) + 1);
+	for (seg = out ? strtok_r(joined, "/", &save) : NULL; seg;
+	     seg = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(seg, "."))
+			continue;
+		if (!strcmp(seg, "..")) {
+			char *up = n ? strrchr(out, '/') : NULL;
+			if (!n) {
+				free(out);
+				out = NULL;
+				break;
+			}
+			n = up ? (size_t)(up - out) : 0;
+			out[n] = '\0';
+			continue;
+		}
+		n += (size_t)sprintf(out + n, "%s%s", n ? "/" : "", seg);
+	}
+	free(joined);
+	if (out && !n) {
+		free(out);
+		out = NULL;
+	}
+	return out;
 }

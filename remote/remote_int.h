@@ -34,6 +34,11 @@ struct rconn {
 	struct vim_ref root, collector, sessions, search, ovf, disks, files;
 };
 
+/* dspath.c: @name relative to the directory of @from, both paths in a
+ * datastore, "." and ".." taken out; NULL when it would leave the
+ * datastore (or is absolute, or empty). */
+char *remote_resolve_path(const char *from, const char *name);
+
 /* conn.c */
 int remote_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rconn_open(struct rconn *c, const struct remote_opts *o);
@@ -76,6 +81,10 @@ xmlNodePtr soap_add_typed(xmlNodePtr parent, const char *name, const char *type)
 /* A copy of @node (from a reply) under @parent, renamed @name. */
 xmlNodePtr soap_add_copy(struct soap_msg *m, xmlNodePtr parent, const char *name,
 			 xmlNodePtr node);
+/* Read a reply body of @n bytes that came with HTTP @status: 0 and @r
+ * set, or -1 (message set; a fault's type in r->fault). */
+int soap_read_reply(const char *body, size_t n, long status, const char *method,
+		    struct soap_reply *r);
 /* Send @m (always freed).  -1 on a fault (r->fault set, message set) or a
  * failed transfer; r is then empty. */
 int soap_call(struct rconn *c, struct soap_msg *m, struct soap_reply *r);

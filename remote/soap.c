@@ -3,6 +3,7 @@
  * every name and value is escaped by the library), replies parsed and
  * read with XPath, faults turned into messages. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,40 @@ static int fault_message(struct soap_reply *r, const char *method)
 	return -1;
 }
 
+int soap_read_reply(const char *body, size_t n, long status, const char *method,
+		    struct soap_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (n > INT_MAX)
+		return remote_seterr("%s: the reply is too large", method);
+	r->doc = body ? xmlReadMemory(body, (int)n, "reply.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOBLANKS) : NULL;
+	if (!r->doc)
+		return remote_seterr("%s: the server answered HTTP %ld without a SOAP reply",
+				     method, status);
+	r->xp = xmlXPathNewContext(r->doc);
+	if (!r->xp) {
+		soap_reply_free(r);
+		return remote_seterr("out of memory");
+	}
+	xmlXPathRegisterNs(r->xp, BAD_CAST "s", BAD_CAST SOAP_ENV);
+	xmlXPathRegisterNs(r->xp, BAD_CAST "v", BAD_CAST VIM_NS);
+	xmlXPathRegisterNs(r->xp, BAD_CAST "xsi", BAD_CAST XSI_NS);
+	if (soap_node(r, NULL, "/s:Envelope/s:Body/s:Fault")) {
+		char fault[sizeof(r->fault)];
+		fault_message(r, method);
+		memcpy(fault, r->fault, sizeof(fault));
+		soap_reply_free(r);
+		memcpy(r->fault, fault, sizeof(fault));
+		return -1;
+	}
+	if (status != 200) {
+		soap_reply_free(r);
+		return remote_seterr("%s: the server answered HTTP %ld", method, status);
+	}
+	return 0;
+}
+
 int soap_call(struct rconn *c, struct soap_msg *m, struct soap_reply *r)
 {
 	char method[64], action[96];
@@ -200,34 +235,7 @@ int soap_call(struct rconn *c, struct soap_msg *m, struct soap_reply *r)
 		goto out;
 	}
 	curl_easy_getinfo(c->soap, CURLINFO_RESPONSE_CODE, &status);
-	r->doc = in.p ? xmlReadMemory(in.p, (int)in.n, "reply.xml", NULL,
-				      XML_PARSE_NONET | XML_PARSE_NOBLANKS) : NULL;
-	if (!r->doc) {
-		remote_seterr("%s: the server answered HTTP %ld without a SOAP reply",
-			      method, status);
-		goto out;
-	}
-	r->xp = xmlXPathNewContext(r->doc);
-	if (!r->xp) {
-		remote_seterr("out of memory");
-		goto out;
-	}
-	xmlXPathRegisterNs(r->xp, BAD_CAST "s", BAD_CAST SOAP_ENV);
-	xmlXPathRegisterNs(r->xp, BAD_CAST "v", BAD_CAST VIM_NS);
-	xmlXPathRegisterNs(r->xp, BAD_CAST "xsi", BAD_CAST XSI_NS);
-	if (soap_node(r, NULL, "/s:Envelope/s:Body/s:Fault")) {
-		char fault[sizeof(r->fault)];
-		fault_message(r, method);
-		memcpy(fault, r->fault, sizeof(fault));
-		soap_reply_free(r);
-		memcpy(r->fault, fault, sizeof(fault));
-		goto out;
-	}
-	if (status != 200) {
-		remote_seterr("%s: the server answered HTTP %ld", method, status);
-		goto out;
-	}
-	err = 0;
+	err = soap_read_reply(in.p, in.n, status, method, r);
 out:
 	if (err < 0 && r->doc)
 		soap_reply_free(r);
