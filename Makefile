@@ -165,8 +165,8 @@ fuzz: check-deps all
 	  grep -E '^stat::number_of_executed_units' build/fuzz/$$f.log; \
 	done
 
-bench: deps all
-	@BIN=$(abspath $(BUILD)/bin) sh tests/bench/run.sh
+bench: check-deps all build/tests/vcsim
+	@BIN=$(abspath $(BUILD)/bin) VCSIM=$(abspath build/tests/vcsim) sh tests/bench/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -9,7 +9,7 @@
 # BENCH_SIZE (default 2G) sizes the image made by make-test-image.sh
 # beside this file; BENCH_DIR (default build/bench) holds
 # it and the outputs (about 4 times the image size); BENCH_CONVERT=0,
-# BENCH_CHECK=0, BENCH_COMPACT=0 skip a part.
+# BENCH_CHECK=0, BENCH_COMPACT=0, BENCH_REMOTE=0 skip a part.
 set -eu
 
 : "${BIN:?BIN must name the directory holding the tools}"
@@ -208,4 +208,58 @@ PY
 			"$o_s" "$q_s" "$(ratio "$q_s" "$o_s")" "$o_x" "$q_x" "$after/$q_after"
 	done
 	rm -rf "$dir/c"
+fi
+
+# Remote clone against govmomi's simulator on 127.0.0.1 (VCSIM, built by
+# make): an upload of the sparse source by vmdk-clone (streamOptimized
+# made while sending, through an HttpNfcLease) against qemu-img convert
+# to streamOptimized plus curl sending that file; a download of a vmfs
+# flat disk on the datastore to monolithicSparse against curl fetching
+# the flat file plus qemu-img convert.  The simulator writes what it
+# receives to its disk in both cases.  BENCH_REMOTE=0 skips it.
+if [ "${BENCH_REMOTE:-1}" != 0 ] && [ -x "${VCSIM:-}" ]; then
+	rd=$dir/remote
+	rm -rf "$rd" && mkdir -p "$rd/cap"
+	"$VCSIM" -capture "$rd/cap" -info "$rd/info" >"$rd/sim.log" 2>&1 &
+	sim=$!
+	i=0
+	while [ ! -s "$rd/info" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	# shellcheck disable=SC1091
+	. "$rd/info"
+	printf 'secret\n' > "$rd/pw"
+	folder() { echo "https://$host/folder/$1?dcPath=ha-datacenter&dsName=LocalDS_0"; }
+	mkdir -p "$datastore/dl"
+	"$BIN/vmdk-clone" -q --no-sync -t 4 "$dir/src-sparse-$size.vmdk" "$datastore/dl/flat.vmdk"
+	u_o=999999 u_q=999999 d_o=999999 d_q=999999
+	for i in $(seq "$runs"); do
+		rm -rf "$rd/cap"/* "$rd/out" && mkdir "$rd/out" && sync
+		run "upload" "$BIN/vmdk-clone" -q --host "$host" --user root --password-file "$rd/pw" \
+			--thumbprint "$sha1" "$dir/src-sparse-$size.vmdk" "[LocalDS_0] up/ours$i.vmdk"
+		u_o=$(min "$u_o" "$secs") u_rss=$rss
+		sync
+		start=$(date +%s.%N)
+		qemu-img convert -O vmdk -o subformat=streamOptimized "$dir/src-sparse-$size.vmdk" "$rd/out/q.vmdk"
+		curl -sfk -T "$rd/out/q.vmdk" "$(folder "up/q$i.vmdk")"
+		u_q=$(min "$u_q" "$(echo "$(date +%s.%N) - $start" | bc -l)")
+		u_bytes=$(size_of "$rd/out/q.vmdk")
+		rm -rf "$rd/out" && mkdir "$rd/out" && sync
+		run "download" "$BIN/vmdk-clone" -q --no-sync --host "$host" --user root \
+			--password-file "$rd/pw" --thumbprint "$sha1" "[LocalDS_0] dl/flat.vmdk" "$rd/out/ours.vmdk"
+		d_o=$(min "$d_o" "$secs") d_rss=$rss
+		start=$(date +%s.%N)
+		curl -sfk -o "$rd/out/flat.raw" "$(folder dl/flat-flat.vmdk)"
+		qemu-img convert -O vmdk "$rd/out/flat.raw" "$rd/out/q.vmdk"
+		d_q=$(min "$d_q" "$(echo "$(date +%s.%N) - $start" | bc -l)")
+	done
+	if ! qemu-img compare -q "$rd/out/ours.vmdk" "$rd/out/q.vmdk"; then
+		echo "bench: remote download: outputs differ" >&2
+		exit 1
+	fi
+	kill -KILL "$sim"
+	printf '\n%-28s %7s %7s %6s %8s %12s\n' "remote (simulator)" ours theirs x oursKiB "stream bytes"
+	printf '%-28s %7.2f %7.2f %5.2fx %8s %12s\n' "upload vs convert+curl" "$u_o" "$u_q" \
+		"$(ratio "$u_q" "$u_o")" "$u_rss" "$u_bytes"
+	printf '%-28s %7.2f %7.2f %5.2fx %8s\n' "download vs curl+convert" "$d_o" "$d_q" \
+		"$(ratio "$d_q" "$d_o")" "$d_rss"
+	rm -rf "$rd"
 fi
