@@ -32,8 +32,14 @@ _vmdktools()
 	--source-format)
 		COMPREPLY=($(compgen -W "vmdk raw" -- "$cur"))
 		return ;;
-	-s|--size|-x|-c|--count|--start|--chunk|--val|-j|--jobs|--compress|--hwversion|--grain|--tools-version|--ddb|--thumbprint|-u)
+	-s|--size|-x|-c|--count|--start|--chunk|--val|-j|--jobs|--compress|--hwversion|--grain|--tools-version|--ddb|--thumbprint|-u|--user|--datacenter|--pool|--folder)
 		return ;;	# a value to type
+	--host)
+		COMPREPLY=($(compgen -A hostname -- "$cur"))
+		return ;;
+	--password-file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
 	-h)
 		[ "$prog" = vmware-vdiskmanager ] && return ;;	# a host name
 	-p)

@@ -141,6 +141,10 @@ if command -v bash >/dev/null; then
 	comp() { PATH=$BIN:$PATH bash -c ". '$here/../../completion/vmdktools.bash'; COMP_WORDS=($1); COMP_CWORD=$2; _vmdktools; echo \"\${COMPREPLY[*]}\""; }
 	comp "vmdk-clone --so" 1 | grep -q -- "--source-format" && ok "completes vmdk-clone options" || bad "clone options"
 	comp "vmdk-check -" 1 | grep -q -- "--repair" && ok "completes vmdk-check options" || bad "check options"
+	comp "vmdk-clone --thu" 1 | grep -q -- "--thumbprint" && comp "vmdk-clone --passw" 1 | grep -q -- "--password-file" &&
+		ok "completes the remote options" || bad "remote options"
+	comp "vmdk-clone --password-file my" 2 | grep -q "myDisk.vmdk" && ok "--password-file completes files" ||
+		bad "password-file completion"
 	comp "vmdk-create -t ''" 2 | grep -q "streamOptimized" && ok "completes type names" || bad "type names"
 	comp "vmdk-clone -t ''" 2 | grep -qw "raw" && ok "completes raw for vmdk-clone" || bad "clone raw type"
 	comp "vmware-vdiskmanager -a ''" 2 | grep -q "buslogic" && ok "completes adapters" || bad "adapters"
