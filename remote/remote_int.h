@@ -99,6 +99,9 @@ int vim_connect(struct rconn *c);
 void vim_logout(struct rconn *c);
 /* 0 and *out, 1 when nothing is at @path, -1 on failure. */
 int vim_find(struct rconn *c, const char *path, struct vim_ref *out);
+/* The child named @name of the folder @in: 0, 1 (none), -1. */
+int vim_find_child(struct rconn *c, const struct vim_ref *in, const char *name,
+		   struct vim_ref *out);
 /* One property of @obj: r holds the reply, *val its <val> node. */
 int vim_property(struct rconn *c, const struct vim_ref *obj, const char *prop,
 		 struct soap_reply *r, xmlNodePtr *val);

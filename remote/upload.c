@@ -22,7 +22,7 @@
 
 /* HttpNfcLeaseProgress at least this often (leases expire otherwise). */
 #define LEASE_PROGRESS_SECONDS 2.0
-#define LEASE_READY_SECONDS 600
+#define LEASE_READY_SECONDS 600	/* VMDK_REMOTE_LEASE_SECONDS */
 
 struct upload {
 	struct rconn c;
@@ -35,7 +35,7 @@ struct upload {
 	char *url;		/* where the lease takes the disk */
 	char lease_pin[65];	/* the lease's thumbprint of another host */
 	char *helper_disk;	/* "[ds] helper/x.vmdk" once detached */
-	bool lease_open, vm_made, disk_moved;
+	bool imported, lease_open, vm_made, disk_moved;
 };
 
 /* The copy engine in its own thread, writing the stream into a pipe
@@ -231,7 +231,7 @@ static int import_vapp(struct upload *u)
 	soap_reply_free(&r);
 	if (err < 0)
 		return remote_seterr("ImportVApp returned no lease");
-	u->lease_open = true;
+	u->imported = u->lease_open = true;
 	return 0;
 }
 
@@ -306,7 +306,9 @@ static int lease_url(struct upload *u)
 
 static int wait_lease(struct upload *u)
 {
-	time_t give_up = time(NULL) + LEASE_READY_SECONDS;
+	const char *env = getenv("VMDK_REMOTE_LEASE_SECONDS");
+	int limit = env && atoi(env) > 0 ? atoi(env) : LEASE_READY_SECONDS;
+	time_t give_up = time(NULL) + limit;
 	struct timespec pause = { 0, 100000000L };
 
 	for (;;) {
@@ -327,7 +329,7 @@ static int wait_lease(struct upload *u)
 			return remote_seterr("the lease ended before the upload");
 		if (time(NULL) > give_up)
 			return remote_seterr("the lease was not ready within %d seconds",
-					     LEASE_READY_SECONDS);
+					     limit);
 		nanosleep(&pause, NULL);
 	}
 }
@@ -596,6 +598,9 @@ static void undo(struct upload *u)
 		soap_add_ref(m.call, "datacenter", &u->dc);
 		vim_run_task(&u->c, &m, "deleting the uploaded disk");
 	}
+	/* A lease that failed before naming its VM: the VM by its name. */
+	if (u->imported && !u->vm_made && vim_find_child(&u->c, &u->folder, u->helper, &u->vm) == 0)
+		u->vm_made = true;
 	if (u->vm_made)
 		destroy_vm(u);
 	remote_seterr("%s", keep);

@@ -91,6 +91,23 @@ int vim_find(struct rconn *c, const char *path, struct vim_ref *out)
 	return found ? 0 : 1;
 }
 
+int vim_find_child(struct rconn *c, const struct vim_ref *in, const char *name,
+		   struct vim_ref *out)
+{
+	struct soap_msg m;
+	struct soap_reply r;
+	int found;
+
+	soap_begin(&m, "FindChild", &c->search);
+	soap_add_ref(m.call, "entity", in);
+	soap_add(m.call, "name", name);
+	if (soap_call(c, &m, &r) < 0)
+		return -1;
+	found = soap_ref(&r, NULL, "//v:FindChildResponse/v:returnval", out) == 0;
+	soap_reply_free(&r);
+	return found ? 0 : 1;
+}
+
 int vim_property(struct rconn *c, const struct vim_ref *obj, const char *prop,
 		 struct soap_reply *r, xmlNodePtr *val)
 {

@@ -281,6 +281,17 @@ expect_exit 1 "the server refused the disk (HTTP 500)" "a refused stream" \
 no_helper "a refused stream"
 [ ! -e "$datastore/refused.vmdk" ] && ok "nothing left at a refused path" || bad "a refused upload left a disk"
 sim_stop
+sim_start esx -lease error
+expect_exit 1 "the import failed: no space left on the datastore (simulated)" "a lease that fails" \
+	rc "$R/src.vmdk" "[LocalDS_0] failed.vmdk"
+no_helper "a failed lease"
+sim_stop
+sim_start esx -lease stuck
+expect_exit 1 "the lease was not ready within 2 seconds" "a lease that is never ready" \
+	env VMDK_REMOTE_LEASE_SECONDS=2 "$BIN/vmdk-clone" -q --host "$host" --user root \
+	--password-file "$R/pw" --thumbprint "$sha1" "$R/src.vmdk" "[LocalDS_0] stuck.vmdk"
+no_helper "a lease never ready"
+sim_stop
 sim_start esx -throttle 1000000
 "$BIN/vmdk-clone" -q --host "$host" --user root --password-file "$R/pw" --thumbprint "$sha1" \
 	"$R/src.vmdk" "[LocalDS_0] interrupted.vmdk" 2>"$T/err" &

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"flag"
 	"fmt"
@@ -124,6 +125,33 @@ func (s *slowWriter) Write(p []byte) (int, error) {
 	return done, nil
 }
 
+// leaseAnswer is the property a failing or stuck lease shows, for a
+// RetrieveProperties of an HttpNfcLease's state or error; "" otherwise.
+func leaseAnswer(mode, body string) string {
+	if !strings.Contains(body, "<type>HttpNfcLease</type>") {
+		return ""
+	}
+	val := ""
+	switch {
+	case strings.Contains(body, "<pathSet>state</pathSet>") && mode == "error":
+		val = `<name>state</name><val xsi:type="HttpNfcLeaseState">error</val>`
+	case strings.Contains(body, "<pathSet>state</pathSet>"):
+		val = `<name>state</name><val xsi:type="HttpNfcLeaseState">initializing</val>`
+	case strings.Contains(body, "<pathSet>error</pathSet>"):
+		val = `<name>error</name><val xsi:type="LocalizedMethodFault"><fault xsi:type="SystemError">` +
+			`<reason>simulated</reason></fault><localizedMessage>no space left on the ` +
+			`datastore (simulated)</localizedMessage></val>`
+	default:
+		return ""
+	}
+	return `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope ` +
+		`xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ` +
+		`xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>` +
+		`<RetrievePropertiesResponse xmlns="urn:vim25"><returnval>` +
+		`<obj type="HttpNfcLease">lease</obj><propSet>` + val + `</propSet></returnval>` +
+		`</RetrievePropertiesResponse></soapenv:Body></soapenv:Envelope>`
+}
+
 func main() {
 	mode := flag.String("mode", "esx", "esx or vpx")
 	listen := flag.String("listen", "127.0.0.1:0", "address")
@@ -133,6 +161,7 @@ func main() {
 	info := flag.String("info", "", "file to write url, thumbprints, datastore dir to")
 	dropAfter := flag.Int64("drop-after", 0, "cut the first /folder/ download after this many bytes")
 	refuse := flag.Bool("refuse-uploads", false, "answer every upload with 500 after reading a little of it")
+	lease := flag.String("lease", "", "error: leases fail; stuck: leases never get ready")
 	throttle := flag.Int64("throttle", 0, "bytes a second for uploads and /folder/ downloads (0: no limit)")
 	flag.Parse()
 
@@ -173,6 +202,15 @@ func main() {
 			atomic.LoadInt32(&dropped) == 0 {
 			if hj, ok := w.(http.Hijacker); ok {
 				w = &dropWriter{ResponseWriter: w, left: *dropAfter, hj: hj, dropped: &dropped}
+			}
+		}
+		if *lease != "" && r.URL.Path == "/sdk" && r.Method == "POST" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if answer := leaseAnswer(*lease, string(body)); answer != "" {
+				w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+				io.WriteString(w, answer)
+				return
 			}
 		}
 		if r.URL.Path == "/vcsim-test/vms" {
