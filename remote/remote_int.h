@@ -95,6 +95,8 @@ char *soap_text(struct soap_reply *r, xmlNodePtr at, const char *xpath);
 int soap_ref(struct soap_reply *r, xmlNodePtr at, const char *xpath, struct vim_ref *out);
 
 /* vim.c */
+/* Send @m; the reference it returns in *out: 0, 1 (none), -1. */
+int vim_call_ref(struct rconn *c, struct soap_msg *m, struct vim_ref *out);
 int vim_connect(struct rconn *c);
 void vim_logout(struct rconn *c);
 /* 0 and *out, 1 when nothing is at @path, -1 on failure. */

@@ -214,7 +214,7 @@ static int import_spec(struct upload *u, struct soap_reply *r, xmlNodePtr *spec)
 
 static int import_vapp(struct upload *u)
 {
-	struct soap_reply spec_reply, r;
+	struct soap_reply spec_reply;
 	struct soap_msg m;
 	xmlNodePtr spec = NULL;
 	int err;
@@ -225,12 +225,11 @@ static int import_vapp(struct upload *u)
 	soap_add_copy(&m, m.call, "spec", spec);
 	soap_add_ref(m.call, "folder", &u->folder);
 	soap_reply_free(&spec_reply);
-	if (soap_call(&u->c, &m, &r) < 0)
-		return -1;
-	err = soap_ref(&r, NULL, "//v:ImportVAppResponse/v:returnval", &u->lease);
-	soap_reply_free(&r);
-	if (err < 0)
+	err = vim_call_ref(&u->c, &m, &u->lease);
+	if (err > 0)
 		return remote_seterr("ImportVApp returned no lease");
+	if (err < 0)
+		return -1;
 	u->imported = u->lease_open = true;
 	return 0;
 }

@@ -76,36 +76,36 @@ void vim_logout(struct rconn *c)
 	c->logged_in = false;
 }
 
-int vim_find(struct rconn *c, const char *path, struct vim_ref *out)
+int vim_call_ref(struct rconn *c, struct soap_msg *m, struct vim_ref *out)
 {
-	struct soap_msg m;
 	struct soap_reply r;
 	int found;
 
-	soap_begin(&m, "FindByInventoryPath", &c->search);
-	soap_add(m.call, "inventoryPath", path);
-	if (soap_call(c, &m, &r) < 0)
+	if (soap_call(c, m, &r) < 0)
 		return -1;
-	found = soap_ref(&r, NULL, "//v:FindByInventoryPathResponse/v:returnval", out) == 0;
+	found = soap_ref(&r, NULL, "//s:Body/*/v:returnval", out) == 0;
 	soap_reply_free(&r);
 	return found ? 0 : 1;
+}
+
+int vim_find(struct rconn *c, const char *path, struct vim_ref *out)
+{
+	struct soap_msg m;
+
+	soap_begin(&m, "FindByInventoryPath", &c->search);
+	soap_add(m.call, "inventoryPath", path);
+	return vim_call_ref(c, &m, out);
 }
 
 int vim_find_child(struct rconn *c, const struct vim_ref *in, const char *name,
 		   struct vim_ref *out)
 {
 	struct soap_msg m;
-	struct soap_reply r;
-	int found;
 
 	soap_begin(&m, "FindChild", &c->search);
 	soap_add_ref(m.call, "entity", in);
 	soap_add(m.call, "name", name);
-	if (soap_call(c, &m, &r) < 0)
-		return -1;
-	found = soap_ref(&r, NULL, "//v:FindChildResponse/v:returnval", out) == 0;
-	soap_reply_free(&r);
-	return found ? 0 : 1;
+	return vim_call_ref(c, &m, out);
 }
 
 int vim_property(struct rconn *c, const struct vim_ref *obj, const char *prop,
@@ -181,17 +181,12 @@ int vim_wait_task(struct rconn *c, const struct vim_ref *task, const char *what)
 
 int vim_run_task(struct rconn *c, struct soap_msg *m, const char *what)
 {
-	struct soap_reply r;
 	struct vim_ref task;
-	int err;
+	int rc = vim_call_ref(c, m, &task);
 
-	if (soap_call(c, m, &r) < 0)
-		return -1;
-	err = soap_ref(&r, NULL, "//s:Body/*/v:returnval", &task);
-	soap_reply_free(&r);
-	if (err < 0)
+	if (rc > 0)
 		return remote_seterr("%s: the server returned no task", what);
-	return vim_wait_task(c, &task, what);
+	return rc < 0 ? -1 : vim_wait_task(c, &task, what);
 }
 
 int vim_datacenter(struct rconn *c, const char *want, struct vim_ref *dc, char **name)

@@ -113,6 +113,17 @@ static int upload(const char *src, const char *dst, int type,
 	return 0;
 }
 
+/* A read from the datastore that failed is told as the server's fault,
+ * anything else as the library's. */
+static void download_error(struct remote_download *dl, const char *host,
+			   const char *name, int err)
+{
+	if (remote_download_error(dl))
+		tool_warn(host, "%s", remote_download_error(dl));
+	else
+		tool_disk_error(name, err, vmdk_errmsg(NULL));
+}
+
 /* The descriptors and sparse extents fetched into a private directory
  * beside @dst, the flat extents read from the datastore as the copy goes. */
 static int download(const char *src, const char *dst, struct vmdk_clone_params *p,
@@ -153,10 +164,7 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 	}
 	err = vmdk_open_fetched(local, remote_download_fetcher(dl), &d);
 	if (err < 0) {
-		if (remote_download_error(dl))
-			tool_warn(o->host, "%s", remote_download_error(dl));
-		else
-			tool_disk_error(src, err, vmdk_errmsg(NULL));
+		download_error(dl, o->host, src, err);
 		goto out;
 	}
 	tool_describe(d, src);
@@ -166,10 +174,7 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 	err = vmdk_clone(d, dst, p);
 	tool_progress_end(&prog);
 	if (err < 0) {
-		if (remote_download_error(dl))
-			tool_warn(o->host, "%s", remote_download_error(dl));
-		else
-			tool_disk_error(dst, err, vmdk_errmsg(NULL));
+		download_error(dl, o->host, dst, err);
 		goto out;
 	}
 	if (verbosity > 0 && tool_op_summaries)
