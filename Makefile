@@ -67,12 +67,31 @@ FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_c
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \
+	check-vixdisklib install-vixdisklib \
 	install install-static install-includes install-pc install-man install-completion \
 	install-bin uninstall clean lint-man
 
 .SECONDARY:
 
-all: $(LIB) $(TOOLS)
+# libvixDiskLib: VDDK's interface over libvmdk, a shared library of its
+# own (only VixDiskLib_* exported), installed apart in LIBDIR/vmdktools.
+VIX_SONAME = libvixDiskLib.so.7
+VIX_LIB = $(BUILD)/lib/$(VIX_SONAME)
+PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS) $(wildcard compat/*.c))
+
+all: $(LIB) $(TOOLS) $(VIX_LIB)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $< (PIC)"
+	$(Q)$(CC) $(ALL_CFLAGS) -Icompat -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(VIX_LIB): $(PIC_OBJS) compat/vixDiskLib.map
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(VIX_SONAME) \
+		-Wl,--version-script=compat/vixDiskLib.map -o $@ $(PIC_OBJS) $(LIBS)
+	$(Q)ln -sf $(VIX_SONAME) $(BUILD)/lib/libvixDiskLib.so
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,7 +132,7 @@ check-deps:
 check: check-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit check-cli check-repair check-compact \
-		check-fuzz
+		check-vixdisklib check-fuzz
 	@if [ "$(SANITIZE)" != 1 ]; then sh tests/cli/install-test.sh; fi
 
 check-unit: $(UNIT_BINS)
@@ -130,6 +149,12 @@ build/tests/vcsim: tests/remote/vcsim.go
 	$(E) "  GO      $<"
 	$(Q)GO111MODULE=off GOPATH=$(abspath build/go):/usr/share/gocode \
 		GOCACHE=$(abspath build/go/cache) go build -o $@ $<
+
+# libvixDiskLib through VDDK's interface: a client written from VDDK's
+# sample, built against the installed header and library.
+check-vixdisklib: all build/tests/yal-read
+	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) BUILD=$(abspath $(BUILD)) \
+		CC="$(CC)" SAN="$(SAN)" sh tests/compat/run.sh
 
 # Image cases of check and repair (testdata/repair/, e2fsprogs style);
 # `make check-repair UPDATE=1` rewrites their expect files.
@@ -180,7 +205,14 @@ vmdktools.pc: vmdktools.pc.in FORCE
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 install: install-static install-includes install-pc install-man install-bin \
-	install-completion
+	install-completion install-vixdisklib
+
+# In a folder of its own, so that it never shadows a real VDDK.
+install-vixdisklib: $(VIX_LIB)
+	install -d $(DESTDIR)$(LIBDIR)/vmdktools $(DESTDIR)$(INCLUDEDIR)
+	install -m 755 $(VIX_LIB) $(DESTDIR)$(LIBDIR)/vmdktools/
+	ln -sf $(VIX_SONAME) $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so
+	install -m 644 compat/vixDiskLib.h $(DESTDIR)$(INCLUDEDIR)/
 
 install-static: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR)
@@ -216,7 +248,10 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOL_NAMES)) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOL_NAMES))) \
 	      $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(TOOL_NAMES)) \
-	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3
+	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3 \
+	      $(DESTDIR)$(LIBDIR)/vmdktools/$(VIX_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so $(DESTDIR)$(INCLUDEDIR)/vixDiskLib.h
+	-rmdir $(DESTDIR)$(LIBDIR)/vmdktools 2>/dev/null
 
 clean:
 	rm -rf build vmdktools.pc

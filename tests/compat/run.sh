@@ -1,0 +1,184 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run.sh --- libvixDiskLib through VDDK's interface: a client written from
+# the VDDK sample's description (vix-sample.c) built against the header and
+# library as `make install` lays them out, run on disks of every hosted
+# type; every result compared with our tools and qemu-img; the exported
+# symbols, the SONAME and loading with dlopen.
+#   BIN=build/bin YAL=build/tests/yal-read BUILD=build sh tests/compat/run.sh
+set -u
+
+: "${BIN:?}" "${YAL:?}" "${BUILD:?}"
+CC=${CC:-cc}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmdk-vix.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); [ -n "${VERBOSE:-}" ] && echo "ok: $1"; return 0; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -s "$T/err" ] && sed 's/^/    stderr: /' "$T/err" | head -5; return 0; }
+sha() { sha256sum | cut -d' ' -f1; }
+
+make -C "$top" --no-print-directory -s install-vixdisklib install-includes \
+	DESTDIR="$T/inst" PREFIX=/usr LIBDIR=/usr/lib BUILD="$BUILD" >/dev/null ||
+	{ echo "FAIL: install"; exit 1; }
+inc=$T/inst/usr/include lib=$T/inst/usr/lib/vmdktools
+[ -f "$inc/vixDiskLib.h" ] && [ -f "$lib/libvixDiskLib.so.7" ] && [ -L "$lib/libvixDiskLib.so" ] &&
+	ok "installed under LIBDIR/vmdktools with the header" || bad "install layout"
+# shellcheck disable=SC2086
+$CC ${SAN:-} -Wall -Wextra -Werror -I"$inc" -o "$T/vix-sample" "$top/tests/compat/vix-sample.c" \
+	-L"$lib" -lvixDiskLib -Wl,-rpath,"$lib" 2>"$T/err" && ok "the sample builds against the header" ||
+	{ bad "sample build"; exit 1; }
+# shellcheck disable=SC2086
+$CC ${SAN:-} -Wall -Werror -I"$inc" -o "$T/vix-dlopen" "$top/tests/compat/vix-dlopen.c" -ldl \
+	2>"$T/err" && ok "the dlopen client builds" || bad "dlopen client build"
+S=$T/vix-sample
+cd "$T" || exit 1
+
+# ABI: VDDK's names only, VDDK's SONAME, loadable by name.
+others=$(nm -D --defined-only "$lib/libvixDiskLib.so.7" | awk '$2 ~ /[TDBRW]/ {print $3}' |
+	grep -v '^VixDiskLib_' | grep -v '^_' || true)
+[ -z "$others" ] && ok "only VixDiskLib_* exported" || bad "other exports: $others"
+n=$(nm -D --defined-only "$lib/libvixDiskLib.so.7" | grep -c ' T VixDiskLib_')
+[ "$n" -ge 37 ] && ok "$n VixDiskLib_ functions exported" || bad "only $n functions exported"
+readelf -d "$lib/libvixDiskLib.so.7" | grep -q 'SONAME.*\[libvixDiskLib.so.7\]' &&
+	ok "SONAME libvixDiskLib.so.7" || bad "SONAME: $(readelf -d "$lib/libvixDiskLib.so.7" | grep SONAME)"
+
+# expect DESC CMD...: exit 0.  expect_fail DESC TEXT CMD...: exit 1, TEXT said.
+expect() { _d=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then ok "$_d"; else bad "$_d (exit $?)"; fi; }
+expect_fail() {
+	_d=$1 _m=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	_r=$?
+	if [ $_r -eq 1 ] && grep -qF -- "$_m" "$T/err"; then ok "$_d"; else bad "$_d: exit $_r, wanted: $_m"; fi
+}
+same() {	# DESC DISK: the sample's reading equals vmdk-dump's and qemu-img's
+	_n=$("$BIN/vmdk-info" "$2" | awk '/^Capacity/ {print $2}')
+	_v=$("$S" -raw -count "$_n" "$2" 2>"$T/err" | sha)
+	_o=$("$BIN/vmdk-dump" --raw "$2" | sha)
+	qemu-img convert -O raw "$2" "$T/q.raw" 2>>"$T/err"
+	_q=$(sha < "$T/q.raw")
+	rm -f "$T/q.raw"
+	[ "$_v" = "$_o" ] && [ "$_v" = "$_q" ] && ok "$1" || bad "$1: vix $_v ours $_o qemu $_q"
+}
+
+expect "dlopen by name" env LD_LIBRARY_PATH="$lib" "$T/vix-dlopen" libvixDiskLib.so
+# Every type it creates (VDDK's numbers: 1-7, 6 streamOptimized).
+for t in 1 2 3 4 5 7; do
+	expect "create type $t" "$S" -create -type $t -cap 8 t$t.vmdk
+	expect "fill type $t" "$S" -fill -val 0x3c -start 100 -count 300 t$t.vmdk
+	expect "fill type $t again" "$S" -fill -val 7 -start 9000 -count 8 t$t.vmdk
+	same "type $t reads alike through VixDiskLib, vmdk-dump and qemu-img" t$t.vmdk
+	qemu-img check -q t$t.vmdk 2>/dev/null; [ $? -ne 3 ] && ok "qemu-img opens type $t" || bad "qemu-img t$t"
+	"$YAL" t$t.vmdk > /dev/null 2>"$T/err" && ok "libyal reads type $t" || bad "libyal t$t"
+done
+"$BIN/vmdk-info" t1.vmdk | grep -q monolithicSparse && "$BIN/vmdk-info" t3.vmdk | grep -q twoGbMaxExtentSparse &&
+	"$BIN/vmdk-info" t5.vmdk | grep -q 'vmfs (type 4)' && "$BIN/vmdk-info" t7.vmdk | grep -q 'vmfs (type 6)' &&
+	ok "VDDK's type numbers make the types they name" || bad "type mapping: $("$BIN/vmdk-info" t5.vmdk | head -2)"
+expect "create streamOptimized" "$S" -create -type 6 -cap 8 t6.vmdk
+expect_fail "streamOptimized takes no random write" "error" "$S" -fill -val 1 t6.vmdk
+expect "create with the IDE adapter" "$S" -create -adapter ide -cap 4 ide.vmdk
+"$BIN/vmdk-info" ide.vmdk | grep -q 'Adapter: *ide' && ok "-adapter ide is ide" || bad "adapter ide"
+expect_fail "create refuses an existing disk" "already exists" "$S" -create -cap 4 t1.vmdk
+expect "progress during create" "$S" -create -cap 4 prog.vmdk
+grep -q "last 100%" "$T/err" && ok "progress reaches 100%" || bad "create progress"
+
+# Info and metadata against our tools.
+expect "info" "$S" -info t1.vmdk
+grep -q "capacity 16384 sectors" "$T/out" && grep -q "links 1" "$T/out" && grep -q "adapter 2" "$T/out" &&
+	grep -q "transport file of file" "$T/out" && ok "info: capacity, links, adapter, transport" ||
+	bad "info: $(cat "$T/out")"
+uuid=$("$BIN/vmdk-meta" t1.vmdk get uuid 2>/dev/null)
+grep -qF "uuid $uuid" "$T/out" && ok "info's uuid is ddb.uuid" || bad "uuid: $uuid"
+expect "meta" "$S" -meta t1.vmdk
+grep -q "^adapterType = buslogic$" "$T/out" && grep -q "^virtualHWVersion = 4$" "$T/out" &&
+	ok "meta lists the keys without ddb." || bad "meta: $(cat "$T/out")"
+expect "wmeta" "$S" -wmeta backup.tag nightly-7 t1.vmdk
+[ "$("$BIN/vmdk-meta" t1.vmdk get backup.tag)" = nightly-7 ] && ok "wmeta is seen by vmdk-meta" || bad "wmeta"
+expect "rmeta" "$S" -rmeta backup.tag t1.vmdk
+[ "$(cat "$T/out")" = nightly-7 ] && ok "rmeta reads it back" || bad "rmeta: $(cat "$T/out")"
+expect_fail "rmeta of a missing key" "error 16052" "$S" -rmeta no.such.key t1.vmdk
+expect_fail "a read past the end" "error 16007" "$S" -dump -start 16384 t1.vmdk
+expect_fail "a missing disk" "error 4:" "$S" -info none.vmdk
+expect_fail "not a disk" "error 16063" sh -c "printf 'hello' > junk.vmdk; \"$S\" -info junk.vmdk"
+expect_fail "a remote connection" "remote connections are not supported" "$S" -connect-remote esx t1.vmdk
+grep -q "error 6:" "$T/err" && ok "remote: VIX_E_NOT_SUPPORTED" || bad "remote code"
+
+# Allocated blocks: chunks of 128 sectors holding data, merged.
+expect "allocated blocks" "$S" -blocks t1.vmdk
+[ "$(cat "$T/out" | tr '\n' ' ')" = "0 512 8960 128 " ] && ok "blocks are the written chunks" ||
+	bad "blocks: $(cat "$T/out" | tr '\n' ' ')"
+expect_fail "a chunk below the minimum" "chunk size" "$S" -blocks -chunk 64 t1.vmdk
+"$S" -blocks t7.vmdk > "$T/thin"
+[ "$(cat "$T/thin" | tr '\n' ' ')" != "0 16384 " ] && ok "a thin disk reports its holes" || bad "thin blocks"
+
+# Clone, space needed, grow, shrink, defragment, check, rename, unlink.
+for t in 1 2 3 4 5 6 7; do
+	rm -f c$t*.vmdk
+	expect "clone to type $t" "$S" -clone t1.vmdk -type $t c$t.vmdk
+	qemu-img compare -q t1.vmdk c$t.vmdk 2>"$T/err" && ok "clone to type $t is the disk" || bad "clone $t differs"
+done
+grep -q "last 100%" "$T/err" || "$S" -clone t1.vmdk -type 1 -overwrite c1.vmdk 2>"$T/err"
+grep -q "last 100%" "$T/err" && ok "clone progress reaches 100%" || bad "clone progress"
+expect_fail "clone refuses an existing destination" "already exists" "$S" -clone t1.vmdk -type 1 c1.vmdk
+expect "clone -overwrite replaces it" "$S" -clone t3.vmdk -type 1 -overwrite c1.vmdk
+expect "space needed" "$S" -space -type 2 t1.vmdk
+[ "$(cat "$T/out")" = "$("$BIN/vmdk-info" --space-needed 2 t1.vmdk | grep -o '^[0-9]*')" ] &&
+	ok "space needed as vmdk-info --space-needed" || bad "space: $(cat "$T/out") vs $("$BIN/vmdk-info" --space-needed 2 t1.vmdk)"
+expect "grow" "$S" -grow 16 t1.vmdk
+qemu-img info t1.vmdk | grep -q '(16777216 bytes)' &&
+	ok "grown to 16 MB" || bad "grow: $(qemu-img info t1.vmdk | grep virtual)"
+before=$("$BIN/vmdk-dump" --raw t3.vmdk | sha)
+expect "fill zeros into a sparse disk" "$S" -fill -val 0 -start 100 -count 300 t3.vmdk
+expect "shrink" "$S" -shrink t3.vmdk
+expect "defragment" "$S" -defrag t3.vmdk
+qemu-img check -q t3.vmdk && ok "qemu-img checks the compacted disk" || bad "compacted disk check"
+[ "$("$BIN/vmdk-dump" --raw t3.vmdk | sha)" != "$before" ] && "$BIN/vmdk-check" -q t3.vmdk &&
+	ok "shrink and defragment keep a consistent disk" || bad "compact"
+expect "check a good disk" "$S" -check t1.vmdk
+head -c 4194304 /dev/urandom > src.raw
+qemu-img convert -O vmdk src.raw bad.vmdk
+python3 - bad.vmdk <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b")
+h = f.read(512)
+gd = struct.unpack_from("<Q", h, 56)[0]
+f.seek(gd * 512); gt = struct.unpack("<I", f.read(4))[0]
+f.seek(gt * 512); f.write(b"\0\0\0\0")   # the primary entry of grain 0
+PY
+want=$(sha < src.raw)
+expect_fail "check finds the damage" "error 16006" "$S" -check bad.vmdk
+expect "repair" "$S" -repair bad.vmdk
+"$BIN/vmdk-check" -q bad.vmdk && [ "$("$BIN/vmdk-dump" --raw bad.vmdk | sha)" = "$want" ] &&
+	ok "the repaired disk is whole again" || bad "repair result"
+expect "rename" "$S" -rename moved.vmdk t2.vmdk
+[ ! -e t2.vmdk ] && [ -f moved.vmdk ] && [ -f moved-flat.vmdk ] && qemu-img check -q moved.vmdk 2>/dev/null;
+[ -f moved-flat.vmdk ] && [ ! -e t2-flat.vmdk ] && ok "rename moves the descriptor and extent" || bad "rename"
+expect "unlink" "$S" -unlink moved.vmdk
+[ ! -e moved.vmdk ] && [ ! -e moved-flat.vmdk ] && ok "unlink removes every file" || bad "unlink"
+
+# Child disks: -redo, -attach (the child read through its parent).
+expect "redo log" "$S" -redo t4.vmdk redo.vmdk
+qemu-img info redo.vmdk | grep -q "backing file: t4.vmdk" && ok "the redo log names its parent" || bad "redo"
+"$S" -fill -val 0x55 -start 4000 -count 1 t3.vmdk
+expect "attach a new child and write through it" "$S" -attach kid.vmdk -start 9000 t3.vmdk
+grep -q "links 2" "$T/out" && ok "the attached child reads the chain" || bad "attach: $(cat "$T/out")"
+"$S" -raw -start 9000 -count 1 kid.vmdk | od -An -tx1 | head -1 | grep -q '7e 7e' &&
+	"$S" -raw -start 9001 -count 1 kid.vmdk | od -An -tx1 | head -1 | grep -q '07 07' &&
+	ok "the child's write over the parent's data" || bad "attach data"
+qemu-img compare -q kid.vmdk kid.vmdk && [ "$(qemu-img info kid.vmdk | grep -c 'backing file: t3.vmdk')" = 1 ] &&
+	ok "qemu-img sees the chain" || bad "attach chain"
+"$S" -raw -start 4000 -count 1 kid.vmdk | od -An -tx1 | head -1 | grep -q '55 55' &&
+	ok "the chain shows the parent's data" || bad "chain read"
+expect "single link of the child" "$S" -raw -single -start 4000 -count 1 kid.vmdk
+od -An -tx1 "$T/out" | head -1 | grep -q '00 00' && ok "-single reads the child alone" || bad "-single"
+
+# Benchmarks run (figures are not judged).
+expect "readbench" "$S" -readbench 2048 t3.vmdk
+expect "writebench" "$S" -writebench 2048 t4.vmdk
+expect "log callbacks" env VIX_SAMPLE_LOG=1 "$S" -info t1.vmdk
+grep -q "VixDiskLib: opened" "$T/err" && ok "InitEx's log function is called" || bad "log"
+
+echo
+echo "vixdisklib: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/* vix-sample.c --- a VixDiskLib client written from the description of
+ * VDDK's sample program in its programming guide (commands -create,
+ * -redo, -info, -dump, -fill, -wmeta, -rmeta, -meta, -clone, -readbench,
+ * -writebench), plus the calls the sample leaves out (-blocks, -grow,
+ * -shrink, -defrag, -check, -repair, -rename, -unlink, -space, -attach,
+ * -raw), for the tests of libvixDiskLib.  Built against the installed
+ * vixDiskLib.h and libvixDiskLib.so only. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vixDiskLib.h"
+
+static const char *cmd, *disk, *arg1, *arg2;
+static uint64 start_sector, count = 1, cap_mb = 100, chunk = VIXDISKLIB_MIN_CHUNK_SIZE;
+static int fill_val = 255, single, type = VIXDISKLIB_DISK_MONOLITHIC_SPARSE;
+static VixDiskLibAdapterType adapter = VIXDISKLIB_ADAPTER_SCSI_BUSLOGIC;
+static VixDiskLibConnection conn;
+static int progress_calls, last_percent = -1;
+
+static void log_line(const char *fmt, va_list ap)
+{
+	if (getenv("VIX_SAMPLE_LOG"))
+		vfprintf(stderr, fmt, ap);
+}
+
+static Bool progress(void *data, int percent)
+{
+	(void)data;
+	progress_calls++;
+	last_percent = percent;
+	return TRUE;
+}
+
+static void check(VixError err, const char *what)
+{
+	char *text;
+
+	if (VIX_SUCCEEDED(err))
+		return;
+	text = VixDiskLib_GetErrorText(err, NULL);
+	fprintf(stderr, "vix-sample: %s: error %" PRIu64 ": %s\n", what, (uint64_t)err,
+		text ? text : "?");
+	VixDiskLib_FreeErrorText(text);
+	exit(1);
+}
+
+static VixDiskLibHandle open_disk(const char *path, uint32 flags)
+{
+	VixDiskLibHandle h;
+
+	check(VixDiskLib_Open(conn, path, flags | (single ? VIXDISKLIB_FLAG_OPEN_SINGLE_LINK : 0),
+			      &h), "open");
+	return h;
+}
+
+static void do_info(void)
+{
+	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	VixDiskLibInfo *info;
+
+	check(VixDiskLib_GetInfo(h, &info), "info");
+	printf("capacity %" PRIu64 " sectors\n", (uint64_t)info->capacity);
+	printf("links %d\n", info->numLinks);
+	printf("adapter %d\n", info->adapterType);
+	printf("bios geometry %u/%u/%u\n", info->biosGeo.cylinders, info->biosGeo.heads,
+	       info->biosGeo.sectors);
+	printf("physical geometry %u/%u/%u\n", info->physGeo.cylinders, info->physGeo.heads,
+	       info->physGeo.sectors);
+	printf("parent %s\n", info->parentFileNameHint ? info->parentFileNameHint : "(none)");
+	printf("uuid %s\n", info->uuid ? info->uuid : "(none)");
+	printf("sector size %u/%u\n", info->logicalSectorSize, info->physicalSectorSize);
+	printf("transport %s of %s\n", VixDiskLib_GetTransportMode(h),
+	       VixDiskLib_ListTransportModes());
+	VixDiskLib_FreeInfo(info);
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_dump(bool raw)
+{
+	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	uint8 buf[VIXDISKLIB_SECTOR_SIZE];
+
+	for (uint64 s = start_sector; s < start_sector + count; s++) {
+		check(VixDiskLib_Read(h, s, 1, buf), "read");
+		if (raw) {
+			fwrite(buf, 1, sizeof(buf), stdout);
+			continue;
+		}
+		for (int i = 0; i < VIXDISKLIB_SECTOR_SIZE; i += 16) {
+			printf("%012" PRIx64 ":", (uint64_t)(s * VIXDISKLIB_SECTOR_SIZE + i));
+			for (int j = 0; j < 16; j++)
+				printf(" %02x", buf[i + j]);
+			putchar('\n');
+		}
+	}
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_fill(void)
+{
+	VixDiskLibHandle h = open_disk(disk, 0);
+	uint8 buf[VIXDISKLIB_SECTOR_SIZE];
+
+	memset(buf, fill_val, sizeof(buf));
+	for (uint64 s = start_sector; s < start_sector + count; s++)
+		check(VixDiskLib_Write(h, s, 1, buf), "write");
+	check(VixDiskLib_Close(h), "close");
+}
+
+/* Two calls a key, as the guide describes: the length, then the value. */
+static void do_meta(void)
+{
+	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	size_t need = 0;
+	char *keys;
+	VixError err = VixDiskLib_GetMetadataKeys(h, NULL, 0, &need);
+
+	if (err != VIX_E_BUFFER_TOOSMALL)
+		check(err, "metadata keys (length)");
+	keys = malloc(need);
+	check(VixDiskLib_GetMetadataKeys(h, keys, need, NULL), "metadata keys");
+	for (char *k = keys; *k; k += strlen(k) + 1) {
+		size_t vlen = 0;
+		char *val;
+		err = VixDiskLib_ReadMetadata(h, k, NULL, 0, &vlen);
+		if (err != VIX_E_BUFFER_TOOSMALL)
+			check(err, "metadata value (length)");
+		val = malloc(vlen);
+		check(VixDiskLib_ReadMetadata(h, k, val, vlen, NULL), "metadata value");
+		printf("%s = %s\n", k, val);
+		free(val);
+	}
+	free(keys);
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_rmeta(void)
+{
+	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	char val[1024];
+
+	check(VixDiskLib_ReadMetadata(h, arg1, val, sizeof(val), NULL), "read metadata");
+	printf("%s\n", val);
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_wmeta(void)
+{
+	VixDiskLibHandle h = open_disk(disk, 0);
+
+	check(VixDiskLib_WriteMetadata(h, arg1, arg2), "write metadata");
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_bench(bool write, uint64 block)
+{
+	VixDiskLibHandle h = open_disk(disk, write ? 0 : VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	VixDiskLibInfo *info;
+	uint8 *buf = calloc(block, VIXDISKLIB_SECTOR_SIZE);
+	struct timespec t0, t1;
+	uint64 s;
+
+	check(VixDiskLib_GetInfo(h, &info), "info");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (s = 0; s + block <= info->capacity; s += block)
+		check(write ? VixDiskLib_Write(h, s, block, buf) : VixDiskLib_Read(h, s, block, buf),
+		      write ? "write" : "read");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%s %" PRIu64 " sectors in %.3f s\n", write ? "wrote" : "read", (uint64_t)s,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	VixDiskLib_FreeInfo(info);
+	free(buf);
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_blocks(void)
+{
+	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	VixDiskLibBlockList *list;
+	VixDiskLibInfo *info;
+
+	check(VixDiskLib_GetInfo(h, &info), "info");
+	check(VixDiskLib_QueryAllocatedBlocks(h, 0, info->capacity / chunk * chunk, chunk, &list),
+	      "query allocated blocks");
+	for (uint32 i = 0; i < list->numBlocks; i++)
+		printf("%" PRIu64 " %" PRIu64 "\n", (uint64_t)list->blocks[i].offset,
+		       (uint64_t)list->blocks[i].length);
+	check(VixDiskLib_FreeBlockList(list), "free block list");
+	VixDiskLib_FreeInfo(info);
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_compact(bool shrink)
+{
+	VixDiskLibHandle h = open_disk(disk, 0);
+
+	check(shrink ? VixDiskLib_Shrink(h, progress, NULL) : VixDiskLib_Defragment(h, progress, NULL),
+	      shrink ? "shrink" : "defragment");
+	check(VixDiskLib_Close(h), "close");
+}
+
+static void do_space(void)
+{
+	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	uint64 bytes;
+
+	check(VixDiskLib_SpaceNeededForClone(h, (VixDiskLibDiskType)type, &bytes), "space needed");
+	printf("%" PRIu64 "\n", (uint64_t)bytes);
+	check(VixDiskLib_Close(h), "close");
+}
+
+/* -attach CHILD: a new child of the disk made, opened as a single link,
+ * attached, written through and read back through the chain. */
+static void do_attach(void)
+{
+	VixDiskLibHandle parent = open_disk(disk, 0), child;
+	VixDiskLibInfo *info;
+	uint8 buf[VIXDISKLIB_SECTOR_SIZE];
+
+	check(VixDiskLib_CreateChild(parent, arg1, VIXDISKLIB_DISK_MONOLITHIC_SPARSE, progress, NULL),
+	      "create child");
+	check(VixDiskLib_Open(conn, arg1, VIXDISKLIB_FLAG_OPEN_SINGLE_LINK, &child), "open child");
+	check(VixDiskLib_Attach(parent, child), "attach");
+	check(VixDiskLib_GetInfo(child, &info), "info");
+	printf("links %d\n", info->numLinks);
+	VixDiskLib_FreeInfo(info);
+	memset(buf, 0x7e, sizeof(buf));
+	check(VixDiskLib_Write(child, start_sector, 1, buf), "write child");
+	check(VixDiskLib_Close(child), "close");
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vix-sample command [options] diskPath\n"
+		"commands: -create -redo parent -info -dump -raw -fill -wmeta key value\n"
+		"  -rmeta key -meta -clone source -readbench n -writebench n -blocks\n"
+		"  -grow mb -shrink -defrag -check -repair -rename newPath -unlink -space\n"
+		"  -attach child -connect-remote host\n"
+		"options: -adapter ide|scsi|lsilogic|pvscsi -start n -count n -val b -cap mb\n"
+		"  -type n -chunk n -single -overwrite\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	VixDiskLibCreateParams cp = { 0 };
+	int overwrite = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+		if (!strcmp(a, "-redo") || !strcmp(a, "-rmeta") || !strcmp(a, "-clone") ||
+		    !strcmp(a, "-readbench") || !strcmp(a, "-writebench") || !strcmp(a, "-grow") ||
+		    !strcmp(a, "-rename") || !strcmp(a, "-attach") || !strcmp(a, "-connect-remote")) {
+			if (!more)
+				usage();
+			cmd = a;
+			arg1 = argv[++i];
+		} else if (!strcmp(a, "-wmeta")) {
+			if (i + 2 >= argc)
+				usage();
+			cmd = a;
+			arg1 = argv[++i];
+			arg2 = argv[++i];
+		} else if (a[0] == '-' && (!strcmp(a, "-create") || !strcmp(a, "-info") ||
+			   !strcmp(a, "-dump") || !strcmp(a, "-raw") || !strcmp(a, "-fill") ||
+			   !strcmp(a, "-meta") || !strcmp(a, "-blocks") || !strcmp(a, "-shrink") ||
+			   !strcmp(a, "-defrag") || !strcmp(a, "-check") || !strcmp(a, "-repair") ||
+			   !strcmp(a, "-unlink") || !strcmp(a, "-space"))) {
+			cmd = a;
+		} else if (!strcmp(a, "-start") && more) {
+			start_sector = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "-count") && more) {
+			count = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "-val") && more) {
+			fill_val = (int)strtol(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "-cap") && more) {
+			cap_mb = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "-type") && more) {
+			type = (int)strtol(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "-chunk") && more) {
+			chunk = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "-adapter") && more) {
+			a = argv[++i];
+			adapter = !strcmp(a, "ide") ? VIXDISKLIB_ADAPTER_IDE :
+				  !strcmp(a, "lsilogic") ? VIXDISKLIB_ADAPTER_SCSI_LSILOGIC :
+				  !strcmp(a, "pvscsi") ? VIXDISKLIB_ADAPTER_VMWARE_PVSCSI :
+				  VIXDISKLIB_ADAPTER_SCSI_BUSLOGIC;
+		} else if (!strcmp(a, "-single")) {
+			single = 1;
+		} else if (!strcmp(a, "-overwrite")) {
+			overwrite = 1;
+		} else if (a[0] != '-' && !disk) {
+			disk = a;
+		} else {
+			usage();
+		}
+	}
+	if (!cmd || !disk)
+		usage();
+	check(VixDiskLib_InitEx(7, 0, log_line, log_line, log_line, NULL, NULL), "init");
+	if (!strcmp(cmd, "-connect-remote")) {
+		VixDiskLibConnectParams *p = VixDiskLib_AllocateConnectParams();
+		p->serverName = (char *)arg1;
+		p->credType = VIXDISKLIB_CRED_UID;
+		check(VixDiskLib_Connect(p, &conn), "connect");
+		return 0;
+	}
+	check(VixDiskLib_Connect(NULL, &conn), "connect");
+	cp.diskType = (VixDiskLibDiskType)type;
+	cp.adapterType = adapter;
+	cp.hwVersion = VIXDISKLIB_HWVERSION_WORKSTATION_5;
+	cp.capacity = cap_mb * 2048;
+	if (!strcmp(cmd, "-create"))
+		check(VixDiskLib_Create(conn, disk, &cp, progress, NULL), "create");
+	else if (!strcmp(cmd, "-redo")) {
+		VixDiskLibHandle p = open_disk(arg1, 0);
+		check(VixDiskLib_CreateChild(p, disk, VIXDISKLIB_DISK_MONOLITHIC_SPARSE, progress, NULL),
+		      "create child");
+		check(VixDiskLib_Close(p), "close");
+	} else if (!strcmp(cmd, "-info"))
+		do_info();
+	else if (!strcmp(cmd, "-dump") || !strcmp(cmd, "-raw"))
+		do_dump(!strcmp(cmd, "-raw"));
+	else if (!strcmp(cmd, "-fill"))
+		do_fill();
+	else if (!strcmp(cmd, "-meta"))
+		do_meta();
+	else if (!strcmp(cmd, "-rmeta"))
+		do_rmeta();
+	else if (!strcmp(cmd, "-wmeta"))
+		do_wmeta();
+	else if (!strcmp(cmd, "-clone"))
+		check(VixDiskLib_Clone(conn, disk, conn, arg1, &cp, progress, NULL, (Bool)overwrite),
+		      "clone");
+	else if (!strcmp(cmd, "-readbench") || !strcmp(cmd, "-writebench"))
+		do_bench(!strcmp(cmd, "-writebench"), strtoull(arg1, NULL, 0));
+	else if (!strcmp(cmd, "-blocks"))
+		do_blocks();
+	else if (!strcmp(cmd, "-grow"))
+		check(VixDiskLib_Grow(conn, disk, strtoull(arg1, NULL, 0) * 2048, FALSE, progress, NULL),
+		      "grow");
+	else if (!strcmp(cmd, "-shrink") || !strcmp(cmd, "-defrag"))
+		do_compact(!strcmp(cmd, "-shrink"));
+	else if (!strcmp(cmd, "-check") || !strcmp(cmd, "-repair"))
+		check(VixDiskLib_CheckRepair(conn, disk, !strcmp(cmd, "-repair")), "check");
+	else if (!strcmp(cmd, "-rename"))
+		check(VixDiskLib_Rename(disk, arg1), "rename");
+	else if (!strcmp(cmd, "-unlink"))
+		check(VixDiskLib_Unlink(conn, disk), "unlink");
+	else if (!strcmp(cmd, "-space"))
+		do_space();
+	else if (!strcmp(cmd, "-attach"))
+		do_attach();
+	if (progress_calls)
+		fprintf(stderr, "progress %d calls, last %d%%\n", progress_calls, last_percent);
+	check(VixDiskLib_Disconnect(conn), "disconnect");
+	VixDiskLib_Exit();
+	return 0;
+}
