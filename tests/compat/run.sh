@@ -179,6 +179,66 @@ expect "writebench" "$S" -writebench 2048 t4.vmdk
 expect "log callbacks" env VIX_SAMPLE_LOG=1 "$S" -info t1.vmdk
 grep -q "VixDiskLib: opened" "$T/err" && ok "InitEx's log function is called" || bad "log"
 
+# VMware's Go library over VDDK (../shared/peers, where present), built
+# with cgo against the installed header and library.
+peer=$top/../shared/peers/virtual-disks/pkg/disklib
+if [ -n "${SAN:-}" ]; then
+	echo "skipped: the Go library under sanitizers (the plain run covers it)"
+elif [ ! -d "$peer" ]; then
+	echo "skipped: $peer is absent (VMware's Go library is not in this checkout)"
+elif ! command -v go >/dev/null 2>&1; then
+	bad "go is not installed"
+else
+	G=$T/gopath
+	mkdir -p "$G/src/github.com/vmware/virtual-disks/pkg" "$G/src/disklibtest"
+	cp -r "$peer" "$G/src/github.com/vmware/virtual-disks/pkg/"
+	cp "$top/tests/compat/disklib-test.go" "$G/src/disklibtest/main.go"
+	if (cd "$G/src/disklibtest" && GO111MODULE=off GOPATH="$G" GOFLAGS= \
+	    GOCACHE="$top/build/go/cache" CGO_CFLAGS="-I$inc" CGO_LDFLAGS="-L$lib -Wl,-rpath,$lib" \
+	    go build -o "$T/disklib-test" .) 2>"$T/err"; then
+		ok "VMware's Go disklib builds against our header and library"
+		mkdir -p g
+		for d in base other grow compact gone; do "$BIN/vmdk-create" -q -s 32M g/$d.vmdk; done
+		"$BIN/vmdk-fill" -q -s 5000 -c 64 --val 0x42 g/base.vmdk
+		"$BIN/vmdk-fill" -q -s 0 -c 4096 --val 0 g/compact.vmdk
+		"$BIN/vmdk-fill" -q -s 8192 -c 256 --val 9 g/compact.vmdk
+		compact_sha=$("$BIN/vmdk-dump" --raw g/compact.vmdk | sha)
+		if "$T/disklib-test" "$T/g" >"$T/go.out" 2>"$T/err"; then
+			ok "the Go program runs every call"
+		else
+			bad "the Go program failed: $(tail -2 "$T/go.out")"
+		fi
+		want() { grep -qxF -- "$1" "$T/go.out" && ok "go: $1" || bad "go: wanted '$1' in: $(tr '\n' '|' < "$T/go.out")"; }
+		want "transport file"
+		want "read back true"
+		want "info capacity=65536 links=1 adapter=3 geometry=32/64/32"
+		want "mode file"
+		want "metadata disklib"
+		want "block 0 128"
+		want "block 4992 128"
+		want "past the end true"
+		want "child links 2 parent base.vmdk"
+		want "attached links 2"
+		want "done"
+		grep -q '^keys .*backup.by' "$T/go.out" && ok "go: the keys list the new one" || bad "go: keys"
+		[ "$("$BIN/vmdk-meta" g/base.vmdk get backup.by)" = disklib ] && ok "its metadata as vmdk-meta reads it" ||
+			bad "go metadata"
+		"$BIN/vmdk-dump" --raw -s 100 -c 8 g/base.vmdk 2>/dev/null | od -An -tx1 | head -1 | grep -q 'ab ab' ||
+			"$BIN/vmdk-dump" -s 100 -c 1 g/base.vmdk | grep -q 'ab ab'
+		[ $? -eq 0 ] && ok "its write as vmdk-dump reads it" || bad "go write"
+		qemu-img info g/child.vmdk | grep -q "backing file: base.vmdk" && ok "its child as qemu-img sees it" ||
+			bad "go child"
+		qemu-img info g/redo.vmdk | grep -q "backing file: other.vmdk" && ok "its attached redo log" || bad "go redo"
+		qemu-img info g/grow.vmdk | grep -q "(67108864 bytes)" && ok "its grow as qemu-img sees it" ||
+			bad "go grow: $(qemu-img info g/grow.vmdk | grep virtual)"
+		[ "$("$BIN/vmdk-dump" --raw g/compact.vmdk | sha)" = "$compact_sha" ] && qemu-img check -q g/compact.vmdk &&
+			ok "its shrink and defragment keep the data" || bad "go compact"
+		[ ! -e g/gone.vmdk ] && [ ! -e g/renamed.vmdk ] && ok "its rename and unlink" || bad "go rename/unlink"
+	else
+		bad "VMware's Go disklib does not build against our header"
+	fi
+fi
+
 echo
 echo "vixdisklib: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
