@@ -198,7 +198,7 @@ demo: deps
 	@BIN=$(abspath $(BUILD)/bin) sh scripts/demo.sh
 
 lint-man:
-	@for m in $(MAN1) man/man3/vmdktools.3; do groff -man -t -ww -z $$m; done
+	@for m in $(MAN1) man/man3/vmdktools.3 man/man3/vixDiskLib.3; do groff -man -t -ww -z $$m; done
 
 vmdktools.pc: vmdktools.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -230,7 +230,7 @@ install-man:
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 644 $(addprefix man/man1/,$(addsuffix .1,$(INSTALL_NAMES))) \
 	    $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/man3/vmdktools.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/man3/vmdktools.3 man/man3/vixDiskLib.3 $(DESTDIR)$(MANDIR)/man3/
 
 install-bin: $(TOOLS)
 	install -d $(DESTDIR)$(BINDIR)
@@ -248,7 +248,7 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOL_NAMES)) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOL_NAMES))) \
 	      $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(TOOL_NAMES)) \
-	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3 \
+	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3 $(DESTDIR)$(MANDIR)/man3/vixDiskLib.3 \
 	      $(DESTDIR)$(LIBDIR)/vmdktools/$(VIX_SONAME) \
 	      $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so $(DESTDIR)$(INCLUDEDIR)/vixDiskLib.h
 	-rmdir $(DESTDIR)$(LIBDIR)/vmdktools 2>/dev/null

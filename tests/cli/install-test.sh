@@ -16,7 +16,8 @@ lib=$root/lib/x86_64-linux-gnu
 for f in bin/vmdk-create bin/vmdk-info bin/vmdk-dump bin/vmdk-fill \
 	lib/x86_64-linux-gnu/libvmdktools.a include/vmdk.h \
 	lib/x86_64-linux-gnu/pkgconfig/vmdktools.pc share/man/man1/vmdk-create.1 \
-	share/man/man3/vmdktools.3; do
+	share/man/man3/vmdktools.3 share/man/man3/vixDiskLib.3 include/vixDiskLib.h \
+	lib/x86_64-linux-gnu/vmdktools/libvixDiskLib.so.7 lib/x86_64-linux-gnu/vmdktools/libvixDiskLib.so; do
 	[ -e "$root/$f" ] || fail "$f not installed"
 done
 # Private headers stay private; nothing takes libyal's names.
@@ -24,6 +25,9 @@ for f in core.h vmdk_int.h format.h copy_int.h libvmdk.h; do
 	[ ! -e "$root/include/$f" ] || fail "include/$f installed"
 done
 [ -z "$(find "$dest" -name 'libvmdk.*')" ] || fail "a file named libvmdk.* installed"
+# libvixDiskLib in its own folder only, never where a real VDDK's would be found.
+[ "$(find "$dest" -name 'libvixDiskLib.so*' | grep -vc '/vmdktools/')" = 0 ] ||
+	fail "libvixDiskLib installed outside LIBDIR/vmdktools"
 grep -q '^prefix=/opt/vmdktools$' "$lib/pkgconfig/vmdktools.pc" || fail "prefix not in vmdktools.pc"
 # Every program, its page, and its completion where bash-completion looks;
 # sourcing each completion file registers every installed program.
