@@ -27,7 +27,7 @@ inc=$T/inst/usr/include lib=$T/inst/usr/lib/vmdktools
 	ok "installed under LIBDIR/vmdktools with the header" || bad "install layout"
 # shellcheck disable=SC2086
 $CC ${SAN:-} -Wall -Wextra -Werror -I"$inc" -o "$T/vix-sample" "$top/tests/compat/vix-sample.c" \
-	-L"$lib" -lvixDiskLib -Wl,-rpath,"$lib" 2>"$T/err" && ok "the sample builds against the header" ||
+	-L"$lib" -lvixDiskLib -lpthread -Wl,-rpath,"$lib" 2>"$T/err" && ok "the sample builds against the header" ||
 	{ bad "sample build"; exit 1; }
 # shellcheck disable=SC2086
 $CC ${SAN:-} -Wall -Werror -I"$inc" -o "$T/vix-dlopen" "$top/tests/compat/vix-dlopen.c" -ldl \
@@ -172,6 +172,13 @@ qemu-img compare -q kid.vmdk kid.vmdk && [ "$(qemu-img info kid.vmdk | grep -c '
 	ok "the chain shows the parent's data" || bad "chain read"
 expect "single link of the child" "$S" -raw -single -start 4000 -count 1 kid.vmdk
 od -An -tx1 "$T/out" | head -1 | grep -q '00 00' && ok "-single reads the child alone" || bad "-single"
+
+# Threads, one handle each (VDDK's rule): four copies at once.
+expect "four threads copy the disk at once" "$S" -multithread 4 t4.vmdk
+for i in 0 1 2 3; do qemu-img compare -q t4.vmdk t4.vmdk.copy$i.vmdk 2>/dev/null || { bad "copy $i differs"; break; }; done
+[ $i = 3 ] && qemu-img compare -q t4.vmdk t4.vmdk.copy3.vmdk && ok "every thread's copy is the disk"
+expect "ConnectEx with file transport" "$S" -mode file:nbd -info t4.vmdk
+expect_fail "ConnectEx with network transports only" "only \"file\" is supported" "$S" -mode nbdssl:hotadd -info t4.vmdk
 
 # Benchmarks run (figures are not judged).
 expect "readbench" "$S" -readbench 2048 t3.vmdk

@@ -7,6 +7,7 @@
  * -raw), for the tests of libvixDiskLib.  Built against the installed
  * vixDiskLib.h and libvixDiskLib.so only. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@ static uint64 start_sector, count = 1, cap_mb = 100, chunk = VIXDISKLIB_MIN_CHUN
 static int fill_val = 255, single, type = VIXDISKLIB_DISK_MONOLITHIC_SPARSE;
 static VixDiskLibAdapterType adapter = VIXDISKLIB_ADAPTER_SCSI_BUSLOGIC;
 static VixDiskLibConnection conn;
-static int progress_calls, last_percent = -1;
+static int progress_calls, last_percent = -1, threads;
+static const char *mode;
 
 static void log_line(const char *fmt, va_list ap)
 {
@@ -234,15 +236,73 @@ static void do_attach(void)
 	check(VixDiskLib_Close(child), "close");
 }
 
+/* -multithread n: n threads, each copying the disk to a new file of its
+ * own with its own handles (VDDK: one handle per thread). */
+struct copy_job {
+	int index;
+	VixError err;
+};
+
+static void *copy_thread(void *arg)
+{
+	struct copy_job *job = arg;
+	VixDiskLibHandle src, dst;
+	VixDiskLibInfo *info;
+	VixDiskLibCreateParams cp = { 0 };
+	uint8 buf[64 * VIXDISKLIB_SECTOR_SIZE];
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s.copy%d.vmdk", disk, job->index);
+	if ((job->err = VixDiskLib_Open(conn, disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY, &src)))
+		return NULL;
+	if ((job->err = VixDiskLib_GetInfo(src, &info)))
+		return NULL;
+	cp.diskType = VIXDISKLIB_DISK_MONOLITHIC_SPARSE;
+	cp.adapterType = info->adapterType;
+	cp.hwVersion = VIXDISKLIB_HWVERSION_WORKSTATION_5;
+	cp.capacity = info->capacity;
+	if (!(job->err = VixDiskLib_Create(conn, path, &cp, NULL, NULL)) &&
+	    !(job->err = VixDiskLib_Open(conn, path, 0, &dst))) {
+		for (uint64 s = 0; s < info->capacity && !job->err; s += 64) {
+			uint64 n = info->capacity - s < 64 ? info->capacity - s : 64;
+			job->err = VixDiskLib_Read(src, s, n, buf);
+			if (!job->err)
+				job->err = VixDiskLib_Write(dst, s, n, buf);
+		}
+		if (!job->err)
+			job->err = VixDiskLib_Close(dst);
+	}
+	VixDiskLib_FreeInfo(info);
+	VixDiskLib_Close(src);
+	return NULL;
+}
+
+static void do_multithread(void)
+{
+	pthread_t tid[16];
+	struct copy_job jobs[16];
+
+	for (int i = 0; i < threads; i++) {
+		jobs[i] = (struct copy_job){ i, VIX_OK };
+		if (pthread_create(&tid[i], NULL, copy_thread, &jobs[i]))
+			exit(1);
+	}
+	for (int i = 0; i < threads; i++) {
+		pthread_join(tid[i], NULL);
+		check(jobs[i].err, "copy thread");
+	}
+	printf("%d copies\n", threads);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: vix-sample command [options] diskPath\n"
 		"commands: -create -redo parent -info -dump -raw -fill -wmeta key value\n"
 		"  -rmeta key -meta -clone source -readbench n -writebench n -blocks\n"
 		"  -grow mb -shrink -defrag -check -repair -rename newPath -unlink -space\n"
-		"  -attach child -connect-remote host\n"
+		"  -attach child -connect-remote host -multithread n\n"
 		"options: -adapter ide|scsi|lsilogic|pvscsi -start n -count n -val b -cap mb\n"
-		"  -type n -chunk n -single -overwrite\n");
+		"  -type n -chunk n -single -overwrite -mode transports\n");
 	exit(2);
 }
 
@@ -291,6 +351,13 @@ int main(int argc, char **argv)
 				  !strcmp(a, "lsilogic") ? VIXDISKLIB_ADAPTER_SCSI_LSILOGIC :
 				  !strcmp(a, "pvscsi") ? VIXDISKLIB_ADAPTER_VMWARE_PVSCSI :
 				  VIXDISKLIB_ADAPTER_SCSI_BUSLOGIC;
+		} else if (!strcmp(a, "-multithread") && more) {
+			cmd = a;
+			threads = atoi(argv[++i]);
+			if (threads < 1 || threads > 16)
+				usage();
+		} else if (!strcmp(a, "-mode") && more) {
+			mode = argv[++i];
 		} else if (!strcmp(a, "-single")) {
 			single = 1;
 		} else if (!strcmp(a, "-overwrite")) {
@@ -311,7 +378,7 @@ int main(int argc, char **argv)
 		check(VixDiskLib_Connect(p, &conn), "connect");
 		return 0;
 	}
-	check(VixDiskLib_Connect(NULL, &conn), "connect");
+	check(VixDiskLib_ConnectEx(NULL, FALSE, NULL, mode, &conn), "connect");
 	cp.diskType = (VixDiskLibDiskType)type;
 	cp.adapterType = adapter;
 	cp.hwVersion = VIXDISKLIB_HWVERSION_WORKSTATION_5;
@@ -357,6 +424,8 @@ int main(int argc, char **argv)
 		do_space();
 	else if (!strcmp(cmd, "-attach"))
 		do_attach();
+	else if (!strcmp(cmd, "-multithread"))
+		do_multithread();
 	if (progress_calls)
 		fprintf(stderr, "progress %d calls, last %d%%\n", progress_calls, last_percent);
 	check(VixDiskLib_Disconnect(conn), "disconnect");
