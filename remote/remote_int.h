@@ -112,7 +112,15 @@ int vim_wait_task(struct rconn *c, const struct vim_ref *task, const char *what)
 /* The call's returned task, waited for. */
 int vim_run_task(struct rconn *c, struct soap_msg *m, const char *what);
 
-/* The datacenter asked for (or the only one), its name in *name. */
+/* The first entity whose type contains @type_part below @folder, folders
+ * walked down a few levels: 0, 1 (none), -1. */
+int vim_first_below(struct rconn *c, const struct vim_ref *folder, const char *type_part,
+		    unsigned depth, struct vim_ref *out);
+/* The entity named @name in @obj's list property @list: 0, 1, -1. */
+int vim_named_in(struct rconn *c, const struct vim_ref *obj, const char *list,
+		 const char *name, struct vim_ref *out);
+/* The datacenter asked for (or the only one, in folders too), its
+ * inventory path in *name. */
 int vim_datacenter(struct rconn *c, const char *want, struct vim_ref *dc, char **name);
 
 /* ovf.c: the OVF envelope of a VM named @vm_name with the one disk. */

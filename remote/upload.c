@@ -109,33 +109,19 @@ static int ref_property(struct upload *u, const struct vim_ref *obj, const char 
 }
 
 /* No pool named: the resource pool of the datacenter's first host or
- * cluster. */
+ * cluster, folders walked. */
 static int default_pool(struct upload *u)
 {
-	struct vim_ref hosts, compute = { "", "" };
-	struct soap_reply r;
-	xmlNodePtr val;
+	struct vim_ref hosts, compute;
+	int rc;
 
-	if (ref_property(u, &u->dc, "hostFolder", &hosts) < 0 ||
-	    vim_property(&u->c, &hosts, "childEntity", &r, &val) < 0)
+	if (ref_property(u, &u->dc, "hostFolder", &hosts) < 0)
 		return -1;
-	for (xmlNodePtr n = val->children; n && !compute.type[0]; n = n->next) {
-		xmlChar *type = xmlGetNoNsProp(n, BAD_CAST "type");
-		xmlChar *value = xmlNodeGetContent(n);
-		if (type && value && strstr((char *)type, "ComputeResource") &&
-		    strlen((char *)type) < sizeof(compute.type) &&
-		    strlen((char *)value) < sizeof(compute.value)) {
-			strcpy(compute.type, (char *)type);
-			strcpy(compute.value, (char *)value);
-		}
-		xmlFree(type);
-		xmlFree(value);
-	}
-	soap_reply_free(&r);
-	if (!compute.type[0])
+	rc = vim_first_below(&u->c, &hosts, "ComputeResource", 0, &compute);
+	if (rc > 0)
 		return remote_seterr("datacenter '%s' has no host; name a pool with --pool",
 				     u->dc_name);
-	return ref_property(u, &compute, "resourcePool", &u->pool);
+	return rc < 0 ? -1 : ref_property(u, &compute, "resourcePool", &u->pool);
 }
 
 static int find_places(struct upload *u)
@@ -144,8 +130,15 @@ static int find_places(struct upload *u)
 
 	if (vim_datacenter(&u->c, o->datacenter, &u->dc, &u->dc_name) < 0)
 		return -1;
-	if (find_typed(u, u->ds, "/datastore/", "Datastore", "datastore", &u->datastore))
+	/* The datacenter's list of datastores holds those in folders too. */
+	switch (vim_named_in(&u->c, &u->dc, "datastore", u->ds, &u->datastore)) {
+	case 0:
+		break;
+	case 1:
+		return remote_seterr("no datastore '%s' in datacenter '%s'", u->ds, u->dc_name);
+	default:
 		return -1;
+	}
 	if (o->pool ? find_typed(u, o->pool, "/host/", "ResourcePool", "resource pool",
 				 &u->pool) != 0 : default_pool(u) < 0)
 		return -1;

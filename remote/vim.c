@@ -189,12 +189,123 @@ int vim_run_task(struct rconn *c, struct soap_msg *m, const char *what)
 	return rc < 0 ? -1 : vim_wait_task(c, &task, what);
 }
 
-int vim_datacenter(struct rconn *c, const char *want, struct vim_ref *dc, char **name)
+/* Datacenters below @folder (inventory path @prefix), folders walked
+ * down to a few levels: the first one's reference and path kept, all of
+ * them counted. */
+#define FOLDER_DEPTH 6
+
+static int find_datacenters(struct rconn *c, const struct vim_ref *folder,
+			    const char *prefix, unsigned depth, unsigned *found,
+			    struct vim_ref *dc, char **path)
 {
 	struct soap_reply r;
-	xmlNodePtr val, n;
+	xmlNodePtr val;
+	int err = 0;
+
+	if (vim_property(c, folder, "childEntity", &r, &val) < 0)
+		return -1;
+	for (xmlNodePtr n = val->children; n && err == 0; n = n->next) {
+		struct vim_ref child;
+		struct soap_reply nr;
+		xmlNodePtr nv;
+		char *name, *full = NULL;
+		bool is_dc, is_folder;
+
+		if (soap_ref(&r, n, ".", &child) < 0)
+			continue;
+		is_dc = !strcmp(child.type, "Datacenter");
+		is_folder = !strcmp(child.type, "Folder") && depth < FOLDER_DEPTH;
+		if (!is_dc && !is_folder)
+			continue;
+		if (vim_property(c, &child, "name", &nr, &nv) < 0) {
+			err = -1;
+			break;
+		}
+		name = soap_text(&nr, nv, ".");
+		soap_reply_free(&nr);
+		if (!name || asprintf(&full, "%s%s", prefix, name) < 0) {
+			free(name);
+			err = remote_seterr("out of memory");
+			break;
+		}
+		free(name);
+		if (is_dc && (*found)++ == 0) {
+			*dc = child;
+			*path = full;
+			full = NULL;
+		} else if (is_folder) {
+			char *sub = NULL;
+			if (asprintf(&sub, "%s/", full) < 0)
+				err = remote_seterr("out of memory");
+			else
+				err = find_datacenters(c, &child, sub, depth + 1, found, dc, path);
+			free(sub);
+		}
+		free(full);
+	}
+	soap_reply_free(&r);
+	return err;
+}
+
+int vim_first_below(struct rconn *c, const struct vim_ref *folder, const char *type_part,
+		    unsigned depth, struct vim_ref *out)
+{
+	struct soap_reply r;
+	xmlNodePtr val;
+	int rc = 1;
+
+	if (vim_property(c, folder, "childEntity", &r, &val) < 0)
+		return -1;
+	for (xmlNodePtr n = val->children; n && rc == 1; n = n->next) {
+		struct vim_ref child;
+		if (soap_ref(&r, n, ".", &child) < 0)
+			continue;
+		if (strstr(child.type, type_part)) {
+			*out = child;
+			rc = 0;
+		} else if (!strcmp(child.type, "Folder") && depth < FOLDER_DEPTH) {
+			rc = vim_first_below(c, &child, type_part, depth + 1, out);
+		}
+	}
+	soap_reply_free(&r);
+	return rc;
+}
+
+int vim_named_in(struct rconn *c, const struct vim_ref *obj, const char *list,
+		 const char *name, struct vim_ref *out)
+{
+	struct soap_reply r;
+	xmlNodePtr val;
+	int rc = 1;
+
+	if (vim_property(c, obj, list, &r, &val) < 0)
+		return -1;
+	for (xmlNodePtr n = val->children; n && rc == 1; n = n->next) {
+		struct vim_ref child;
+		struct soap_reply nr;
+		xmlNodePtr nv;
+		char *have;
+		/* One that is gone since the list was made is passed over. */
+		if (soap_ref(&r, n, ".", &child) < 0 ||
+		    vim_property(c, &child, "name", &nr, &nv) < 0)
+			continue;
+		have = soap_text(&nr, nv, ".");
+		soap_reply_free(&nr);
+		if (have && !strcmp(have, name)) {
+			*out = child;
+			rc = 0;
+		}
+		free(have);
+	}
+	soap_reply_free(&r);
+	return rc;
+}
+
+int vim_datacenter(struct rconn *c, const char *want, struct vim_ref *dc, char **name)
+{
 	unsigned found = 0;
 
+	*name = NULL;
 	if (want) {
 		int rc = vim_find(c, want, dc);
 		if (rc < 0)
@@ -204,26 +315,15 @@ int vim_datacenter(struct rconn *c, const char *want, struct vim_ref *dc, char *
 		*name = strdup(want);
 		return *name ? 0 : remote_seterr("out of memory");
 	}
-	if (vim_property(c, &c->root, "childEntity", &r, &val) < 0)
+	if (find_datacenters(c, &c->root, "", 0, &found, dc, name) < 0) {
+		free(*name);
+		*name = NULL;
 		return -1;
-	for (n = val->children; n; n = n->next) {
-		xmlChar *type = xmlGetNoNsProp(n, BAD_CAST "type");
-		xmlChar *value = xmlNodeGetContent(n);
-		if (type && value && !strcmp((char *)type, "Datacenter") &&
-		    strlen((char *)value) < sizeof(dc->value) && found++ == 0) {
-			strcpy(dc->type, "Datacenter");
-			strcpy(dc->value, (char *)value);
-		}
-		xmlFree(type);
-		xmlFree(value);
 	}
-	soap_reply_free(&r);
-	if (found != 1)
-		return remote_seterr("%s; name one with --datacenter",
-				     found ? "more than one datacenter" : "no datacenter found");
-	if (vim_property(c, dc, "name", &r, &val) < 0)
-		return -1;
-	*name = soap_text(&r, val, ".");
-	soap_reply_free(&r);
-	return *name ? 0 : remote_seterr("the datacenter has no name");
+	if (found == 1)
+		return 0;
+	free(*name);
+	*name = NULL;
+	return remote_seterr("%s; name one with --datacenter",
+			     found ? "more than one datacenter" : "no datacenter found");
 }

@@ -244,6 +244,21 @@ expect "download from vCenter" rc -t 1 "[LocalDS_0] vc/thin.vmdk" "$R/vc.vmdk"
 	bad "vCenter download differs"
 sim_stop
 
+# vCenter with its datacenter, datastores and hosts inside folders: found
+# without being named.
+sim_start vpx -folders 1
+expect "upload to a datacenter in a folder" rc "$R/src.vmdk" "[LocalDS_0] vf/up.vmdk"
+uploaded "the upload into folders reads as the source" "$want" up.vmdk
+[ -f "$datastore/vf/up.vmdk" ] && ok "the disk lands in the foldered datacenter's datastore" || bad "foldered layout"
+no_helper "foldered upload"
+mkdir -p "$datastore/vf"
+"$BIN/vmdk-clone" -q -t 4 "$R/src.vmdk" "$datastore/vf/flat.vmdk"
+expect "download from a datacenter in a folder" rc "[LocalDS_0] vf/flat.vmdk" "$R/vf.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$R/vf.vmdk" | sha)" = "$want" ] && ok "the foldered download is the disk" ||
+	bad "foldered download differs"
+expect "--datacenter as an inventory path" rc --datacenter F0/DC0 "$R/src.vmdk" "[LocalDS_0] vf/named.vmdk"
+sim_stop
+
 # The server gone in the middle: a clear message, the lease given up,
 # no local file.  Throttled so that the kill lands mid-transfer.
 sim_start esx -throttle 2000000

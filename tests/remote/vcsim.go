@@ -162,6 +162,7 @@ func main() {
 	dropAfter := flag.Int64("drop-after", 0, "cut the first /folder/ download after this many bytes")
 	refuse := flag.Bool("refuse-uploads", false, "answer every upload with 500 after reading a little of it")
 	lease := flag.String("lease", "", "error: leases fail; stuck: leases never get ready")
+	folders := flag.Int("folders", 0, "put the datacenters in this many folders (vpx)")
 	throttle := flag.Int64("throttle", 0, "bytes a second for uploads and /folder/ downloads (0: no limit)")
 	flag.Parse()
 
@@ -171,6 +172,7 @@ func main() {
 	} else {
 		model = simulator.ESX()
 	}
+	model.Folder = *folders
 	if err := model.Create(); err != nil {
 		log.Fatal(err)
 	}
