@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sparse_layout.h"
 #include "sparse_meta.h"
 
 #define MAX_GRAIN_SECTORS 0x200000u
@@ -92,6 +93,49 @@ static int io_error(struct sck *k, int err, const char *what)
 }
 
 /* ---- the header: what cannot be known stops the check here (1) ---- */
+
+/* The root cause first: one header field the layout contradicts (and
+ * the other sources agree on another value) is the problem reported and
+ * rewritten; the rest is checked as the corrected header reads it, so
+ * that what followed from the field is not reported again. */
+static int judge(struct sck *k, uint8_t *first)
+{
+	struct sparse_header h;
+	struct sparse_verdict v;
+	const char *name;
+	char fix[96], consequence[80];
+	int rc;
+
+	sparse_header_decode(first, &h);
+	if (h.flags & (SPARSE_FLAG_COMPRESSED | SPARSE_FLAG_MARKERS))
+		return 0;
+	rc = vmdk_sparse_layout_judge(k->x->fd, k->x->file_size, &h, k->x->sectors,
+				      true, &v);
+	if (rc < 0 || v.field == SPARSE_FIELD_NONE)
+		return rc;
+	name = vmdk_sparse_field_name(v.field);
+	/* What follows from the one field is its detail, not problems. */
+	if (v.unusable)
+		snprintf(consequence, sizeof(consequence), "nothing in the extent "
+			 "can be read through it");
+	else
+		snprintf(consequence, sizeof(consequence), "%llu place%s in the "
+			 "file disagree%s with it", (unsigned long long)v.contradictions,
+			 v.contradictions == 1 ? "" : "s", v.contradictions == 1 ? "s" : "");
+	snprintf(fix, sizeof(fix), "rewrite the header's %s as %llu", name,
+		 (unsigned long long)v.value);
+	rc = problem(k, v.field == SPARSE_FIELD_CAPACITY ? VMDK_P_CAPACITY
+		     : v.field == SPARSE_FIELD_OVERHEAD ? VMDK_P_OVERHEAD : VMDK_P_HEADER,
+		     VMDK_SEV_ERROR, -1, -1, 0, 0, fix,
+		     "the header's %s is %llu, the layout shows %llu: %s; %s", name,
+		     (unsigned long long)v.was, (unsigned long long)v.value, v.evidence,
+		     consequence);
+	if (rc < 0)
+		return rc;
+	vmdk_sparse_field_set(&h, v.field, v.value);
+	sparse_header_encode(&h, first);
+	return 0;
+}
 
 static int check_header(struct sck *k, const uint8_t *first)
 {
@@ -395,7 +439,20 @@ static int mark_agreed(struct sck *k)
  * file that no other entry has. */
 static bool free_choice(const struct sck *k, uint32_t v)
 {
-	return !is_grain(k, v) || (in_grain_area(k, v) && !bit(k->seen, slot_of(k, v)));
+	uint64_t last = (uint64_t)v + k->h.grain_size - 1;
+
+	if (!is_grain(k, v))
+		return true;
+	return in_grain_area(k, v) && !bit(k->seen, slot_of(k, v)) &&
+	       (last >= k->file_sectors || !bit(k->seen, slot_of(k, (uint32_t)last)));
+}
+
+/* Where a grain may start: on the grid grains are laid on from the end
+ * of the metadata (technote: "Each grain starts at an offset that is a
+ * multiple of the grain size"). */
+static bool on_grid(const struct sck *k, uint32_t v)
+{
+	return !is_grain(k, v) || (v - k->h.overhead) % k->h.grain_size == 0;
 }
 
 /* What a lost grain's entry becomes: none in a base disk (zeros); in a
@@ -452,7 +509,12 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 		/* A grain written (a nonzero entry) wins over none. */
 		if (!fa && !fb)
 			return lost_value(k, out);
-		*out = fa && fb ? (a ? a : b) : fa ? a : b;
+		/* Both possible: the one on the grain grid, else the grain
+		 * written over none. */
+		if (fa && fb && on_grid(k, a) != on_grid(k, b))
+			*out = on_grid(k, a) ? a : b;
+		else
+			*out = fa && fb ? (a ? a : b) : fa ? a : b;
 		if (is_grain(k, *out) && in_grain_area(k, *out))
 			set_bit(k->seen, slot_of(k, *out));
 		return 0;
@@ -658,10 +720,16 @@ static void free_all(struct sck *k)
 	free(k->out);
 }
 
-static int run(struct sck *k, const uint8_t *first)
+static int run(struct sck *k, const uint8_t *on_disk)
 {
+	uint8_t first[VMDK_SECTOR];
 	size_t bitmap;
-	int rc = check_header(k, first);
+	int rc;
+
+	memcpy(first, on_disk, VMDK_SECTOR);
+	rc = judge(k, first);
+	if (rc == 0)
+		rc = check_header(k, first);
 
 	if (rc == 0)
 		rc = load_directories(k);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sparse_layout.h"
 #include "sparse_meta.h"
 
 /* Grain sizes above 1 GiB are refused, as no writer makes them and a
@@ -211,6 +212,30 @@ static int cross_check_directories(struct vmdk_extent *x, struct sparse_meta *m)
 	return check_overlaps(x, m);
 }
 
+/* A hosted sparse header the file's layout contradicts is not used to
+ * read it (sparse_layout.c): one wrong field would serve other sectors'
+ * data.  Streams keep their header in the footer and are checked by
+ * their markers. */
+static int judge_layout(struct vmdk_extent *x, const struct sparse_header *h)
+{
+	struct sparse_verdict v;
+	int err;
+
+	if (h->flags & (SPARSE_FLAG_COMPRESSED | SPARSE_FLAG_MARKERS) ||
+	    h->gd_offset == SPARSE_GD_AT_END)
+		return 0;
+	err = vmdk_sparse_layout_judge(x->fd, x->file_size, h, x->sectors, false, &v);
+	if (err < 0)
+		return err;
+	if (v.field == SPARSE_FIELD_NONE)
+		return 0;
+	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+			   "%s: the header's %s is %llu where the layout shows %llu "
+			   "(%s): run vmdk-check --repair", x->path,
+			   vmdk_sparse_field_name(v.field), (unsigned long long)v.was,
+			   (unsigned long long)v.value, v.evidence);
+}
+
 int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 		     const uint8_t *first)
 {
@@ -219,7 +244,9 @@ int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 
 	memset(m, 0, sizeof(*m));
 	sparse_header_decode(first, h);
-	err = check_header(x, h, "header");
+	err = h->magic == SPARSE_MAGIC ? judge_layout(x, h) : 0;
+	if (err == 0)
+		err = check_header(x, h, "header");
 	if (err < 0)
 		return err;
 	if (h->gd_offset == SPARSE_GD_AT_END) {
