@@ -160,6 +160,8 @@ check-vixdisklib: all build/tests/yal-read
 # `make check-repair UPDATE=1` rewrites their expect files.
 check-repair: all build/tests/yal-read
 	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) sh tests/repair/run.sh
+	@BIN=$(abspath $(BUILD)/bin) sh tests/repair/findings.sh
+	@BIN=$(abspath $(BUILD)/bin) python3 tests/repair/matrix.py
 	@BIN=$(abspath $(BUILD)/bin) sh tests/repair/kill.sh
 
 # vmdk-shrink and vmdk-defrag killed at write calls spread over a run;

@@ -13,6 +13,7 @@ int vmdk_check_report(struct vmdk_check_ctx *c, const struct vmdk_problem_at *at
 		.file = c->x->path, .offset = at->offset, .gd_index = at->gd_index,
 		.gt_index = at->gt_index, .lba = at->lba,
 		.lba_count = at->lba_count, .fix = at->fix,
+		.discards = at->fix ? at->discards : 0,
 	};
 	va_list ap;
 	int rc;

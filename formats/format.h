@@ -216,6 +216,8 @@ struct vmdk_problem_at {
 	int64_t gd_index, gt_index;	/* -1 when none */
 	uint64_t lba, lba_count;
 	const char *fix;		/* NULL: none */
+	uint64_t discards;		/* sectors the fix gives up (struct
+					   vmdk_problem) */
 };
 /* Format the message and pass the problem on; 1 if it is to be fixed. */
 int vmdk_check_report(struct vmdk_check_ctx *c, const struct vmdk_problem_at *at,

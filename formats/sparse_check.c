@@ -61,6 +61,23 @@ static bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+static int vproblem(struct sck *k, int code, int severity, int64_t gd,
+		    int64_t gt, uint64_t lba, uint64_t count, const char *fix,
+		    uint64_t discards, const char *fmt, va_list ap)
+{
+	struct vmdk_problem_at at = {
+		.code = code, .severity = severity, .offset = VMDK_NO_OFFSET,
+		.gd_index = gd, .gt_index = gt, .lba = k->x->start + lba,
+		.lba_count = count, .fix = fix, .discards = discards,
+	};
+	char msg[VMDK_ERRMSG_MAX];
+
+	if (k->quiet)
+		return fix ? 1 : 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return vmdk_check_report(k->c, &at, "%s", msg);
+}
+
 /* Report a problem; remember whether its fix was taken. */
 static int problem(struct sck *k, int code, int severity, int64_t gd,
 		   int64_t gt, uint64_t lba, uint64_t count, const char *fix,
@@ -70,20 +87,31 @@ static int problem(struct sck *k, int code, int severity, int64_t gd,
 		   int64_t gt, uint64_t lba, uint64_t count, const char *fix,
 		   const char *fmt, ...)
 {
-	struct vmdk_problem_at at = {
-		.code = code, .severity = severity, .offset = VMDK_NO_OFFSET,
-		.gd_index = gd, .gt_index = gt, .lba = k->x->start + lba,
-		.lba_count = count, .fix = fix,
-	};
-	char msg[VMDK_ERRMSG_MAX];
 	va_list ap;
+	int rc;
 
-	if (k->quiet)
-		return fix ? 1 : 0;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vproblem(k, code, severity, gd, gt, lba, count, fix, 0, fmt, ap);
 	va_end(ap);
-	return vmdk_check_report(k->c, &at, "%s", msg);
+	return rc;
+}
+
+/* An error whose fix gives up the @count sectors at @lba (a table or an
+ * entry cleared): a data-discarding fix. */
+static int loss(struct sck *k, int code, int64_t gd, int64_t gt, uint64_t lba,
+		uint64_t count, const char *fmt, ...) VMDK_PRINTF(7, 8);
+
+static int loss(struct sck *k, int code, int64_t gd, int64_t gt, uint64_t lba,
+		uint64_t count, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vproblem(k, code, VMDK_SEV_ERROR, gd, gt, lba, count,
+		      "clear the entry", count, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int io_error(struct sck *k, int err, const char *what)
@@ -329,10 +357,9 @@ static int place_tables(struct sck *k)
 
 		if (!k->has_rgd || k->one_dir) {
 			if (p && !pv)
-				rc = problem(k, table_place_ok(k, p) ? VMDK_P_GT_OVERLAP
-					     : VMDK_P_GT_OUTSIDE, VMDK_SEV_ERROR, i, -1, lba,
-					     span, "clear the entry (its sectors are lost)",
-					     "grain table %u at sector %u %s", i, p, why_bad(k, p));
+				rc = loss(k, table_place_ok(k, p) ? VMDK_P_GT_OVERLAP
+					  : VMDK_P_GT_OUTSIDE, i, -1, lba, span,
+					  "grain table %u at sector %u %s", i, p, why_bad(k, p));
 			k->pt[i] = pv ? p : 0;
 			k->rt[i] = k->one_dir ? k->pt[i] : 0;
 			k->dirty[i] |= p && !pv;
@@ -363,9 +390,8 @@ static int place_tables(struct sck *k)
 		}
 		code = table_place_ok(k, p) || table_place_ok(k, r) ? VMDK_P_GT_OVERLAP
 		       : VMDK_P_GT_OUTSIDE;
-		rc = problem(k, code, VMDK_SEV_ERROR, i, -1, lba, span,
-			     "clear the entry (its sectors are lost)",
-			     "grain table %u: neither copy is sound (primary at sector %u "
+		rc = loss(k, code, i, -1, lba, span,
+			  "grain table %u: neither copy is sound (primary at sector %u "
 			     "%s, redundant at %u %s)", i, p, why_bad(k, p), r, why_bad(k, r));
 		k->pt[i] = k->rt[i] = 0;
 		k->dirty[i] = 1;
@@ -423,6 +449,14 @@ static int mark_agreed(struct sck *k)
 			if (((uint64_t)i * k->h.gtes_per_gt + j) * k->h.grain_size >=
 			    k->reach)
 				break;
+			/* Either copy may be taken: repaired metadata goes
+			 * after both, so that a short grain keeps its room. */
+			for (int c = 0; c < 2; c++) {
+				uint32_t w = c ? k->b[j] : v;
+				if (is_grain(k, w) && in_grain_area(k, w) &&
+				    w + k->h.grain_size > k->max_end)
+					k->max_end = w + k->h.grain_size;
+			}
 			if (v != k->b[j] || !is_grain(k, v) || !in_grain_area(k, v))
 				continue;
 			if (bit(k->seen, slot_of(k, v)))
@@ -485,7 +519,6 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 {
 	uint32_t a = k->a[j], b = k->b[j], g = (uint32_t)k->h.grain_size;
 	uint64_t lba = ((uint64_t)i * k->h.gtes_per_gt + j) * k->h.grain_size;
-	const char *lost = "clear the entry (its sectors are lost)";
 	int rc = 0;
 
 	*out = a;
@@ -517,20 +550,24 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 			*out = fa && fb ? (a ? a : b) : fa ? a : b;
 		if (is_grain(k, *out) && in_grain_area(k, *out))
 			set_bit(k->seen, slot_of(k, *out));
+		/* The copy taken is checked as an agreed entry is: a grain
+		 * the file cuts short is reported now, not by the next check. */
+		if (!is_grain(k, *out) || *out + (uint64_t)g <= k->file_sectors)
+			return 0;
+		a = *out;
+	} else if (!is_grain(k, a)) {
 		return 0;
 	}
-	if (!is_grain(k, a))
-		return 0;
 	if (a < k->h.overhead)
-		rc = problem(k, VMDK_P_GTE_METADATA, VMDK_SEV_ERROR, i, j, lba, g, lost,
+		rc = loss(k, VMDK_P_GTE_METADATA, i, j, lba, g,
 			     "grain %llu points to sector %u, inside the metadata",
 			     (unsigned long long)(lba / g), a);
 	else if (a >= k->file_sectors)
-		rc = problem(k, VMDK_P_GTE_OUTSIDE, VMDK_SEV_ERROR, i, j, lba, g, lost,
+		rc = loss(k, VMDK_P_GTE_OUTSIDE, i, j, lba, g,
 			     "grain %llu points to sector %u, past the end of the file",
 			     (unsigned long long)(lba / g), a);
 	else if (bit(k->dup, slot_of(k, a)))
-		rc = problem(k, VMDK_P_GTE_SHARED, VMDK_SEV_ERROR, i, j, lba, g, lost,
+		rc = loss(k, VMDK_P_GTE_SHARED, i, j, lba, g,
 			     "grain %llu points to sector %u, which another entry "
 			     "also names", (unsigned long long)(lba / g), a);
 	else if (a + (uint64_t)g > k->file_sectors)

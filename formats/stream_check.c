@@ -29,6 +29,8 @@ static int problem(struct stc *k, int code, int severity, uint64_t sector,
 		.lba_count = lba == UINT64_MAX ? 0 : k->h.grain_size,
 		.fix = code == VMDK_P_HEADER || code == VMDK_P_CAPACITY ? NULL : k->fix,
 	};
+	/* A grain the salvage cannot carry over reads as zeros after it. */
+	at.discards = at.lba_count;
 	char msg[VMDK_ERRMSG_MAX];
 	va_list ap;
 	int rc;

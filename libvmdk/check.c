@@ -38,11 +38,17 @@ static int count(struct checker *k, const struct vmdk_problem *p)
 		k->r->warnings++;
 	if (!p->fix && p->severity == VMDK_SEV_ERROR)
 		k->r->unfixable++;
+	if (p->fix && p->discards) {
+		k->r->discarding++;
+		k->r->discarded += p->discards;
+	}
 	if (k->dry || !k->fn)
 		return 0;
 	rc = k->fn(k->arg, p);
 	if (rc == 1 && k->repair && p->fix)
 		k->accepted++;
+	else if (rc == 0 && k->repair && p->fix)
+		k->r->declined++;
 	return rc;
 }
 
@@ -318,6 +324,11 @@ static int one_pass(struct checker *k)
 		err = check_extent(k, desc, i, dir, embedded ? fd : -1, start);
 		start += vmdk_desc_extent(desc, i)->sectors;
 	}
+	if (err == 0 && desc && start < vmdk_desc_geometry_floor(desc))
+		err = problem(k, VMDK_P_CAPACITY, k->path, NULL, "its extents cover "
+			      "%llu sectors, its geometry at least %llu: an extent "
+			      "line's size is damaged", (unsigned long long)start,
+			      (unsigned long long)vmdk_desc_geometry_floor(desc));
 	if (err == 0 && desc && vmdk_desc_extent_count(desc) == 0)
 		err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "descriptor lists no extent");
 	if (err > 0)
@@ -335,9 +346,28 @@ static int one_pass(struct checker *k)
 	return err;
 }
 
+/* The undo file a repair keeps by default: DISK.undo, or DISK.undo.N
+ * when that exists (an earlier repair's, never overwritten). */
+static int undo_beside(const char *path, char *out, size_t size,
+		       struct vmdk_errbuf *eb)
+{
+	for (int n = 1; n < 100; n++) {
+		if (n == 1)
+			snprintf(out, size, "%s.undo", path);
+		else
+			snprintf(out, size, "%s.undo.%d", path, n);
+		if (access(out, F_OK) < 0 && errno == ENOENT)
+			return 0;
+	}
+	out[0] = '\0';
+	return vmdk_seterr(eb, VMDK_E_EXISTS, "%s.undo: 99 undo files exist "
+			   "beside the disk; give --undo FILE or --no-undo", path);
+}
+
 int vmdk_check(const char *path, unsigned flags, const char *undo,
 	       vmdk_check_fn fn, void *arg, struct vmdk_check_report *report)
 {
+	char beside[1024] = "";
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
 	struct vmdk_check_report dry = { 0 }, mine;
 	struct checker k = { .path = path, .flags = flags, .fn = fn, .arg = arg,
@@ -365,10 +395,17 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 			return err;
 		k.repair = dry.unfixable == 0 && dry.errors + dry.warnings > 0;
 	}
+	if (k.repair && !undo && (flags & VMDK_CHECK_UNDO_BESIDE) && dry.discarding &&
+	    (err = undo_beside(path, beside, sizeof(beside), eb)) < 0)
+		return err;
+	if (k.repair && !undo && beside[0])
+		undo = beside;
 	if (k.repair && undo && (err = vmdk_undo_open(undo, eb, &k.undo)) < 0)
 		return err;
 	err = one_pass(&k);
 	vmdk_undo_close(k.undo);
+	if (beside[0])
+		snprintf(k.r->undo_file, sizeof(k.r->undo_file), "%s", beside);
 	return err;
 }
 

@@ -443,6 +443,9 @@ struct vmdk_problem {
 	int64_t gt_index;		/* entry in that table, or -1 */
 	uint64_t lba, lba_count;	/* disk sectors affected (count 0: none) */
 	const char *fix;		/* what repair does; NULL: nothing can */
+	uint64_t discards;		/* sectors the fix makes read as zeros
+					   (or as the parent's) that the disk
+					   still holds: a data-discarding fix */
 };
 
 /* Called for each problem.  With VMDK_CHECK_REPAIR, return 1 to have it
@@ -456,11 +459,18 @@ struct vmdk_check_report {
 					   a repair changes nothing at all */
 	unsigned links, extents;	/* checked */
 	uint64_t tables, grains;	/* grain tables and grains checked */
+	unsigned discarding;		/* data-discarding fixes found */
+	uint64_t discarded;		/* sectors their fixes make unreachable */
+	unsigned declined;		/* fixes the callback said no to */
+	char undo_file[1024];		/* the undo file a repair kept, or "" */
 };
 
 #define VMDK_CHECK_REPAIR	0x1u	/* fix what the callback accepts */
 #define VMDK_CHECK_CHAIN	0x2u	/* also check the chain */
 #define VMDK_CHECK_CHAIN_ONLY	0x4u	/* only the chain (vdiskmanager -e) */
+#define VMDK_CHECK_UNDO_BESIDE	0x8u	/* with no @undo: a repair that may
+					   apply a data-discarding fix keeps
+					   one beside the disk (DISK.undo) */
 
 /*! vmdk_check() : check the disk at @path: its descriptor, every extent's
  * metadata (hosted sparse: header, both grain directories and every
@@ -470,7 +480,9 @@ struct vmdk_check_report {
  * VMDK_CHECK_REPAIR nothing is written, not even the unclean mark; with
  * it the disk is locked for writing and each accepted fix applied so that
  * a crash at any instant leaves the disk as before or repaired.  @undo
- * (may be NULL) names a file that receives every byte overwritten.
+ * (may be NULL) names a file that receives every byte overwritten; with VMDK_CHECK_UNDO_BESIDE
+ * and no @undo, a repair whose dry run found a data-discarding fix keeps
+ * one beside the disk, named in report->undo_file.
  * @return 0 when the check ran (@report says what it found), or a
  * negative error when it could not (not a disk, in use, unreadable);
  * detail in vmdk_errmsg(NULL). */

@@ -12,20 +12,34 @@
 #include "ops.h"
 
 struct run {
-	bool repair, yes, no, json, ask;
+	bool repair, yes, no, json, ask, all;
 	unsigned shown, errors_accepted;
 	FILE *tty;
 };
 
+/* e2fsck's questions: y or n, a for yes to this and every later one;
+ * anything else asks again; the end of input is no. */
 static bool ask(struct run *r)
 {
-	char line[16];
+	char line[64];
 
-	fputs("? [y/n] ", stdout);
-	fflush(stdout);
-	if (!r->tty || !fgets(line, sizeof(line), r->tty))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
+	for (;;) {
+		fputs("? [y/n/a] ", stdout);
+		fflush(stdout);
+		if (!r->tty || !fgets(line, sizeof(line), r->tty)) {
+			fputs("no\n", stdout);
+			return false;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strcmp(line, "y") || !strcmp(line, "Y") || !strcmp(line, "yes"))
+			return true;
+		if (!strcmp(line, "n") || !strcmp(line, "N") || !strcmp(line, "no"))
+			return false;
+		if (!strcmp(line, "a") || !strcmp(line, "A")) {
+			r->all = true;
+			return true;
+		}
+	}
 }
 
 static void json_problem(const struct vmdk_problem *p, bool fixed)
@@ -48,6 +62,7 @@ static void json_problem(const struct vmdk_problem *p, bool fixed)
 		       (unsigned long long)p->lba, (unsigned long long)p->lba_count);
 	printf(", \"fix\": ");
 	tool_json_string(p->fix);
+	printf(", \"discardsSectors\": %llu", (unsigned long long)p->discards);
 	printf(", \"fixAccepted\": %s}", fixed ? "true" : "false");
 }
 
@@ -57,7 +72,7 @@ static int on_problem(void *arg, const struct vmdk_problem *p)
 	bool fix = false;
 
 	if (r->repair && p->fix)
-		fix = r->yes ? true : r->no ? false : r->ask;
+		fix = r->yes || r->all ? true : r->no ? false : r->ask;
 	if (r->json) {
 		printf("%s", r->shown++ ? "," : "");
 		json_problem(p, fix);
@@ -67,7 +82,11 @@ static int on_problem(void *arg, const struct vmdk_problem *p)
 		       vmdk_problem_name(p->code));
 		if (r->repair && p->fix) {
 			printf("  fix: %s", p->fix);
-			if (!r->yes && !r->no && r->ask)
+			if (p->discards)
+				printf(" (discards %llu sector%s of data)",
+				       (unsigned long long)p->discards,
+				       p->discards == 1 ? "" : "s");
+			if (!r->yes && !r->no && r->ask && !r->all)
 				fix = ask(r);
 			else
 				printf("? %s\n", fix ? "yes" : "no");
@@ -90,10 +109,14 @@ static void summary(const char *path, const struct vmdk_check_report *rep,
 {
 	if (r->json) {
 		printf("%s\n  ],\n  \"errors\": %u, \"warnings\": %u, \"fixed\": %u, "
-		       "\"unfixable\": %u, \"links\": %u, \"extents\": %u, "
-		       "\"grainTables\": %llu, \"grains\": %llu, \"exit\": %d\n}\n",
+		       "\"unfixable\": %u, \"declined\": %u, \"discarding\": %u, "
+		       "\"discardedSectors\": %llu, \"undoFile\": ",
 		       r->shown ? "" : "", rep->errors, rep->warnings, rep->fixed,
-		       rep->unfixable, rep->links, rep->extents,
+		       rep->unfixable, rep->declined, rep->discarding,
+		       (unsigned long long)rep->discarded);
+		tool_json_string(rep->undo_file[0] ? rep->undo_file : NULL);
+		printf(", \"links\": %u, \"extents\": %u, \"grainTables\": %llu, "
+		       "\"grains\": %llu, \"exit\": %d\n}\n", rep->links, rep->extents,
 		       (unsigned long long)rep->tables, (unsigned long long)rep->grains,
 		       status(rep, r));
 		return;
@@ -109,6 +132,15 @@ static void summary(const char *path, const struct vmdk_check_report *rep,
 		       rep->errors ? "has problems" : "is consistent");
 		return;
 	}
+	if (r->repair && rep->declined)
+		printf("%s: %u fix%s declined: %s\n", path, rep->declined,
+		       rep->declined == 1 ? "" : "es",
+		       status(rep, r) & CHECK_ERRORS_LEFT ? "errors remain (run "
+		       "vmdk-check again to see them)" : "only warnings remain");
+	if (rep->undo_file[0])
+		printf("%s: what the repair overwrote is in %s; 'vmdk-check "
+		       "--restore-undo %s' puts it back\n", path, rep->undo_file,
+		       rep->undo_file);
 	printf("%s: %u error%s, %u warning%s, %u fixed; checked %u link%s, %u "
 	       "extent%s, %llu grain table%s, %llu grain%s\n", path,
 	       rep->errors, rep->errors == 1 ? "" : "s",
@@ -143,6 +175,9 @@ int op_check(const char *path, const struct op_check_opts *o)
 	}
 	if (r.repair && !r.no)
 		flags |= VMDK_CHECK_REPAIR;
+	/* An in-place repair that discards data keeps an undo by default. */
+	if (r.repair && !r.no && !o->no_undo && !output)
+		flags |= VMDK_CHECK_UNDO_BESIDE;
 	if (chain_only)
 		flags = VMDK_CHECK_CHAIN_ONLY;
 	if (r.json) {

@@ -27,6 +27,9 @@ static void usage(void)
 	       " -n, --no                 with --repair, say what would be done; write\n"
 	       "                          nothing\n"
 	       "     --undo <file>        save every byte a repair overwrites in <file>\n"
+	       "                          (by default a repair that discards data\n"
+	       "                          keeps <disk>.undo)\n"
+	       "     --no-undo            keep no undo file\n"
 	       " -o, --output <disk>      repair into a new disk; leave this one untouched\n"
 	       "     --restore-undo <file>  put back what a repair saved in <file>\n"
 	       " -j, --json               the report as JSON on stdout\n"
@@ -48,7 +51,7 @@ static _Noreturn void usage_error(const char *msg)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_UNDO = 256, OPT_RESTORE };
+	enum { OPT_UNDO = 256, OPT_RESTORE, OPT_NO_UNDO };
 	static const struct option longopts[] = {
 		{ "chain", no_argument, NULL, 'e' },
 		{ "repair", no_argument, NULL, 'r' },
@@ -56,6 +59,7 @@ int main(int argc, char **argv)
 		{ "no", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "undo", required_argument, NULL, OPT_UNDO },
+		{ "no-undo", no_argument, NULL, OPT_NO_UNDO },
 		{ "output", required_argument, NULL, 'o' },
 		{ "restore-undo", required_argument, NULL, OPT_RESTORE },
 		TOOL_COMMON_LONGOPTS,
@@ -87,6 +91,9 @@ int main(int argc, char **argv)
 		case OPT_UNDO:
 			o.undo = optarg;
 			break;
+		case OPT_NO_UNDO:
+			o.no_undo = true;
+			break;
 		case 'o':
 			o.output = optarg;
 			break;
@@ -117,10 +124,12 @@ int main(int argc, char **argv)
 		usage_error("expected one disk");
 	if (o.yes && o.no)
 		usage_error("-y and -n exclude each other");
-	if ((o.yes || o.no || o.undo || o.output) && !o.repair)
-		usage_error("-y, -n, --undo and -o go with --repair");
+	if ((o.yes || o.no || o.undo || o.no_undo || o.output) && !o.repair)
+		usage_error("-y, -n, --undo, --no-undo and -o go with --repair");
 	if (o.output && (o.undo || o.no))
 		usage_error("-o writes a new disk: --undo and -n do not apply");
+	if (o.undo && o.no_undo)
+		usage_error("--undo and --no-undo exclude each other");
 	if (o.chain_only && o.repair)
 		usage_error("-e checks the chain only; it repairs nothing");
 	path = argv[optind];
