@@ -393,8 +393,11 @@ static uint64_t score_grains(struct lay *L, const struct sparse_header *h,
 			    (unsigned long long)L->tables[k]);
 			c++;
 		}
-	first = L->ngrains ? L->grains[0] : L->sectors;
-	/* Metadata may not cross the start of the grains. */
+	/* Metadata may not cross the start of the grains: what lies below
+	 * the first grain is the metadata overHead counts (tables a grow or
+	 * a repair appends come after grains, or after overHead when there
+	 * are none). */
+	first = L->ngrains ? L->grains[0] : h->overhead;
 	L->meta_end = 1 + (s->desc_len ? s->desc_at + s->desc_len - 1 : 0);
 	for (size_t k = 0; k < L->ntables; k++)
 		if (L->tables[k] < first && L->tables[k] + s->gt_sectors > L->meta_end)
@@ -570,8 +573,8 @@ int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
 		found = (desc_sectors &&
 			 try_value(&L, h, SPARSE_FIELD_CAPACITY, desc_sectors, v)) ||
 			try_value(&L, h, SPARSE_FIELD_GTES, SPEC_GTES, v) ||
-			(is_pow2(stride) && try_value(&L, h, SPARSE_FIELD_GRAIN_SIZE,
-						      stride, v));
+			(is_pow2(stride) && stride >= 8 &&
+			 try_value(&L, h, SPARSE_FIELD_GRAIN_SIZE, stride, v));
 		for (uint64_t gs = 8; !found && gs <= 2048; gs *= 2)
 			found = try_value(&L, h, SPARSE_FIELD_GRAIN_SIZE, gs, v);
 		if (!found && meta_end && is_pow2(h->grain_size))
