@@ -377,7 +377,8 @@ static uint64_t score_grains(struct lay *L, const struct sparse_header *h,
 {
 	uint64_t gs = h->grain_size, c = 0, step = 0, first, last;
 
-	qsort(L->grains, L->ngrains, sizeof(*L->grains), by_u32);
+	if (L->ngrains)
+		qsort(L->grains, L->ngrains, sizeof(*L->grains), by_u32);
 	for (size_t k = 1; k < L->ngrains; k++) {
 		uint64_t d = L->grains[k] - L->grains[k - 1];
 		if (d < gs) {

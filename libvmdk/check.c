@@ -324,11 +324,6 @@ static int one_pass(struct checker *k)
 		err = check_extent(k, desc, i, dir, embedded ? fd : -1, start);
 		start += vmdk_desc_extent(desc, i)->sectors;
 	}
-	if (err == 0 && desc && start < vmdk_desc_geometry_floor(desc))
-		err = problem(k, VMDK_P_CAPACITY, k->path, NULL, "its extents cover "
-			      "%llu sectors, its geometry at least %llu: an extent "
-			      "line's size is damaged", (unsigned long long)start,
-			      (unsigned long long)vmdk_desc_geometry_floor(desc));
 	if (err == 0 && desc && vmdk_desc_extent_count(desc) == 0)
 		err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "descriptor lists no extent");
 	if (err > 0)

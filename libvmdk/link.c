@@ -423,16 +423,6 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 			goto fail;
 		}
 	}
-	/* The size a damaged extent line gives is not served: the geometry
-	 * says how large the disk is at least. */
-	if (start < vmdk_desc_geometry_floor(l->desc)) {
-		err = vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR, "%s: its extents cover %llu "
-				  "sectors, its geometry at least %llu: an extent line's "
-				  "size is damaged; run vmdk-check", path,
-				  (unsigned long long)start,
-				  (unsigned long long)vmdk_desc_geometry_floor(l->desc));
-		goto fail;
-	}
 	if (embedded)
 		l->desc_host = &l->ext[0];
 	l->capacity = start;
