@@ -96,6 +96,24 @@ static int problem(struct sck *k, int code, int severity, int64_t gd,
 	return rc;
 }
 
+/* An error whose @fix gives up @discards sectors (0: none). */
+static int problem_discarding(struct sck *k, int code, int64_t gd, int64_t gt,
+			      uint64_t lba, uint64_t discards, const char *fix,
+			      const char *fmt, ...) VMDK_PRINTF(8, 9);
+
+static int problem_discarding(struct sck *k, int code, int64_t gd, int64_t gt,
+			      uint64_t lba, uint64_t discards, const char *fix,
+			      const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vproblem(k, code, VMDK_SEV_ERROR, gd, gt, lba, 0, fix, discards, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 /* An error whose fix gives up the @count sectors at @lba (a table or an
  * entry cleared): a data-discarding fix. */
 static int loss(struct sck *k, int code, int64_t gd, int64_t gt, uint64_t lba,
@@ -515,7 +533,8 @@ static int lost_value(struct sck *k, uint32_t *out)
 
 /* The one value entry @j of table @i ends with, reporting why. */
 static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
-			 unsigned *differ, uint32_t *first, unsigned *torn)
+			 unsigned *differ, uint32_t *first, unsigned *torn,
+			 unsigned *neither)
 {
 	uint32_t a = k->a[j], b = k->b[j], g = (uint32_t)k->h.grain_size;
 	uint64_t lba = ((uint64_t)i * k->h.gtes_per_gt + j) * k->h.grain_size;
@@ -540,16 +559,24 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 		else if (!(*differ)++)
 			*first = j;
 		/* A grain written (a nonzero entry) wins over none. */
-		if (!fa && !fb)
+		if (!fa && !fb) {
+			(*neither)++;
 			return lost_value(k, out);
+		}
 		/* Both possible: the one on the grain grid, else the grain
 		 * written over none. */
 		if (fa && fb && on_grid(k, a) != on_grid(k, b))
 			*out = on_grid(k, a) ? a : b;
 		else
 			*out = fa && fb ? (a ? a : b) : fa ? a : b;
-		if (is_grain(k, *out) && in_grain_area(k, *out))
+		if (is_grain(k, *out) && in_grain_area(k, *out)) {
+			uint64_t last = (uint64_t)*out + g - 1;
 			set_bit(k->seen, slot_of(k, *out));
+			/* Off the grid it covers the next slot too: no later
+			 * choice may take a grain there. */
+			if (last < k->file_sectors)
+				set_bit(k->seen, slot_of(k, (uint32_t)last));
+		}
 		/* The copy taken is checked as an agreed entry is: a grain
 		 * the file cuts short is reported now, not by the next check. */
 		if (!is_grain(k, *out) || *out + (uint64_t)g <= k->file_sectors)
@@ -579,6 +606,27 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 	else
 		return 0;
 	return rc < 0 ? rc : lost_value(k, out);
+}
+
+/* Table @i and its copy differ in @differ entries; in @neither of them
+ * no copy names a grain that can be taken, and their sectors are lost. */
+static int table_differs(struct sck *k, uint32_t i, unsigned differ,
+			 uint32_t first, unsigned neither)
+{
+	char lost[96] = "";
+
+	if (neither)
+		snprintf(lost, sizeof(lost), "; in %u of them neither copy names a "
+			 "grain that can be taken", neither);
+	return problem_discarding(k, VMDK_P_GT_RGT, i, first,
+				  ((uint64_t)i * k->h.gtes_per_gt + first) * k->h.grain_size,
+				  (uint64_t)neither * k->h.grain_size,
+				  "take, entry by entry, the copy naming a grain no other "
+				  "entry names",
+				  "grain table %u differs from its redundant copy in %u "
+				  "entr%s (first: entry %u, %u against %u)%s", i, differ,
+				  differ == 1 ? "y" : "ies", first, k->a[first], k->b[first],
+				  lost);
 }
 
 /* Write @t (host order) past everything the extent holds; its sector. */
@@ -613,7 +661,7 @@ static void mark_used(struct sck *k, uint64_t at, uint64_t len)
 static int check_entries(struct sck *k, bool write)
 {
 	for (uint32_t i = 0; i < k->n; i++) {
-		unsigned differ = 0, torn = 0;
+		unsigned differ = 0, torn = 0, neither = 0;
 		uint32_t first = 0;
 		bool changed = k->dirty[i];
 		int rc;
@@ -629,7 +677,7 @@ static int check_entries(struct sck *k, bool write)
 		k->c->tables += !k->quiet;
 		for (uint32_t j = 0; j < k->h.gtes_per_gt; j++) {
 			if ((rc = resolve_entry(k, i, j, &k->out[j], &differ, &first,
-						&torn)) < 0)
+						&torn, &neither)) < 0)
 				return rc;
 			/* Entries past the capacity alone do not make a table
 			 * worth writing again. */
@@ -642,15 +690,7 @@ static int check_entries(struct sck *k, bool write)
 					mark_used(k, k->out[j], k->h.grain_size);
 			}
 		}
-		if (differ && (rc = problem(k, VMDK_P_GT_RGT, VMDK_SEV_ERROR, i, first,
-					    ((uint64_t)i * k->h.gtes_per_gt + first) *
-					    k->h.grain_size, 0,
-					    "take, entry by entry, the copy naming a grain "
-					    "no other entry names",
-					    "grain table %u differs from its redundant copy in "
-					    "%u entr%s (first: entry %u, %u against %u)", i, differ,
-					    differ == 1 ? "y" : "ies", first, k->a[first],
-					    k->b[first])) < 0)
+		if (differ && (rc = table_differs(k, i, differ, first, neither)) < 0)
 			return rc;
 		if (!differ && torn &&
 		    (rc = problem(k, VMDK_P_GT_RGT, VMDK_SEV_WARNING, i, -1,

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "sparse_meta.h"
+#include "stream_tiling.h"
 
 /* A stream's grains lie one after another, so a reader going forward
  * reads the file a window at a time instead of a grain at a time, and
@@ -40,6 +41,7 @@ struct stream {
 	unsigned njobs;
 	struct vmdk_pool *pool;	/* started at the first batch of two */
 	bool pool_tried;
+	uint8_t *tiled;		/* per table: every grain near its own named */
 };
 
 static struct stream *S(const struct vmdk_extent *x)
@@ -54,6 +56,7 @@ static void stream_free(struct vmdk_extent *x)
 	if (s) {
 		vmdk_sparse_meta_free(&s->m);
 		vmdk_pool_free(s->pool);
+		free(s->tiled);
 		free(s->grain);
 		free(s->win);
 		for (unsigned i = 0; i <= STREAM_MAX_HELPERS; i++)
@@ -73,8 +76,15 @@ static int stream_open(struct vmdk_extent *x, const uint8_t *first)
 		return -ENOMEM;
 	x->priv = s;
 	err = vmdk_sparse_meta_load(x, &s->m, first);
+	if (err == 0)
+		err = vmdk_stream_tiling_open(x, &s->m);
 	if (err < 0)
 		goto fail;
+	s->tiled = calloc(s->m.gd_entries + 1, 1);
+	if (!s->tiled) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	grain_bytes = (size_t)s->m.h.grain_size * VMDK_SECTOR;
 	/* A deflated grain may exceed the grain a little (incompressible
 	 * data): compressBound is zlib's own worst case. */
@@ -260,8 +270,16 @@ static int read_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 {
 	struct stream *s = S(x);
 	uint64_t gs = s->m.h.grain_size;
+	uint32_t table = (uint32_t)(p->grain / s->m.h.gtes_per_gt);
 	int err;
 
+	/* A table serves no read, zeros included, before its grains are
+	 * known to be all it names. */
+	if (table < s->m.gd_entries && !s->tiled[table]) {
+		if ((err = vmdk_stream_tiling_table(x, &s->m, table)) < 0)
+			return err;
+		s->tiled[table] = 1;
+	}
 	if (p->status != VMDK_BS_DATA) {
 		memset(p->buf, 0, p->count * VMDK_SECTOR);
 		return 0;

@@ -13,35 +13,63 @@
 #include <zlib.h>
 
 #include "stream_check.h"
+#include "stream_header.h"
 
 #define SCAN_SECTORS 64u
 
 static int problem(struct stc *k, int code, int severity, uint64_t sector,
 		   uint64_t lba, const char *fmt, ...) VMDK_PRINTF(6, 7);
 
-static int problem(struct stc *k, int code, int severity, uint64_t sector,
-		   uint64_t lba, const char *fmt, ...)
+static int vproblem(struct stc *k, int code, int severity, uint64_t sector,
+		    uint64_t lba, bool lost, const char *fmt, va_list ap)
 {
 	struct vmdk_problem_at at = {
 		.code = code, .severity = severity,
 		.offset = sector == UINT64_MAX ? VMDK_NO_OFFSET : sector * VMDK_SECTOR,
 		.gd_index = -1, .gt_index = -1, .lba = k->x->start + lba,
 		.lba_count = lba == UINT64_MAX ? 0 : k->h.grain_size,
-		.fix = code == VMDK_P_HEADER || code == VMDK_P_CAPACITY ? NULL : k->fix,
+		.fix = (code == VMDK_P_HEADER || code == VMDK_P_CAPACITY) && !k->weighing
+		       ? NULL : k->fix,
 	};
-	/* A grain the salvage cannot carry over reads as zeros after it. */
-	at.discards = at.lba_count;
 	char msg[VMDK_ERRMSG_MAX];
+	int rc;
+
+	/* A grain whose data is damaged, or whose LBA is lost, reads as
+	 * zeros after the salvage. */
+	if (code == VMDK_P_STREAM_GRAIN || lost)
+		at.discards = lost && !at.lba_count ? k->h.grain_size : at.lba_count;
+	if (lba == UINT64_MAX)
+		at.lba = 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vmdk_check_report(k->c, &at, "%s", msg);
+	return rc < 0 ? rc : 0;
+}
+
+static int problem(struct stc *k, int code, int severity, uint64_t sector,
+		   uint64_t lba, const char *fmt, ...)
+{
 	va_list ap;
 	int rc;
 
-	if (lba == UINT64_MAX)
-		at.lba = 0;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vproblem(k, code, severity, sector, lba, false, fmt, ap);
 	va_end(ap);
-	rc = vmdk_check_report(k->c, &at, "%s", msg);
-	return rc < 0 ? rc : 0;
+	return rc;
+}
+
+static int problem_lost(struct stc *k, int code, uint64_t sector, uint64_t lba,
+			const char *fmt, ...) VMDK_PRINTF(5, 6);
+
+static int problem_lost(struct stc *k, int code, uint64_t sector, uint64_t lba,
+			const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vproblem(k, code, VMDK_SEV_ERROR, sector, lba, true, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int read_at(struct stc *k, uint64_t sector, void *buf, size_t len)
@@ -81,6 +109,60 @@ static int check_header(struct stc *k)
 	return 0;
 }
 
+/* @h (the header, or the footer) corrected by the evidence, one problem
+ * for each field that changes; @other is the other copy, or NULL. */
+static int report_weighed(struct stc *k, struct sparse_header *h,
+			  const struct sparse_header *other, const char *which)
+{
+	struct stream_weighed w;
+	int err = vmdk_stream_weigh_header(k->x->fd, k->x->file_size, h, other,
+					   k->x->sectors, &w);
+	const char *other_name = strcmp(which, "footer") ? "footer" : "header";
+
+	k->weighing = true;
+	for (int i = 0; err >= 0 && i < w.n; i++)
+		err = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, 0, UINT64_MAX,
+			      "the stream %s's %s is %llu, %llu by the evidence (%s%s%s)",
+			      which, w.fix[i].field, (unsigned long long)w.fix[i].was,
+			      (unsigned long long)w.fix[i].value, w.fix[i].evidence,
+			      other && w.fix[i].other_agrees ? "; so does the " : "",
+			      other && w.fix[i].other_agrees ? other_name : "");
+	k->weighing = false;
+	return err;
+}
+
+/* The footer as the header's other copy, read without judging it. */
+static bool peek_footer(struct stc *k, struct sparse_header *f)
+{
+	uint8_t b[3 * VMDK_SECTOR];
+
+	if (k->h.gd_offset != SPARSE_GD_AT_END || k->file_sectors < 3 ||
+	    read_at(k, k->file_sectors - 3, b, sizeof(b)) < 0 ||
+	    vmdk_le32(b + 12) != MARKER_FOOTER || memcmp(b + 512, "KDMV", 4))
+		return false;
+	sparse_header_decode(b + 512, f);
+	return true;
+}
+
+/* The header by the evidence, before anything is read through it. */
+static int weigh_header(struct stc *k)
+{
+	struct sparse_header f;
+	bool footer = peek_footer(k, &f);
+	int err = report_weighed(k, &k->h, footer ? &f : NULL, "header");
+
+	/* Two directories in one place name one set of tables twice. */
+	if (err >= 0 && (k->h.flags & SPARSE_FLAG_RGD) &&
+	    k->h.gd_offset != SPARSE_GD_AT_END && k->h.rgd_offset == k->h.gd_offset) {
+		k->weighing = true;
+		err = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, 0, UINT64_MAX,
+			      "the stream header's gdOffset and rgdOffset are both %llu",
+			      (unsigned long long)k->h.gd_offset);
+		k->weighing = false;
+	}
+	return err;
+}
+
 /* The footer: the last three sectors are its marker, itself and the
  * end-of-stream marker. */
 static int check_footer(struct stc *k)
@@ -101,11 +183,14 @@ static int check_footer(struct stc *k)
 			       UINT64_MAX, "no footer and end-of-stream marker at the "
 			       "end (file truncated?): its tables cannot be found");
 	sparse_header_decode(b + 512, &k->f);
+	if ((err = report_weighed(k, &k->f, &k->h, "footer")) < 0)
+		return err;
 	/* A footer that disagrees names nothing to trust: its tables are
 	 * not read (the salvage finds the grains by their markers). */
 	k->has_footer = !(k->f.capacity != k->h.capacity ||
 			  k->f.grain_size != k->h.grain_size ||
 			  k->f.gtes_per_gt != k->h.gtes_per_gt ||
+			  k->f.overhead != k->h.overhead ||
 			  k->f.version != k->h.version || k->f.gd_offset == SPARSE_GD_AT_END);
 	if (!k->has_footer)
 		return problem(k, VMDK_P_STREAM_FOOTER, VMDK_SEV_ERROR,
@@ -120,28 +205,53 @@ static int check_footer(struct stc *k)
 
 enum grain_state { GRAIN_OK, GRAIN_SIZE, GRAIN_LBA, GRAIN_DEFLATE, GRAIN_SHORT };
 
-/* The grain whose marker @m is at @pos: a GRAIN_* state, or an error. */
-static int grain_state(struct stc *k, uint64_t pos, const uint8_t *m, size_t *got)
+/* Inflate the deflate data after the marker at @pos, @len bytes of it
+ * read (more than it holds is fine: it ends itself); *used the bytes it
+ * took. */
+static int inflate_at(struct stc *k, uint64_t pos, uint64_t lba, size_t len,
+		      size_t *used)
+{
+	uint64_t gs = k->h.grain_size;
+	size_t got = 0, want;
+	int err = read_at(k, pos, k->packed, GRAIN_MARKER_SIZE + len);
+
+	if (err < 0)
+		return err;
+	want = (size_t)((lba != UINT64_MAX && k->h.capacity - lba < gs
+			 ? k->h.capacity - lba : gs) * VMDK_SECTOR);
+	if (vmdk_inflate_ex(k->z, k->packed + GRAIN_MARKER_SIZE, len, k->grain,
+			    gs * VMDK_SECTOR, &got, used) < 0)
+		return GRAIN_DEFLATE;
+	return got < want ? GRAIN_SHORT : GRAIN_OK;
+}
+
+/* The grain whose marker @m is at @pos: a GRAIN_* state, or an error.  A
+ * marker's bad LBA or size does not lose the data after it: *size is the
+ * deflate data's length as it inflates. */
+static int grain_state(struct stc *k, uint64_t pos, const uint8_t *m,
+		       uint32_t *size)
 {
 	uint64_t lba = vmdk_le64(m), gs = k->h.grain_size;
-	uint32_t size = vmdk_le32(m + 8);
-	size_t want;
-	int err;
+	uint64_t room = (k->file_sectors - pos) * VMDK_SECTOR - GRAIN_MARKER_SIZE;
+	size_t used = 0;
+	int st;
 
-	*got = 0;
-	if (size > k->packed_max - GRAIN_MARKER_SIZE ||
-	    pos * VMDK_SECTOR + GRAIN_MARKER_SIZE + size > k->x->file_size)
+	*size = vmdk_le32(m + 8);
+	if (*size > k->packed_max - GRAIN_MARKER_SIZE || *size > room) {
+		/* The size is damaged: the data ends itself. */
+		st = inflate_at(k, pos, lba % gs || lba >= k->h.capacity ? UINT64_MAX
+				: lba, room < k->packed_max - GRAIN_MARKER_SIZE ? room
+				: k->packed_max - GRAIN_MARKER_SIZE, &used);
+		if (st != GRAIN_OK)
+			return st < 0 ? st : GRAIN_SIZE;
+		*size = (uint32_t)used;
 		return GRAIN_SIZE;
-	if (lba % gs || lba >= k->h.capacity)
+	}
+	st = inflate_at(k, pos, lba % gs || lba >= k->h.capacity ? UINT64_MAX : lba,
+			*size, &used);
+	if (st == GRAIN_OK && (lba % gs || lba >= k->h.capacity))
 		return GRAIN_LBA;
-	if ((err = read_at(k, pos, k->packed, GRAIN_MARKER_SIZE + size)) < 0)
-		return err;
-	want = (size_t)((k->h.capacity - lba < gs ? k->h.capacity - lba : gs) *
-			VMDK_SECTOR);
-	if (vmdk_inflate(k->z, k->packed + GRAIN_MARKER_SIZE, size, k->grain,
-			 gs * VMDK_SECTOR, got) < 0)
-		return GRAIN_DEFLATE;
-	return *got < want ? GRAIN_SHORT : GRAIN_OK;
+	return st;
 }
 
 /* Could @m (at @pos) be a marker the walk can go on from?  A grain must
@@ -151,7 +261,7 @@ static int resumes_at(struct stc *k, uint64_t pos, const uint8_t *m)
 	uint64_t gt_sectors = round_up(k->h.gtes_per_gt * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
 	uint64_t val = vmdk_le64(m);
 	uint8_t next[VMDK_SECTOR];
-	size_t got;
+	uint32_t size;
 	int st;
 
 	if (vmdk_le32(m + 8)) {
@@ -159,7 +269,7 @@ static int resumes_at(struct stc *k, uint64_t pos, const uint8_t *m)
 		if (val % k->h.grain_size || val >= k->h.capacity || (m[12] & 0x0f) != 8 ||
 		    ((m[12] << 8) | m[13]) % 31)
 			return 0;
-		st = grain_state(k, pos, m, &got);
+		st = grain_state(k, pos, m, &size);
 		return st < 0 ? st : st == GRAIN_OK;
 	}
 	switch (vmdk_le32(m + 12)) {
@@ -198,10 +308,8 @@ static int resync(struct stc *k, uint64_t from, uint64_t *at)
 	return 0;
 }
 
-static int keep(struct stc *k, uint64_t pos, uint64_t lba)
+static int keep(struct stc *k, uint64_t pos, uint64_t lba, uint32_t size)
 {
-	if (!k->c->repair || !k->fix)
-		return 0;
 	if (k->n_found == k->cap_found) {
 		size_t cap = k->cap_found ? 2 * k->cap_found : 256;
 		struct stream_grain *g = realloc(k->found, cap * sizeof(*g));
@@ -211,7 +319,9 @@ static int keep(struct stc *k, uint64_t pos, uint64_t lba)
 		k->cap_found = cap;
 	}
 	k->found[k->n_found++] = (struct stream_grain){
-		.pos = pos, .grain = lba / k->h.grain_size };
+		.pos = pos, .size = size, .table_grain = STREAM_NO_GRAIN,
+		.grain = lba % k->h.grain_size || lba >= k->h.capacity
+			 ? STREAM_NO_GRAIN : lba / k->h.grain_size };
 	return 0;
 }
 
@@ -230,20 +340,29 @@ static int check_grain(struct stc *k, uint64_t pos, const uint8_t *m,
 		       uint64_t *next)
 {
 	uint64_t lba = vmdk_le64(m);
-	uint32_t size = vmdk_le32(m + 8);
-	size_t got = 0, want = (size_t)(k->h.grain_size * VMDK_SECTOR);
+	uint32_t size = vmdk_le32(m + 8), claimed = size;
+	size_t want = (size_t)(k->h.grain_size * VMDK_SECTOR);
 	char where[64];
-	int st = grain_state(k, pos, m, &got), err;
+	int st = grain_state(k, pos, m, &size), err;
 
 	*next = pos + round_up(GRAIN_MARKER_SIZE + (uint64_t)size, VMDK_SECTOR) / VMDK_SECTOR;
 	if (st < 0)
 		return st;
-	if (st != GRAIN_SIZE && st != GRAIN_LBA)
-		k->c->grains++;
+	k->c->grains++;
 	switch (st) {
 	case GRAIN_OK:
-		return keep(k, pos, lba);
+		return keep(k, pos, lba, size);
 	case GRAIN_SIZE:
+		if (size != claimed) {
+			/* Its data inflated whole all the same. */
+			if ((err = keep(k, pos, lba, size)) < 0)
+				return err;
+			return problem(k, VMDK_P_STREAM_MARKER, VMDK_SEV_ERROR, pos,
+				       UINT64_MAX, "grain marker at sector %llu claims "
+				       "%u bytes, its data ends after %u",
+				       (unsigned long long)pos, claimed, size);
+		}
+		k->c->grains--;
 		if ((err = resync(k, pos + 1, next)) < 0)
 			return err;
 		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, UINT64_MAX,
@@ -253,11 +372,8 @@ static int check_grain(struct stc *k, uint64_t pos, const uint8_t *m,
 			       : "past the end of the file",
 			       resumed(*next, k->file_sectors, where, sizeof(where)));
 	case GRAIN_LBA:
-		return problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, pos, UINT64_MAX,
-			       "grain marker at sector %llu names LBA %llu, %s",
-			       (unsigned long long)pos, (unsigned long long)lba,
-			       lba % k->h.grain_size ? "not a grain's first sector"
-			       : "past the disk");
+		/* Whole data under a bad LBA: a table may still name it. */
+		return keep(k, pos, lba, size);
 	case GRAIN_DEFLATE:
 		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, lba,
 			       "grain at sector %llu (LBA %llu): its deflate data is "
@@ -266,9 +382,9 @@ static int check_grain(struct stc *k, uint64_t pos, const uint8_t *m,
 		if (k->h.capacity - lba < k->h.grain_size)
 			want = (size_t)((k->h.capacity - lba) * VMDK_SECTOR);
 		return problem(k, VMDK_P_STREAM_GRAIN, VMDK_SEV_ERROR, pos, lba,
-			       "grain at sector %llu (LBA %llu) inflates to %zu bytes, "
-			       "not a whole grain (%zu)", (unsigned long long)pos,
-			       (unsigned long long)lba, got, want);
+			       "grain at sector %llu (LBA %llu) does not inflate to a "
+			       "whole grain (%zu bytes)", (unsigned long long)pos,
+			       (unsigned long long)lba, want);
 	}
 }
 
@@ -363,7 +479,7 @@ static int walk(struct stc *k)
  * order). */
 static struct stream_grain *found_at(struct stc *k, uint64_t pos)
 {
-	size_t lo = 0, hi = k->n_found;
+	size_t lo = 0, hi = k->n_walked;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -375,6 +491,54 @@ static struct stream_grain *found_at(struct stc *k, uint64_t pos)
 			hi = mid;
 	}
 	return NULL;
+}
+
+/* Whether an intact grain's marker holds @grain. */
+static bool marker_holds(const struct stc *k, uint64_t grain)
+{
+	for (size_t i = 0; i < k->n_found; i++)
+		if (k->found[i].grain == grain)
+			return true;
+	return false;
+}
+
+/* Entry @j of table @i names sector @v for @lba, where no intact grain
+ * starts (its marker @m damaged, or the entry): the data after the
+ * marker is tried as the table's grain; if it inflates whole it is
+ * kept. */
+static int damaged_marker(struct stc *k, uint32_t i, uint32_t j, uint32_t v,
+			  uint64_t lba, const uint8_t *m)
+{
+	uint64_t room = (k->file_sectors - v) * VMDK_SECTOR - GRAIN_MARKER_SIZE;
+	size_t len = room < k->packed_max - GRAIN_MARKER_SIZE ? (size_t)room
+			 : k->packed_max - GRAIN_MARKER_SIZE, used = 0;
+	int st = inflate_at(k, v, lba, len, &used), err;
+
+	if (st < 0)
+		return st;
+	if (st == GRAIN_OK) {
+		if ((err = keep(k, v, lba, (uint32_t)used)) < 0)
+			return err;
+		k->found[k->n_found - 1].refs = 1;
+		k->found[k->n_found - 1].named = true;
+		return problem(k, VMDK_P_STREAM_MARKER, VMDK_SEV_ERROR, v, lba,
+			       "grain table %u entry %u names sector %u, whose marker "
+			       "is damaged (LBA %llu, %u bytes); the data after it "
+			       "inflates whole and is kept as LBA %llu", i, j, v,
+			       (unsigned long long)vmdk_le64(m), vmdk_le32(m + 8),
+			       (unsigned long long)lba);
+	}
+	if (marker_holds(k, lba / k->h.grain_size))
+		return problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, v, lba,
+			       "grain table %u entry %u names sector %u, whose grain "
+			       "marker says LBA %llu, not %llu (a grain elsewhere "
+			       "holds it)", i, j, v, (unsigned long long)vmdk_le64(m),
+			       (unsigned long long)lba);
+	return problem_lost(k, VMDK_P_STREAM_LBA, v, lba,
+			    "grain table %u entry %u names sector %u, whose grain "
+			    "marker says LBA %llu, not %llu, and no intact grain "
+			    "holds it", i, j, v, (unsigned long long)vmdk_le64(m),
+			    (unsigned long long)lba);
 }
 
 /* Every entry of every table names a grain marker of its own LBA. */
@@ -401,6 +565,8 @@ static int check_tables(struct stc *k)
 		err = -ENOMEM;
 	if (err == 0)
 		err = read_at(k, h->gd_offset, gd, n * 4ull);
+	k->tables_read = err == 0;
+	k->n_walked = k->n_found;
 	for (uint32_t i = 0; err == 0 && i < n; i++) {
 		uint32_t t = vmdk_le32(&gd[i]);
 		if (!t)
@@ -420,19 +586,25 @@ static int check_tables(struct stc *k)
 			struct stream_grain *g;
 			if (!v || lba >= h->capacity)
 				continue;
+			/* An intact grain: weighed with its marker later. */
+			if ((g = found_at(k, v))) {
+				g->refs++;
+				if (g->grain == lba / h->grain_size) {
+					g->named = true;
+					k->agree++;
+				} else {
+					g->table_grain = lba / h->grain_size;
+					k->disagree++;
+				}
+				continue;
+			}
 			if (v < h->overhead || v >= k->file_sectors)
 				err = problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, UINT64_MAX,
 					      lba, "grain table %u entry %u names sector "
 					      "%u, outside the grains", i, j, v);
 			else if ((err = read_at(k, v, m, sizeof(m))) == 0 &&
 				 (!vmdk_le32(m + 8) || vmdk_le64(m) != lba))
-				err = problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, v, lba,
-					      "grain table %u entry %u names sector %u, "
-					      "whose grain marker says LBA %llu, not %llu",
-					      i, j, v, (unsigned long long)vmdk_le64(m),
-					      (unsigned long long)lba);
-			else if (err == 0 && (g = found_at(k, v)))
-				g->named = true;
+				err = damaged_marker(k, i, j, v, lba, m);
 		}
 	}
 	free(gd);
@@ -440,10 +612,112 @@ static int check_tables(struct stc *k)
 	return err < 0 ? err : 0;
 }
 
+/* Which grain each intact grain holds.  A marker and the table entry
+ * naming it may disagree: where one entry alone names a grain, the
+ * table is taken (one damaged marker, against a table whose entry would
+ * have to be damaged twice: its own and the one of the marker's LBA);
+ * where several do, the one its marker agrees with.  A grain no entry
+ * names keeps its marker's LBA.  Then, where several grains hold one
+ * LBA, the one a table names wins, else the last written. */
+static int by_final(const void *a, const void *b)
+{
+	const struct stream_grain *x = a, *y = b;
+	bool xn = x->named || x->table_won, yn = y->named || y->table_won;
+
+	if (x->final != y->final)
+		return x->final < y->final ? -1 : 1;
+	if (xn != yn)
+		return xn ? -1 : 1;
+	return x->pos > y->pos ? -1 : x->pos < y->pos;
+}
+
+static int weigh_grains(struct stc *k)
+{
+	uint64_t gs = k->h.grain_size;
+	int err = 0;
+
+	for (size_t i = 0; err == 0 && i < k->n_found; i++) {
+		struct stream_grain *g = &k->found[i];
+		g->final = g->grain;
+		if (g->named || !g->refs) {
+			if (g->grain == STREAM_NO_GRAIN)
+				err = problem_lost(k, VMDK_P_STREAM_LBA, g->pos, UINT64_MAX,
+						   "grain marker at sector %llu names no "
+						   "grain's first sector inside the disk, and "
+						   "no table names it: its grain is lost",
+						   (unsigned long long)g->pos);
+			continue;
+		}
+		/* Tables that mostly disagree with the markers were read
+		 * through something wrong: the markers are believed. */
+		if (g->grain != STREAM_NO_GRAIN && k->disagree * 8 > k->agree) {
+			err = problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, g->pos,
+				      g->grain * gs, "grain marker at sector %llu says "
+				      "LBA %llu, the table entry naming it LBA %llu; the "
+				      "tables disagree with %llu of %llu markers, the "
+				      "marker is kept", (unsigned long long)g->pos,
+				      (unsigned long long)(g->grain * gs),
+				      (unsigned long long)(g->table_grain * gs),
+				      (unsigned long long)k->disagree,
+				      (unsigned long long)(k->agree + k->disagree));
+			continue;
+		}
+		if (g->refs > 1 && g->grain != STREAM_NO_GRAIN) {
+			err = problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, g->pos,
+				      g->grain * gs, "grain at sector %llu is named by %u "
+				      "table entries, none of its marker's LBA %llu; the "
+				      "marker's is kept", (unsigned long long)g->pos, g->refs,
+				      (unsigned long long)(g->grain * gs));
+			continue;
+		}
+		g->final = g->table_grain;
+		g->table_won = true;
+		if (g->grain == STREAM_NO_GRAIN)
+			err = problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, g->pos,
+				      g->final * gs, "grain marker at sector %llu names "
+				      "no grain's first sector inside the disk; the table "
+				      "entry naming it says LBA %llu, which is kept",
+				      (unsigned long long)g->pos,
+				      (unsigned long long)(g->final * gs));
+		else
+			err = problem(k, VMDK_P_STREAM_LBA, VMDK_SEV_ERROR, g->pos,
+				      g->final * gs, "grain marker at sector %llu says "
+				      "LBA %llu, the table entry naming it LBA %llu, which "
+				      "is kept", (unsigned long long)g->pos,
+				      (unsigned long long)(g->grain * gs),
+				      (unsigned long long)(g->final * gs));
+	}
+	if (err < 0 || !k->n_found)
+		return err;
+	qsort(k->found, k->n_found, sizeof(*k->found), by_final);
+	/* A grain that holds its LBA alone, named by no table, is data the
+	 * reader cannot reach: it reads zeros there. */
+	for (size_t i = 0; err == 0 && i < k->n_found; i++) {
+		const struct stream_grain *g = &k->found[i];
+		if (g->final == STREAM_NO_GRAIN || (i && k->found[i - 1].final == g->final))
+			continue;
+		if (!g->refs && k->tables_read)
+			err = problem(k, VMDK_P_STREAM_TABLES, VMDK_SEV_ERROR, g->pos,
+				      g->final * gs, "grain at sector %llu holds LBA %llu, "
+				      "which no grain table names: it reads as zeros",
+				      (unsigned long long)g->pos,
+				      (unsigned long long)(g->final * gs));
+	}
+	return err;
+}
+
 static int run(struct stc *k)
 {
-	int err = check_header(k);
+	int err;
 
+	/* Without markers the grains cannot be found but through the
+	 * tables: nothing to salvage from. */
+	if (k->h.flags & SPARSE_FLAG_MARKERS)
+		k->fix = "rebuild the stream from its intact grains (a lost "
+			 "grain reads as zeros)";
+	err = weigh_header(k);
+	if (err == 0)
+		err = check_header(k);
 	if (err != 0)
 		return err < 0 ? err : 0;
 	k->packed_max = round_up(compressBound((uLong)(k->h.grain_size * VMDK_SECTOR)) +
@@ -454,16 +728,13 @@ static int run(struct stc *k)
 	k->z = vmdk_inflater_new();
 	if (!k->packed || !k->grain || !k->scan || !k->z)
 		return -ENOMEM;
-	/* Without markers the grains cannot be found but through the
-	 * tables: nothing to salvage from. */
-	if (k->h.flags & SPARSE_FLAG_MARKERS)
-		k->fix = "rebuild the stream from its intact grains (a lost "
-			 "grain reads as zeros)";
 	err = check_footer(k);
 	if (err == 0 && (k->h.flags & SPARSE_FLAG_MARKERS))
 		err = walk(k);
 	if (err == 0 && (k->has_footer || k->h.gd_offset != SPARSE_GD_AT_END))
 		err = check_tables(k);
+	if (err == 0)
+		err = weigh_grains(k);
 	if (err < 0 || !vmdk_check_may_write(k->c))
 		return err;
 	err = vmdk_stream_salvage(k);

@@ -6,11 +6,20 @@
 
 #include "sparse_meta.h"
 
-/* An intact grain: where its marker is, and the grain it holds. */
+#define STREAM_NO_GRAIN UINT64_MAX
+
+/* An intact grain (its data inflates whole): where its marker is, the
+ * grain its marker and the tables give, the one it is once weighed. */
 struct stream_grain {
 	uint64_t pos;		/* sector of its marker */
-	uint64_t grain;		/* LBA / grain size */
-	bool named;		/* a table entry of its LBA names it */
+	uint64_t grain;		/* by its marker (LBA / grain size), or
+				   STREAM_NO_GRAIN for a marker's bad LBA */
+	uint64_t table_grain;	/* by the last table entry naming it */
+	uint64_t final;		/* what it holds: STREAM_NO_GRAIN if nothing */
+	uint32_t size;		/* its deflate bytes, as found */
+	uint32_t refs;		/* table entries naming it */
+	bool named;		/* one of them agrees with its marker */
+	bool table_won;		/* final is the table's, not the marker's */
 };
 
 struct stc {
@@ -23,14 +32,21 @@ struct stc {
 	uint8_t *packed, *grain, *scan;
 	size_t packed_max;
 	const char *fix;		/* the salvage, NULL when impossible */
-	/* Repairing: every intact grain, in file order. */
+	bool tables_read;		/* the directory was read */
+	bool weighing;			/* reporting a header field the salvage
+					   writes anew */
+	uint64_t agree, disagree;	/* table entries naming intact grains
+					   of their LBA, of another */
+	/* Every intact grain, in file order. */
 	struct stream_grain *found;
 	size_t n_found, cap_found;
+	size_t n_walked;		/* of them, found by the walk (in file
+					   order; after them, recovered ones) */
 };
 
-/* Rewrite the extent from k->found: the grain each LBA's markers name
- * (the one a table names where several do, else the last), every other
- * LBA reading as zeros. */
+/* Rewrite the extent from k->found: each grain under its final LBA
+ * (the one a table names where several hold one, else the last), every
+ * other LBA reading as zeros. */
 int vmdk_stream_salvage(struct stc *k);
 
 #endif

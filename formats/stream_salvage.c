@@ -9,19 +9,6 @@
 
 #include "stream_check.h"
 
-/* By grain; where several hold one, the one a table names first, then
- * the last written. */
-static int by_grain(const void *a, const void *b)
-{
-	const struct stream_grain *x = a, *y = b;
-
-	if (x->grain != y->grain)
-		return x->grain < y->grain ? -1 : 1;
-	if (x->named != y->named)
-		return x->named ? -1 : 1;
-	return x->pos > y->pos ? -1 : x->pos < y->pos;
-}
-
 /* The embedded descriptor's text (NULL when there is none). */
 static int old_descriptor(struct stc *k, char **out)
 {
@@ -54,34 +41,31 @@ struct salvage {
 	const char *descriptor;
 };
 
+/* k->found is sorted by final grain, the one to keep first. */
 static int put_grains(struct stc *k, struct vmdk_writer *w)
 {
 	const struct vmdk_writer_ops *wo = &vmdk_stream_writer_ops;
-	uint64_t last = UINT64_MAX;
+	uint64_t last = STREAM_NO_GRAIN;
 	int err = 0;
 
 	for (size_t i = 0; err == 0 && i < k->n_found; i++) {
 		const struct stream_grain *g = &k->found[i];
-		uint32_t size;
-		size_t len;
-		if (g->grain == last)
+		size_t len = round_up(GRAIN_MARKER_SIZE + (size_t)g->size, VMDK_SECTOR);
+		if (g->final == STREAM_NO_GRAIN || g->final == last)
 			continue;
-		last = g->grain;
-		err = vmdk_pread_all(k->x->fd, k->packed, VMDK_SECTOR, g->pos * VMDK_SECTOR);
-		if (err < 0)
-			return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
-					   vmdk_strerror(err));
-		/* The walk read this grain whole: its size is within. */
-		size = vmdk_le32(k->packed + 8);
-		len = round_up(GRAIN_MARKER_SIZE + (size_t)size, VMDK_SECTOR);
-		err = vmdk_pread_all(k->x->fd, k->packed, GRAIN_MARKER_SIZE + size,
+		last = g->final;
+		/* The walk inflated these bytes whole. */
+		err = vmdk_pread_all(k->x->fd, k->packed, GRAIN_MARKER_SIZE + g->size,
 				     g->pos * VMDK_SECTOR);
 		if (err < 0)
 			return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
 					   vmdk_strerror(err));
-		memset(k->packed + GRAIN_MARKER_SIZE + size, 0,
-		       len - GRAIN_MARKER_SIZE - size);
-		err = wo->put_packed(w, g->grain, k->packed, len);
+		/* Its marker as weighed: the LBA kept, the size found. */
+		vmdk_put_le64(k->packed, g->final * k->h.grain_size);
+		vmdk_put_le32(k->packed + 8, g->size);
+		memset(k->packed + GRAIN_MARKER_SIZE + g->size, 0,
+		       len - GRAIN_MARKER_SIZE - g->size);
+		err = wo->put_packed(w, g->final, k->packed, len);
 	}
 	return err;
 }
@@ -116,8 +100,6 @@ int vmdk_stream_salvage(struct stc *k)
 	if (err < 0)
 		return err;
 	s.descriptor = text;
-	if (k->n_found)
-		qsort(k->found, k->n_found, sizeof(*k->found), by_grain);
 	err = k->c->replace(k->c, fill, &s);
 	free(text);
 	return err;

@@ -141,10 +141,16 @@ int vmdk_inflate(struct vmdk_inflater *z, const void *in, size_t len,
 {
 	size_t used;
 
-	if (libdeflate_zlib_decompress_ex(z->d, in, len, out, max, &used, got) ==
+	return vmdk_inflate_ex(z, in, len, out, max, got, &used);
+}
+
+int vmdk_inflate_ex(struct vmdk_inflater *z, const void *in, size_t len,
+		    void *out, size_t max, size_t *got, size_t *used)
+{
+	if (libdeflate_zlib_decompress_ex(z->d, in, len, out, max, used, got) ==
 	    LIBDEFLATE_SUCCESS)
 		return 0;
-	if (libdeflate_deflate_decompress_ex(z->d, in, len, out, max, &used, got) ==
+	if (libdeflate_deflate_decompress_ex(z->d, in, len, out, max, used, got) ==
 	    LIBDEFLATE_SUCCESS)
 		return 0;
 	return -1;

@@ -118,6 +118,9 @@ void vmdk_inflater_free(struct vmdk_inflater *z);
 /* A zlib or raw deflate stream into at most @max bytes; *got of them. */
 int vmdk_inflate(struct vmdk_inflater *z, const void *in, size_t len,
 		 void *out, size_t max, size_t *got);
+/* The same where @in may run on past the stream: *used is its length. */
+int vmdk_inflate_ex(struct vmdk_inflater *z, const void *in, size_t len,
+		    void *out, size_t max, size_t *got, size_t *used);
 
 /* ---- descriptor.c: the descriptor as a list of lines ---- */
 enum vmdk_access { VMDK_ACCESS_RW, VMDK_ACCESS_RDONLY, VMDK_ACCESS_NOACCESS };

@@ -197,6 +197,33 @@ def apply(path, off, n, v):
     put(path, off, v, n)
 
 
+def stream_cases(path):
+    """A stream's header (and footer), directory, tables and markers."""
+    h = Hdr(path)
+    at_end = h.get("gdOffset") == (1 << 64) - 1
+    f = Hdr(path, footer=True) if at_end else h
+    out = [c for c in header_cases(h, True)
+           if not c[0].startswith(("gdOffset", "rgdOffset"))] if at_end else \
+        header_cases(h, True)
+    if at_end:
+        out += [("footer-" + c[0], c[1], c[2], c[3]) for c in header_cases(f, True)]
+    gd = f.get("gdOffset")
+    t0 = h.u32(gd * SECTOR)
+    out.append(("gd[0]=zero", gd * SECTOR, 4, 0))
+    e = [h.u32(t0 * SECTOR + 4 * j) for j in range(4)]
+    for label, v in (("zero", 0), ("other-grain", e[0]), ("off-by-one", e[1] + 1),
+                     ("past-end", h.size // SECTOR + 100)):
+        out.append(("gt[0][1]=%s" % label, t0 * SECTOR + 4, 4, v))
+    m = e[1] * SECTOR  # grain 1's marker: LBA (u64) then size (u32)
+    lba = int.from_bytes(h.data[m:m + 8], "little")
+    gs = h.get("grainSize")
+    for label, v in (("other-lba", lba + 2 * gs), ("unused-lba", 4 * gs),
+                     ("odd", lba + 1), ("past-disk", 1 << 40)):
+        out.append(("marker[1].lba=%s" % label, m, 8, v))
+    out.append(("marker[1].size=big", m + 8, 4, 0x7fffffff))
+    return out
+
+
 # ---- one case ----
 
 def sectors_equal(a, b):
@@ -305,12 +332,16 @@ def main():
     rows = []
     failures = 0
     try:
-        for base in ("ours", "qemu", "qemu-zeroed", "ours-split", "ours-g16"):
+        for base in ("ours", "qemu", "qemu-zeroed", "ours-split", "ours-g16",
+                     "ours-stream", "qemu-stream"):
             bdir = os.path.join(tmp, "base-" + base)
             os.mkdir(bdir)
             make_base(base, raw, os.path.join(bdir, "d.vmdk"))
             h = Hdr(extent_of(os.path.join(bdir, "d.vmdk")))
-            cases = header_cases(h, False) + table_cases(h)
+            if "stream" in base:
+                cases = stream_cases(os.path.join(bdir, "d.vmdk"))
+            else:
+                cases = header_cases(h, False) + table_cases(h)
             if base in ("ours", "qemu"):
                 cases += descriptor_cases(os.path.join(bdir, "d.vmdk"), h)
             for case in cases:
