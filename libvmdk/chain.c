@@ -47,8 +47,7 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 	while (d->links[d->nlinks - 1]->desc->parent_hint) {
 		struct vmdk_link *child = d->links[d->nlinks - 1], *parent;
 		const char *hint = child->desc->parent_hint;
-		char *ppath = hint[0] == '/' ? strdup(hint)
-					     : vmdk_path_join(child->dir, hint);
+		char *ppath = vmdk_parent_path(child->dir, hint);
 		int err;
 
 		if (!ppath)
@@ -76,10 +75,14 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		if (err < 0) {
 			char detail[VMDK_ERRMSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
+			err = strcmp(hint, ppath)
+			      ? vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
+					    "open parent \"%s\" (looked for %s): %s",
+					    child->path, hint, ppath, detail)
+			      : vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
+					    "open parent: %s", child->path, detail);
 			free(ppath);
-			return vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
-					   "%s: cannot open parent: %s",
-					   child->path, detail);
+			return err;
 		}
 		free(ppath);
 		child->parent = parent;
@@ -87,7 +90,8 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		if (!vmdk_chain_parent_matches(child->desc, parent->desc->cid))
 			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
 					   "%s: parent %s changed since the child was "
-					   "created (parentCID %08x, parent's CID %08x)",
+					   "created (parentCID %08x, parent's CID %08x); "
+					   "see vmdk-check -e for the ways out",
 					   child->path, parent->path,
 					   child->desc->parent_cid, parent->desc->cid);
 	}

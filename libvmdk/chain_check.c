@@ -70,8 +70,16 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 						  vmdk_strerror(-errno));
 				break;
 			}
-			problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, child_path,
-				"parent %s does not exist", cur);
+			if (strcmp(child->parent_hint, cur))
+				problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, child_path,
+					"parent \"%s\" does not exist (looked for %s); "
+					"'vmdk-child rebase --unsafe %s PARENT' names the "
+					"right file", child->parent_hint, cur, child_path);
+			else
+				problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, child_path,
+					"parent %s does not exist; 'vmdk-child rebase "
+					"--unsafe %s PARENT' names the right file", cur,
+					child_path);
 			break;
 		}
 		for (unsigned i = 0; i < n; i++)
@@ -116,8 +124,12 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 			else if (child->parent_cid != d->cid)
 				problem(fn, arg, &count, VMDK_P_CHAIN_CID, child_path,
 					"parent %s changed since the child was created "
-					"(parentCID %08x, parent's CID %08x)",
-					cur, child->parent_cid, d->cid);
+					"(parentCID %08x, parent's CID %08x): 'vmdk-child "
+					"rebase --unsafe %s %s' accepts it as it is now "
+					"(the child keeps its own grains; sectors it does "
+					"not hold show the changed parent); a copy of the "
+					"parent as it was keeps the child's view exact",
+					cur, child->parent_cid, d->cid, child_path, cur);
 			if (capacity_of(child) != capacity_of(d))
 				problem(fn, arg, &count, VMDK_P_CHAIN_CAPACITY, child_path,
 					"capacity %llu sectors differs from its parent's "
@@ -130,8 +142,7 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 		child_path = cur;
 		if (d->parent_hint) {
 			dir = vmdk_dirname(cur);
-			next = d->parent_hint[0] == '/' ? strdup(d->parent_hint)
-			       : dir ? vmdk_path_join(dir, d->parent_hint) : NULL;
+			next = dir ? vmdk_parent_path(dir, d->parent_hint) : NULL;
 			free(dir);
 			if (!next)
 				err = -ENOMEM;

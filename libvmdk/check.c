@@ -117,11 +117,13 @@ static int rebuild_descriptor(struct checker *k, int fd, const struct vmdk_embed
 	snprintf(damage, sizeof(damage), "%s", why);
 	why = damage;
 	rc = vmdk_descriptor_rebuild(old, (size_t)e->len, e, vmdk_basename(k->path),
-				     &text, &no);
+				     k->flags & VMDK_CHECK_ASSUME_NO_PARENT, &text, &no);
 
 	if (rc == 1)
 		return problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "%s; it cannot "
-			       "be rebuilt: %s", why, no) < 0 ? -1 : 1;
+			       "be rebuilt: %s%s", why, no, strstr(no, "parent")
+			       ? " (vmdk-check --assume-no-parent rebuilds it as a disk "
+				 "without one, if you know it has none)" : "") < 0 ? -1 : 1;
 	if (rc < 0)
 		return rc;
 	rc = problem(k, VMDK_P_DESCRIPTOR, k->path, "rebuild it from the header, "
@@ -217,6 +219,45 @@ static int outside(struct checker *k, const char *name)
 	return err < 0 ? err : 0;
 }
 
+/* A flat extent shorter than its line: what is missing is gone, and the
+ * repair extends the file with zeros so that the disk reads again (a
+ * data-discarding fix: the missing sectors read as zeros). */
+static int short_extent(struct checker *k, struct vmdk_extent *x,
+			const struct vmdk_extent_line *el)
+{
+	uint64_t need = (el->offset + el->sectors) * VMDK_SECTOR;
+	char msg[VMDK_ERRMSG_MAX];
+	struct vmdk_problem p;
+	int rc;
+
+	if (x->file_size >= need || need > VMDK_MAX_CAPACITY * VMDK_SECTOR)
+		return problem(k, VMDK_P_EXTENT_SHORT, x->path, NULL, "%s", k->eb->msg);
+	snprintf(msg, sizeof(msg), "truncated: its extent needs %llu bytes, the "
+		 "file has %llu (%llu sectors missing)", (unsigned long long)need,
+		 (unsigned long long)x->file_size,
+		 (unsigned long long)((need - x->file_size + VMDK_SECTOR - 1) / VMDK_SECTOR));
+	p = (struct vmdk_problem){ .code = VMDK_P_EXTENT_SHORT,
+				   .severity = VMDK_SEV_ERROR, .message = msg,
+				   .file = x->path, .offset = x->file_size,
+				   .gd_index = -1, .gt_index = -1,
+				   .lba = x->start + x->file_size / VMDK_SECTOR - el->offset,
+				   .lba_count = (need - x->file_size) / VMDK_SECTOR,
+				   .fix = "extend the file with zeros to its extent's size",
+				   .discards = (need - x->file_size + VMDK_SECTOR - 1) / VMDK_SECTOR };
+	if (x->file_size / VMDK_SECTOR < el->offset)
+		p.lba = x->start;
+	rc = count(k, &p);
+	if (rc != 1 || !k->repair)
+		return rc < 0 ? rc : 0;
+	rc = vmdk_undo_save(k->undo, x->fd, x->path, x->file_size, 0);
+	if (rc == 0 && (ftruncate(x->fd, (off_t)need) < 0 || fsync(x->fd) < 0))
+		rc = vmdk_seterr(k->eb, -errno, "%s: extending it: %s", x->path,
+				 vmdk_strerror(-errno));
+	if (rc == 0)
+		k->r->fixed++;
+	return rc;
+}
+
 /* One extent: found, opened, handed to its format's check. */
 static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 			size_t i, const char *dir, int self_fd, uint64_t start)
@@ -280,8 +321,11 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 			k->r->fixed += k->accepted;
 	} else if ((err = x.ops->open(&x, first)) < 0) {
 		/* A format without a check of its own: it must open. */
-		err = problem(k, err == VMDK_E_MISSING_EXTENT ? VMDK_P_EXTENT_SHORT
-			      : VMDK_P_EXTENT_UNREADABLE, x.path, NULL, "%s", k->eb->msg);
+		if (err == VMDK_E_MISSING_EXTENT)
+			err = short_extent(k, &x, el);
+		else
+			err = problem(k, VMDK_P_EXTENT_UNREADABLE, x.path, NULL, "%s",
+				      k->eb->msg);
 	} else {
 		err = x.ops->close(&x);
 	}

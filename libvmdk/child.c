@@ -270,11 +270,13 @@ int vmdk_rebase(const char *child, const char *new_parent, int unsafe)
 	struct vmdk_link *cl;
 	int err;
 
-	/* The child's chain as it stands must be whole. */
-	err = vmdk_open(child, VMDK_OPEN_RDONLY, &c);
+	/* The child's chain as it stands must be whole, unless only the
+	 * pointer changes: then its old parent may be missing or changed
+	 * (a hint of another machine, a parent touched since). */
+	err = unsafe ? 0 : vmdk_open(child, VMDK_OPEN_RDONLY, &c);
 	if (err < 0)
 		return err;
-	if (c->nlinks > 1 && !(old_path = strdup(c->links[1]->path)))
+	if (c && c->nlinks > 1 && !(old_path = strdup(c->links[1]->path)))
 		err = -ENOMEM;
 	vmdk_close(c);
 	c = NULL;

@@ -79,10 +79,11 @@ void vmdk_txn_end(struct vmdk_txn *t);
  * of @old that read whole (CID, parentCID, parentFileNameHint, ddb keys).
  * 0 and the text in *out (shorter than the area); 1 and *why when no
  * correct one can be made (the parent cannot be known, or it does not
- * fit). */
+ * fit).  @assume_no_parent: the caller knows it has none (a disk without
+ * a parent is then written where the parent's lines are lost). */
 int vmdk_descriptor_rebuild(const char *old, size_t len,
 			    const struct vmdk_embedded *e, const char *name,
-			    char **out, const char **why);
+			    bool assume_no_parent, char **out, const char **why);
 
 /* ---- problems.c ---- */
 /* An error of @file with no fix, its message from @fmt (a leading
@@ -246,6 +247,10 @@ int vmdk_walk_runs(vmdk_disk *d, vmdk_run_fn fn, void *arg,
 void vmdk_geometry(uint64_t capacity, int adapter, uint32_t *c, uint32_t *h,
 		   uint32_t *s);
 char *vmdk_path_join(const char *dir, const char *name);
+/* parent_hint.c: the file a child in @child_dir means by @hint (Windows
+ * paths read with backslashes, an absolute one by its name beside the
+ * child); NULL on ENOMEM. */
+char *vmdk_parent_path(const char *child_dir, const char *hint);
 char *vmdk_dirname(const char *path);
 /* The last component of @path (a pointer into it). */
 const char *vmdk_basename(const char *path);

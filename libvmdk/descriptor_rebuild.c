@@ -121,7 +121,7 @@ static char *skeleton(const struct vmdk_embedded *e, const char *name)
 
 int vmdk_descriptor_rebuild(const char *old, size_t len,
 			    const struct vmdk_embedded *e, const char *name,
-			    char **out, const char **why)
+			    bool assume_no_parent, char **out, const char **why)
 {
 	struct vmdk_descriptor *d = NULL;
 	struct vmdk_errbuf eb;
@@ -135,7 +135,14 @@ int vmdk_descriptor_rebuild(const char *old, size_t len,
 	text = NULL;
 	if (err == 0)
 		err = take_survivors(d, old, len);
-	if (err == 0 && (*why = parent_known(d)) != NULL) {
+	if (err == 0 && (*why = parent_known(d)) != NULL && assume_no_parent) {
+		*why = NULL;
+		err = vmdk_desc_set(d, "parentCID", "ffffffff");
+		if (err == 0)
+			err = vmdk_desc_remove(d, "parentFileNameHint");
+		d->parent_cid = 0xffffffff;
+	}
+	if (err == 0 && *why) {
 		vmdk_desc_free(d);
 		return 1;
 	}

@@ -68,12 +68,36 @@ int vmdk_meta_keys(vmdk_disk *d, vmdk_meta_fn fn, void *arg)
 	return 0;
 }
 
+/* Fields of the descriptor's header: a ddb key of that name would be
+ * read by nobody, and looks like a change that was made. */
+static const char *descriptor_field(const char *key)
+{
+	static const char *const fields[] = {
+		"version", "encoding", "CID", "parentCID", "createType",
+		"parentFileNameHint", "isNativeSnapshot", "changeTrackPath", NULL };
+
+	if (!strncasecmp(key, "ddb.", 4))
+		key += 4;
+	for (const char *const *f = fields; *f; f++)
+		if (!strcasecmp(key, *f))
+			return *f;
+	return NULL;
+}
+
 static int check_pair(vmdk_disk *d, const char *key, const char *value)
 {
+	const char *field;
+
 	if (!key_ok(key) || !value || strchr(value, '"') || strpbrk(value, "\r\n"))
 		return vmdk_seterr(&d->eb, VMDK_E_INVALID_ARG,
 				   "keys take no blanks, '=' or quotes; values no "
 				   "quotes or line breaks");
+	if ((field = descriptor_field(key)))
+		return vmdk_seterr(&d->eb, VMDK_E_INVALID_ARG, "%s is a field of the "
+				   "descriptor, not a disk database key%s", field,
+				   !strcmp(field, "parentFileNameHint")
+				   ? ": 'vmdk-child rebase --unsafe CHILD PARENT' sets it"
+				   : "");
 	return 0;
 }
 

@@ -468,6 +468,8 @@ struct vmdk_check_report {
 #define VMDK_CHECK_REPAIR	0x1u	/* fix what the callback accepts */
 #define VMDK_CHECK_CHAIN	0x2u	/* also check the chain */
 #define VMDK_CHECK_CHAIN_ONLY	0x4u	/* only the chain (vdiskmanager -e) */
+#define VMDK_CHECK_ASSUME_NO_PARENT 0x10u /* a descriptor rebuilt where its
+					   parent lines are lost has no parent */
 #define VMDK_CHECK_UNDO_BESIDE	0x8u	/* with no @undo: a repair that may
 					   apply a data-discarding fix keeps
 					   one beside the disk (DISK.undo) */

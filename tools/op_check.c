@@ -3,6 +3,7 @@
  * vmware-vdiskmanager -R and -e): problems shown (or as JSON), fixes
  * asked on a terminal or taken with -y, the summary and e2fsck's exit
  * status. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,8 @@ int op_check(const char *path, const struct op_check_opts *o)
 	/* An in-place repair that discards data keeps an undo by default. */
 	if (r.repair && !r.no && !o->no_undo && !output)
 		flags |= VMDK_CHECK_UNDO_BESIDE;
+	if (o->assume_no_parent)
+		flags |= VMDK_CHECK_ASSUME_NO_PARENT;
 	if (chain_only)
 		flags = VMDK_CHECK_CHAIN_ONLY;
 	if (r.json) {
@@ -195,6 +198,12 @@ int op_check(const char *path, const struct op_check_opts *o)
 		if (r.json)
 			printf("\n  ]\n}\n");
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		if ((err == -ENOSPC || err == VMDK_E_NO_SPACE) && !output)
+			fprintf(stderr, "%s: %s: the repair needs room beside the disk "
+				"and there is none; the disk is as it was (space the "
+				"repair took may be named by no table: vmdk-check says "
+				"so): repair into a copy on another filesystem with "
+				"-o NEW\n", progname, path);
 		return CHECK_OPERATIONAL;
 	}
 	summary(output ? output : path, &rep, &r, chain_only);

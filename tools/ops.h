@@ -45,7 +45,7 @@ void op_kv_add_geometry(const char **kv, size_t *n, unsigned c, unsigned h,
 #define CHECK_OPERATIONAL 8
 #define CHECK_USAGE 16
 struct op_check_opts {
-	bool repair, yes, no, json, chain_only, no_undo;
+	bool repair, yes, no, json, chain_only, no_undo, assume_no_parent;
 	const char *undo, *output;
 };
 int op_check(const char *path, const struct op_check_opts *o);

@@ -30,6 +30,8 @@ static void usage(void)
 	       "                          (by default a repair that discards data\n"
 	       "                          keeps <disk>.undo)\n"
 	       "     --no-undo            keep no undo file\n"
+	       "     --assume-no-parent   a descriptor rebuilt where its parent's lines\n"
+	       "                          are lost describes a disk without a parent\n"
 	       " -o, --output <disk>      repair into a new disk; leave this one untouched\n"
 	       "     --restore-undo <file>  put back what a repair saved in <file>\n"
 	       " -j, --json               the report as JSON on stdout\n"
@@ -51,7 +53,7 @@ static _Noreturn void usage_error(const char *msg)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_UNDO = 256, OPT_RESTORE, OPT_NO_UNDO };
+	enum { OPT_UNDO = 256, OPT_RESTORE, OPT_NO_UNDO, OPT_NO_PARENT };
 	static const struct option longopts[] = {
 		{ "chain", no_argument, NULL, 'e' },
 		{ "repair", no_argument, NULL, 'r' },
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "undo", required_argument, NULL, OPT_UNDO },
 		{ "no-undo", no_argument, NULL, OPT_NO_UNDO },
+		{ "assume-no-parent", no_argument, NULL, OPT_NO_PARENT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "restore-undo", required_argument, NULL, OPT_RESTORE },
 		TOOL_COMMON_LONGOPTS,
@@ -93,6 +96,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_UNDO:
 			o.no_undo = true;
+			break;
+		case OPT_NO_PARENT:
+			o.assume_no_parent = true;
 			break;
 		case 'o':
 			o.output = optarg;

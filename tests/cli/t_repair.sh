@@ -103,3 +103,64 @@ else
 fi
 asks 'n\nn\n'
 grep -q "2 fixes declined" "$T/out" && ok "n declines" || bad "n: $(cat "$T/out")"
+
+# Dead ends get a way out.  A parent hint written on Windows: an
+# absolute one is looked for by its name beside the child.
+good
+"$BIN/vmdk-child" -q -t 1 create "$R/d.vmdk" "$R/c.vmdk"
+"$BIN/vmdk-fill" -q -s 50 -c 10 --val 9 "$R/c.vmdk"
+"$BIN/vmdk-dump" --raw "$R/c.vmdk" | sha > "$R/c.sha"
+sed -i 's|^parentFileNameHint=.*|parentFileNameHint="C:\\VMs\\base\\d.vmdk"|' "$R/c.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$R/c.vmdk" | sha)" = "$(cat "$R/c.sha")" ] &&
+	ok "a Windows parent hint is found beside the child" || bad "Windows hint"
+sed -i 's|^parentFileNameHint=.*|parentFileNameHint="D:\\old\\gone.vmdk"|' "$R/c.vmdk"
+expect_exit 1 '(looked for' "a hint that leads nowhere says where it looked" \
+	"$BIN/vmdk-info" "$R/c.vmdk"
+"$BIN/vmdk-check" "$R/c.vmdk" >"$T/out" 2>&1
+grep -q "vmdk-child rebase --unsafe" "$T/out" && ok "check names the way out" ||
+	bad "check of a lost parent: $(cat "$T/out")"
+expect "rebase --unsafe with the old parent missing" \
+	"$BIN/vmdk-child" -q rebase --unsafe "$R/c.vmdk" "$R/d.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$R/c.vmdk" | sha)" = "$(cat "$R/c.sha")" ] &&
+	ok "the rebased child reads as before" || bad "rebased child"
+expect_exit 1 "field of the descriptor" "vmdk-meta refuses a ddb key named like a field" \
+	"$BIN/vmdk-meta" "$R/c.vmdk" set parentFileNameHint x.vmdk
+grep -q "ddb.parentFileNameHint" "$R/c.vmdk" && bad "a ddb.parentFileNameHint was written" ||
+	ok "no such key written"
+# A changed parent: the message says what rebase --unsafe would mean.
+"$BIN/vmdk-fill" -q -s 0 -c 1 --val 1 "$R/d.vmdk"
+"$BIN/vmdk-check" -e "$R/c.vmdk" >"$T/out" 2>&1
+grep -q "rebase --unsafe .* accepts it as it is now" "$T/out" &&
+	ok "chain-cid names the way out and what it means" || bad "chain-cid: $(cat "$T/out")"
+
+# An embedded descriptor whose parent lines are lost: refused, unless
+# the user knows the disk has none.
+good
+desc=$(( $(u64 "$R/d.vmdk" 28) * 512 ))
+head -c 10240 /dev/zero | tr '\0' '#' | dd of="$R/d.vmdk" bs=1 seek="$desc" conv=notrunc 2>/dev/null
+printf 'version=1\nCID=12345678\n' | dd of="$R/d.vmdk" bs=1 seek="$desc" conv=notrunc 2>/dev/null
+expect_exit 4 "" "a descriptor whose parent lines are lost is not guessed" \
+	"$BIN/vmdk-check" -r -y --no-undo "$R/d.vmdk"
+grep -q "assume-no-parent" "$T/out" && ok "the refusal names --assume-no-parent" ||
+	bad "refusal: $(cat "$T/out")"
+expect_exit 1 "" "--assume-no-parent rebuilds it" \
+	"$BIN/vmdk-check" -r -y --no-undo --assume-no-parent "$R/d.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$R/d.vmdk" | sha)" = "$want" ] &&
+	ok "the rebuilt disk reads as before" || bad "rebuilt disk"
+
+# No room for the repair: said, with the way out.
+M2=$R/small
+mkdir -p "$M2"
+if mount -t tmpfs -o size=1200k tmpfs "$M2" 2>/dev/null; then
+	good
+	set_both "$R/d.vmdk" 0 10 99999999
+	cp "$R/d.vmdk" "$M2/d.vmdk"
+	dd if=/dev/zero of="$M2/fill" bs=4096 2>/dev/null
+	expect_exit 8 "repair into a copy on another filesystem with -o NEW" \
+		"no room for the repair" "$BIN/vmdk-check" -r -y "$M2/d.vmdk"
+	cmp -s "$M2/d.vmdk" "$R/d.vmdk" && ok "the disk is as it was" ||
+		bad "the disk changed without room"
+	umount "$M2"
+else
+	echo "skipped: repair without room (mounting a tmpfs not allowed here)"
+fi

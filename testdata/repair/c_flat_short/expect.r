@@ -1,4 +1,5 @@
-d-flat.vmdk: truncated: extent needs 67108864 bytes, file has 1000000 [extent-short]
-d.vmdk: cannot repair: 1 error has no fix; nothing was changed
-d.vmdk: 1 error, 0 warnings, 0 fixed; checked 1 link, 1 extent, 0 grain tables, 0 grains
-Exit status is 4
+d-flat.vmdk: truncated: its extent needs 67108864 bytes, the file has 999936 (129119 sectors missing) [extent-short]
+  fix: extend the file with zeros to its extent's size (discards 129119 sectors of data)? yes
+d.vmdk: what the repair overwrote is in d.vmdk.undo; 'vmdk-check --restore-undo d.vmdk.undo' puts it back
+d.vmdk: 1 error, 0 warnings, 1 fixed; checked 1 link, 1 extent, 0 grain tables, 0 grains
+Exit status is 1
