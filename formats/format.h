@@ -31,6 +31,8 @@ struct vmdk_extent {
 	uint64_t start;		/* first disk sector */
 	uint64_t sectors;
 	uint64_t offset;	/* FLAT: sectors into the file */
+	uint64_t geometry_floor;	/* of a one-extent disk: the fewest
+					   sectors its geometry allows, or 0 */
 	int fd;			/* -1 for ZERO and fetched extents */
 	const struct vmdk_fetcher *fetch;	/* flat, not a file here */
 	bool writable;
@@ -95,6 +97,10 @@ struct vmdk_check_ctx {
 	 * with no fix.  A format writes only when vmdk_check_may_write(). */
 	bool accepted, declined;
 	unsigned errors_left;
+	/* Set by a format whose evidence says the extent line's size is
+	 * what is wrong: the core rewrites the line (when the fix was
+	 * taken). */
+	uint64_t extent_sectors;
 };
 
 /* What the header of a file holding its own descriptor says: where the

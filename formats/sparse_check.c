@@ -156,9 +156,23 @@ static int judge(struct sck *k, uint8_t *first)
 	if (h.flags & (SPARSE_FLAG_COMPRESSED | SPARSE_FLAG_MARKERS))
 		return 0;
 	rc = vmdk_sparse_layout_judge(k->x->fd, k->x->file_size, &h, k->x->sectors,
-				      true, &v);
+				      k->x->geometry_floor, true, &v);
 	if (rc < 0 || v.field == SPARSE_FIELD_NONE)
 		return rc;
+	if (v.field == SPARSE_FIELD_EXTENT_LINE) {
+		snprintf(fix, sizeof(fix), "rewrite the extent line's size as %llu",
+			 (unsigned long long)v.value);
+		rc = problem(k, VMDK_P_CAPACITY, VMDK_SEV_ERROR, -1, -1, 0, 0, fix,
+			     "the descriptor's extent line says %llu sectors, the "
+			     "header %llu: %s", (unsigned long long)v.was,
+			     (unsigned long long)v.value, v.evidence);
+		/* The rest is checked at the header's size; the core writes
+		 * the line. */
+		if (rc == 1)
+			k->c->extent_sectors = v.value;
+		k->x->sectors = v.value;
+		return rc < 0 ? rc : 0;
+	}
 	name = vmdk_sparse_field_name(v.field);
 	/* What follows from the one field is its detail, not problems. */
 	if (v.unusable)

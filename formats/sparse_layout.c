@@ -494,6 +494,7 @@ static uint64_t field_get(const struct sparse_header *h, enum sparse_field f)
 	case SPARSE_FIELD_GD: return h->gd_offset;
 	case SPARSE_FIELD_RGD: return h->rgd_offset;
 	case SPARSE_FIELD_OVERHEAD: return h->overhead;
+	case SPARSE_FIELD_EXTENT_LINE:
 	case SPARSE_FIELD_NONE: break;
 	}
 	return 0;
@@ -545,9 +546,49 @@ static bool try_offsets(struct lay *L, const struct sparse_header *h,
 	return false;
 }
 
+/* The header holds and the descriptor's extent size is what is wrong:
+ * the directory was laid out for the header's size (the entries a
+ * larger size needs have no tables, those of the header's all do), or
+ * the geometry says the disk is larger than the line. */
+static bool extent_line_wrong(struct lay *L, const struct sparse_header *h,
+			      uint64_t desc, uint64_t geo)
+{
+	uint64_t cover = h->grain_size * h->gtes_per_gt, n_h, n_d, c;
+	uint32_t *gd;
+	bool wrong = false;
+
+	if (!desc || desc == h->capacity || !is_pow2(h->grain_size) ||
+	    h->gtes_per_gt != SPEC_GTES)
+		return false;
+	L->desc_sectors = 0;
+	c = score(L, h);
+	L->desc_sectors = desc;
+	L->why[0] = '\0';
+	if (c)
+		return false;
+	if (desc < h->capacity)
+		return geo > desc && geo <= h->capacity;
+	n_h = (h->capacity + cover - 1) / cover;
+	n_d = (desc + cover - 1) / cover;
+	if (n_d == n_h || n_d * 4 > L->sectors * VMDK_SECTOR - h->gd_offset * VMDK_SECTOR ||
+	    !(gd = malloc(n_d * 4)))
+		return false;
+	if (read_words(L->fd, h->gd_offset, n_d, gd) == 0) {
+		bool tables = false, extra = false;
+		for (uint64_t i = 0; i < n_d; i++) {
+			tables |= i < n_h && gd[i];
+			extra |= i >= n_h && gd[i];
+		}
+		wrong = tables && !extra;
+	}
+	free(gd);
+	return wrong;
+}
+
 int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
 			     const struct sparse_header *h, uint64_t desc_sectors,
-			     bool deep, struct sparse_verdict *v)
+			     uint64_t geometry_floor, bool deep,
+			     struct sparse_verdict *v)
 {
 	struct lay L = { .fd = fd, .sectors = file_size / VMDK_SECTOR,
 			 .desc_sectors = desc_sectors, .deep = deep };
@@ -567,7 +608,15 @@ int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
 	stride = L.stride;
 	meta_end = L.meta_end;
 	snprintf(v->evidence, sizeof(v->evidence), "%s", L.why);
-	if (v->contradictions) {
+	if (extent_line_wrong(&L, h, desc_sectors, geometry_floor)) {
+		v->field = SPARSE_FIELD_EXTENT_LINE;
+		v->was = desc_sectors;
+		v->value = h->capacity;
+		snprintf(v->evidence, sizeof(v->evidence), "%s", desc_sectors > h->capacity
+			 ? "the grain directory was laid out for the header's size"
+			 : "the geometry says the disk is at least that large");
+		found = false;
+	} else if (v->contradictions) {
 		/* Each candidate is the value another source gives: the
 		 * descriptor, the specification, the grains' step, the end
 		 * of the metadata, a directory found where writers put it. */
@@ -604,6 +653,7 @@ const char *vmdk_sparse_field_name(enum sparse_field f)
 	case SPARSE_FIELD_GD: return "gdOffset";
 	case SPARSE_FIELD_RGD: return "rgdOffset";
 	case SPARSE_FIELD_OVERHEAD: return "overHead";
+	case SPARSE_FIELD_EXTENT_LINE: return "extent line's size";
 	case SPARSE_FIELD_NONE: break;
 	}
 	return "none";
@@ -619,6 +669,7 @@ void vmdk_sparse_field_set(struct sparse_header *h, enum sparse_field f,
 	case SPARSE_FIELD_GD: h->gd_offset = value; break;
 	case SPARSE_FIELD_RGD: h->rgd_offset = value; break;
 	case SPARSE_FIELD_OVERHEAD: h->overhead = value; break;
+	case SPARSE_FIELD_EXTENT_LINE:
 	case SPARSE_FIELD_NONE: break;
 	}
 }

@@ -15,6 +15,7 @@ enum sparse_field {
 	SPARSE_FIELD_GD,		/* gdOffset */
 	SPARSE_FIELD_RGD,		/* rgdOffset */
 	SPARSE_FIELD_OVERHEAD,
+	SPARSE_FIELD_EXTENT_LINE,	/* the descriptor's extent size is wrong */
 };
 
 struct sparse_verdict {
@@ -32,11 +33,15 @@ struct sparse_verdict {
  * every table is read (vmdk-check); without, only directories, and the
  * tables too when there are few (an open stays cheap).  When the header
  * as written is contradicted and changing one field makes the layout
- * whole, @v names it.  Memory: the directories and one start per
+ * whole, @v names it.  When the header holds and the extent line's size
+ * is what the directory (laid out whole by every writer) or the
+ * geometry (@geometry_floor, 0 if unknown) contradicts, @v names the
+ * line (SPARSE_FIELD_EXTENT_LINE, its value the header's capacity).  Memory: the directories and one start per
  * allocated grain. */
 int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
 			     const struct sparse_header *h, uint64_t desc_sectors,
-			     bool deep, struct sparse_verdict *v);
+			     uint64_t geometry_floor, bool deep,
+			     struct sparse_verdict *v);
 
 const char *vmdk_sparse_field_name(enum sparse_field f);
 void vmdk_sparse_field_set(struct sparse_header *h, enum sparse_field f,

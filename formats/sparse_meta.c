@@ -224,11 +224,18 @@ static int judge_layout(struct vmdk_extent *x, const struct sparse_header *h)
 	if (h->flags & (SPARSE_FLAG_COMPRESSED | SPARSE_FLAG_MARKERS) ||
 	    h->gd_offset == SPARSE_GD_AT_END)
 		return 0;
-	err = vmdk_sparse_layout_judge(x->fd, x->file_size, h, x->sectors, false, &v);
+	err = vmdk_sparse_layout_judge(x->fd, x->file_size, h, x->sectors,
+				       x->geometry_floor, false, &v);
 	if (err < 0)
 		return err;
 	if (v.field == SPARSE_FIELD_NONE)
 		return 0;
+	if (v.field == SPARSE_FIELD_EXTENT_LINE)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
+				   "%s: the descriptor's extent line says %llu sectors, "
+				   "the header %llu (%s): run vmdk-check --repair",
+				   x->path, (unsigned long long)v.was,
+				   (unsigned long long)v.value, v.evidence);
 	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 			   "%s: the header's %s is %llu where the layout shows %llu "
 			   "(%s): run vmdk-check --repair", x->path,

@@ -75,7 +75,7 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		if (err < 0) {
 			char detail[VMDK_ERRMSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
-			err = strcmp(hint, ppath)
+			err = vmdk_hint_is_foreign(hint)
 			      ? vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
 					    "open parent \"%s\" (looked for %s): %s",
 					    child->path, hint, ppath, detail)

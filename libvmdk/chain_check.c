@@ -70,7 +70,7 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 						  vmdk_strerror(-errno));
 				break;
 			}
-			if (strcmp(child->parent_hint, cur))
+			if (vmdk_hint_is_foreign(child->parent_hint))
 				problem(fn, arg, &count, VMDK_P_CHAIN_PARENT, child_path,
 					"parent \"%s\" does not exist (looked for %s); "
 					"'vmdk-child rebase --unsafe %s PARENT' names the "

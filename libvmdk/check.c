@@ -26,6 +26,8 @@ struct checker {
 	bool desc_unwritten;	/* the descriptor checked is a rebuilt one
 				   not (yet) on disk: the chain would see the
 				   damaged one */
+	size_t line_fix;	/* the extent line whose size a format's */
+	uint64_t line_sectors;	/* evidence corrects (0: none) */
 };
 
 static int count(struct checker *k, const struct vmdk_problem *p)
@@ -265,6 +267,8 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 	const struct vmdk_extent_line *el = vmdk_desc_extent(desc, i);
 	struct vmdk_extent x = { .eb = k->eb, .fd = -1, .start = start,
 				 .sectors = el->sectors, .offset = el->offset,
+				 .geometry_floor = vmdk_desc_extent_count(desc) == 1
+						   ? vmdk_desc_geometry_floor(desc) : 0,
 				 .kind = vmdk_extent_kind(el->kind),
 				 .access = el->access };
 	struct vmdk_check_ctx c = { .x = &x, .repair = k->repair,
@@ -319,6 +323,10 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 		err = x.ops->check(&c, first);
 		if (err == 1)
 			k->r->fixed += k->accepted;
+		if (c.extent_sectors && k->repair) {
+			k->line_fix = i;
+			k->line_sectors = c.extent_sectors;
+		}
 	} else if ((err = x.ops->open(&x, first)) < 0) {
 		/* A format without a check of its own: it must open. */
 		if (err == VMDK_E_MISSING_EXTENT)
@@ -338,6 +346,57 @@ out:
 	return err < 0 ? err : 0;
 }
 
+/* The extent line a format's evidence found wrong, written with the
+ * size its header gives: over the embedded area (saved for undo first),
+ * or as a new descriptor file renamed over the old. */
+static int rewrite_extent_line(struct checker *k, int fd, bool embedded,
+			       struct vmdk_descriptor *desc)
+{
+	uint8_t first[VMDK_SECTOR] = { 0 };
+	struct vmdk_embedded e;
+	char *text = NULL, *old = NULL, *area = NULL;
+	size_t len = 0, got = 0;
+	int err = vmdk_desc_set_extent_sectors(desc, k->line_fix, k->line_sectors);
+
+	if (err == 0 && !(text = vmdk_desc_serialize(desc, &len)))
+		err = -ENOMEM;
+	if (err == 0 && !embedded) {
+		struct vmdk_txn t;
+		vmdk_txn_init(&t, k->eb);
+		err = vmdk_undo_save_file(k->undo, fd, k->path);
+		if (err == 0)
+			err = vmdk_txn_put_file(&t, k->path, text, len, &(struct vmdk_put_opts){
+				.replace = true, .mode_of = fd });
+		vmdk_txn_end(&t);
+	} else if (err == 0) {
+		err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
+		if (err == 0 && vmdk_descriptor_text(fd, k->path, first, got, &old, &e,
+						     k->eb) != 1)
+			err = vmdk_seterr(k->eb, VMDK_E_NEEDS_REPAIR, "%s: its descriptor "
+					  "area cannot be read again", k->path);
+		if (err == 0 && len >= e.len)
+			err = vmdk_seterr(k->eb, VMDK_E_NO_SPACE, "%s: the corrected "
+					  "descriptor does not fit its area", k->path);
+		if (err == 0 && !(area = calloc(1, (size_t)e.len)))
+			err = -ENOMEM;
+		if (err == 0)
+			err = vmdk_undo_save(k->undo, fd, k->path, e.off, (size_t)e.len);
+		if (err == 0) {
+			memcpy(area, text, len);
+			err = vmdk_pwrite_all(fd, area, (size_t)e.len, e.off);
+			if (err == 0 && fdatasync(fd) < 0)
+				err = -errno;
+			if (err < 0)
+				err = vmdk_seterr(k->eb, err, "%s: writing its descriptor: "
+						  "%s", k->path, vmdk_strerror(err));
+		}
+	}
+	free(text);
+	free(old);
+	free(area);
+	return err;
+}
+
 static int on_chain_problem(void *arg, const struct vmdk_problem *p)
 {
 	return count(arg, p);
@@ -354,6 +413,7 @@ static int one_pass(struct checker *k)
 
 	memset(k->r, 0, sizeof(*k->r));
 	k->desc_unwritten = false;
+	k->line_sectors = 0;
 	if (!dir)
 		return -ENOMEM;
 	err = vmdk_link_open_file(k->path, k->repair, k->repair, &fd, k->eb, 0);
@@ -370,6 +430,8 @@ static int one_pass(struct checker *k)
 	}
 	if (err == 0 && desc && vmdk_desc_extent_count(desc) == 0)
 		err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "descriptor lists no extent");
+	if (err == 0 && k->line_sectors)
+		err = rewrite_extent_line(k, fd, embedded, desc);
 	if (err > 0)
 		err = 0;	/* a descriptor that does not parse: reported */
 	/* The chain opens every link: our own lock is let go first. */

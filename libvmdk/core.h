@@ -251,6 +251,8 @@ char *vmdk_path_join(const char *dir, const char *name);
  * paths read with backslashes, an absolute one by its name beside the
  * child); NULL on ENOMEM. */
 char *vmdk_parent_path(const char *child_dir, const char *hint);
+/* @hint is a Windows path (its place here differs from its text). */
+bool vmdk_hint_is_foreign(const char *hint);
 char *vmdk_dirname(const char *path);
 /* The last component of @path (a pointer into it). */
 const char *vmdk_basename(const char *path);

@@ -701,3 +701,22 @@ int vmdk_desc_add_extent(struct vmdk_descriptor *d,
 	/* Indented like the extent line before it. */
 	return render_extent(slot, slot > d->lines ? slot[-1].text : NULL);
 }
+
+uint64_t vmdk_desc_geometry_floor(const struct vmdk_descriptor *d)
+{
+	const char *key[3] = { "ddb.geometry.cylinders", "ddb.geometry.heads",
+			       "ddb.geometry.sectors" };
+	uint64_t v[3];
+
+	for (int i = 0; i < 3; i++) {
+		const char *s = vmdk_desc_get(d, key[i]);
+		char *end;
+		if (!s || !*s)
+			return 0;
+		errno = 0;
+		v[i] = strtoull(s, &end, 10);
+		if (errno || *end || v[i] > UINT32_MAX)
+			return 0;
+	}
+	return v[0] ? (v[0] - 1) * v[1] * v[2] : 0;
+}

@@ -131,6 +131,8 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 	x->access = el->access;
 	x->sectors = el->sectors;
 	x->offset = el->offset;
+	if (vmdk_desc_extent_count(l->desc) == 1)
+		x->geometry_floor = vmdk_desc_geometry_floor(l->desc);
 	x->writable = l->writable && el->access == VMDK_ACCESS_RW;
 	/* An extent without a file (ZERO) is chosen by its type alone. */
 	if (!el->file) {

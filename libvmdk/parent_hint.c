@@ -21,11 +21,16 @@ static bool windows_absolute(const char *hint)
 	       (hint[0] == '\\' && hint[1] == '\\');
 }
 
+bool vmdk_hint_is_foreign(const char *hint)
+{
+	return strchr(hint, '\\') || windows_absolute(hint);
+}
+
 char *vmdk_parent_path(const char *child_dir, const char *hint)
 {
 	char *unix_form, *path, *last;
 
-	if (!strchr(hint, '\\') && !windows_absolute(hint))
+	if (!vmdk_hint_is_foreign(hint))
 		return hint[0] == '/' ? strdup(hint) : vmdk_path_join(child_dir, hint);
 	if (!(unix_form = strdup(hint)))
 		return NULL;

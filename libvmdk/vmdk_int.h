@@ -166,6 +166,11 @@ int vmdk_desc_parse(const char *text, size_t len,
 /* The text, NUL-terminated; *len excludes the NUL.  NULL on ENOMEM. */
 char *vmdk_desc_serialize(const struct vmdk_descriptor *d, size_t *len);
 /* Value of a header key ("CID") or ddb key ("ddb.uuid"), any case. */
+/* The fewest sectors the disk database's geometry allows: every
+ * cylinder but the last (writers round the capacity down to whole
+ * cylinders); 0 without a geometry.  Evidence, not a rule: vmdk-meta
+ * --geometry sets it freely. */
+uint64_t vmdk_desc_geometry_floor(const struct vmdk_descriptor *d);
 const char *vmdk_desc_get(const struct vmdk_descriptor *d, const char *key);
 /* Change or add a key; other lines stay byte-for-byte.  0 or -ENOMEM. */
 int vmdk_desc_set(struct vmdk_descriptor *d, const char *key,
