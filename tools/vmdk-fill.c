@@ -136,6 +136,10 @@ int main(int argc, char **argv)
 		err = vmdk_write(d, start + done, n, buf);
 		if (err < 0) {
 			tool_disk_error(path, err, vmdk_errmsg(d));
+			/* What is on the disk: the sectors before this write. */
+			tool_warn(path, "stopped: at least %llu of %s were written "
+				  "and stay; the rest reads as before",
+				  (unsigned long long)done, tool_sectors(count));
 			break;
 		}
 		done += n;

@@ -164,3 +164,22 @@ if mount -t tmpfs -o size=1200k tmpfs "$M2" 2>/dev/null; then
 else
 	echo "skipped: repair without room (mounting a tmpfs not allowed here)"
 fi
+
+# A fill that runs out of space says how far it got, and leaves a disk
+# vmdk-check passes (the unclean mark alone).
+if mount -t tmpfs -o size=3m tmpfs "$M2" 2>/dev/null; then
+	"$BIN/vmdk-create" -q -s 64M "$M2/f.vmdk"
+	head -c 8M /dev/urandom > "$R/rnd"
+	expect_exit 1 "stopped: at least 4096 of 16384 sectors were written" \
+		"a fill without room says how far it got" \
+		"$BIN/vmdk-fill" --file "$R/rnd" "$M2/f.vmdk"
+	"$BIN/vmdk-check" "$M2/f.vmdk" >"$T/out" 2>&1
+	[ $? -eq 0 ] && ! grep -v "unclean\|0 errors" "$T/out" | grep -q . &&
+		ok "the disk checks clean but for the unclean mark" ||
+		bad "after ENOSPC: $(cat "$T/out")"
+	[ "$("$BIN/vmdk-dump" --raw -c 4096 "$M2/f.vmdk" | sha)" = "$(head -c 2M "$R/rnd" | sha)" ] &&
+		ok "what was written stays" || bad "the written part"
+	umount "$M2"
+else
+	echo "skipped: fill without room (mounting a tmpfs not allowed here)"
+fi
