@@ -15,6 +15,8 @@
 /* Every writer uses 512 entries a table; more would only make tables we
  * cannot bound. */
 #define MAX_GTES 512u
+/* Directories up to this many entries are weighed at open. */
+#define SHALLOW_DIRECTORY 128u
 
 static bool is_pow2(uint64_t v)
 {
@@ -223,6 +225,14 @@ static int judge_layout(struct vmdk_extent *x, const struct sparse_header *h)
 
 	if (h->flags & (SPARSE_FLAG_COMPRESSED | SPARSE_FLAG_MARKERS) ||
 	    h->gd_offset == SPARSE_GD_AT_END)
+		return 0;
+	/* A large disk's open stays as cheap as its directories: the
+	 * checks below refuse a header whose directory runs into its tables
+	 * (as a wrong grain size or table size makes it), and vmdk-check
+	 * names the field. */
+	if (is_pow2(h->grain_size) && h->gtes_per_gt && h->capacity &&
+	    h->grain_size <= MAX_GRAIN_SECTORS && h->gtes_per_gt <= MAX_GTES &&
+	    h->capacity / (h->grain_size * h->gtes_per_gt) > SHALLOW_DIRECTORY)
 		return 0;
 	err = vmdk_sparse_layout_judge(x->fd, x->file_size, h, x->sectors,
 				       x->geometry_floor, false, &v);
