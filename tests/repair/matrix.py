@@ -61,6 +61,16 @@ BASES = {
 
 
 def make_base(name, raw, out):
+    if name == "ours-gd-first":
+        # The primary directory and its tables before the redundant ones
+        # (writers put the redundant copy first): the header's two
+        # offsets swapped, both copies being alike.
+        make_base("ours", raw, out)
+        h = Hdr(out)
+        gd, rgd = h.get("gdOffset"), h.get("rgdOffset")
+        put(out, 56, rgd, 8)
+        put(out, 48, gd, 8)
+        return
     if name == "ours-g16":
         tool("vmdk-create", "-q", "--grain", "16", "-s", "64M", out)
         r = tool("vmdk-fill", "-q", "--file", raw, out)
@@ -321,10 +331,18 @@ def main():
     failures = 0
     try:
         for base in ("ours", "qemu", "qemu-zeroed", "ours-split", "ours-g16",
-                     "ours-stream", "qemu-stream"):
+                     "ours-gd-first", "ours-stream", "qemu-stream"):
             bdir = os.path.join(tmp, "base-" + base)
             os.mkdir(bdir)
             make_base(base, raw, os.path.join(bdir, "d.vmdk"))
+            # The good disk must check clean and read right, or every
+            # case would be found for the wrong reason.
+            good = os.path.join(tmp, "good.raw")
+            if tool("vmdk-check", os.path.join(bdir, "d.vmdk")).returncode or \
+                    read_disk(os.path.join(bdir, "d.vmdk"), good) or \
+                    sectors_equal(good, raw)[0] != total:
+                print("FAIL: the good %s disk does not check clean or read right" % base)
+                failures += 1
             h = Hdr(extent_of(os.path.join(bdir, "d.vmdk")))
             if "stream" in base:
                 cases = stream_cases(os.path.join(bdir, "d.vmdk"))
