@@ -213,9 +213,10 @@ static int check_header(struct sck *k, const uint8_t *first)
 			     "grain size %llu is not a power of two up to %u sectors: "
 			     "where the grains are cannot be known",
 			     (unsigned long long)h->grain_size, MAX_GRAIN_SECTORS);
-	else if (h->gtes_per_gt == 0 || h->gtes_per_gt > MAX_GTES)
+	else if (h->gtes_per_gt != MAX_GTES)
 		rc = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,
-			     "%u entries per grain table (expected 1 to %u)",
+			     "%u entries per grain table, where the specification "
+			     "fixes %u, and the layout does not show the tables' size",
 			     h->gtes_per_gt, MAX_GTES);
 	else if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
 		rc = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,

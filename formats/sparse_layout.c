@@ -47,6 +47,11 @@ struct lay {
 	uint32_t *a, *b;		/* one table, both copies */
 	/* What the last score saw. */
 	uint64_t stride;		/* the step the grains show, 0 if none */
+	size_t base_grains;		/* grains the header as written reaches,
+					   where its directories and tables
+					   hold (0 otherwise) */
+	uint64_t structure;		/* of the last score: contradictions of
+					   directories and tables alone */
 	uint64_t meta_end;		/* the end of metadata below the grains */
 	char why[200];
 };
@@ -140,8 +145,11 @@ static uint64_t shape_of(struct lay *L, const struct sparse_header *h,
 	s->n = (h->capacity + cover - 1) / cover;
 	s->gt_sectors = round_up(h->gtes_per_gt * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
 	s->gd_sectors = round_up(s->n * 4, VMDK_SECTOR) / VMDK_SECTOR;
+	/* An embedded descriptor that does not fit the file is the
+	 * descriptor check's to report, not a place metadata lies. */
 	s->desc_at = h->desc_offset;
-	s->desc_len = h->desc_offset ? h->desc_size : 0;
+	s->desc_len = h->desc_offset && h->desc_offset < L->sectors &&
+		      h->desc_size <= L->sectors - h->desc_offset ? h->desc_size : 0;
 	s->rgd = h->flags & SPARSE_FLAG_RGD;
 	if (s->gd_sectors > L->sectors) {
 		why(L, "a directory of %llu entries is larger than the file",
@@ -375,7 +383,7 @@ static bool on_grain(const struct lay *L, uint64_t gs, uint64_t t)
 static uint64_t score_grains(struct lay *L, const struct sparse_header *h,
 			     const struct shape *s)
 {
-	uint64_t gs = h->grain_size, c = 0, step = 0, first, last;
+	uint64_t gs = h->grain_size, c = 0, step = 0, first, last, tail;
 
 	if (L->ngrains)
 		qsort(L->grains, L->ngrains, sizeof(*L->grains), by_u32);
@@ -418,10 +426,12 @@ static uint64_t score_grains(struct lay *L, const struct sparse_header *h,
 	if (!L->ngrains || h->unclean)
 		return c;
 	last = L->grains[L->ngrains - 1];
-	/* The grains' own step names a grain size; the room after the last
-	 * one only when it stands alone (a cut file shortens that room). */
-	L->stride = L->ngrains > 1 ? step : next_metadata(L, h, s, last) - last;
-	step = gcd(step, next_metadata(L, h, s, last) - last);
+	/* The grains' own step names a grain size, and so does the room
+	 * after the last one where the file ends there (metadata a grow or
+	 * a repair appended may follow space no table names). */
+	tail = next_metadata(L, h, s, last) == L->sectors ? L->sectors - last : 0;
+	L->stride = L->ngrains > 1 ? step : tail;
+	step = gcd(step, tail);
 	if (step > gs && step % gs == 0) {
 		why(L, "every grain is %llu sectors from the next one or from the "
 		    "metadata after it, not %llu", (unsigned long long)step,
@@ -453,6 +463,7 @@ static uint64_t score(struct lay *L, const struct sparse_header *h)
 	if ((more = score_tables(L, h, &s)) >= IMPOSSIBLE)
 		return IMPOSSIBLE;
 	c += more;
+	L->structure = c;
 	if (!L->deep && s.n > SHALLOW_TABLES)
 		return c;
 	if ((more = score_entries(L, h, &s)) >= IMPOSSIBLE)
@@ -511,7 +522,9 @@ static bool try_value(struct lay *L, const struct sparse_header *h,
 		return false;
 	vmdk_sparse_field_set(&t, f, value);
 	memcpy(keep, L->why, sizeof(keep));
-	ok = score(L, &t) == 0;
+	/* A value that makes the evidence go away by reaching fewer grains
+	 * (an old directory, a shorter table) explains nothing. */
+	ok = score(L, &t) == 0 && L->ngrains >= L->base_grains;
 	/* A grain size needs the grains' own word: read with it, they
 	 * follow one another at exactly that step (or there are none, and
 	 * nothing can be misread). */
@@ -605,6 +618,7 @@ int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
 	}
 	v->contradictions = score(&L, h);
 	v->unusable = v->contradictions >= IMPOSSIBLE;
+	L.base_grains = v->unusable || L.structure ? 0 : L.ngrains;
 	stride = L.stride;
 	meta_end = L.meta_end;
 	snprintf(v->evidence, sizeof(v->evidence), "%s", L.why);
@@ -627,7 +641,8 @@ int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
 			 try_value(&L, h, SPARSE_FIELD_GRAIN_SIZE, stride, v));
 		for (uint64_t gs = 8; !found && gs <= 2048; gs *= 2)
 			found = try_value(&L, h, SPARSE_FIELD_GRAIN_SIZE, gs, v);
-		if (!found && meta_end && is_pow2(h->grain_size))
+		if (!found && meta_end && is_pow2(h->grain_size) &&
+		    round_up(meta_end, h->grain_size) <= L.sectors)
 			found = try_value(&L, h, SPARSE_FIELD_OVERHEAD,
 					  round_up(meta_end, h->grain_size), v);
 		if (!found)

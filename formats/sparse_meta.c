@@ -44,10 +44,11 @@ static int check_header(struct vmdk_extent *x, const struct sparse_header *h,
 				   "%s: grain size %llu is not a power of two up to %u sectors",
 				   x->path, (unsigned long long)h->grain_size,
 				   MAX_GRAIN_SECTORS);
-	if (h->gtes_per_gt == 0 || h->gtes_per_gt > MAX_GTES)
+	/* The technote fixes 512 entries; every writer uses them. */
+	if (h->gtes_per_gt != MAX_GTES)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %u entries per grain table (expected 1 to %u)",
-				   x->path, h->gtes_per_gt, MAX_GTES);
+				   "%s: %u entries per grain table (the specification "
+				   "fixes %u)", x->path, h->gtes_per_gt, MAX_GTES);
 	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
 		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
 				   "%s: capacity %llu sectors is zero or beyond 64 TiB",

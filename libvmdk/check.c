@@ -447,6 +447,53 @@ static int one_pass(struct checker *k)
 	return err;
 }
 
+static void add_report(struct vmdk_check_report *to,
+		       const struct vmdk_check_report *more)
+{
+	to->errors += more->errors;
+	to->warnings += more->warnings;
+	to->fixed += more->fixed;
+	to->unfixable += more->unfixable;
+	to->declined += more->declined;
+	to->discarding += more->discarding;
+	to->discarded += more->discarded;
+}
+
+/* A repair that leaves errors behind goes round again, as e2fsck
+ * restarts: with several faults, one can only be seen once another is
+ * fixed (a field of a header whose directory lay outside the file).  The
+ * report adds the rounds up. */
+#define REPAIR_ROUNDS 3
+
+static int repair_again(struct checker *k)
+{
+	struct vmdk_check_report *total = k->r, dry, more;
+	int err = 0;
+
+	for (int round = 1; err == 0 && round < REPAIR_ROUNDS; round++) {
+		if (!total->fixed || total->declined)
+			break;
+		k->r = &dry;
+		k->dry = true;
+		k->repair = false;
+		err = one_pass(k);
+		k->dry = false;
+		if (err < 0 || !dry.errors || dry.unfixable)
+			break;
+		k->r = &more;
+		k->repair = true;
+		err = one_pass(k);
+		more.links = more.links ? more.links : total->links;
+		add_report(total, &more);
+		total->extents = more.extents;
+		total->tables = more.tables;
+		total->grains = more.grains;
+	}
+	k->r = total;
+	k->repair = true;
+	return err < 0 ? err : 0;
+}
+
 /* The undo file a repair keeps by default: DISK.undo, or DISK.undo.N
  * when that exists (an earlier repair's, never overwritten). */
 static int undo_beside(const char *path, char *out, size_t size,
@@ -504,6 +551,8 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 	if (k.repair && undo && (err = vmdk_undo_open(undo, eb, &k.undo)) < 0)
 		return err;
 	err = one_pass(&k);
+	if (err == 0 && k.repair)
+		err = repair_again(&k);
 	vmdk_undo_close(k.undo);
 	if (beside[0])
 		snprintf(k.r->undo_file, sizeof(k.r->undo_file), "%s", beside);
