@@ -101,5 +101,14 @@ kills "$T/bad.vmdk" "$want" pwrite64 fdatasync
 "$BIN/vmdk-clone" -q -r -t 5 "$T/base.raw" "$T/stream.vmdk"
 truncate -s $(( $(stat -c %s "$T/stream.vmdk") - 1536 )) "$T/stream.vmdk"
 kills "$T/stream.vmdk" "$want" write fsync
-echo "repair kills: $pass passed, $fail failed ($total writes in two repairs)"
+# One header field the layout contradicts (rewritten in the one header
+# write), and the embedded extent line (rewritten over its area).
+cp "$T/good.vmdk" "$T/field.vmdk"
+put64 "$T/field.vmdk" 20 4
+kills "$T/field.vmdk" "$want" pwrite64 fdatasync
+cp "$T/good.vmdk" "$T/line.vmdk"
+off=$(grep -boa "RW 262144 SPARSE" "$T/line.vmdk" | head -1 | cut -d: -f1)
+printf "RW 065536" | dd of="$T/line.vmdk" bs=1 seek="$off" conv=notrunc 2>/dev/null
+kills "$T/line.vmdk" "$want" pwrite64 fdatasync
+echo "repair kills: $pass passed, $fail failed ($total writes in four repairs)"
 [ "$fail" -eq 0 ]
