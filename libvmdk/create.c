@@ -244,6 +244,11 @@ static int check_params(const struct vmdk_create_params *p, const char *path,
 	if (p->capacity > VMDK_MAX_CAPACITY)
 		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
 				   "%s: capacity beyond the 64 TiB limit", path);
+	/* ESXi's own limit for a virtual disk on a VMFS datastore. */
+	if ((p->type == VMDK_TYPE_VMFS_THICK || p->type == VMDK_TYPE_VMFS_THIN) &&
+	    p->capacity > VMDK_VMFS_MAX_CAPACITY)
+		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
+				   "%s: a VMFS disk holds at most 62 TiB", path);
 	if (!vmdk_type_def(p->type)->split &&
 	    p->capacity > vmdk_format_for_type(p->type)->max_sectors)
 		return vmdk_seterr(eb, VMDK_E_TOO_BIG,

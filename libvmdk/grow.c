@@ -68,9 +68,9 @@ static int refuse(const struct vmdk_link *l, const struct vmdk_extent *last,
 				   "grow the base disk before taking children", l->path);
 	if ((err = vmdk_format_can_grow(last, l->path)) < 0)
 		return vmdk_seterr(eb, err, "%s", last->eb->msg);
-	if (capacity <= l->capacity)
+	if (capacity < l->capacity)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: the new size must be larger than the current "
+				   "%s: the new size is smaller than the current "
 				   "%llu sectors (disks never shrink)", l->path,
 				   (unsigned long long)l->capacity);
 	if (capacity > VMDK_MAX_CAPACITY ||
@@ -105,6 +105,9 @@ int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
 	def = vmdk_type_def(type);
 	if (!def)	/* a createType we do not make: one plain extent */
 		def = &plain_type;
+	/* The size it has already: done, nothing written. */
+	if (capacity == l->capacity)
+		goto out;
 	err = refuse(l, last, type, capacity, eb);
 	if (err < 0)
 		goto out;

@@ -303,7 +303,8 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
  * (vmware-vdiskmanager -x).  Sparse extents get larger grain
  * directories; flat ones are extended (preallocated unless thin); split
  * types fill their last extent to 2 GiB and add extents.  Refused for
- * streamOptimized disks, child disks, and sizes not larger than now.  A
+ * streamOptimized disks, child disks, and sizes smaller than now; the
+ * size it has already changes nothing and returns 0.  A
  * crash at any instant leaves the disk with its old size or its new one.
  * The CID changes, as for any change of content. */
 int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,

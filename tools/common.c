@@ -21,6 +21,8 @@ const char *progname = "vmdktools";
 int verbosity = 1;
 bool tool_op_summaries = true;
 
+static void exit_status_of_signal(int status, void *arg);
+
 void tool_init(const char *argv0)
 {
 	const char *slash = strrchr(argv0, '/');
@@ -33,6 +35,8 @@ void tool_init(const char *argv0)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* Registered first, so it runs last, after every other cleanup. */
+	on_exit(exit_status_of_signal, NULL);
 }
 
 void tool_version(void)
@@ -97,47 +101,6 @@ int tool_parse_u64(const char *s, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-int tool_parse_size(const char *s, uint64_t *sectors)
-{
-	static const struct {
-		const char *suffix;
-		unsigned shift;
-	} units[] = {
-		{ "", 0 }, { "s", 0 }, { "b", 0 },
-		{ "k", 10 }, { "kb", 10 }, { "kib", 10 },
-		{ "m", 20 }, { "mb", 20 }, { "mib", 20 },
-		{ "g", 30 }, { "gb", 30 }, { "gib", 30 },
-		{ "t", 40 }, { "tb", 40 }, { "tib", 40 },
-	};
-	uint64_t v = 0;
-	const char *p = s;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
-		if (strcasecmp(p, units[i].suffix) != 0)
-			continue;
-		if (i < 2) {		/* sectors */
-			*sectors = v;
-			return v > TOOL_MAX_SECTORS ? -1 : 0;
-		}
-		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
-			return -1;
-		v <<= units[i].shift;
-		if (v % 512)
-			return -1;
-		*sectors = v / 512;
-		return *sectors > TOOL_MAX_SECTORS ? -1 : 0;
-	}
-	return -1;
 }
 
 const char *tool_sectors(uint64_t n)
@@ -283,6 +246,18 @@ volatile int tool_interrupted;
 static void on_signal(int sig)
 {
 	tool_interrupted = sig;
+}
+
+/* A run that a signal cut short ends as shells expect of it: 128 + the
+ * signal's number (130 for SIGINT, 143 for SIGTERM), after the cleanup
+ * the tool did.  A run that finished anyway keeps its own status. */
+static void exit_status_of_signal(int status, void *arg)
+{
+	(void)arg;
+	if (status == 0 || !tool_interrupted)
+		return;
+	fflush(NULL);
+	_exit(128 + tool_interrupted);
 }
 
 void tool_catch_signals(void)

@@ -29,9 +29,14 @@ void tool_warn(const char *file, const char *fmt, ...)
 /* Report a library error: its detail when there is one, which names the
  * file itself, else the code's text. */
 void tool_disk_error(const char *file, int err, const char *detail);
-/* Sizes: N sectors, or N with K/M/G/T[B|iB] (binary) or B (bytes); the
- * byte count must be a multiple of 512.  0 on success. */
-int tool_parse_size(const char *s, uint64_t *sectors);
+/* Sizes: N sectors (or Ns), N[.N] with K, M, G, T (KB, KiB ...: binary,
+ * rounded up to whole sectors), or NB bytes filling whole sectors; at
+ * most TOOL_MAX_SECTORS.  NULL on success, else why not.  A leading '+'
+ * (only where @relative_ok) sets *@relative. */
+const char *tool_size_parse(const char *s, bool relative_ok, uint64_t *sectors,
+			    bool *relative);
+/* An absolute size option, or a usage error that says why and the syntax. */
+int tool_size_arg(const char *s, uint64_t *sectors);
 /* The largest disk there is (64 TiB), in sectors: no sector number,
  * count or size beyond it is taken. */
 #define TOOL_MAX_SECTORS (1ull << 37)

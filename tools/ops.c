@@ -26,13 +26,41 @@ int op_create(const char *path, const struct vmdk_create_params *p)
 	return 0;
 }
 
-int op_grow(const char *path, uint64_t size, bool force_progress)
+/* The size a grow starts from, or 0 once the error is told. */
+static uint64_t current_capacity(const char *path)
+{
+	vmdk_disk *d = tool_open(path, VMDK_OPEN_RDONLY);
+	struct vmdk_info info = { 0 };
+
+	if (!d)
+		return 0;
+	vmdk_get_info(d, &info);
+	vmdk_close(d);
+	return info.capacity;
+}
+
+int op_grow(const char *path, uint64_t size, bool relative, bool force_progress)
 {
 	struct tool_progress prog;
+	uint64_t now = current_capacity(path);
 	char h[32];
 	int err;
 
-	tool_describe_path(path);
+	if (!now)
+		return 1;
+	if (relative && size > TOOL_MAX_SECTORS - now) {
+		tool_warn(path, "%s more is above 64 TiB, the largest disk there is",
+			  tool_sectors(size));
+		return 1;
+	}
+	if (relative)
+		size += now;
+	if (size == now) {
+		if (verbosity > 0 && tool_op_summaries)
+			printf("%s is %s (%s) already: nothing changed\n", path,
+			       tool_sectors(size), tool_human(size * 512, h, sizeof(h)));
+		return 0;
+	}
 	tool_catch_signals();
 	tool_progress_init(&prog, "Growing", force_progress);
 	err = vmdk_grow(path, size, tool_progress_cb, &prog);

@@ -23,7 +23,8 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *p,
 vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
 			   int source_format);
 int op_create(const char *path, const struct vmdk_create_params *p);
-int op_grow(const char *path, uint64_t sectors, bool force_progress);
+/* To @sectors, or by @sectors when @relative. */
+int op_grow(const char *path, uint64_t sectors, bool relative, bool force_progress);
 int op_rename(const char *from, const char *to);
 /* vmdk_shrink() or vmdk_defragment(), with the summary. */
 int op_compact(const char *path, bool shrink, bool force_progress);

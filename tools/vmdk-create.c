@@ -53,8 +53,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:t:a:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (tool_parse_size(optarg, &p.capacity) < 0 || !p.capacity)
-				tool_try_help("invalid size '%s'", optarg);
+			tool_size_arg(optarg, &p.capacity);
 			have_size = true;
 			break;
 		case 't':

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -23,7 +24,7 @@ static void usage(void)
 	       " -s, --start <sector>     first sector (default 0)\n"
 	       " -c, --count <sectors>    how many (default: to the end of the disk,\n"
 	       "                          or the file's size with --file)\n"
-	       "     --val <byte>         value to fill with, 0-255 (default 0)\n"
+	       "     --val <byte>         value to fill with, 0-255 (--val 0 zeroes)\n"
 	       " -f, --file <path>        write this file's bytes instead (the last\n"
 	       "                          sector is padded with zeros)\n"
 	       TOOL_UNSAFE_HELP
@@ -89,11 +90,19 @@ int main(int argc, char **argv)
 	}
 	if (file && have_val)
 		tool_try_help("--val and --file are mutually exclusive");
+	/* Never a silent default: a forgotten option must not zero a disk. */
+	if (!file && !have_val)
+		tool_try_help("give --val BYTE or --file PATH (--val 0 zeroes sectors)");
 	path = tool_operand(argc, argv);
 	if (file) {
+		struct stat st;
 		off_t size = 0;
 		/* A pipe or FIFO is read as it comes, given a count. */
 		fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			tool_warn(file, "is a directory: give a file to write into the disk");
+			return 1;
+		}
 		if (fd < 0 || (!have_count && ((size = lseek(fd, 0, SEEK_END)) < 0 ||
 					       lseek(fd, 0, SEEK_SET) < 0))) {
 			if (errno == ESPIPE)

@@ -11,7 +11,9 @@ static void usage(void)
 {
 	printf("Usage:\n"
 	       " %s [options] <disk.vmdk> <size>\n"
-	       "\nEnlarge a disk to <size> (sectors, or with K, M, G, T: binary).\n"
+	       "\nEnlarge a disk to <size>, or by it with a leading '+': N sectors,\n"
+	       "N[.N] with K, M, G or T (binary), or NB bytes.  The size it has\n"
+	       "already changes nothing.\n"
 	       "Sparse disks get larger grain directories, flat disks longer (and\n"
 	       "preallocated) extents, split disks new extents.  The partitions and\n"
 	       "file systems inside are not touched.\n"
@@ -26,13 +28,15 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	bool force_progress;
+	bool force_progress, relative;
+	const char *why;
 	uint64_t size;
 
 	force_progress = tool_progress_options(argc, argv, usage);
 	if (optind != argc - 2)
 		tool_try_help("expected a disk and a new size");
-	if (tool_parse_size(argv[optind + 1], &size) < 0 || size == 0)
-		tool_try_help("invalid size '%s'", argv[optind + 1]);
-	return op_grow(argv[optind], size, force_progress);
+	why = tool_size_parse(argv[optind + 1], true, &size, &relative);
+	if (why)
+		tool_try_help("invalid size '%s': %s", argv[optind + 1], why);
+	return op_grow(argv[optind], size, relative, force_progress);
 }

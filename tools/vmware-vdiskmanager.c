@@ -4,7 +4,6 @@
  * options and size units, each operation the same code path as its
  * vmdk-* tool (ops.h). */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,39 +69,6 @@ static _Noreturn void usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 	exit(EXIT_USAGE);
-}
-
-/* VMware's sizes: a count of sectors, or a number (decimals allowed)
- * with KB, MB, GB or TB (binary units), rounded up to whole sectors. */
-static int parse_vmware_size(const char *s, uint64_t *sectors)
-{
-	static const struct { const char *unit; double bytes; } units[] = {
-		{ "kb", 1024.0 }, { "mb", 1048576.0 }, { "gb", 1073741824.0 },
-		{ "tb", 1099511627776.0 },
-	};
-	char *end;
-	double v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v <= 0)
-		return -1;
-	if (*end == '\0') {	/* sectors: a whole number */
-		if (strchr(s, '.') || strchr(s, 'e') || strchr(s, 'E'))
-			return -1;
-		return tool_parse_u64(s, sectors);
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcasecmp(end, units[i].unit) == 0) {
-			double n = ceil(v * units[i].bytes / 512.0);
-			if (n > (double)TOOL_MAX_SECTORS)
-				return -1;
-			*sectors = (uint64_t)n;
-			return 0;
-		}
-	return -1;
 }
 
 enum op { OP_NONE, OP_CREATE, OP_DEFRAG, OP_SHRINK, OP_RENAME, OP_PREPARE,
@@ -174,9 +140,9 @@ int main(int argc, char **argv)
 {
 	struct vmdk_create_params cp = { .adapter = VMDK_ADAPTER_LSILOGIC };
 	struct vmdk_clone_params kp = { .type = VMDK_TYPE_MONOLITHIC_SPARSE };
-	const char *source = NULL, *size_arg = NULL, *host = NULL, *target;
+	const char *why, *source = NULL, *size_arg = NULL, *host = NULL, *target;
 	const char *user = NULL, *password_file = NULL, *thumbprint = getenv("VMDK_THUMBPRINT");
-	bool have_type = false, have_adapter = false;
+	bool have_type = false, have_adapter = false, relative;
 	enum op op = OP_NONE;
 	uint64_t size = 0;
 	int c, type = 0, adapter = VMDK_ADAPTER_LSILOGIC, argc_thumb = 0;
@@ -278,9 +244,11 @@ int main(int argc, char **argv)
 	    (have_adapter && op != OP_CREATE && op != OP_CONVERT) ||
 	    (size_arg && op != OP_CREATE && op != OP_EXPAND))
 		usage_error("%s", "-s, -a and -t go with -c (and -a, -t with -r)");
+	if ((op == OP_CREATE || op == OP_EXPAND) && !size_arg)
+		usage_error("%s", "-c and -x need a capacity (-s)");
 	if ((op == OP_CREATE || op == OP_EXPAND) &&
-	    (!size_arg || parse_vmware_size(size_arg, &size) < 0 || size == 0))
-		usage_error("invalid or missing capacity '%s'", size_arg ? size_arg : "");
+	    (why = tool_size_parse(size_arg, false, &size, &relative)) != NULL)
+		usage_error("invalid capacity: %s", why);
 	switch (op) {
 	case OP_CREATE:
 		if (size < 2048 || size > 8192ull * 2097152)
@@ -299,7 +267,7 @@ int main(int argc, char **argv)
 		return done(op_clone(source, target, &kp, SOURCE_VMDK, false),
 			    "Virtual disk conversion successful.");
 	case OP_EXPAND:
-		return done(op_grow(target, size, false),
+		return done(op_grow(target, size, false, false),
 			    "Disk expansion completed successfully.");
 	case OP_RENAME:
 		return done(op_rename(source, target), "Renaming completed successfully.");

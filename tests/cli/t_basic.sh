@@ -87,7 +87,7 @@ for ctype in $names; do
 		rm -f "$T/ref.raw"
 	else
 		expect_exit 1 "cannot be written in place" "stream refuses writes" \
-			"$BIN/vmdk-fill" -s 0 -c 1 "$disk"
+			"$BIN/vmdk-fill" --val 0 -s 0 -c 1 "$disk"
 	fi
 	i=$((i + 1))
 done
@@ -216,7 +216,7 @@ broken "sparse version 7" "version 7" "$T/b.vmdk"
 expect_exit 1 "past the end of the disk" "dump past the end" \
 	"$BIN/vmdk-dump" -s 4096 -c 1 "$T/g2.vmdk"
 expect_exit 1 "past the end of the disk" "fill past the end" \
-	"$BIN/vmdk-fill" -s 999 -c 2 "$T/g2.vmdk"
+	"$BIN/vmdk-fill" --val 0 -s 999 -c 2 "$T/g2.vmdk"
 
 # ---- kill -9 in the middle of writing: the disk still opens and every
 # sector holds either what it held before or what was being written ----
@@ -234,7 +234,7 @@ for delay in 0.02 0.05 0.1 0.2 0.3; do
 	[ "$n" -eq 0 ] && [ ! -s "$T/err" ] && ok "no torn data after kill -9 at ${delay}s" ||
 		bad "torn data after kill -9 at ${delay}s ($n stray bytes)"
 done
-expect "a killed disk can be written again" "$BIN/vmdk-fill" -q -s 0 -c 1 "$T/kill.vmdk"
+expect "a killed disk can be written again" "$BIN/vmdk-fill" -q --val 0 -s 0 -c 1 "$T/kill.vmdk"
 
 # ---- vmdk-dump output ----
 "$BIN/vmdk-create" -q -s 1M "$T/d.vmdk"

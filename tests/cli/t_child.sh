@@ -104,7 +104,7 @@ mkdir -p "$K"
 "$BIN/vmdk-child" -q create "$K/b.vmdk" "$K/c.vmdk"
 expect "a consistent chain" "$BIN/vmdk-check" -e "$K/c.vmdk"
 grep -q "chain of 3 links is consistent" "$T/out" && ok "check says so" || bad "check output"
-"$BIN/vmdk-fill" -q -c 1 "$K/b.vmdk"
+"$BIN/vmdk-fill" -q --val 0 -c 1 "$K/b.vmdk"
 expect_exit 4 "" "CID mismatch found" "$BIN/vmdk-check" -e "$K/c.vmdk"
 grep -q "c.vmdk: parent .*b.vmdk changed since the child was created" "$T/out" &&
 	ok "CID mismatch named" || bad "CID mismatch message: $(cat "$T/out")"

@@ -117,7 +117,9 @@ if mkfifo "$O/feed" 2>/dev/null; then
 		rc=$?
 		kill $feeder 2>/dev/null
 		wait $feeder 2>/dev/null
-		[ $rc -ne 0 ] && grep -q "interrupted" "$T/err" && ok "SIG$sig stops vmdk-fill with a message" ||
+		want=$([ $sig = INT ] && echo 130 || echo 143)
+		[ $rc -eq $want ] && grep -q "interrupted" "$T/err" &&
+			ok "SIG$sig stops vmdk-fill with a message, exit $want" ||
 			bad "SIG$sig: exit $rc, $(cat "$T/err")"
 		"$BIN/vmdk-check" "$O/sig.vmdk" > "$T/out" 2>&1
 		grep -q "unclean" "$T/out" && bad "SIG$sig left the unclean-shutdown mark" ||

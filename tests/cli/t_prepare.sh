@@ -22,7 +22,7 @@ if mount -t tmpfs -o size=16m tmpfs "$M" 2>/dev/null; then
 		strace -o /dev/null -e inject=write:signal=INT:when=4 "$BIN/vmdk-prepare" -q "$M" \
 			>/dev/null 2>"$T/err"
 		rc=$?
-		[ "$rc" -eq 1 ] && grep -q "stopped; the space is given back" "$T/err" &&
+		[ "$rc" -eq 130 ] && grep -q "stopped; the space is given back" "$T/err" &&
 			ok "prepare stops on Ctrl-C" || bad "prepare on SIGINT: exit $rc"
 		[ "$(state)" = "$before" ] && ok "an interrupted prepare leaves nothing" ||
 			bad "after SIGINT: $(state)"

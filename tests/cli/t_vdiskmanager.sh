@@ -87,8 +87,8 @@ for s in "4096:4096" "2MB:4096" "2048KB:4096" "1.5MB:3072" "0.5GB:1048576" "8192
 		ok "size ${s%%:*} is ${s##*:} sectors" || bad "size ${s%%:*}"
 done
 expect_exit 2 "outside [1MB, 8192GB]" "a size under 1MB is refused" "$VDM" -c -s 100KB -t 0 small.vmdk
-expect_exit 2 "invalid or missing capacity" "a size in furlongs" "$VDM" -c -s 3furlongs -t 0 small.vmdk
-expect_exit 2 "invalid or missing capacity" "no size" "$VDM" -c -t 0 small.vmdk
+expect_exit 2 "invalid capacity: unknown unit 'furlongs'" "a size in furlongs" "$VDM" -c -s 3furlongs -t 0 small.vmdk
+expect_exit 2 "need a capacity (-s)" "no size" "$VDM" -c -t 0 small.vmdk
 expect_exit 2 "needs a disk type" "create without -t" "$VDM" -c -s 1MB small.vmdk
 expect_exit 2 "unknown adapter" "a bad adapter" "$VDM" -c -s 1MB -a scsi9 -t 0 small.vmdk
 [ ! -e small.vmdk ] && ok "no disk from a refused create" || bad "a refused create made a disk"
