@@ -16,6 +16,13 @@ int vmdk_unlink(const char *path)
 
 	if (err < 0)
 		return err;
+	char who[256];
+	if (vmdk_vmware_locked(d, who, sizeof(who))) {
+		vmdk_close(d);
+		return vmdk_seterr(oeb, VMDK_E_LOCKED, "%s (VMware's lock: a running VM "
+				   "or VMware tool has the disk; --break-lock only "
+				   "if none does)", who);
+	}
 	/* Extents first: a crash leaves a descriptor whose extents are
 	 * missing, which says what happened, never an orphan that looks
 	 * like nothing.  The locks are held until the end. */

@@ -28,7 +28,32 @@ struct checker {
 				   damaged one */
 	size_t line_fix;	/* the extent line whose size a format's */
 	uint64_t line_sectors;	/* evidence corrects (0: none) */
+	struct vmdk_vmware_lock *vmware_locks;	/* ours, during a repair */
 };
+
+/* A file the check reads.  When a repair is asked for, it is opened for
+ * writing under the write lock (ours, and VMware's) from the dry pass on:
+ * nobody changes the disk between the pass that decides and the one that
+ * fixes.  A plain check of a disk another program is writing says so. */
+static int check_open(struct checker *k, const char *path, int *fd,
+		      int missing_code)
+{
+	bool repairing = k->flags & VMDK_CHECK_REPAIR;
+	int err;
+
+	if (repairing &&
+	    (err = vmdk_vmware_lock_take(path, &k->vmware_locks, k->eb)) < 0)
+		return err;
+	err = vmdk_link_open_file(path, repairing, repairing, fd, k->eb, missing_code);
+	if (err == 0 && !repairing && vmdk_fd_written_elsewhere(*fd)) {
+		close(*fd);
+		*fd = -1;
+		return vmdk_seterr(k->eb, VMDK_E_LOCKED, "%s: another program has it "
+				   "open for writing: what is read now may be half "
+				   "written; check it once that program ends", path);
+	}
+	return err;
+}
 
 static int count(struct checker *k, const struct vmdk_problem *p)
 {
@@ -291,8 +316,7 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 	k->r->extents++;
 	if (self_fd >= 0)
 		x.fd = self_fd;
-	else if ((err = vmdk_link_open_file(x.path, k->repair, k->repair, &x.fd,
-					    k->eb, VMDK_E_MISSING_EXTENT)) < 0 ||
+	else if ((err = check_open(k, x.path, &x.fd, VMDK_E_MISSING_EXTENT)) < 0 ||
 		 (err = vmdk_named_kind(x.fd, x.path, false, k->eb)) < 0 ||
 		 (err = vmdk_named_where(dir, x.fd, x.path, k->path, "extent",
 					 el->file, k->eb)) < 0) {
@@ -416,7 +440,7 @@ static int one_pass(struct checker *k)
 	k->line_sectors = 0;
 	if (!dir)
 		return -ENOMEM;
-	err = vmdk_link_open_file(k->path, k->repair, k->repair, &fd, k->eb, 0);
+	err = check_open(k, k->path, &fd, 0);
 	if (err == 0)
 		err = load_descriptor(k, fd, &embedded, &desc);
 	if (err == 0 && desc) {
@@ -518,6 +542,7 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 	char beside[1024] = "";
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
 	struct vmdk_check_report dry = { 0 }, mine;
+	struct vmdk_held held = { 0 };
 	struct checker k = { .path = path, .flags = flags, .fn = fn, .arg = arg,
 			     .r = report ? report : &mine, .eb = eb };
 	int err;
@@ -531,8 +556,11 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 		return n < 0 ? n : 0;
 	}
 	if (flags & VMDK_CHECK_REPAIR) {
-		/* What a killed salvage left beside the disk goes first. */
+		/* What a killed salvage left beside the disk goes first
+		 * (only files whose writer has gone). */
 		vmdk_txn_sweep(path);
+		/* Held from the dry pass to the last write. */
+		vmdk_hold_files(&held);
 		/* Dry first: where no correct disk exists, nothing changes. */
 		k.r = &dry;
 		k.dry = true;
@@ -540,22 +568,25 @@ int vmdk_check(const char *path, unsigned flags, const char *undo,
 		k.r = report ? report : &mine;
 		k.dry = false;
 		if (err < 0)
-			return err;
+			goto out;
 		k.repair = dry.unfixable == 0 && dry.errors + dry.warnings > 0;
 	}
 	if (k.repair && !undo && (flags & VMDK_CHECK_UNDO_BESIDE) && dry.discarding &&
 	    (err = undo_beside(path, beside, sizeof(beside), eb)) < 0)
-		return err;
+		goto out;
 	if (k.repair && !undo && beside[0])
 		undo = beside;
 	if (k.repair && undo && (err = vmdk_undo_open(undo, eb, &k.undo)) < 0)
-		return err;
+		goto out;
 	err = one_pass(&k);
 	if (err == 0 && k.repair)
 		err = repair_again(&k);
 	vmdk_undo_close(k.undo);
 	if (beside[0])
 		snprintf(k.r->undo_file, sizeof(k.r->undo_file), "%s", beside);
+out:
+	vmdk_held_release(&held);
+	vmdk_vmware_lock_release(k.vmware_locks);
 	return err;
 }
 

@@ -103,6 +103,29 @@ int vmdk_undo_save(struct vmdk_undo *u, int fd, const char *path, uint64_t off,
 int vmdk_undo_save_file(struct vmdk_undo *u, int fd, const char *path);
 void vmdk_undo_close(struct vmdk_undo *u);
 
+/* ---- link.c: files held locked across opens (vmdk_check's passes) ---- */
+struct vmdk_held {
+	int *fd;
+	size_t n, cap;
+};
+/* From now on this thread's exclusive opens are held in @h, and opens of
+ * a held file share its open; vmdk_held_release() lets them all go. */
+void vmdk_hold_files(struct vmdk_held *h);
+void vmdk_held_release(struct vmdk_held *h);
+
+/* ---- vmware_lock.c: VMware's FILE.lck directories ---- */
+struct vmdk_vmware_lock;
+/* Our exclusive member in @path.lck, added to *@list; VMDK_E_LOCKED
+ * (naming the holder) when anyone else holds one there. */
+int vmdk_vmware_lock_take(const char *path, struct vmdk_vmware_lock **list,
+			  struct vmdk_errbuf *eb);
+/* Remove our members (and their directories once empty). */
+void vmdk_vmware_lock_release(struct vmdk_vmware_lock *list);
+/* 1 with @who told when someone else holds @path exclusively, else 0. */
+int vmdk_vmware_lock_holder(const char *path, char *who, size_t len);
+/* Remove every member of @path.lck, counting them in *@removed. */
+int vmdk_vmware_lock_break(const char *path, int *removed);
+
 /* ---- disk.c ---- */
 struct vmdk_link {
 	char *path;
@@ -118,6 +141,7 @@ struct vmdk_link {
 	bool unsafe_paths;	/* VMDK_OPEN_UNSAFE_PATHS: files anywhere */
 	bool cid_updated;
 	const struct vmdk_fetcher *fetch;	/* vmdk_open_fetched() */
+	struct vmdk_vmware_lock *vmware_locks;	/* ours, while writable */
 	struct vmdk_link *parent;
 };
 

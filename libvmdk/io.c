@@ -121,6 +121,25 @@ int vmdk_lock_fd(int fd, bool exclusive)
 	return -errno;
 }
 
+/* Someone else writes the file: our own writers hold a write lock on it
+ * all; qemu holds a read lock on byte 101 while it has the image open
+ * with write permission. */
+bool vmdk_fd_written_elsewhere(int fd)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = 101,
+		.l_len = 1,
+	};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		return false;
+	/* A reader of ours locks the whole file (l_len 0); qemu's byte
+	 * locks may merge with their neighbours. */
+	return fl.l_type == F_WRLCK || fl.l_len != 0;
+}
+
 int vmdk_file_size(int fd, uint64_t *size)
 {
 	struct stat st;

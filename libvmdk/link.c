@@ -29,10 +29,68 @@ static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
 	return vmdk_seterr(eb, err, "%s: %s", path, detail);
 }
 
+/* The files this thread holds locked across several opens: an open of
+ * one of them shares the held open and its lock (a second open would
+ * conflict with our own lock, as another process's does). */
+static __thread struct vmdk_held *held;
+
+void vmdk_hold_files(struct vmdk_held *h)
+{
+	held = h;
+}
+
+void vmdk_held_release(struct vmdk_held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		close(h->fd[i]);
+	free(h->fd);
+	memset(h, 0, sizeof(*h));
+	if (held == h)
+		held = NULL;
+}
+
+/* A dup of the held open of @path, or -1. */
+static int held_open(const char *path)
+{
+	struct stat st, o;
+
+	if (!held || stat(path, &st) < 0)
+		return -1;
+	for (size_t i = 0; i < held->n; i++)
+		if (fstat(held->fd[i], &o) == 0 && o.st_dev == st.st_dev &&
+		    o.st_ino == st.st_ino)
+			return fcntl(held->fd[i], F_DUPFD_CLOEXEC, 0);
+	return -1;
+}
+
+static void hold(int fd)
+{
+	int *more;
+
+	if (!held)
+		return;
+	if (held->n == held->cap) {
+		size_t cap = held->cap ? held->cap * 2 : 8;
+		if (!(more = realloc(held->fd, cap * sizeof(*more))))
+			return;
+		held->fd = more;
+		held->cap = cap;
+	}
+	held->fd[held->n] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (held->fd[held->n] >= 0)
+		held->n++;
+}
+
 int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 		     int *out, struct vmdk_errbuf *eb, int missing_code)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+	int fd = held_open(path);
+
+	if (fd >= 0) {
+		*out = fd;
+		return 0;
+	}
+	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC |
 		      O_NONBLOCK | O_NOCTTY);
 	int err;
 
@@ -58,6 +116,8 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 		return vmdk_seterr(eb, err, "%s: locking: %s", path,
 				   vmdk_strerror(err));
 	}
+	if (lock_exclusive)
+		hold(fd);
 	*out = fd;
 	return 0;
 }
@@ -160,6 +220,9 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 		return open_fetched(l, x, el, eb);
 	if (x->fd < 0 && (err = named_twice(l, x, el->file, eb)) < 0)
 		return err;
+	if (x->fd < 0 && x->writable && !l->fetch &&
+	    (err = vmdk_vmware_lock_take(x->path, &l->vmware_locks, eb)) < 0)
+		return err;
 	if (x->fd < 0) {
 		err = vmdk_link_open_file(x->path, x->writable, x->writable, &x->fd, eb,
 				VMDK_E_MISSING_EXTENT);
@@ -204,6 +267,7 @@ void vmdk_link_free(struct vmdk_link *l, int *first_err)
 	free(l->ext);
 	if (l->desc_fd >= 0)
 		close(l->desc_fd);
+	vmdk_vmware_lock_release(l->vmware_locks);
 	vmdk_desc_free(l->desc);
 	free(l->path);
 	free(l->dir);
@@ -361,6 +425,10 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 		err = -ENOMEM;
 		goto fail;
 	}
+	/* VMware's lock first: a running VM's disk is not even read. */
+	if (writable && !fetch &&
+	    (err = vmdk_vmware_lock_take(path, &l->vmware_locks, eb)) < 0)
+		goto fail;
 	err = vmdk_link_open_file(path, writable, writable, &fd, eb, 0);
 	if (err < 0)
 		goto fail;

@@ -352,6 +352,19 @@ int vmdk_fragmentation(const char *path, struct vmdk_compact_report *report);
  * changed. */
 int vmdk_rename(const char *from, const char *to);
 
+/*! vmdk_vmware_locked() : 1 when someone else holds VMware's lock on a
+ * file of @d's top link (FILE.lck/, as a running VM keeps it), @who then
+ * naming the lock and its holder; else 0.  Writers refuse such a disk
+ * (VMDK_E_LOCKED) and take an exclusive lock of their own while they
+ * change one; readers may call this to warn. */
+int vmdk_vmware_locked(vmdk_disk *d, char *who, size_t len);
+
+/*! vmdk_break_vmware_lock() : remove VMware's lock directories of every
+ * file of the disk at @path, for a lock its VM left behind (a crash, or
+ * another host that is gone).  The number of holders removed, or a
+ * negative error. */
+int vmdk_break_vmware_lock(const char *path);
+
 /*! vmdk_unlink() : delete a disk's descriptor and every extent file of
  * its top link.  Refuses (VMDK_E_LOCKED) a disk open for writing. */
 int vmdk_unlink(const char *path);

@@ -42,6 +42,7 @@ int vmdk_pwrite_zeros(int fd, uint64_t len, uint64_t off);
 int vmdk_write_all(int fd, const void *buf, size_t len);
 int vmdk_pread_upto(int fd, void *buf, size_t len, uint64_t off, size_t *got);
 int vmdk_lock_fd(int fd, bool exclusive);
+bool vmdk_fd_written_elsewhere(int fd);
 int vmdk_file_size(int fd, uint64_t *size);
 int vmdk_fsync_dir_of(const char *path);
 /* Writing back as a file grows: once @end passes the last call's end by

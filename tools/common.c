@@ -168,6 +168,9 @@ void tool_common_option(int c, void (*usage)(void))
 	case TOOL_OPT_UNSAFE_PATHS:
 		tool_open_flags |= VMDK_OPEN_UNSAFE_PATHS;
 		break;
+	case TOOL_OPT_BREAK_LOCK:
+		tool_break_lock_asked = true;
+		break;
 	default:
 		tool_try_help("bad option");
 	}
@@ -228,15 +231,43 @@ void tool_describe_path(const char *path)
 	vmdk_close(d);
 }
 
+bool tool_break_lock_asked;
+
+int tool_break_lock(const char *path)
+{
+	int n;
+
+	if (!tool_break_lock_asked)
+		return 0;
+	n = vmdk_break_vmware_lock(path);
+	if (n < 0) {
+		tool_disk_error(path, n, vmdk_errmsg(NULL));
+		return -1;
+	}
+	if (n > 0 && verbosity > 0)
+		tool_warn(path, "removed VMware's lock (%d holder%s)", n,
+			  n == 1 ? "" : "s");
+	return 0;
+}
+
 vmdk_disk *tool_open(const char *path, unsigned flags)
 {
+	char who[256];
 	vmdk_disk *d;
-	int err = vmdk_open(path, flags | tool_open_flags, &d);
+	int err;
 
+	if (!(flags & VMDK_OPEN_RDONLY) && tool_break_lock(path) < 0)
+		return NULL;
+	err = vmdk_open(path, flags | tool_open_flags, &d);
 	if (err < 0) {
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return NULL;
 	}
+	/* A reader goes on, but says what it reads may be changing. */
+	if ((flags & VMDK_OPEN_RDONLY) && verbosity > 0 &&
+	    vmdk_vmware_locked(d, who, sizeof(who)))
+		tool_warn(NULL, "warning: %s: a running VM may be changing the disk "
+			  "as it is read", who);
 	tool_describe(d, path);
 	return d;
 }
@@ -429,14 +460,21 @@ int tool_hwversion_arg(const char *arg)
 
 /* Tools whose only option of their own is --progress: tool_init, the
  * options, and whether --progress was given. */
-bool tool_progress_options(int argc, char **argv, void (*usage)(void))
+bool tool_progress_options(int argc, char **argv, void (*usage)(void),
+			   bool writer)
 {
 	enum { OPT_PROGRESS = 256 };
-	static const struct option longopts[] = {
+	static const struct option reader_opts[] = {
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
+	}, writer_opts[] = {
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
+		{ NULL, 0, NULL, 0 },
 	};
+	const struct option *longopts = writer ? writer_opts : reader_opts;
 	bool force = false;
 	int c;
 
@@ -453,7 +491,7 @@ bool tool_progress_options(int argc, char **argv, void (*usage)(void))
 
 int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink)
 {
-	bool force_progress = tool_progress_options(argc, argv, usage);
+	bool force_progress = tool_progress_options(argc, argv, usage, true);
 
 	if (optind != argc - 1)
 		tool_try_help("expected one disk");

@@ -73,6 +73,20 @@ const char *tool_human(uint64_t bytes, char *buf, int len);
 	"                          directory (only for disks you made)\n"
 extern unsigned tool_open_flags;
 
+/* --break-lock of the tools that change a disk: VMware's lock directories
+ * (a VM's FILE.lck) are removed first; tool_open() and the operations in
+ * ops.h call tool_break_lock() with the disk they change. */
+#define TOOL_OPT_BREAK_LOCK 0x1002
+#define TOOL_BREAK_LOCK_LONGOPT \
+	{ "break-lock", no_argument, NULL, TOOL_OPT_BREAK_LOCK }
+#define TOOL_BREAK_LOCK_HELP \
+	"     --break-lock         remove VMware's lock (DISK.vmdk.lck) first: only\n" \
+	"                          when no VM that uses the disk is running\n"
+extern bool tool_break_lock_asked;
+/* With --break-lock: remove @path's VMware lock, saying so; -1 once an
+ * error is told. */
+int tool_break_lock(const char *path);
+
 /* The options every tool has: -q, -v, -h (prints @usage), -V; anything
  * else is a usage error.  Call it from the switch's default. */
 void tool_common_option(int c, void (*usage)(void));
@@ -112,9 +126,10 @@ extern volatile int tool_interrupted;
 /* @s as a JSON string literal, quotes included; NULL prints null. */
 void tool_json_string(const char *s);
 
-/* tool_init and the options of a tool whose own is only --progress;
- * true when that was given. */
-bool tool_progress_options(int argc, char **argv, void (*usage)(void));
+/* tool_init and the options of a tool whose own is only --progress (and
+ * --break-lock, for a @writer); true when --progress was given. */
+bool tool_progress_options(int argc, char **argv, void (*usage)(void),
+			   bool writer);
 
 /* vmdk-shrink and vmdk-defrag: options, then op_compact(). */
 int tool_compact_main(int argc, char **argv, void (*usage)(void), bool shrink);

@@ -163,6 +163,8 @@ int op_check(const char *path, const struct op_check_opts *o)
 	int err;
 
 	tool_describe_path(path);
+	if (r.repair && !r.no && tool_break_lock(path) < 0)
+		return CHECK_OPERATIONAL;
 	if (r.repair && !r.yes && !r.no) {
 		/* Questions need someone to answer them. */
 		r.tty = isatty(STDIN_FILENO) && !r.json ? fopen("/dev/tty", "r") : NULL;

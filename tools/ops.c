@@ -42,10 +42,13 @@ static uint64_t current_capacity(const char *path)
 int op_grow(const char *path, uint64_t size, bool relative, bool force_progress)
 {
 	struct tool_progress prog;
-	uint64_t now = current_capacity(path);
+	uint64_t now;
 	char h[32];
 	int err;
 
+	if (tool_break_lock(path) < 0)
+		return 1;
+	now = current_capacity(path);
 	if (!now)
 		return 1;
 	if (relative && size > TOOL_MAX_SECTORS - now) {
@@ -80,6 +83,8 @@ int op_rename(const char *from, const char *to)
 	int err;
 
 	tool_describe_path(from);
+	if (tool_break_lock(from) < 0)
+		return 1;
 	tool_catch_signals();	/* a signal waits for the rename to end */
 	err = vmdk_rename(from, to);
 	if (err < 0) {
@@ -124,6 +129,8 @@ int op_compact(const char *path, bool shrink, bool force_progress)
 	int err;
 
 	tool_describe_path(path);
+	if (tool_break_lock(path) < 0)
+		return 1;
 	tool_catch_signals();
 	tool_progress_init(&prog, shrink ? "Shrinking" : "Defragmenting", force_progress);
 	err = shrink ? vmdk_shrink(path, tool_progress_cb, &prog, &r)

@@ -35,6 +35,7 @@ static void usage(void)
 	       " -o, --output <disk>      repair into a new disk; leave this one untouched\n"
 	       "     --restore-undo <file>  put back what a repair saved in <file>\n"
 	       " -j, --json               the report as JSON on stdout\n"
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing; the exit status tells\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "restore-undo", required_argument, NULL, OPT_RESTORE },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct op_check_opts o = { .repair = false };

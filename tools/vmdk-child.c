@@ -27,6 +27,7 @@ static void usage(void)
 	       " -t, --type <type>        child type: 0 monolithicSparse (default) or\n"
 	       "                          1 twoGbMaxExtentSparse\n"
 	       "     --progress           show progress even when not on a terminal\n"
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	int type = VMDK_TYPE_MONOLITHIC_SPARSE, c, err, n;
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
 		tool_catch_signals();
 		tool_progress_init(&prog, "Committing", force_progress);
 		tool_describe_path(argv[optind + 1]);
+		if (tool_break_lock(argv[optind + 1]) < 0)
+			return 1;
 		err = vmdk_commit(argv[optind + 1], tool_progress_cb, &prog);
 		tool_progress_end(&prog);
 		if (err < 0) {
@@ -100,6 +104,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "rebase") == 0 && n == 3) {
 		tool_describe_path(argv[optind + 1]);
+		if (tool_break_lock(argv[optind + 1]) < 0)
+			return 1;
 		err = vmdk_rebase(argv[optind + 1], argv[optind + 2], unsafe);
 		if (err < 0) {
 			tool_disk_error(argv[optind + 1], err, vmdk_errmsg(NULL));

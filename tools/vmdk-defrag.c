@@ -14,6 +14,7 @@ static void usage(void)
 	       "releases them.  Killed at any moment, the disk reads as before.\n"
 	       "\nOptions:\n"
 	       "     --progress           show progress even when not on a terminal\n"
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"

@@ -28,6 +28,7 @@ static void usage(void)
 	       " -f, --file <path>        write this file's bytes instead (the last\n"
 	       "                          sector is padded with zeros)\n"
 	       TOOL_UNSAFE_HELP
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
 		{ "val", required_argument, NULL, OPT_VAL },
 		{ "file", required_argument, NULL, 'f' },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
 		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -19,6 +19,7 @@ static void usage(void)
 	       "file systems inside are not touched.\n"
 	       "\nOptions:\n"
 	       "     --progress           show progress even when not on a terminal\n"
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -32,7 +33,7 @@ int main(int argc, char **argv)
 	const char *why;
 	uint64_t size;
 
-	force_progress = tool_progress_options(argc, argv, usage);
+	force_progress = tool_progress_options(argc, argv, usage, true);
 	if (optind != argc - 2)
 		tool_try_help("expected a disk and a new size");
 	why = tool_size_parse(argv[optind + 1], true, &size, &relative);

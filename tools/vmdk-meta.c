@@ -32,6 +32,7 @@ static void usage(void)
 	       "\nOptions:\n"
 	       " -j, --json               list as a JSON object\n"
 	       TOOL_UNSAFE_HELP
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              no output but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 		{ "deletable", no_argument, NULL, 'D' },
 		{ "drop-ctk", no_argument, NULL, OPT_DROP_CTK },
 		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
 		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};

@@ -14,6 +14,7 @@ static void usage(void)
 	       "\nRename a disk: its descriptor, every extent file named after it,\n"
 	       "and the names inside the descriptor.  Nothing is overwritten.\n"
 	       "\nOptions:\n"
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;

@@ -14,6 +14,7 @@ static void usage(void)
 	       "disk another process has open for writing is refused.  Parents of\n"
 	       "a child disk are not touched.\n"
 	       "\nOptions:\n"
+	       TOOL_BREAK_LOCK_HELP
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		TOOL_COMMON_LONGOPTS,
+		TOOL_BREAK_LOCK_LONGOPT,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, status = 0;
@@ -39,11 +41,12 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc && !tool_interrupted; i++) {
 		int err;
 		tool_describe_path(argv[i]);
-		err = vmdk_unlink(argv[i]);
+		err = tool_break_lock(argv[i]) < 0 ? -1 : vmdk_unlink(argv[i]);
 		if (err < 0) {
-			tool_disk_error(argv[i], err, vmdk_errmsg(NULL));
+			if (err != -1)
+				tool_disk_error(argv[i], err, vmdk_errmsg(NULL));
 			status = 1;
-		} else if (verbosity > 1) {
+		} else if (verbosity > 0) {
 			printf("Deleted %s\n", argv[i]);
 		}
 	}

@@ -60,7 +60,7 @@ rm -f "$A"/g* "$A/child.vmdk"
 for delay in 0 0.01 0.02 0.04 0.08; do
 	for t in 0 3; do
 		d=$A/k$t.vmdk
-		rm -f "$A"/k$t*
+		rm -rf "$A"/k$t*
 		"$BIN/vmdk-create" -q -s 1G -t $t "$d"
 		"$BIN/vmdk-fill" -q -s 5 -f "$A/r.bin" "$d"
 		before=$("$BIN/vmdk-dump" --raw -c 4096 "$d" | sha)
@@ -79,7 +79,7 @@ for delay in 0 0.01 0.02 0.04 0.08; do
 		expect "qemu-img check after kill -9 in grow" qemu-img check "$d"
 	done
 done
-rm -f "$A"/k*
+rm -rf "$A"/k*
 
 # ---- rename and unlink every type ----
 for t in 0 1 2 3 4 5 6; do

@@ -59,3 +59,90 @@ expect_exit 2 "give --val BYTE or --file PATH" "fill without a value" \
 	ok "a refused fill wrote nothing" || bad "fill without a value wrote"
 expect_exit 1 "is a directory" "fill --file of a directory" \
 	"$BIN/vmdk-fill" -f "$E" "$E/g.vmdk"
+
+# ---- VMware's lock: FILE.lck/ as Workstation leaves it while a VM runs ----
+# vmware_lock DISKFILE: a member of another machine's running VM.
+vmware_lock() {
+	mkdir -p "$1.lck"
+	printf '564d1a2b3c4d5e6f-0011223344556677 4242-912345 7 X [ lc=3184621104' |
+		dd of="$1.lck/M31337.lck" bs=512 conv=sync 2>/dev/null
+}
+"$BIN/vmdk-create" -q -s 4M "$E/run.vmdk"
+"$BIN/vmdk-create" -q -s 4M -t 2 "$E/runflat.vmdk"
+vmware_lock "$E/run.vmdk"
+vmware_lock "$E/runflat-flat.vmdk"	# a flat disk's extent has its own
+sum=$(cat "$E/run.vmdk" | sha)
+for cmd in "vmdk-grow $E/run.vmdk 8M" "vmdk-fill --val 1 -c 1 $E/run.vmdk" \
+	   "vmdk-meta set $E/run.vmdk tools.installType 4" "vmdk-check -r -y $E/run.vmdk" \
+	   "vmdk-shrink $E/run.vmdk" "vmdk-defrag $E/run.vmdk" \
+	   "vmdk-rename $E/run.vmdk $E/moved.vmdk" "vmdk-unlink $E/run.vmdk" \
+	   "vmdk-fill --val 1 -c 1 $E/runflat.vmdk"; do
+	# shellcheck disable=SC2086
+	expect_exit $(case $cmd in vmdk-check*) echo 8 ;; *) echo 1 ;; esac) \
+		"held by process 4242 on machine 564d1a2b3c4d5e6f-0011223344556677" \
+		"a VM's lock refuses: ${cmd%% *}" "$BIN/"$cmd
+	grep -q "break-lock" "$T/err" || bad "the refusal names --break-lock: ${cmd%% *}"
+done
+[ "$(cat "$E/run.vmdk" | sha)" = "$sum" ] && [ -e "$E/run.vmdk" ] &&
+	ok "a locked disk was left as it was" || bad "a locked disk changed"
+"$BIN/vmdk-info" "$E/run.vmdk" > "$T/out" 2>"$T/err" && grep -q "warning: .*run.vmdk.lck" "$T/err" &&
+	ok "a reader warns of a VM's lock and goes on" || bad "vmdk-info of a locked disk: $(cat "$T/err")"
+"$BIN/vmdk-info" -q "$E/run.vmdk" > /dev/null 2>"$T/err" && [ ! -s "$T/err" ] &&
+	ok "-q keeps the reader's warning quiet" || bad "-q reader: $(cat "$T/err")"
+expect "--break-lock removes a stale lock and grows" "$BIN/vmdk-grow" --break-lock "$E/run.vmdk" 8M
+grep -q "removed VMware's lock (1 holder)" "$T/err" && ok "--break-lock says what it removed" ||
+	bad "--break-lock said: $(cat "$T/err")"
+[ ! -e "$E/run.vmdk.lck" ] && ok "no lock directory left after --break-lock" ||
+	bad "lock directory left: $(ls -a "$E/run.vmdk.lck")"
+expect "--break-lock reaches a flat disk's extent lock" \
+	"$BIN/vmdk-fill" -q --break-lock --val 1 -c 1 "$E/runflat.vmdk"
+[ ! -e "$E/runflat-flat.vmdk.lck" ] && ok "the extent's lock went too" || bad "extent lock left"
+
+# Our writers hold VMware's lock while they change a disk, and let it go
+# after, also after SIGTERM; one killed leaves a stale lock the next
+# writer on this host removes.
+if mkfifo "$E/feed"; then
+	( sleep 30 ) > "$E/feed" &
+	feeder=$!
+	"$BIN/vmdk-fill" -q -f "$E/feed" -c 8 "$E/run.vmdk" 2>"$T/err" &
+	filler=$!
+	for _ in $(seq 100); do ls "$E/run.vmdk.lck"/M*.lck >/dev/null 2>&1 && break; sleep 0.05; done
+	m=$(ls "$E/run.vmdk.lck"/M*.lck 2>/dev/null | head -1)
+	[ -n "$m" ] && [ "$(stat -c %s "$m")" = 512 ] &&
+		tr '\0' '\n' < "$m" | head -1 | grep -q "^[^ ]* $filler-[0-9]* [0-9]* X " &&
+		ok "a writer holds VMware's lock, naming its process" || bad "no lock of ours: $(ls -a "$E/run.vmdk.lck" 2>&1)"
+	qemu_refuses=$(qemu-img info "$E/run.vmdk" 2>&1 | grep -c "lock")
+	[ "$qemu_refuses" -ge 1 ] && ok "qemu-img sees the disk in use meanwhile" || bad "qemu-img read a disk being written"
+	kill -TERM $filler
+	wait $filler
+	kill $feeder 2>/dev/null
+	wait $feeder 2>/dev/null
+	[ ! -e "$E/run.vmdk.lck" ] && ok "the lock goes with a writer stopped by SIGTERM" ||
+		bad "lock left after SIGTERM: $(ls -a "$E/run.vmdk.lck")"
+	( sleep 30 ) > "$E/feed" &
+	feeder=$!
+	"$BIN/vmdk-fill" -q -f "$E/feed" -c 8 "$E/run.vmdk" 2>/dev/null &
+	filler=$!
+	for _ in $(seq 100); do ls "$E/run.vmdk.lck"/M*.lck >/dev/null 2>&1 && break; sleep 0.05; done
+	kill -KILL $filler
+	wait $filler 2>/dev/null
+	kill $feeder 2>/dev/null
+	wait $feeder 2>/dev/null
+	[ -e "$E/run.vmdk.lck" ] && ok "kill -9 leaves a lock" || bad "no lock after kill -9"
+	expect "a stale lock of this host's dead process is removed" \
+		"$BIN/vmdk-fill" -q --val 2 -c 1 "$E/run.vmdk"
+	[ ! -e "$E/run.vmdk.lck" ] && ok "and the directory with it" || bad "stale lock left"
+	rm -f "$E/feed"
+fi
+
+# Every writer locks before it reads: a repair refuses a disk qemu has
+# open for writing, and a plain check says so rather than advising one.
+"$BIN/vmdk-create" -q -s 4M "$E/q.vmdk"
+( sleep 3 | qemu-io -f vmdk "$E/q.vmdk" >/dev/null 2>&1 ) &
+qpid=$!
+for _ in $(seq 100); do grep -q "OFDLCK.* 100 10[01]" /proc/locks && break; sleep 0.05; done
+expect_exit 8 "in use" "a repair refuses a disk qemu writes" "$BIN/vmdk-check" -r -y "$E/q.vmdk"
+expect_exit 8 "another program has it open for writing" "a check says the disk is being written" \
+	"$BIN/vmdk-check" "$E/q.vmdk"
+wait $qpid
+expect "a check once qemu is done" "$BIN/vmdk-check" "$E/q.vmdk"

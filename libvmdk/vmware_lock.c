@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/* vmware_lock.c --- VMware's own lock: a running VM (or vmware-vdiskmanager)
+ * keeps FILE.lck/ beside each file of a disk, holding one member file
+ * Mnnnnn.lck per holder.  A member is 512 bytes of text padded with NULs:
+ * "machineID executionID lamport type [payload|'['] name=value...", type
+ * X (exclusive) or S (shared); the executionID starts with the holder's
+ * process id.  A new member is written as Ennnnn.lck, renamed into place,
+ * while a Dnnnnn.lck directory reserves the number.
+ *
+ * Our writers take an exclusive member of their own while they change a
+ * disk, and refuse a disk where anyone else holds one; a member this host
+ * wrote for a process that no longer runs is stale and goes, as VMware's
+ * own programs remove it. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#define MEMBER_SIZE 512
+
+struct vmdk_vmware_lock {
+	char *dir;		/* FILE.lck */
+	char *member;		/* FILE.lck/Mnnnnn.lck */
+	struct vmdk_vmware_lock *next;
+};
+
+/* What a member file says; fields point into @text. */
+struct member {
+	char text[MEMBER_SIZE + 1];
+	const char *machine, *execution, *type;
+	unsigned long lamport;
+};
+
+/* This host, as our members name it: the machine id, else the host name. */
+static const char *machine_id(void)
+{
+	static char id[80];
+	FILE *f;
+
+	if (id[0])
+		return id;
+	f = fopen("/etc/machine-id", "r");
+	if (!f || !fgets(id, sizeof(id), f) || !isxdigit((unsigned char)id[0])) {
+		strcpy(id, "host-");
+		if (gethostname(id + 5, sizeof(id) - 6) < 0)
+			strcpy(id + 5, "unknown");
+	}
+	if (f)
+		fclose(f);
+	for (char *p = id; *p; p++)
+		if (isspace((unsigned char)*p)) {
+			*p = '\0';
+			break;
+		}
+	return id;
+}
+
+/* A process's start time (clock ticks after boot), 0 when unknown. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL)
+		/* after the name: state and 18 more fields, then starttime */
+		sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		       "%*s %*s %*s %*s %*s %*s %*s %llu", &t);
+	fclose(f);
+	return t;
+}
+
+static void execution_id(char *out, size_t len)
+{
+	pid_t pid = getpid();
+
+	snprintf(out, len, "%d-%llu", (int)pid, start_time(pid));
+}
+
+static int read_member(int dirfd, const char *name, struct member *m)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char *save = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, m->text, MEMBER_SIZE);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	m->text[n] = '\0';
+	m->machine = strtok_r(m->text, " ", &save);
+	m->execution = strtok_r(NULL, " ", &save);
+	const char *lamport = strtok_r(NULL, " ", &save);
+	m->type = strtok_r(NULL, " ", &save);
+	if (!m->type || (strcmp(m->type, "X") && strcmp(m->type, "S")))
+		return -EINVAL;
+	m->lamport = strtoul(lamport, NULL, 10);
+	return 0;
+}
+
+/* Mnnnnn.lck */
+static bool member_name(const char *name)
+{
+	if (name[0] != 'M' || strlen(name) != 10 || strcmp(name + 6, ".lck"))
+		return false;
+	for (int i = 1; i < 6; i++)
+		if (!isdigit((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+static bool ours(const struct member *m)
+{
+	return strcmp(m->machine, machine_id()) == 0 && atoi(m->execution) == getpid();
+}
+
+/* Written on this host for a process that has ended (or been replaced). */
+static bool stale(const struct member *m)
+{
+	unsigned long long t = 0;
+	int pid;
+
+	if (strcmp(m->machine, machine_id()) != 0 ||
+	    sscanf(m->execution, "%d-%llu", &pid, &t) < 1 || pid <= 0)
+		return false;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	return t && start_time(pid) && start_time(pid) != t;
+}
+
+static void describe(const struct member *m, const char *dir, char *who,
+		     size_t len)
+{
+	int pid = atoi(m->execution);
+
+	if (strcmp(m->machine, machine_id()) == 0)
+		snprintf(who, len, "%s: held by process %d on this host", dir, pid);
+	else
+		snprintf(who, len, "%s: held by process %d on machine %.40s", dir,
+			 pid, m->machine);
+}
+
+/* The first member of FILE.lck that is not @mine and not stale (stale ones
+ * go, when @sweep): 1 with @who told, 0 when none, negative on error. */
+static int other_holder(const char *dir, const char *mine, bool exclusive_only,
+			bool sweep, char *who, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	while (!found && (e = readdir(d)) != NULL) {
+		struct member m;
+		if (!member_name(e->d_name) || (mine && strcmp(e->d_name, mine) == 0) ||
+		    read_member(dirfd(d), e->d_name, &m) < 0 || ours(&m))
+			continue;
+		if (stale(&m)) {
+			if (sweep)
+				unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
+		if (exclusive_only && strcmp(m.type, "X"))
+			continue;
+		describe(&m, dir, who, len);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+static char *lock_dir_of(const char *path)
+{
+	char *dir;
+
+	return asprintf(&dir, "%s.lck", path) < 0 ? NULL : dir;
+}
+
+int vmdk_vmware_lock_holder(const char *path, char *who, size_t len)
+{
+	char *dir = lock_dir_of(path);
+	int rc = dir ? other_holder(dir, NULL, true, false, who, len) : -ENOMEM;
+
+	free(dir);
+	return rc;
+}
+
+/* Our member, written whole under a reserved number and renamed in. */
+static int write_member(const char *dir, unsigned long lamport, char **out)
+{
+	char text[MEMBER_SIZE] = { 0 }, exec[48];
+	char *res = NULL, *tmp = NULL, *member = NULL;
+	unsigned long sum = 5381;
+	int err = -EEXIST;
+
+	for (const char *p = dir; *p; p++)	/* where the lock was made */
+		sum = (sum * 33 + (unsigned char)*p) & 0xffffffffu;
+	execution_id(exec, sizeof(exec));
+	snprintf(text, sizeof(text), "%s %s %lu X [ lc=%lu", machine_id(), exec,
+		 lamport, sum);
+	for (int tries = 0; tries < 64 && err == -EEXIST; tries++) {
+		unsigned n = vmdk_random32() % 100000;
+		free(res);
+		free(tmp);
+		free(member);
+		res = tmp = member = NULL;
+		if (asprintf(&res, "%s/D%05u.lck", dir, n) < 0 ||
+		    asprintf(&tmp, "%s/E%05u.lck", dir, n) < 0 ||
+		    asprintf(&member, "%s/M%05u.lck", dir, n) < 0)
+			return -ENOMEM;
+		if (mkdir(res, 0755) < 0) {
+			/* The directory went with its last holder: again. */
+			err = errno == ENOENT && mkdir(dir, 0755) == 0 ? -EEXIST : -errno;
+			continue;
+		}
+		if (access(member, F_OK) == 0) {
+			rmdir(res);
+			continue;
+		}
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		err = fd < 0 ? -errno : vmdk_write_all(fd, text, sizeof(text));
+		if (fd >= 0 && close(fd) < 0 && err == 0)
+			err = -errno;
+		if (err == 0 && rename(tmp, member) < 0)
+			err = -errno;
+		if (err < 0)
+			unlink(tmp);
+		rmdir(res);
+	}
+	free(res);
+	free(tmp);
+	if (err < 0) {
+		free(member);
+		return err;
+	}
+	*out = member;
+	return 0;
+}
+
+/* The highest number a member of @dir drew, so that ours comes after. */
+static unsigned long highest_lamport(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned long max = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		struct member m;
+		if (member_name(e->d_name) && read_member(dirfd(d), e->d_name, &m) == 0 &&
+		    m.lamport > max)
+			max = m.lamport;
+	}
+	if (d)
+		closedir(d);
+	return max;
+}
+
+int vmdk_vmware_lock_take(const char *path, struct vmdk_vmware_lock **list,
+			  struct vmdk_errbuf *eb)
+{
+	struct vmdk_vmware_lock *l = calloc(1, sizeof(*l));
+	char who[256];
+	int rc;
+
+	if (!l || !(l->dir = lock_dir_of(path))) {
+		free(l);
+		return -ENOMEM;
+	}
+	for (struct vmdk_vmware_lock *o = *list; o; o = o->next)
+		if (strcmp(o->dir, l->dir) == 0) {	/* taken already */
+			vmdk_vmware_lock_release(l);
+			return 0;
+		}
+	rc = other_holder(l->dir, NULL, false, true, who, sizeof(who));
+	if (rc == 0 && mkdir(l->dir, 0755) < 0 && errno != EEXIST)
+		rc = errno == EACCES || errno == EROFS ? 0 : -errno;
+	else if (rc == 0 && (rc = write_member(l->dir, highest_lamport(l->dir) + 1,
+					       &l->member)) == 0)
+		/* Someone who came at the same instant: the later one yields. */
+		rc = other_holder(l->dir, vmdk_basename(l->member), false, true, who,
+				  sizeof(who));
+	if (rc != 0) {
+		vmdk_vmware_lock_release(l);
+		if (rc > 0)
+			return vmdk_seterr(eb, VMDK_E_LOCKED, "%s (VMware's lock: a "
+					   "running VM or VMware tool has the disk; "
+					   "--break-lock only if none does)", who);
+		return vmdk_seterr(eb, rc, "%s.lck: taking VMware's lock: %s", path,
+				   vmdk_strerror(rc));
+	}
+	l->next = *list;
+	*list = l;
+	return 0;
+}
+
+void vmdk_vmware_lock_release(struct vmdk_vmware_lock *l)
+{
+	while (l) {
+		struct vmdk_vmware_lock *next = l->next;
+		if (l->member)
+			unlink(l->member);
+		/* Left while another member is in it. */
+		if (l->member)
+			rmdir(l->dir);
+		free(l->member);
+		free(l->dir);
+		free(l);
+		l = next;
+	}
+}
+
+int vmdk_vmware_lock_break(const char *path, int *removed)
+{
+	char *dir = lock_dir_of(path);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!d) {
+		err = errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+		free(dir);
+		return err;
+	}
+	while ((e = readdir(d)) != NULL) {
+		bool entry = strlen(e->d_name) == 10 && strchr("MDE", e->d_name[0]) &&
+			     strcmp(e->d_name + 6, ".lck") == 0;
+		if (!entry)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, e->d_name[0] == 'D' ? AT_REMOVEDIR : 0) < 0)
+			err = -errno;
+		else if (e->d_name[0] == 'M')
+			(*removed)++;
+	}
+	closedir(d);
+	if (err == 0 && rmdir(dir) < 0 && errno != ENOENT)
+		err = -errno;
+	free(dir);
+	return err;
+}
+
+/* Each file of @l's top link, descriptor first, once. */
+static const char *link_file(const struct vmdk_link *l, size_t i)
+{
+	if (i == 0)
+		return l->path;
+	if (i > l->n_ext || !l->ext[i - 1].path ||
+	    strcmp(l->ext[i - 1].path, l->path) == 0)
+		return NULL;
+	return l->ext[i - 1].path;
+}
+
+int vmdk_vmware_locked(vmdk_disk *d, char *who, size_t len)
+{
+	const struct vmdk_link *l;
+	int rc = 0;
+
+	if (!d || !d->nlinks)
+		return 0;
+	l = d->links[0];
+	for (size_t i = 0; i <= l->n_ext && rc == 0; i++)
+		if (link_file(l, i))
+			rc = vmdk_vmware_lock_holder(link_file(l, i), who, len);
+	return rc < 0 ? 0 : rc;
+}
+
+int vmdk_break_vmware_lock(const char *path)
+{
+	struct vmdk_errbuf *eb = vmdk_open_errbuf();
+	vmdk_disk *d;
+	int removed = 0, err = vmdk_open(path, VMDK_OPEN_RDONLY | VMDK_OPEN_SINGLE_LINK,
+					 &d);
+
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i <= d->links[0]->n_ext && err == 0; i++) {
+		const char *f = link_file(d->links[0], i);
+		if (f && (err = vmdk_vmware_lock_break(f, &removed)) < 0)
+			vmdk_seterr(eb, err, "%s.lck: %s", f, vmdk_strerror(err));
+	}
+	vmdk_close(d);
+	return err < 0 ? err : removed;
+}
