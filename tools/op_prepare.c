@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "mount_of.h"
 #include "ops.h"
 
 #define CHUNK (1u << 20)
@@ -62,7 +63,45 @@ static int fill(int fd, const uint8_t *zeros, uint64_t total,
 	return 0;
 }
 
-int op_prepare(const char *dir, bool force_progress)
+/* Only the filesystem of a virtual disk, at its mount point: zeroing the
+ * free space of the host's own filesystem (a mistyped or unmounted
+ * /mnt/guest) fills it for nothing.  0 when @dir may be zeroed. */
+static int refuse_host_fs(const char *dir, bool force)
+{
+	struct mount_info m;
+	char device[PATH_MAX + 8];
+	int rc = mount_of(dir, &m);
+
+	if (force)
+		return 0;
+	if (rc < 0) {
+		tool_warn(dir, "cannot tell which filesystem this is (%s); --force "
+			  "zeroes it anyway", strerror(errno));
+		return -1;
+	}
+	if (rc == 0) {
+		tool_warn(dir, "not a mount point: give the directory where the "
+			  "virtual disk's filesystem is mounted (--force zeroes the "
+			  "filesystem holding it anyway)");
+		return -1;
+	}
+	if (m.root) {
+		tool_warn(dir, "the root filesystem: prepare zeroes a virtual disk's "
+			  "filesystem only");
+		return -1;
+	}
+	if (!mount_on_virtual_disk(&m, device, sizeof(device))) {
+		tool_warn(dir, "%s (%s) is not on a virtual disk (a loop or NBD "
+			  "device): prepare zeroes a virtual disk's filesystem only; "
+			  "--force if this one is", m.source, m.type);
+		return -1;
+	}
+	if (verbosity > 1)
+		fprintf(stderr, "%s: %s: %s on %s\n", progname, dir, m.type, device);
+	return 0;
+}
+
+int op_prepare(const char *dir, bool force, bool force_progress)
 {
 	struct tool_progress prog;
 	struct statvfs vfs;
@@ -80,6 +119,8 @@ int op_prepare(const char *dir, bool force_progress)
 		tool_warn(dir, "not a directory (give the filesystem's mount point)");
 		return 1;
 	}
+	if (refuse_host_fs(dir, force) < 0)
+		return 1;
 	if (vfs.f_flag & ST_RDONLY) {
 		tool_warn(dir, "mounted read-only: there is nothing to zero");
 		return 1;

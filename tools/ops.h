@@ -28,8 +28,9 @@ int op_grow(const char *path, uint64_t sectors, bool relative, bool force_progre
 int op_rename(const char *from, const char *to);
 /* vmdk_shrink() or vmdk_defragment(), with the summary. */
 int op_compact(const char *path, bool shrink, bool force_progress);
-/* Zero the free space of the filesystem mounted at @dir. */
-int op_prepare(const char *dir, bool force_progress);
+/* Zero the free space of the filesystem mounted at @dir: a virtual
+ * disk's (loop or NBD device) unless @force. */
+int op_prepare(const char *dir, bool force, bool force_progress);
 /* Metadata changes in one write: @kv ("key", "value", ..., NULL; room for
  * six more), new geometry for @adapter, the end of change tracking. */
 int op_meta_change(const char *path, const char **kv, bool drop_ctk,

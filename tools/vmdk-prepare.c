@@ -27,8 +27,11 @@ static void usage(void)
 	       "zeros, sync them, and give the space back, so that vmdk-shrink of the\n"
 	       "virtual disk holding that filesystem releases it.  The zeros go into\n"
 	       "a file without a name: stopped or killed at any moment, the\n"
-	       "filesystem is left as it was.\n"
+	       "filesystem is left as it was.  Only the mount point of a filesystem\n"
+	       "on a virtual disk (a loop or NBD device) is taken.\n"
 	       "\nOptions:\n"
+	       "     --force              zero any filesystem's free space, even the\n"
+	       "                          host's (the root filesystem included)\n"
 	       "     --progress           show progress even when not on a terminal\n"
 	       " -q, --quiet              print nothing on success\n"
 	       " -v, --verbose            say more\n"
@@ -39,10 +42,27 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	bool force_progress;
+	enum { OPT_PROGRESS = 256, OPT_FORCE };
+	static const struct option longopts[] = {
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		TOOL_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	bool force_progress = false, force = false;
+	int c;
 
-	force_progress = tool_progress_options(argc, argv, usage);
+	tool_init(argv[0]);
+	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		if (c == OPT_PROGRESS)
+			force_progress = true;
+		else if (c == OPT_FORCE)
+			force = true;
+		else
+			tool_common_option(c, usage);
+	}
 	if (optind != argc - 1)
 		tool_try_help("expected one mount point");
-	return op_prepare(argv[optind], force_progress);
+	return op_prepare(argv[optind], force, force_progress);
 }

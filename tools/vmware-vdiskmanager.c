@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	case OP_SHRINK:
 		return done(op_compact(target, true, false), "Shrink completed successfully.");
 	case OP_PREPARE:
-		return done(op_prepare(target, false),
+		return done(op_prepare(target, false, false),
 			    "Preparing for shrink completed successfully.");
 	case OP_REPAIR:
 		return repair(target);
