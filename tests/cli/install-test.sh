@@ -16,7 +16,8 @@ lib=$root/lib/x86_64-linux-gnu
 for f in bin/vmdk-create bin/vmdk-info bin/vmdk-dump bin/vmdk-fill \
 	lib/x86_64-linux-gnu/libvmdktools.a include/vmdk.h \
 	lib/x86_64-linux-gnu/pkgconfig/vmdktools.pc share/man/man1/vmdk-create.1 \
-	share/man/man3/vmdktools.3 share/man/man3/vixDiskLib.3 include/vixDiskLib.h \
+	share/man/man3/vmdktools.3 share/man/man3/vixDiskLib.3 share/man/man7/vmdktools.7 \
+	include/vixDiskLib.h \
 	lib/x86_64-linux-gnu/vmdktools/libvixDiskLib.so.7 lib/x86_64-linux-gnu/vmdktools/libvixDiskLib.so; do
 	[ -e "$root/$f" ] || fail "$f not installed"
 done
