@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "sparse_meta.h"
@@ -601,19 +602,66 @@ static int cut(struct cmp *k)
 	return k->x->no_sync || fsync(k->x->fd) == 0 ? 0 : io_error(k, -errno, "syncing");
 }
 
+/* The most the file grows by meanwhile: grains moved out of the way
+ * (never more than it holds), and the tables moved when a grow left
+ * them behind the grains. */
+static uint64_t room_needed(const struct cmp *k, uint64_t *scratch)
+{
+	uint64_t end = k->x->file_size / VMDK_SECTOR;
+
+	*scratch = k->c->scratch < end ? k->c->scratch : end;
+	return *scratch * VMDK_SECTOR + vmdk_sparse_relocate_room(k->m);
+}
+
+/* Refused before anything is written when the filesystem lacks it. */
+static int check_room(struct cmp *k, uint64_t need)
+{
+	struct statvfs vfs;
+	uint64_t avail;
+
+	if (fstatvfs(k->x->fd, &vfs) < 0)
+		return 0;	/* unknown: ENOSPC is still handled */
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= need)
+		return 0;
+	return vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE, "%s: needs up to %llu MiB free "
+			   "on its filesystem while it works, %llu MiB are: make room "
+			   "first", k->x->path, (unsigned long long)((need + (1u << 20) - 1) >> 20),
+			   (unsigned long long)(avail >> 20));
+}
+
+/* A run that failed (ENOSPC from another writer, an I/O error) gives
+ * back what it had added past the last grain or table in use. */
+static void give_back(struct cmp *k)
+{
+	for (size_t i = 0; i < k->nops; i++)
+		set_bits(k->used, k->ops[i].dest, k->gs, false);
+	k->nops = 0;
+	if (k->used)
+		cut(k);
+}
+
 int vmdk_sparse_compact(struct vmdk_compact_ctx *c)
 {
 	struct vmdk_extent *x = c->x;
 	struct cmp k = { .c = c, .x = x, .m = x->priv };
-	int err;
+	uint64_t scratch = 0, relocated = 0;
+	int err = 0;
 
 	k.gs = k.m->h.grain_size;
+	if (c->mode != VMDK_COMPACT_MEASURE) {
+		err = check_room(&k, room_needed(&k, &scratch));
+		if (err == 0)
+			err = vmdk_sparse_relocate(x, k.m, &relocated);
+		c->moved += relocated;
+	}
 	k.end = x->file_size / VMDK_SECTOR;
-	k.limit = k.end + (c->mode == VMDK_COMPACT_MEASURE ? 0 : c->scratch);
+	k.limit = k.end + scratch;
 	if (k.limit > UINT32_MAX)
 		k.limit = UINT32_MAX;
 	k.buf = malloc(k.gs * VMDK_SECTOR < COPY_CHUNK ? k.gs * VMDK_SECTOR : COPY_CHUNK);
-	err = k.buf ? survey(&k) : -ENOMEM;
+	if (err == 0)
+		err = k.buf ? survey(&k) : -ENOMEM;
 	if (err == 0) {
 		c->grains = k.n;
 		measure(&k, &c->disorder_before, &c->holes_before);
@@ -628,6 +676,8 @@ int vmdk_sparse_compact(struct vmdk_compact_ctx *c)
 			err = move_all(&k);
 		if (err == 0)
 			err = cut(&k);
+		else if (err != VMDK_E_NEEDS_REPAIR)
+			give_back(&k);
 	}
 	if (err == 0)
 		measure(&k, &c->disorder_after, &c->holes_after);

@@ -313,8 +313,12 @@ static uint64_t score_entries(struct lay *L, const struct sparse_header *h,
 			uint32_t v = L->a[j], w = L->b[j];
 			if ((i * h->gtes_per_gt + j) * h->grain_size >= reach)
 				break;
+			/* After an unclean shutdown the copies may differ
+			 * (an update, a grain move, cut short): the tables'
+			 * own check weighs each entry, the header is not
+			 * blamed for them. */
 			if (v != w) {
-				if (!(h->unclean && (!v || !w)))
+				if (!h->unclean)
 					differ++;
 				if (!h->unclean)
 					continue;

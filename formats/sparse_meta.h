@@ -113,6 +113,13 @@ uint64_t vmdk_sparse_space(const struct vmdk_extent_plan *p, uint64_t grains,
 int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t sectors, bool thin);
 int vmdk_sparse_check(struct vmdk_check_ctx *c, const uint8_t *first);
 int vmdk_sparse_compact(struct vmdk_compact_ctx *c);
+/* sparse_relocate.c: tables and directories a grow left behind the
+ * grains go back in front of them, as create lays them out (crash safe;
+ * @moved counts the grains that made room).  _room: the bytes the file
+ * may grow by meanwhile, 0 when nothing is out of place. */
+int vmdk_sparse_relocate(struct vmdk_extent *x, struct sparse_meta *m,
+			 uint64_t *moved);
+uint64_t vmdk_sparse_relocate_room(const struct sparse_meta *m);
 int vmdk_stream_check(struct vmdk_check_ctx *c, const uint8_t *first);
 int vmdk_sparse_embedded_descriptor(const uint8_t *first,
 				    struct vmdk_embedded *e);

@@ -4,7 +4,9 @@
 # disk that opens, that vmdk-check passes (an unclean mark and the
 # warnings of an interrupted move are fine) and that reads as before; run
 # again, they finish the job.  strace kills each tool at writes spread
-# over a whole run, at its syncs and at the truncation.
+# over a whole run, at its syncs and at the truncation; on a grown disk,
+# whose tables lie behind its grains and move to the front first, at
+# every write.
 #   BIN=build/bin sh tests/compact/kill.sh   (KILLS=N per tool, default 110)
 set -u
 
@@ -29,15 +31,21 @@ for g in order:
     print("-c\nwrite -P %d %d 8k" % (0 if g % 3 == 0 else g % 250 + 1, g * 8192))
 PY
 xargs -d '\n' -n 4000 qemu-io -f vmdk "$T/good.vmdk" < "$T/cmds" >/dev/null
-want=$("$BIN/vmdk-dump" --raw "$T/good.vmdk" | sha256sum | cut -d' ' -f1)
+# Grown: tables appended behind the grains, grains written after them,
+# zeros to release.
+"$BIN/vmdk-create" -q --grain 16 -s 4M "$T/grown.vmdk"
+"$BIN/vmdk-fill" -q --val 5 -c 4000 "$T/grown.vmdk"
+"$BIN/vmdk-grow" -q "$T/grown.vmdk" 64M
+"$BIN/vmdk-fill" -q --val 6 -s 100000 -c 300 "$T/grown.vmdk"
+"$BIN/vmdk-fill" -q --val 0 -s 0 -c 1000 "$T/grown.vmdk"
 
 readable() {	# DISK: checks without error, reads as before
 	"$BIN/vmdk-check" -q "$1" &&
 		[ "$("$BIN/vmdk-dump" --raw "$1" | sha256sum | cut -d' ' -f1)" = "$want" ]
 }
 
-one() {	# TOOL INJECT-SPEC
-	cp "$T/good.vmdk" "$T/d.vmdk"
+one() {	# TOOL INJECT-SPEC (on $src)
+	cp "$T/$src.vmdk" "$T/d.vmdk"
 	strace -f -o /dev/null -e trace=pwrite64,fdatasync,fsync,ftruncate \
 		-e "inject=$2" "$BIN/$1" -q "$T/d.vmdk" >/dev/null 2>&1
 	if ! readable "$T/d.vmdk"; then
@@ -54,15 +62,24 @@ one() {	# TOOL INJECT-SPEC
 	pass=$((pass + 1))
 }
 
-for tool in vmdk-shrink vmdk-defrag; do
-	cp "$T/good.vmdk" "$T/d.vmdk"
+for run in "good vmdk-shrink" "good vmdk-defrag" "grown vmdk-shrink" "grown vmdk-defrag"; do
+	src=${run% *} tool=${run#* }
+	want=$("$BIN/vmdk-dump" --raw "$T/$src.vmdk" | sha256sum | cut -d' ' -f1)
+	cp "$T/$src.vmdk" "$T/d.vmdk"
 	strace -f -o "$T/trace" -e trace=pwrite64 "$BIN/$tool" -q "$T/d.vmdk"
 	writes=$(grep -c 'pwrite64(' "$T/trace")
 	step=$(( writes / ${KILLS:-110} )); [ "$step" -ge 1 ] || step=1
+	# Every write of the tables' move (up to its second header write),
+	# spread over the rest.
+	every=0
+	if [ "$src" = grown ]; then
+		every=$(grep -n 'pwrite64(.*, 512, 0) = 512' "$T/trace" | sed -n 2p | cut -d: -f1)
+		step=$(( writes / 30 )); [ "$step" -ge 1 ] || step=1
+	fi
 	n=1
 	while [ "$n" -le "$writes" ]; do
 		one "$tool" "pwrite64:signal=KILL:when=$n"
-		n=$((n + step))
+		if [ "$n" -lt "${every:-0}" ]; then n=$((n + 1)); else n=$((n + step)); fi
 	done
 	for s in 1 2 3 5 8; do
 		one "$tool" "fdatasync:signal=KILL:when=$s"
@@ -70,5 +87,5 @@ for tool in vmdk-shrink vmdk-defrag; do
 	one "$tool" "ftruncate:signal=KILL:when=1"
 	total=$(( ${total:-0} + writes ))
 done
-echo "compaction kills: $pass passed, $fail failed ($total writes in a shrink and a defrag)"
+echo "compaction kills: $pass passed, $fail failed ($total writes in a shrink and a defrag, each of a disk and of a grown one)"
 [ "$fail" -eq 0 ]
