@@ -146,3 +146,45 @@ expect_exit 8 "another program has it open for writing" "a check says the disk i
 	"$BIN/vmdk-check" "$E/q.vmdk"
 wait $qpid
 expect "a check once qemu is done" "$BIN/vmdk-check" "$E/q.vmdk"
+
+# ---- grow then shrink gives the space back; defragment restores the
+# layout create writes (directories, tables, then grains in LBA order) ----
+"$BIN/vmdk-create" -q -s 1G "$E/gs.vmdk"
+"$BIN/vmdk-fill" -q --val 9 -c 102400 "$E/gs.vmdk"
+"$BIN/vmware-vdiskmanager" -q -x 36GB "$E/gs.vmdk"
+"$BIN/vmdk-fill" -q --val 0 -c 102400 "$E/gs.vmdk"
+"$BIN/vmdk-fill" -q --val 7 -s 70000000 -c 64 "$E/gs.vmdk"
+grown=$(stat -c %s "$E/gs.vmdk")
+expect "vmware-vdiskmanager -k after -x" "$BIN/vmware-vdiskmanager" -q -k "$E/gs.vmdk"
+"$BIN/vmdk-create" -q -s 36G "$E/gs-fresh.vmdk"
+"$BIN/vmdk-fill" -q --val 7 -s 70000000 -c 64 "$E/gs-fresh.vmdk"
+[ "$(stat -c %s "$E/gs.vmdk")" = "$(stat -c %s "$E/gs-fresh.vmdk")" ] &&
+	ok "grow then shrink: $grown bytes down to what create and one grain take" ||
+	bad "grow then shrink left $(stat -c %s "$E/gs.vmdk") bytes (from $grown; fresh $(stat -c %s "$E/gs-fresh.vmdk"))"
+expect "defragment after grow" "$BIN/vmdk-defrag" -q "$E/gs.vmdk"
+[ "$(head -c 80 "$E/gs.vmdk" | od -An -tx1 | sed -n 3,5p)" = \
+  "$(head -c 80 "$E/gs-fresh.vmdk" | od -An -tx1 | sed -n 3,5p)" ] &&
+	ok "defragment: the header's directories and overhead are create's" ||
+	bad "defragmented header differs from create's"
+expect "a grown, shrunk, defragmented disk checks clean" "$BIN/vmdk-check" "$E/gs.vmdk"
+expect "qemu-img agrees" qemu-img compare -q "$E/gs.vmdk" "$E/gs-fresh.vmdk"
+rm -f "$E"/gs*
+
+# ---- shrink and defragment check the room first ----
+if mkdir -p "$E/small" && mount -t tmpfs -o size=24m tmpfs "$E/small" 2>/dev/null; then
+	"$BIN/vmdk-create" -q --grain 16 -s 8M "$E/small/d.vmdk"
+	"$BIN/vmdk-fill" -q --val 1 -c 4000 "$E/small/d.vmdk"
+	"$BIN/vmdk-grow" -q "$E/small/d.vmdk" 2G
+	"$BIN/vmdk-fill" -q --val 0 -c 2000 "$E/small/d.vmdk"
+	head -c $(( $(stat -f -c '%a*%S' "$E/small" | bc) - 500000 )) /dev/zero > "$E/small/fill" 2>/dev/null
+	sum=$(sha256sum < "$E/small/d.vmdk")
+	expect_exit 1 "needs up to" "shrink refuses without the room it may need" \
+		"$BIN/vmdk-shrink" "$E/small/d.vmdk"
+	grep -q "MiB free on its filesystem while it works, 0 MiB are" "$T/err" &&
+		ok "the refusal says how much is needed and free" || bad "room message: $(cat "$T/err")"
+	[ "$(sha256sum < "$E/small/d.vmdk")" = "$sum" ] && ok "a refused shrink left the file as it was" ||
+		bad "a refused shrink changed the file"
+	rm -f "$E/small/fill"
+	expect "with the room, it shrinks" "$BIN/vmdk-shrink" -q "$E/small/d.vmdk"
+	umount "$E/small"
+fi
