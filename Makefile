@@ -50,7 +50,7 @@ LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \
-	vmdk-defrag vmdk-prepare vmware-vdiskmanager
+	vmdk-defrag vmdk-prepare vmdk-compare vmware-vdiskmanager
 TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
 REMOTE_LIB = $(BUILD)/libvmdkremote.a
 REMOTE_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard remote/*.c))

@@ -32,7 +32,10 @@ _vmdktools()
 	--source-format)
 		COMPREPLY=($(compgen -W "vmdk raw" -- "$cur"))
 		return ;;
-	-s|--size|-x|-c|--count|--start|--chunk|--val|-j|--jobs|--compress|--hwversion|--grain|--tools-version|--ddb|--thumbprint|-u|--user|--datacenter|--pool|--folder)
+	-s)
+		# vmdk-compare's -s is --strict; elsewhere a value follows.
+		[ "$prog" != vmdk-compare ] && return ;;
+	--size|-x|-c|--count|--start|--chunk|--val|-j|--jobs|--compress|--hwversion|--grain|--tools-version|--ddb|--thumbprint|-u|--user|--datacenter|--pool|--folder)
 		return ;;	# a value to type
 	--host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
@@ -67,6 +70,9 @@ _vmdktools()
 	vmdk-prepare)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
+	vmdk-compare)	# raw images too
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
 	esac
 	# Disks: .vmdk files, and directories to walk into.
 	COMPREPLY=($(compgen -f -X '!*.[vV][mM][dD][kK]' -- "$cur") $(compgen -d -S / -- "$cur"))
@@ -77,4 +83,4 @@ _vmdktools()
 
 complete -F _vmdktools vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone \
 	vmdk-map vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check \
-	vmdk-shrink vmdk-defrag vmdk-prepare vmware-vdiskmanager
+	vmdk-shrink vmdk-defrag vmdk-prepare vmdk-compare vmware-vdiskmanager

@@ -73,6 +73,11 @@ static vmdk_disk *open_source(const char *path, const char *name, int format)
 	return d;
 }
 
+vmdk_disk *op_open_source(const char *path)
+{
+	return open_source(path, path, SOURCE_ANY);
+}
+
 /* A disk on standard input has no directory its parent hint could be
  * read from: a child there is refused. */
 static bool names_parent(const char *spool)

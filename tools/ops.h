@@ -22,6 +22,9 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *p,
  * is spooled in @spool_beside's directory.  NULL once the error is told. */
 vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
 			   int source_format);
+/* @path read-only: a VMDK, else a raw image (foreign images refused);
+ * NULL once the error is told. */
+vmdk_disk *op_open_source(const char *path);
 int op_create(const char *path, const struct vmdk_create_params *p);
 /* To @sectors, or by @sectors when @relative. */
 int op_grow(const char *path, uint64_t sectors, bool relative, bool force_progress);

@@ -188,3 +188,60 @@ if mkdir -p "$E/small" && mount -t tmpfs -o size=24m tmpfs "$E/small" 2>/dev/nul
 	expect "with the room, it shrinks" "$BIN/vmdk-shrink" -q "$E/small/d.vmdk"
 	umount "$E/small"
 fi
+
+# ---- vmdk-compare: the verdict qemu-img compare gives, the first sector
+# that differs, exit 0/1/2 ----
+C=$E/cmp
+mkdir -p "$C"
+"$BIN/vmdk-create" -q -s 64M "$C/a.vmdk"
+"$BIN/vmdk-fill" -q --val 3 -s 1000 -c 100 "$C/a.vmdk"
+"$BIN/vmdk-clone" -q -t 2 "$C/a.vmdk" "$C/b.vmdk"
+expect "compare a sparse disk and its flat clone" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/b.vmdk"
+grep -q "are identical (131072 sectors)" "$T/out" && ok "compare says identical" || bad "compare said: $(cat "$T/out")"
+qemu-img compare -q "$C/a.vmdk" "$C/b.vmdk" && ok "qemu-img compare agrees: identical" || bad "qemu-img disagrees"
+"$BIN/vmdk-fill" -q --val 4 -s 1050 -c 1 "$C/b.vmdk"
+expect_exit 1 "" "compare finds a difference" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/b.vmdk"
+grep -q "differ in content at sector 1050 (byte 537600)" "$T/out" && ok "compare names the first sector that differs" ||
+	bad "compare said: $(cat "$T/out")"
+qemu-img compare "$C/a.vmdk" "$C/b.vmdk" | grep -q "offset 537600" && ok "qemu-img finds the same byte" ||
+	bad "qemu-img found another place"
+expect_exit 1 "" "-q: the exit status alone" "$BIN/vmdk-compare" -q "$C/a.vmdk" "$C/b.vmdk"
+[ ! -s "$T/out" ] && ok "-q prints nothing" || bad "-q printed $(cat "$T/out")"
+qemu-img convert -O raw "$C/a.vmdk" "$C/a.raw"
+expect "compare a disk and a raw image" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/a.raw"
+expect "compare standard input" sh -c "'$BIN/vmdk-compare' - '$C/a.vmdk' < '$C/a.raw'"
+grep -q "^standard input and" "$T/out" && ok "standard input is named so" || bad "stdin named: $(cat "$T/out")"
+mkfifo "$C/fifo"
+( cat "$C/a.raw" > "$C/fifo" ) &
+expect "compare a FIFO" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/fifo"
+wait
+expect_exit 2 "only one of the two can be standard input" "two standard inputs" \
+	"$BIN/vmdk-compare" - -
+truncate -s 100M "$C/a.raw"
+expect "a larger image reading zeros past the end is the same" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/a.raw"
+qemu-img compare -q -f vmdk -F raw "$C/a.vmdk" "$C/a.raw" && ok "qemu-img agrees on sizes" || bad "qemu-img on sizes"
+expect_exit 1 "" "-s: sizes differ" "$BIN/vmdk-compare" -s "$C/a.vmdk" "$C/a.raw"
+grep -q "differ in size: 131072 sectors and 204800 sectors" "$T/out" && ok "-s names both sizes" ||
+	bad "-s said: $(cat "$T/out")"
+printf x | dd of="$C/a.raw" bs=1 seek=$((90 * 1048576)) conv=notrunc 2>/dev/null
+expect_exit 1 "" "data past the smaller's end differs" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/a.raw"
+grep -q "past the end of the smaller at sector 184320" "$T/out" && ok "and where" || bad "past the end: $(cat "$T/out")"
+expect_exit 2 "No such file" "a missing disk is trouble" "$BIN/vmdk-compare" "$C/a.vmdk" "$C/none.vmdk"
+# A chain against its flattened clone; two large sparse disks (their
+# allocation, not 1.9 TiB of zeros, is compared).
+qemu-img create -q -f vmdk -b a.vmdk -F vmdk "$C/child.vmdk"
+"$BIN/vmdk-fill" -q --val 5 -s 0 -c 8 "$C/child.vmdk"
+"$BIN/vmdk-clone" -q "$C/child.vmdk" "$C/flat.vmdk"
+expect "a chain and its flattened clone" "$BIN/vmdk-compare" "$C/child.vmdk" "$C/flat.vmdk"
+"$BIN/vmdk-create" -q -s 1900G "$C/big1.vmdk"
+"$BIN/vmdk-create" -q -s 1900G "$C/big2.vmdk"
+"$BIN/vmdk-fill" -q --val 1 -s 3000000000 -c 8 "$C/big1.vmdk"
+"$BIN/vmdk-fill" -q --val 1 -s 3000000000 -c 8 "$C/big2.vmdk"
+expect "two 1.9 TiB sparse disks" "$BIN/vmdk-compare" "$C/big1.vmdk" "$C/big2.vmdk"
+"$BIN/vmdk-fill" -q --val 2 -s 3900000000 -c 1 "$C/big2.vmdk"
+expect_exit 1 "" "near the end of 1.9 TiB" "$BIN/vmdk-compare" "$C/big1.vmdk" "$C/big2.vmdk"
+grep -q "at sector 3900000000 " "$T/out" && ok "found near the end" || bad "big: $(cat "$T/out")"
+rm -rf "$C"
+expect "vmdk-compare --help" "$BIN/vmdk-compare" --help
+grep -q "vmdk-compare(1)" "$T/out" && ok "vmdk-compare --help names its page" || bad "compare help"
+expect_exit 2 "expected two disks" "vmdk-compare needs two" "$BIN/vmdk-compare" x.vmdk
