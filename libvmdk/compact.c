@@ -79,6 +79,13 @@ static int sound(const char *path, struct vmdk_errbuf *eb)
 static int refuse_extents(const struct vmdk_link *l, bool writing,
 			  struct vmdk_errbuf *eb)
 {
+	/* Named as the user named it: a thin disk is not preallocated, its
+	 * extent holds only the blocks written. */
+	if (vmdk_type_of(l->desc) == VMDK_TYPE_VMFS_THIN)
+		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: a vmfsThin disk "
+				   "takes only the blocks written and is not shrunk in "
+				   "place; 'vmdk-clone -t vmfsThin' makes a copy that "
+				   "leaves its zero blocks out", l->path);
 	for (size_t i = 0; i < l->n_ext; i++) {
 		const struct vmdk_extent *x = &l->ext[i];
 		int err;

@@ -36,6 +36,7 @@ struct vmdk_txn {
 	char *stage_dir;	/* hidden directory beside the destination */
 	char *stage_path;	/* stage_dir/<the destination's name> */
 	char *dst_dir;		/* where the staged files go */
+	char *dst;		/* the destination as the caller named it */
 	struct vmdk_strv made;	/* files made in place: gone on rollback */
 	struct vmdk_strv doomed;	/* files that go once committed */
 	bool committed;

@@ -89,6 +89,29 @@ int vmdk_txn_create_file(struct vmdk_txn *t, const char *path, int *fd)
 	return err;
 }
 
+/* Why nothing can be made beside @dst, in the user's terms. */
+static int stage_error(struct vmdk_errbuf *eb, const char *dst, int err)
+{
+	char *dir = vmdk_dirname(dst);
+	const char *d = dir ? dir : ".";
+	int rc;
+
+	if (err == -ENOENT || err == -ENOTDIR)
+		rc = vmdk_seterr(eb, err, "%s: directory %s does not exist", dst, d);
+	else if (err == -EACCES || err == -EPERM)
+		rc = vmdk_seterr(eb, err, "%s: directory %s is not writable", dst, d);
+	else if (err == -EROFS)
+		rc = vmdk_seterr(eb, err, "%s: directory %s is on a read-only "
+				 "filesystem", dst, d);
+	else if (err == -ENOSPC || err == -EDQUOT)
+		rc = vmdk_seterr(eb, err, "%s: no space left in directory %s", dst, d);
+	else
+		rc = vmdk_seterr(eb, err, "%s: cannot write in directory %s: %s", dst,
+				 d, vmdk_strerror(err));
+	free(dir);
+	return rc;
+}
+
 int vmdk_txn_stage(struct vmdk_txn *t, const char *dst)
 {
 	char *dir = vmdk_dirname(dst), *tmpl = NULL;
@@ -101,12 +124,12 @@ int vmdk_txn_stage(struct vmdk_txn *t, const char *dst)
 	if (!mkdtemp(tmpl)) {
 		int err = -errno;
 		free(tmpl);
-		return vmdk_seterr(t->eb, err, "%s: cannot work beside it: %s", dst,
-				   vmdk_strerror(err));
+		return stage_error(t->eb, dst, err);
 	}
 	t->stage_dir = tmpl;
 	t->dst_dir = vmdk_dirname(dst);
-	if (!t->dst_dir)
+	t->dst = strdup(dst);
+	if (!t->dst_dir || !t->dst)
 		return -ENOMEM;
 	if (asprintf(&t->stage_path, "%s/%s", tmpl, vmdk_basename(dst)) < 0) {
 		t->stage_path = NULL;
@@ -222,12 +245,19 @@ static int move_one(struct vmdk_txn *t, const char *name, const char *dir,
 	if (from && to) {
 		existed = access(to, F_OK) == 0;
 		err = move(from, to, overwrite);
-		if (err < 0)
-			err = err == -EEXIST
-				      ? vmdk_seterr(t->eb, VMDK_E_EXISTS, "%s: already "
-						    "exists; not overwritten (use -f)", to)
-				      : vmdk_seterr(t->eb, err, "%s: %s", to,
-						    vmdk_strerror(err));
+		/* Named as the caller named the disk; an extent's own
+		 * name only as one of its files. */
+		const char *shown = strcmp(dir, ".") == 0 ? name : to;
+		bool main_file = t->dst && strcmp(name, vmdk_basename(t->dst)) == 0;
+		if (err == -EEXIST && main_file)
+			err = vmdk_seterr(t->eb, VMDK_E_EXISTS, "%s: already exists; "
+					  "not overwritten", t->dst);
+		else if (err == -EEXIST)
+			err = vmdk_seterr(t->eb, VMDK_E_EXISTS, "%s: its file %s already "
+					  "exists; not overwritten", t->dst ? t->dst : shown,
+					  shown);
+		else if (err < 0)
+			err = vmdk_seterr(t->eb, err, "%s: %s", shown, vmdk_strerror(err));
 		/* What replaced an older file cannot be taken back. */
 		else if (!existed)
 			err = vmdk_txn_made(t, to);
@@ -324,8 +354,9 @@ void vmdk_txn_end(struct vmdk_txn *t)
 	remove_stage(t);
 	free(t->stage_dir);
 	free(t->dst_dir);
+	free(t->dst);
 	free(t->stage_path);
 	strv_free(&t->made);
 	strv_free(&t->doomed);
-	t->stage_dir = t->stage_path = t->dst_dir = NULL;
+	t->stage_dir = t->stage_path = t->dst_dir = t->dst = NULL;
 }

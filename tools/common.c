@@ -35,6 +35,7 @@ void tool_init(const char *argv0)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	opterr = 0;	/* one message of our own instead */
 	/* Registered first, so it runs last, after every other cleanup. */
 	on_exit(exit_status_of_signal, NULL);
 }
@@ -150,7 +151,21 @@ void tool_json_string(const char *s)
 	putchar('"');
 }
 
-void tool_common_option(int c, void (*usage)(void))
+void tool_bad_option(int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	size_t n = strcspn(arg, "=");
+
+	/* A short option names itself; a long one is the word typed. */
+	if (optopt > 0 && optopt < 256 && strncmp(arg, "--", 2) != 0)
+		fprintf(stderr, "%s: %s '-%c'\n", progname, c == ':' ? "a value is "
+			"needed after" : "unknown option", optopt);
+	else
+		fprintf(stderr, "%s: %s '%.*s'\n", progname, c == ':' ? "a value is "
+			"needed after" : "unknown option", (int)n, arg);
+}
+
+void tool_common_option(int c, void (*usage)(void), char **argv)
 {
 	switch (c) {
 	case 'q':
@@ -172,7 +187,9 @@ void tool_common_option(int c, void (*usage)(void))
 		tool_break_lock_asked = true;
 		break;
 	default:
-		tool_try_help("bad option");
+		tool_bad_option(c, argv);
+		fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+		exit(EXIT_USAGE);
 	}
 }
 
@@ -250,16 +267,20 @@ int tool_break_lock(const char *path)
 	return 0;
 }
 
+int tool_open_error;
+
 vmdk_disk *tool_open(const char *path, unsigned flags)
 {
 	char who[256];
 	vmdk_disk *d;
 	int err;
 
+	tool_open_error = 0;
 	if (!(flags & VMDK_OPEN_RDONLY) && tool_break_lock(path) < 0)
 		return NULL;
 	err = vmdk_open(path, flags | tool_open_flags, &d);
 	if (err < 0) {
+		tool_open_error = err;
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return NULL;
 	}
@@ -398,12 +419,34 @@ void tool_range_option(int c, const char *arg, uint64_t *start,
 	}
 }
 
+const char *tool_type_choices(void)
+{
+	static char list[256];
+
+	if (!list[0]) {
+		int n = snprintf(list, sizeof(list), "0-%d, or", VMDK_TYPE_COUNT - 1);
+		for (int t = 0; t < VMDK_TYPE_COUNT && n > 0 && (size_t)n < sizeof(list); t++)
+			n += snprintf(list + n, sizeof(list) - (size_t)n, "%s %s",
+				      t ? "," : "", vmdk_type_name(t));
+	}
+	return list;
+}
+
+int tool_type_arg(const char *arg)
+{
+	int t = vmdk_type_from_name(arg);
+
+	if (t < 0)
+		tool_try_help("unknown disk type '%s' (%s)", arg, tool_type_choices());
+	return t;
+}
+
 int tool_dest_type_arg(const char *arg)
 {
 	int t = strcasecmp(arg, "raw") == 0 ? VMDK_TYPE_RAW : vmdk_type_from_name(arg);
 
 	if (t < 0)
-		tool_try_help("unknown disk type '%s'", arg);
+		tool_try_help("unknown disk type '%s' (%s, raw)", arg, tool_type_choices());
 	return t;
 }
 
@@ -440,12 +483,25 @@ long tool_read_full(int fd, void *buf, size_t len)
 	return (long)have;
 }
 
+const char *tool_adapter_choices(void)
+{
+	static char list[128];
+
+	if (!list[0])
+		for (int a = 0, n = 0; a < VMDK_ADAPTER_COUNT && n >= 0 &&
+		     (size_t)n < sizeof(list); a++)
+			if (vmdk_adapter_name(a))
+				n += snprintf(list + n, sizeof(list) - (size_t)n, "%s%s",
+					      n ? ", " : "", vmdk_adapter_name(a));
+	return list;
+}
+
 int tool_adapter_arg(const char *arg)
 {
 	int a = vmdk_adapter_from_name(arg);
 
 	if (a < 0)
-		tool_try_help("unknown adapter '%s'", arg);
+		tool_try_help("unknown adapter '%s' (%s)", arg, tool_adapter_choices());
 	return a;
 }
 
@@ -479,12 +535,12 @@ bool tool_progress_options(int argc, char **argv, void (*usage)(void),
 	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		if (c == OPT_PROGRESS)
 			force = true;
 		else
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 	}
 	return force;
 }

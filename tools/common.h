@@ -45,8 +45,13 @@ int tool_parse_u64(const char *s, uint64_t *out);
 /* -s/--start and -c/--count of the tools that take a sector range. */
 void tool_range_option(int c, const char *arg, uint64_t *start,
 		       uint64_t *count, bool *have_count);
-/* A -t value that may also be "raw" (VMDK_TYPE_RAW), or a usage error. */
+/* A -t value, or a usage error listing the valid ones; _dest_ also takes
+ * "raw" (VMDK_TYPE_RAW). */
+int tool_type_arg(const char *arg);
 int tool_dest_type_arg(const char *arg);
+/* "0-6, or monolithicSparse, ..." and "ide, buslogic, ...", for messages. */
+const char *tool_type_choices(void);
+const char *tool_adapter_choices(void);
 /* All of @buf to @fd; 0 or -errno. */
 int tool_write_all(int fd, const void *buf, size_t len);
 /* Up to @len bytes from @fd, fewer only at its end; the count or -errno. */
@@ -88,8 +93,13 @@ extern bool tool_break_lock_asked;
 int tool_break_lock(const char *path);
 
 /* The options every tool has: -q, -v, -h (prints @usage), -V; anything
- * else is a usage error.  Call it from the switch's default. */
-void tool_common_option(int c, void (*usage)(void));
+ * else is a usage error.  Call it from the switch's default.  Option
+ * strings start with ':' (a missing value returns ':'), and getopt's own
+ * messages are off: the tool says what is wrong in one line. */
+void tool_common_option(int c, void (*usage)(void), char **argv);
+/* "prog: unknown option '-x'" or "...needs a value" for getopt's '?'
+ * or ':' (no exit). */
+void tool_bad_option(int c, char **argv);
 /* The one disk operand, or a usage error. */
 const char *tool_operand(int argc, char **argv);
 /* With -v: the links opened (parents found by their hints) and their
@@ -97,8 +107,10 @@ const char *tool_operand(int argc, char **argv);
  * does not open) before an operation that opens it itself. */
 void tool_describe(vmdk_disk *d, const char *path);
 void tool_describe_path(const char *path);
-/* Open @path, or report why not and return NULL; described with -v. */
+/* Open @path, or report why not and return NULL (the code then in
+ * tool_open_error, the detail in vmdk_errmsg(NULL)); described with -v. */
 vmdk_disk *tool_open(const char *path, unsigned flags);
+extern int tool_open_error;
 #define TOOL_COMMON_SHORTOPTS "qvhV"
 #define TOOL_COMMON_LONGOPTS \
 	{ "quiet", no_argument, NULL, 'q' }, \

@@ -105,21 +105,35 @@ static int status(const struct vmdk_check_report *rep, const struct run *r)
 	return (rep->fixed ? CHECK_CORRECTED : 0) | (left ? CHECK_ERRORS_LEFT : 0);
 }
 
+/* The end of the JSON object: the same keys whatever happened; @error
+ * is null when the check ran. */
+static void json_close(const struct vmdk_check_report *rep, int exit_status,
+		       int err, const char *message)
+{
+	printf("\n  ],\n  \"errors\": %u, \"warnings\": %u, \"fixed\": %u, "
+	       "\"unfixable\": %u, \"declined\": %u, \"discarding\": %u, "
+	       "\"discardedSectors\": %llu, \"undoFile\": ",
+	       rep->errors, rep->warnings, rep->fixed, rep->unfixable, rep->declined,
+	       rep->discarding, (unsigned long long)rep->discarded);
+	tool_json_string(rep->undo_file[0] ? rep->undo_file : NULL);
+	printf(", \"links\": %u, \"extents\": %u, \"grainTables\": %llu, "
+	       "\"grains\": %llu,\n  \"error\": ", rep->links, rep->extents,
+	       (unsigned long long)rep->tables, (unsigned long long)rep->grains);
+	if (err) {
+		printf("{\"code\": %d, \"message\": ", err);
+		tool_json_string(message);
+		printf("}");
+	} else {
+		printf("null");
+	}
+	printf(", \"exitStatus\": %d\n}\n", exit_status);
+}
+
 static void summary(const char *path, const struct vmdk_check_report *rep,
 		    const struct run *r, bool chain_only)
 {
 	if (r->json) {
-		printf("%s\n  ],\n  \"errors\": %u, \"warnings\": %u, \"fixed\": %u, "
-		       "\"unfixable\": %u, \"declined\": %u, \"discarding\": %u, "
-		       "\"discardedSectors\": %llu, \"undoFile\": ",
-		       r->shown ? "" : "", rep->errors, rep->warnings, rep->fixed,
-		       rep->unfixable, rep->declined, rep->discarding,
-		       (unsigned long long)rep->discarded);
-		tool_json_string(rep->undo_file[0] ? rep->undo_file : NULL);
-		printf(", \"links\": %u, \"extents\": %u, \"grainTables\": %llu, "
-		       "\"grains\": %llu, \"exit\": %d\n}\n", rep->links, rep->extents,
-		       (unsigned long long)rep->tables, (unsigned long long)rep->grains,
-		       status(rep, r));
+		json_close(rep, status(rep, r), 0, NULL);
 		return;
 	}
 	if (verbosity == 0 || !tool_op_summaries)
@@ -163,15 +177,26 @@ int op_check(const char *path, const struct op_check_opts *o)
 	int err;
 
 	tool_describe_path(path);
-	if (r.repair && !r.no && tool_break_lock(path) < 0)
+	if (r.json) {
+		printf("{\n  \"disk\": ");
+		tool_json_string(path);
+		printf(",\n  \"problems\": [");
+	}
+	if (r.repair && !r.no && tool_break_lock(path) < 0) {
+		if (r.json)
+			json_close(&rep, CHECK_OPERATIONAL, VMDK_E_LOCKED, vmdk_errmsg(NULL));
 		return CHECK_OPERATIONAL;
+	}
 	if (r.repair && !r.yes && !r.no) {
 		/* Questions need someone to answer them. */
 		r.tty = isatty(STDIN_FILENO) && !r.json ? fopen("/dev/tty", "r") : NULL;
 		if (!r.tty) {
-			fprintf(stderr, "%s: %s: answers are needed and there is no "
+			static const char why[] = "answers are needed and there is no "
 				"terminal: give -y to fix everything or -n to see what "
-				"would be done\n", progname, path);
+				"would be done";
+			fprintf(stderr, "%s: %s: %s\n", progname, path, why);
+			if (r.json)
+				json_close(&rep, CHECK_OPERATIONAL, VMDK_E_INVALID_ARG, why);
 			return CHECK_OPERATIONAL;
 		}
 		r.ask = true;
@@ -185,11 +210,6 @@ int op_check(const char *path, const struct op_check_opts *o)
 		flags |= VMDK_CHECK_ASSUME_NO_PARENT;
 	if (chain_only)
 		flags = VMDK_CHECK_CHAIN_ONLY;
-	if (r.json) {
-		printf("{\n  \"disk\": ");
-		tool_json_string(path);
-		printf(",\n  \"problems\": [");
-	}
 	if (flags & VMDK_CHECK_REPAIR)
 		tool_catch_signals();	/* a repair ends before a signal acts */
 	err = output ? vmdk_check_to(path, output, flags, on_problem, &r, &rep)
@@ -198,7 +218,7 @@ int op_check(const char *path, const struct op_check_opts *o)
 		fclose(r.tty);
 	if (err < 0) {
 		if (r.json)
-			printf("\n  ]\n}\n");
+			json_close(&rep, CHECK_OPERATIONAL, err, vmdk_errmsg(NULL));
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		if ((err == -ENOSPC || err == VMDK_E_NO_SPACE) && !output)
 			fprintf(stderr, "%s: %s: the repair needs room beside the disk "

@@ -30,9 +30,11 @@ static void source_error(const char *path, const char *name, int err)
 		tool_warn(name, "%s", msg + n + 2);
 	else
 		tool_disk_error(name, err, msg);
+	/* A conversion that works with either front end. */
 	if (err == VMDK_E_FOREIGN)
-		fprintf(stderr, "%s: --source-format raw copies its bytes as they are\n",
-			progname);
+		fprintf(stderr, "%s: convert it to a raw image first ('qemu-img "
+			"convert -O raw %s disk.raw'), then clone disk.raw\n",
+			progname, name);
 }
 
 static bool ends_with_vmdk(const char *s)
@@ -72,6 +74,8 @@ static vmdk_disk *open_source(const char *path, const char *name, int format)
 	}
 	return d;
 }
+
+const char *op_exists_hint;
 
 vmdk_disk *op_open_source(const char *path)
 {
@@ -202,6 +206,10 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 		err = vmdk_clone(d, dst, &p);
 	tool_progress_end(&prog);
 	vmdk_close(d);
+	if (err == VMDK_E_EXISTS && op_exists_hint) {
+		tool_warn(NULL, "%s (%s)", vmdk_errmsg(NULL), op_exists_hint);
+		return 1;
+	}
 	if (err < 0) {
 		tool_disk_error(strcmp(dst, "-") ? dst : "standard output", err,
 				vmdk_errmsg(NULL));

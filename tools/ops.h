@@ -15,6 +15,9 @@
  * VMDK only, a raw image (-r), any file's bytes (--source-format raw). */
 enum { SOURCE_ANY, SOURCE_VMDK, SOURCE_RAW_IMAGE, SOURCE_RAW };
 
+/* What op_clone() adds when the destination exists: the front end's own
+ * option that replaces it (NULL: none). */
+extern const char *op_exists_hint;
 /* @src ("-": standard input) to @dst ("-": standard output). */
 int op_clone(const char *src, const char *dst, struct vmdk_clone_params *p,
 	     int source_format, bool force_progress);

@@ -14,7 +14,7 @@
 static void usage(void)
 {
 	printf("Usage:\n"
-	       " %s [options] <disk.vmdk>\n"
+	       " %s [options] <disk.vmdk>...\n"
 	       " %s --restore-undo <file>\n"
 	       "\nCheck a virtual disk: its descriptor, every extent's metadata (hosted\n"
 	       "sparse: header, both grain directories, every grain table against its\n"
@@ -72,10 +72,10 @@ int main(int argc, char **argv)
 	};
 	struct op_check_opts o = { .repair = false };
 	const char *path, *restore = NULL;
-	int c, err;
+	int c, err = 0;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "erynjo:" TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":erynjo:" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -109,9 +109,10 @@ int main(int argc, char **argv)
 			restore = optarg;
 			break;
 		case 'h': case 'V': case 'q': case 'v':
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 			break;
 		default:
+			tool_bad_option(c, argv);
 			fprintf(stderr, "Try '%s --help' for more information.\n",
 				progname);
 			return CHECK_USAGE;
@@ -128,8 +129,10 @@ int main(int argc, char **argv)
 			printf("%s: restored\n", restore);
 		return CHECK_OK;
 	}
-	if (optind != argc - 1)
-		usage_error("expected one disk");
+	if (optind >= argc)
+		usage_error("no disk name given");
+	if (o.output && optind != argc - 1)
+		usage_error("-o repairs one disk into a copy");
 	if (o.yes && o.no)
 		usage_error("-y and -n exclude each other");
 	if ((o.yes || o.no || o.undo || o.no_undo || o.output) && !o.repair)
@@ -140,6 +143,17 @@ int main(int argc, char **argv)
 		usage_error("--undo and --no-undo exclude each other");
 	if (o.chain_only && o.repair)
 		usage_error("-e checks the chain only; it repairs nothing");
-	path = argv[optind];
-	return op_check(path, &o);
+	/* Several disks: each checked in turn, the exit bits added up (as
+	 * fsck does), JSON as an array. */
+	if (o.json && argc - optind > 1)
+		printf("[\n");
+	for (int i = optind; i < argc && !tool_interrupted; i++) {
+		path = argv[i];
+		if (o.json && i > optind)
+			printf(",\n");
+		err |= op_check(path, &o);
+	}
+	if (o.json && argc - optind > 1)
+		printf("]\n");
+	return err;
 }

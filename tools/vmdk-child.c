@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "t:" TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":t:" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 			unsafe = true;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	n = argc - optind;

@@ -114,7 +114,8 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "t:a:c:j:rf" TOOL_COMMON_SHORTOPTS,
+	op_exists_hint = "-f replaces it";
+	while ((c = getopt_long(argc, argv, ":t:a:c:j:rf" TOOL_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 			remote.folder = optarg;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	if (optind != argc - 2)

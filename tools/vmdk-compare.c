@@ -215,13 +215,13 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 's')
 			strict = true;
 		else if (c == OPT_PROGRESS)
 			force_progress = true;
 		else
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 	}
 	if (argc - optind != 2)
 		tool_try_help(argc - optind < 2 ? "expected two disks" : "too many arguments");

@@ -50,15 +50,14 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:t:a:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:t:a:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			tool_size_arg(optarg, &p.capacity);
 			have_size = true;
 			break;
 		case 't':
-			if ((p.type = vmdk_type_from_name(optarg)) < 0)
-				tool_try_help("unknown disk type '%s'", optarg);
+			p.type = tool_type_arg(optarg);
 			break;
 		case 'a':
 			p.adapter = tool_adapter_arg(optarg);
@@ -75,7 +74,7 @@ int main(int argc, char **argv)
 			p.tools_version = optarg;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	if (!have_size)

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	uint8_t *buf;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:c:r" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:c:r" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 		case 'c':
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 			flags |= VMDK_OPEN_SINGLE_LINK;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	path = tool_operand(argc, argv);

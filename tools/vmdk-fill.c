@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	int c, err = 0, fd = -1;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:c:f:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:c:f:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 		case 'c':
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 			file = optarg;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	if (file && have_val)

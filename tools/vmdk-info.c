@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "common.h"
@@ -10,9 +11,10 @@
 static void usage(void)
 {
 	printf("Usage:\n"
-	       " %s [options] <disk.vmdk>\n"
+	       " %s [options] <disk.vmdk>...\n"
 	       "\nShow what a virtual disk is: type, capacity, geometry, adapter,\n"
-	       "content IDs, its chain of links and their extents.\n"
+	       "content IDs, its chain of links and their extents.  Several disks\n"
+	       "are shown in turn (with --json, as an array).\n"
 	       "\nOptions:\n"
 	       " -j, --json               machine-readable output\n"
 	       " -n, --space-needed <type>  bytes a clone to <type> (0-6, a name, or\n"
@@ -61,9 +63,15 @@ static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 {
 	char h[32];
 
-	printf("Type:               %s", in->create_type);
-	if (in->type >= 0)
-		printf(" (type %d)", in->type);
+	/* The type's one name (as JSON's typeName and vmdk-create take
+	 * it); the descriptor's createType where it says otherwise. */
+	if (in->type >= 0 && strcmp(vmdk_type_name(in->type), in->create_type))
+		printf("Type:               %s (type %d; createType %s)",
+		       vmdk_type_name(in->type), in->type, in->create_type);
+	else if (in->type >= 0)
+		printf("Type:               %s (type %d)", in->create_type, in->type);
+	else
+		printf("Type:               %s", in->create_type);
 	printf("\nCapacity:           %llu sectors (%s)\n",
 	       (unsigned long long)in->capacity,
 	       tool_human(in->capacity * 512, h, sizeof(h)));
@@ -118,9 +126,40 @@ static void json_kv_str(const char *k, const char *v, const char *sep)
 	fputs(sep, stdout);
 }
 
-static void print_json(vmdk_disk *d, const struct vmdk_info *in)
+/* The keys every outcome ends with: the error (null when none) and the
+ * exit status. */
+static void json_outcome(int err, const char *message)
 {
-	printf("{\n  \"typeId\": %d, ", in->type);
+	printf("  \"error\": ");
+	if (err) {
+		printf("{\"code\": %d, \"message\": ", err);
+		tool_json_string(message);
+		printf("}");
+	} else {
+		printf("null");
+	}
+	printf(", \"exitStatus\": %d\n}\n", err ? 1 : 0);
+}
+
+/* A disk that did not open: the keys of a description, all null. */
+static void print_json_failed(const char *path, int err, const char *message)
+{
+	printf("{\n  \"path\": ");
+	tool_json_string(path);
+	printf(",\n  \"typeId\": null, \"typeName\": null, \"createType\": null, "
+	       "\"capacitySectors\": null, \"capacityBytes\": null,\n"
+	       "  \"geometry\": null,\n  \"adapter\": null, \"hwVersion\": null, "
+	       "\"cid\": null, \"parentCid\": null,\n  \"uuid\": null, "
+	       "\"descriptorVersion\": null, \"unclean\": null, "
+	       "\"allocatedBytes\": null,\n  \"links\": null,\n");
+	json_outcome(err, message);
+}
+
+static void print_json(vmdk_disk *d, const struct vmdk_info *in, const char *path)
+{
+	printf("{\n  \"path\": ");
+	tool_json_string(path);
+	printf(",\n  \"typeId\": %d, ", in->type);
 	json_kv_str("typeName", in->type >= 0 ? vmdk_type_name(in->type) : NULL, ", ");
 	json_kv_str("createType", in->create_type, ", ");
 	printf("\"capacitySectors\": %llu, \"capacityBytes\": %llu,\n",
@@ -172,29 +211,41 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in)
 		}
 		printf("]}");
 	}
-	printf("\n  ]\n}\n");
+	printf("\n  ],\n");
+	json_outcome(0, NULL);
 }
 
 static int space_needed(vmdk_disk *d, const char *path, int type, bool json)
 {
 	struct tool_progress prog;
-	uint64_t bytes;
+	uint64_t bytes = 0;
 	char h[32];
-	int err;
+	int err = tool_open_error;
 
-	tool_catch_signals();
-	tool_progress_init(&prog, "Scanning", false);
-	err = vmdk_space_needed(d, type, NULL, &bytes, tool_progress_cb, &prog);
-	tool_progress_end(&prog);
-	vmdk_close(d);
-	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
-		return 1;
+	if (d) {
+		tool_catch_signals();
+		tool_progress_init(&prog, "Scanning", false);
+		err = vmdk_space_needed(d, type, NULL, &bytes, tool_progress_cb, &prog);
+		tool_progress_end(&prog);
+		vmdk_close(d);
+		if (err < 0)
+			tool_disk_error(path, err, vmdk_errmsg(NULL));
 	}
+	if (json) {
+		printf("{\n  \"path\": ");
+		tool_json_string(path);
+		printf(", \"typeId\": %d, \"typeName\": \"%s\", \"spaceNeededBytes\": ",
+		       type, type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(type));
+		if (err < 0)
+			printf("null,\n");
+		else
+			printf("%llu,\n", (unsigned long long)bytes);
+		json_outcome(err, err < 0 ? vmdk_errmsg(NULL) : NULL);
+	}
+	if (err < 0)
+		return 1;
 	if (json)
-		printf("{\"typeId\": %d, \"typeName\": \"%s\", \"spaceNeededBytes\": %llu}\n",
-		       type, type == VMDK_TYPE_RAW ? "raw" : vmdk_type_name(type),
-		       (unsigned long long)bytes);
+		return 0;
 	else if (verbosity > 0)
 		printf("%llu bytes (%s) for %s\n", (unsigned long long)bytes,
 		       tool_human(bytes, h, sizeof(h)),
@@ -218,11 +269,12 @@ int main(int argc, char **argv)
 	int space_type = -1;
 	struct vmdk_info info;
 	const char *path;
+	bool several;
 	vmdk_disk *d;
-	int c;
+	int c, status = 0;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jn:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jn:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -234,20 +286,42 @@ int main(int argc, char **argv)
 			flags |= VMDK_OPEN_SINGLE_LINK;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
-	path = tool_operand(argc, argv);
-	d = tool_open(path, flags);
-	if (!d)
-		return 1;
-	if (space_type >= 0)
-		return space_needed(d, path, space_type, json);
-	vmdk_get_info(d, &info);
-	if (json)
-		print_json(d, &info);
-	else if (verbosity > 0)
-		print_text(d, &info);
-	vmdk_close(d);
-	return 0;
+	if (optind >= argc)
+		tool_try_help("no disk name given");
+	several = argc - optind > 1;
+	if (json && several)
+		printf("[\n");
+	for (int i = optind; i < argc && !tool_interrupted; i++) {
+		path = argv[i];
+		if (json && i > optind)
+			printf(",\n");
+		else if (several && i > optind && verbosity > 0 && space_type < 0)
+			printf("\n");
+		d = tool_open(path, flags);
+		if (space_type >= 0) {
+			status |= space_needed(d, path, space_type, json);
+			continue;
+		}
+		if (!d) {
+			if (json)
+				print_json_failed(path, tool_open_error, vmdk_errmsg(NULL));
+			status = 1;
+			continue;
+		}
+		vmdk_get_info(d, &info);
+		if (json) {
+			print_json(d, &info, path);
+		} else if (verbosity > 0) {
+			if (several)
+				printf("Disk:               %s\n", path);
+			print_text(d, &info);
+		}
+		vmdk_close(d);
+	}
+	if (json && several)
+		printf("]\n");
+	return status;
 }

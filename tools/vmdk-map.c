@@ -58,6 +58,9 @@ static void print_run(struct printer *p, uint64_t start, uint64_t len,
 		}
 		printf("}");
 	} else {
+		if (!p->printed)
+			printf("%12s %12s  %-11s  %s\n", "start", "length", "state",
+			       "where (start and length in 512-byte sectors)");
 		printf("%12llu %12llu  %-11s", (unsigned long long)start,
 		       (unsigned long long)len, state_name[state]);
 		if (has_link)
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
 	const char *path;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:c:j" TOOL_COMMON_SHORTOPTS,
+	while ((c = getopt_long(argc, argv, ":s:c:j" TOOL_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -109,13 +112,16 @@ int main(int argc, char **argv)
 			flags |= VMDK_OPEN_SINGLE_LINK;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	path = tool_operand(argc, argv);
 	pr.d = tool_open(path, flags);
-	if (!pr.d)
+	if (!pr.d) {
+		if (pr.json && verbosity)	/* still JSON: no runs */
+			printf("[]\n");
 		return 1;
+	}
 	vmdk_get_info(pr.d, &info);
 	if (tool_sector_range(path, start, &count, have_count, info.capacity) < 0) {
 		vmdk_close(pr.d);

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	int c, n, err = 0;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "ja:D" TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":ja:D" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 			drop_ctk = true;
 			break;
 		default:
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 		}
 	}
 	n = argc - optind;

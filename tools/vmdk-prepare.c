@@ -53,14 +53,14 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		if (c == OPT_PROGRESS)
 			force_progress = true;
 		else if (c == OPT_FORCE)
 			force = true;
 		else
-			tool_common_option(c, usage);
+			tool_common_option(c, usage, argv);
 	}
 	if (optind != argc - 1)
 		tool_try_help("expected one mount point");

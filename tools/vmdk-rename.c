@@ -32,9 +32,9 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1)
-		tool_common_option(c, usage);
+		tool_common_option(c, usage, argv);
 	if (optind != argc - 2)
 		tool_try_help("expected the old and the new name");
 	return op_rename(argv[optind], argv[optind + 1]);

@@ -32,9 +32,9 @@ int main(int argc, char **argv)
 	int c, status = 0;
 
 	tool_init(argv[0]);
-	while ((c = getopt_long(argc, argv, TOOL_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, ":" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1)
-		tool_common_option(c, usage);
+		tool_common_option(c, usage, argv);
 	if (optind >= argc)
 		tool_try_help("no disk name given");
 	tool_catch_signals();	/* stop between disks, never inside one */

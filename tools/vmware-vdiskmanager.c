@@ -46,7 +46,7 @@ static void usage(FILE *out)
 		"   3  preallocated, split into 2 GB files (twoGbMaxExtentFlat)\n"
 		"   4  preallocated ESX-type disk (vmfs)\n"
 		"   5  compressed, for streaming (streamOptimized)\n"
-		"   6  thin ESX-type disk (vmfs thin)\n"
+		"   6  thin ESX-type disk (vmfsThin)\n"
 		"\nSizes are sectors, or KB, MB, GB, TB (decimals allowed: 8192.0GB),\n"
 		"from 1MB to 8192GB for create.\n"
 		"\nExamples:\n"
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opterr = 0;
-	while ((c = getopt(argc, argv, "cdkn:pr:x:ReDqs:a:t:h:u:f:")) != -1) {
+	while ((c = getopt(argc, argv, ":cdkn:pr:x:ReDqs:a:t:h:u:f:")) != -1) {
 		switch (c) {
 		case 'c': set_op(&op, OP_CREATE); break;
 		case 'd': set_op(&op, OP_DEFRAG); break;
@@ -204,14 +204,11 @@ int main(int argc, char **argv)
 			verbosity = 0;
 			break;
 		case 'a':
-			if ((adapter = vmdk_adapter_from_name(optarg)) < 0)
-				usage_error("unknown adapter type '%s' (ide, buslogic, "
-					    "lsilogic, pvscsi)", optarg);
+			adapter = tool_adapter_arg(optarg);
 			have_adapter = true;
 			break;
 		case 't':
-			if ((type = vmdk_type_from_name(optarg)) < 0)
-				usage_error("unknown disk type '%s' (0-6)", optarg);
+			type = tool_type_arg(optarg);
 			have_type = true;
 			break;
 		case 'h':
@@ -224,7 +221,9 @@ int main(int argc, char **argv)
 			password_file = optarg;
 			break;
 		default:
-			usage_error("bad option '%s'", argv[optind - 1]);
+			tool_bad_option(c, argv);
+			fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+			return EXIT_USAGE;
 		}
 	}
 	if (op == OP_NONE)

@@ -123,7 +123,7 @@ grep -q "^ *0 *128  unallocated" "$T/out" &&
 	grep -q "^ *5120 *4880  unallocated" "$T/out" &&
 	ok "map shows which link holds what" || { bad "map output"; cat "$T/out"; }
 "$BIN/vmdk-map" --chunk 2048 "$A/mc.vmdk" > "$T/out"
-[ "$(wc -l < "$T/out")" -eq 2 ] && grep -q "^ *0 *2048  data" "$T/out" &&
+[ "$(wc -l < "$T/out")" -eq 3 ] && grep -q "^ *start *length  state" "$T/out" && grep -q "^ *0 *2048  data" "$T/out" &&
 	grep -q "^ *4096 *2048  data" "$T/out" && ok "map --chunk" || bad "map --chunk"
 "$BIN/vmdk-map" --json --single-link "$A/mc.vmdk" > "$T/out"
 grep -q '"startSector": 4992, "lengthSectors": 128, "state": "data", "link": 0' "$T/out" &&

@@ -245,3 +245,84 @@ rm -rf "$C"
 expect "vmdk-compare --help" "$BIN/vmdk-compare" --help
 grep -q "vmdk-compare(1)" "$T/out" && ok "vmdk-compare --help names its page" || bad "compare help"
 expect_exit 2 "expected two disks" "vmdk-compare needs two" "$BIN/vmdk-compare" x.vmdk
+
+# ---- --json complete in every outcome; vmdk-info and vmdk-check take
+# several disks (a JSON array) ----
+"$BIN/vmdk-create" -q -s 4M "$E/j1.vmdk"
+"$BIN/vmdk-info" --json "$E/j1.vmdk" "$E/none.vmdk" > "$T/out" 2>"$T/err"
+rc=$?
+python3 - "$T/out" <<'PY' && ok "vmdk-info --json of two disks: an array, the same keys, error and exit status" || bad "vmdk-info json: $(cat "$T/out")"
+import json, sys
+a, b = json.load(open(sys.argv[1]))
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+assert a["error"] is None and a["exitStatus"] == 0 and a["capacitySectors"] == 8192
+assert b["error"]["code"] < 0 and "No such file" in b["error"]["message"] and b["exitStatus"] == 1
+assert b["capacitySectors"] is None
+PY
+[ $rc -eq 1 ] && ok "vmdk-info exits 1 when one disk fails" || bad "vmdk-info several: exit $rc"
+"$BIN/vmdk-info" "$E/j1.vmdk" "$E/j1.vmdk" > "$T/out" && [ "$(grep -c '^Disk: ' "$T/out")" = 2 ] &&
+	ok "vmdk-info names each of several disks" || bad "vmdk-info several text: $(head -3 "$T/out")"
+"$BIN/vmdk-check" --json "$E/j1.vmdk" "$E/none.vmdk" > "$T/out" 2>"$T/err"
+rc=$?
+python3 - "$T/out" <<'PY' && ok "vmdk-check --json of two disks: an array, the same keys" || bad "vmdk-check json: $(cat "$T/out")"
+import json, sys
+a, b = json.load(open(sys.argv[1]))
+assert sorted(a) == sorted(b)
+assert a["error"] is None and a["exitStatus"] == 0 and a["errors"] == 0
+assert b["error"]["code"] < 0 and b["exitStatus"] == 8
+PY
+[ $rc -eq 8 ] && ok "vmdk-check adds up the exit bits of several disks" || bad "vmdk-check several: exit $rc"
+"$BIN/vmdk-check" -r --json "$E/j1.vmdk" < /dev/null > "$T/out" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["exitStatus"] == 8 and "terminal" in d["error"]["message"]' "$T/out" &&
+	ok "vmdk-check --json says why it could not run" || bad "check -r json: $(cat "$T/out")"
+"$BIN/vmdk-info" -n 5 --json "$E/none.vmdk" > "$T/out" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["spaceNeededBytes"] is None and d["exitStatus"] == 1' "$T/out" &&
+	ok "vmdk-info -n --json on failure" || bad "info -n json: $(cat "$T/out")"
+"$BIN/vmdk-map" --json "$E/none.vmdk" > "$T/out" 2>/dev/null
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == []' "$T/out" &&
+	ok "vmdk-map --json of a disk that does not open: still JSON" || bad "map json: $(cat "$T/out")"
+"$BIN/vmdk-map" "$E/j1.vmdk" | head -1 | grep -q "start *length *state .*512-byte sectors" &&
+	ok "vmdk-map text has a header with units" || bad "map header"
+
+# ---- messages in the user's terms ----
+"$BIN/vmdk-create" -q -s 1M "$E/m.vmdk"
+expect_exit 2 "unknown option '--bogus'" "an unknown long option: one line" "$BIN/vmdk-create" --bogus "$E/x.vmdk"
+[ "$(wc -l < "$T/err")" = 2 ] && ! grep -q "/vmdk-create" "$T/err" &&
+	ok "the option error and the usage hint, nothing more" || bad "option error: $(cat "$T/err")"
+expect_exit 2 "unknown option '-Z'" "an unknown short option" "$BIN/vmdk-info" -Z "$E/m.vmdk"
+expect_exit 2 "a value is needed after '-s'" "a missing value" "$BIN/vmdk-create" -s
+expect_exit 16 "unknown option '--bogus'" "vmdk-check's usage status" "$BIN/vmdk-check" --bogus "$E/m.vmdk"
+expect_exit 2 "a value is needed after '-t'" "vmware-vdiskmanager: a missing value" \
+	"$BIN/vmware-vdiskmanager" -c -s 1GB -t
+expect_exit 2 "(0-6, or monolithicSparse, twoGbMaxExtentSparse" "an unknown type lists the valid ones" \
+	"$BIN/vmdk-create" -t sparse -s 1M "$E/x.vmdk"
+expect_exit 2 "(ide, buslogic, lsilogic, pvscsi)" "an unknown adapter lists the valid ones" \
+	"$BIN/vmdk-create" -a scsi -s 1M "$E/x.vmdk"
+expect_exit 1 "directory $E/no/such does not exist" "a missing directory said so" \
+	"$BIN/vmdk-create" -s 1M -t 2 "$E/no/such/x.vmdk"
+cd "$E" || exit 1
+"$BIN/vmdk-create" -q -s 1M taken.vmdk
+expect_exit 1 "vmdk-clone: taken.vmdk: already exists; not overwritten (-f replaces it)" \
+	"a conflict names the disk as typed" "$BIN/vmdk-clone" -t 2 m.vmdk taken.vmdk
+"$BIN/vmdk-clone" -q -t 2 m.vmdk c2.vmdk
+rm c2.vmdk
+expect_exit 1 "c2.vmdk: its file c2-flat.vmdk already exists; not overwritten (-f replaces it)" \
+	"an extent's conflict names the disk and the file" "$BIN/vmdk-clone" -t 2 m.vmdk c2.vmdk
+grep -q "\./" "$T/err" && bad "a ./ prefix in: $(cat "$T/err")" || ok "no ./ prefix"
+"$BIN/vmdk-child" create m.vmdk ch.vmdk >/dev/null
+expect_exit 1 "ch.vmdk: already exists; not overwritten" "vmdk-child's conflict" \
+	"$BIN/vmdk-child" create m.vmdk ch.vmdk
+grep -q "use -f\|-f replaces" "$T/err" && bad "vmdk-child hints an option it lacks" || ok "vmdk-child hints no -f"
+qemu-img create -q -f qcow2 q.qcow2 1M
+expect_exit 1 "qemu-img convert -O raw q.qcow2 disk.raw" "a foreign image's hint works with either front end" \
+	"$BIN/vmware-vdiskmanager" -r q.qcow2 -t 0 fromq.vmdk
+grep -q "source-format" "$T/err" && bad "vmware-vdiskmanager hint names an option it lacks" ||
+	ok "the hint names no option vmware-vdiskmanager lacks"
+cd - >/dev/null || exit 1
+"$BIN/vmdk-create" -q -t vmfsThin -s 1M "$E/thin.vmdk"
+expect_exit 1 "thin.vmdk: a vmfsThin disk takes only the blocks written" "shrink of a thin disk says the right thing" \
+	"$BIN/vmdk-shrink" "$E/thin.vmdk"
+"$BIN/vmdk-info" "$E/thin.vmdk" | head -1 | grep -q "vmfsThin (type 6; createType vmfs)" &&
+	ok "vmdk-info names the type as JSON and vmdk-create do" || bad "info type: $("$BIN/vmdk-info" "$E/thin.vmdk" | head -1)"
+"$BIN/vmdk-unlink" "$E/thin.vmdk" > "$T/out" && grep -q "Deleted .*thin.vmdk" "$T/out" &&
+	ok "vmdk-unlink says what it removed" || bad "unlink said: $(cat "$T/out")"
