@@ -315,7 +315,7 @@ sleep 2
 kill -TERM $cpid
 wait $cpid
 _r=$?
-[ $_r -eq 1 ] && grep -q "$host: canceled" "$T/err" && ok "an interrupted upload fails: exit 1, canceled" ||
+[ $_r -eq 143 ] && grep -q "$host: canceled" "$T/err" && ok "an interrupted upload fails: exit 143 (SIGTERM), canceled" ||
 	bad "an interrupted upload: exit $_r, $(cat "$T/err")"
 no_helper "an interrupted upload"
 [ ! -e "$datastore/interrupted.vmdk" ] && ok "nothing left after an interrupt" || bad "an interrupted upload left a disk"
