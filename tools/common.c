@@ -133,6 +133,19 @@ const char *tool_human(uint64_t bytes, char *buf, int len)
 	return buf;
 }
 
+void tool_json_outcome(int err, const char *message, int exit_status)
+{
+	printf("  \"error\": ");
+	if (err) {
+		printf("{\"code\": %d, \"message\": ", err);
+		tool_json_string(message);
+		printf("}");
+	} else {
+		printf("null");
+	}
+	printf(", \"exitStatus\": %d\n}\n", exit_status);
+}
+
 void tool_json_string(const char *s)
 {
 	if (!s) {

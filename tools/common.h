@@ -137,6 +137,9 @@ extern volatile int tool_interrupted;
 
 /* @s as a JSON string literal, quotes included; NULL prints null. */
 void tool_json_string(const char *s);
+/* The keys every JSON object ends with, whatever happened, and its
+ * closing brace: "error" (null, or {code, message}) and "exitStatus". */
+void tool_json_outcome(int err, const char *message, int exit_status);
 
 /* tool_init and the options of a tool whose own is only --progress (and
  * --break-lock, for a @writer); true when --progress was given. */

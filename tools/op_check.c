@@ -117,16 +117,9 @@ static void json_close(const struct vmdk_check_report *rep, int exit_status,
 	       rep->discarding, (unsigned long long)rep->discarded);
 	tool_json_string(rep->undo_file[0] ? rep->undo_file : NULL);
 	printf(", \"links\": %u, \"extents\": %u, \"grainTables\": %llu, "
-	       "\"grains\": %llu,\n  \"error\": ", rep->links, rep->extents,
+	       "\"grains\": %llu,\n", rep->links, rep->extents,
 	       (unsigned long long)rep->tables, (unsigned long long)rep->grains);
-	if (err) {
-		printf("{\"code\": %d, \"message\": ", err);
-		tool_json_string(message);
-		printf("}");
-	} else {
-		printf("null");
-	}
-	printf(", \"exitStatus\": %d\n}\n", exit_status);
+	tool_json_outcome(err, message, exit_status);
 }
 
 static void summary(const char *path, const struct vmdk_check_report *rep,

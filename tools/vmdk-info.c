@@ -126,19 +126,9 @@ static void json_kv_str(const char *k, const char *v, const char *sep)
 	fputs(sep, stdout);
 }
 
-/* The keys every outcome ends with: the error (null when none) and the
- * exit status. */
 static void json_outcome(int err, const char *message)
 {
-	printf("  \"error\": ");
-	if (err) {
-		printf("{\"code\": %d, \"message\": ", err);
-		tool_json_string(message);
-		printf("}");
-	} else {
-		printf("null");
-	}
-	printf(", \"exitStatus\": %d\n}\n", err ? 1 : 0);
+	tool_json_outcome(err, message, err ? 1 : 0);
 }
 
 /* A disk that did not open: the keys of a description, all null. */
