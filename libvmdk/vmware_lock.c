@@ -299,8 +299,7 @@ int vmdk_vmware_lock_take(const char *path, struct vmdk_vmware_lock **list,
 		vmdk_vmware_lock_release(l);
 		if (rc > 0)
 			return vmdk_seterr(eb, VMDK_E_LOCKED, "%s (VMware's lock: a "
-					   "running VM or VMware tool has the disk; "
-					   "--break-lock only if none does)", who);
+					   "running VM or VMware tool has the disk)", who);
 		return vmdk_seterr(eb, rc, "%s.lck: taking VMware's lock: %s", path,
 				   vmdk_strerror(rc));
 	}

@@ -87,6 +87,10 @@ void tool_disk_error(const char *file, int err, const char *detail)
 		tool_warn(NULL, "%s", detail);
 	else
 		tool_warn(file, "%s", detail);
+	/* The override, where this tool has it. */
+	if (err == VMDK_E_LOCKED && tool_break_lock_known && strstr(detail, "VMware's lock"))
+		tool_warn(file, "if no VM uses the disk any more, --break-lock removes "
+			  "the lock");
 }
 
 int tool_parse_u64(const char *s, uint64_t *out)
@@ -261,7 +265,7 @@ void tool_describe_path(const char *path)
 	vmdk_close(d);
 }
 
-bool tool_break_lock_asked;
+bool tool_break_lock_asked, tool_break_lock_known;
 
 int tool_break_lock(const char *path)
 {
@@ -548,6 +552,7 @@ bool tool_progress_options(int argc, char **argv, void (*usage)(void),
 	int c;
 
 	tool_init(argv[0]);
+	tool_break_lock_known = writer;
 	while ((c = getopt_long(argc, argv, ":" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		if (c == OPT_PROGRESS)

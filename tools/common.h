@@ -88,6 +88,8 @@ extern unsigned tool_open_flags;
 	"     --break-lock         remove VMware's lock (DISK.vmdk.lck) first: only\n" \
 	"                          when no VM that uses the disk is running\n"
 extern bool tool_break_lock_asked;
+/* This tool has --break-lock: a VMware lock's refusal names it. */
+extern bool tool_break_lock_known;
 /* With --break-lock: remove @path's VMware lock, saying so; -1 once an
  * error is told. */
 int tool_break_lock(const char *path);

@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	tool_init(argv[0]);
+	tool_break_lock_known = true;
 	while ((c = getopt_long(argc, argv, ":t:" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {

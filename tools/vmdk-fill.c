@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 	int c, err = 0, fd = -1;
 
 	tool_init(argv[0]);
+	tool_break_lock_known = true;
 	while ((c = getopt_long(argc, argv, ":s:c:f:" TOOL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':

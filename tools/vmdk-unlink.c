@@ -32,6 +32,7 @@ int main(int argc, char **argv)
 	int c, status = 0;
 
 	tool_init(argv[0]);
+	tool_break_lock_known = true;
 	while ((c = getopt_long(argc, argv, ":" TOOL_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1)
 		tool_common_option(c, usage, argv);

@@ -83,6 +83,10 @@ for cmd in "vmdk-grow $E/run.vmdk 8M" "vmdk-fill --val 1 -c 1 $E/run.vmdk" \
 		"a VM's lock refuses: ${cmd%% *}" "$BIN/"$cmd
 	grep -q "break-lock" "$T/err" || bad "the refusal names --break-lock: ${cmd%% *}"
 done
+expect_exit 1 "held by process 4242" "vmware-vdiskmanager refuses a VM's disk" \
+	"$BIN/vmware-vdiskmanager" -x 8MB "$E/run.vmdk"
+grep -q "break-lock" "$T/err" && bad "vmware-vdiskmanager hints an option it lacks" ||
+	ok "vmware-vdiskmanager's refusal names no option it lacks"
 [ "$(cat "$E/run.vmdk" | sha)" = "$sum" ] && [ -e "$E/run.vmdk" ] &&
 	ok "a locked disk was left as it was" || bad "a locked disk changed"
 "$BIN/vmdk-info" "$E/run.vmdk" > "$T/out" 2>"$T/err" && grep -q "warning: .*run.vmdk.lck" "$T/err" &&
