@@ -59,7 +59,7 @@ REMOTE_TOOLS = $(addprefix $(BUILD)/bin/,vmdk-clone vmware-vdiskmanager)
 # machines that have VMware's own.
 INSTALL_NAMES = $(if $(NO_VDISKMANAGER),$(filter-out vmware-vdiskmanager,$(TOOL_NAMES)),$(TOOL_NAMES))
 # What every front end links: messages and options, the shared operations.
-COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/ops.c tools/size.c tools/mount_of.c \
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/args.c tools/progress.c tools/ops.c tools/size.c tools/mount_of.c \
 	$(wildcard tools/op_*.c))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
