@@ -479,6 +479,11 @@ static int commit(struct cmp *k)
 	}
 	if (err == 0)
 		err = sync_file(k);
+	/* Failed before any table named a copy: the copies are nobody's. */
+	for (size_t i = 0; err < 0 && i < k->nops; i++) {
+		set_bits(k->used, k->ops[i].dest, k->gs, false);
+		k->g[k->ops[i].e].busy = false;
+	}
 	for (size_t i = 0; err == 0 && i < k->nops; i++)
 		err = vmdk_sparse_meta_set_gte(k->x, k->m, k->g[k->ops[i].e].grain,
 					       k->ops[i].dest, NULL);
@@ -630,15 +635,57 @@ static int check_room(struct cmp *k, uint64_t need)
 			   (unsigned long long)(avail >> 20));
 }
 
-/* A run that failed (ENOSPC from another writer, an I/O error) gives
- * back what it had added past the last grain or table in use. */
+/* A free place for a whole grain below @end, from *@from on; 0: none. */
+static uint32_t free_place_below(struct cmp *k, uint64_t end, uint64_t *from)
+{
+	for (uint64_t p = next_fit(k, *from); p + k->gs <= end; p = next_fit(k, p + 1))
+		if (all_clear(k->used, p, k->gs)) {
+			*from = p + k->gs;
+			return (uint32_t)p;
+		}
+	return 0;
+}
+
+/* A run that failed (ENOSPC from another writer, an I/O error) leaves
+ * the file no larger than it was: grains it had moved past the old end go
+ * back into holes below it (writes inside the file need no new room),
+ * then the file is cut after its last grain. */
 static void give_back(struct cmp *k)
 {
-	for (size_t i = 0; i < k->nops; i++)
+	uint64_t from = k->m->h.overhead;
+	size_t back = 0;
+
+	if (!k->used || !k->g)
+		return;
+	for (size_t i = 0; i < k->nops; i++) {
 		set_bits(k->used, k->ops[i].dest, k->gs, false);
+		k->g[k->ops[i].e].busy = false;
+	}
 	k->nops = 0;
-	if (k->used)
-		cut(k);
+	for (size_t i = 0; i < k->n; i++) {
+		struct grain_at *g = &k->g[i];
+		uint32_t p;
+		g->target = g->pos;
+		if (g->gone || g->pos + k->gs <= k->end ||
+		    !(p = free_place_below(k, k->end, &from)))
+			continue;
+		g->target = p;
+		set_bits(k->used, p, k->gs, true);	/* reserved meanwhile */
+		back++;
+	}
+	for (size_t i = 0; i < k->n; i++)
+		if (k->g[i].target != k->g[i].pos)
+			set_bits(k->used, k->g[i].target, k->gs, false);
+	if (back) {
+		free(k->ops);
+		free(k->hkey);
+		free(k->hval);
+		k->ops = NULL;
+		k->hkey = NULL;
+		k->hval = NULL;
+		(void)move_all(k);
+	}
+	cut(k);
 }
 
 int vmdk_sparse_compact(struct vmdk_compact_ctx *c)

@@ -330,3 +330,29 @@ expect_exit 1 "thin.vmdk: a vmfsThin disk takes only the blocks written" "shrink
 	ok "vmdk-info names the type as JSON and vmdk-create do" || bad "info type: $("$BIN/vmdk-info" "$E/thin.vmdk" | head -1)"
 "$BIN/vmdk-unlink" "$E/thin.vmdk" > "$T/out" && grep -q "Deleted .*thin.vmdk" "$T/out" &&
 	ok "vmdk-unlink says what it removed" || bad "unlink said: $(cat "$T/out")"
+
+# ---- ENOSPC in the middle of a defragment (another program filled the
+# filesystem): the disk reads as before and the file is no larger ----
+if command -v strace >/dev/null 2>&1; then
+	"$BIN/vmdk-create" -q --grain 16 -s 64M "$E/ns.vmdk"
+	python3 -c '
+import random
+r = random.Random(3)
+o = list(range(1024)); r.shuffle(o)
+print("\n".join("-c\nwrite -P %d %d 8k" % (g % 200 + 1, g * 8192) for g in o[:700]))' > "$E/cmds"
+	xargs -d '\n' -n 2000 qemu-io -f vmdk "$E/ns.vmdk" < "$E/cmds" > /dev/null
+	size=$(stat -c %s "$E/ns.vmdk")
+	sum=$("$BIN/vmdk-dump" --raw "$E/ns.vmdk" | sha)
+	for w in 200 900; do
+		cp "$E/ns.vmdk" "$E/ns2.vmdk"
+		strace -f -o /dev/null -e trace=pwrite64 -e inject=pwrite64:error=ENOSPC:when=$w \
+			"$BIN/vmdk-defrag" -q "$E/ns2.vmdk" 2>"$T/err"
+		rc=$?
+		[ $rc = 1 ] && grep -q "No space left" "$T/err" && ok "ENOSPC at write $w stops the defragment" ||
+			bad "ENOSPC at write $w: exit $rc, $(cat "$T/err")"
+		[ "$(stat -c %s "$E/ns2.vmdk")" -le "$size" ] && [ "$("$BIN/vmdk-dump" --raw "$E/ns2.vmdk" | sha)" = "$sum" ] &&
+			"$BIN/vmdk-check" -q "$E/ns2.vmdk" && ok "after ENOSPC the file is no larger and reads as before" ||
+			bad "after ENOSPC at write $w: $(stat -c %s "$E/ns2.vmdk") bytes (was $size)"
+	done
+	rm -f "$E"/ns*.vmdk "$E/cmds"
+fi
