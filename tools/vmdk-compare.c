@@ -83,6 +83,14 @@ static int open_side(struct side *s, const char *path)
 	return 0;
 }
 
+static void close_side(struct side *s)
+{
+	vmdk_close(s->d);
+	if (s->fd > STDIN_FILENO)
+		close(s->fd);
+	free(s->buf);
+}
+
 /* @n sectors from @at into s->buf; zeros past the end.  A stream that
  * ends learns its size.  -1 once the error is told. */
 static int read_side(struct side *s, uint64_t at, uint32_t n)
@@ -227,16 +235,16 @@ int main(int argc, char **argv)
 		tool_try_help(argc - optind < 2 ? "expected two disks" : "too many arguments");
 	if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0)
 		tool_try_help("only one of the two can be standard input");
-	if (open_side(&a, argv[optind]) < 0 || open_side(&b, argv[optind + 1]) < 0)
-		return EXIT_TROUBLE;
-	tool_catch_signals();
-	tool_progress_init(&prog, "Comparing", force_progress);
-	rc = compare(&a, &b, strict, &prog, &v);
-	tool_progress_end(&prog);
-	vmdk_close(a.d);
-	vmdk_close(b.d);
-	free(a.buf);
-	free(b.buf);
+	rc = open_side(&a, argv[optind]) < 0 || open_side(&b, argv[optind + 1]) < 0
+	     ? -1 : 0;
+	if (rc == 0) {
+		tool_catch_signals();
+		tool_progress_init(&prog, "Comparing", force_progress);
+		rc = compare(&a, &b, strict, &prog, &v);
+		tool_progress_end(&prog);
+	}
+	close_side(&a);
+	close_side(&b);
 	if (rc < 0) {
 		if (tool_interrupted)
 			tool_warn(NULL, "interrupted");
