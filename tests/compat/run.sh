@@ -73,7 +73,7 @@ for t in 1 2 3 4 5 7; do
 	"$YAL" t$t.vmdk > /dev/null 2>"$T/err" && ok "libyal reads type $t" || bad "libyal t$t"
 done
 "$BIN/vmdk-info" t1.vmdk | grep -q monolithicSparse && "$BIN/vmdk-info" t3.vmdk | grep -q twoGbMaxExtentSparse &&
-	"$BIN/vmdk-info" t5.vmdk | grep -q 'vmfs (type 4)' && "$BIN/vmdk-info" t7.vmdk | grep -q 'vmfs (type 6)' &&
+	"$BIN/vmdk-info" t5.vmdk | grep -q 'vmfs (type 4)' && "$BIN/vmdk-info" t7.vmdk | grep -q 'vmfsThin (type 6; createType vmfs)' &&
 	ok "VDDK's type numbers make the types they name" || bad "type mapping: $("$BIN/vmdk-info" t5.vmdk | head -2)"
 expect "create streamOptimized" "$S" -create -type 6 -cap 8 t6.vmdk
 expect_fail "streamOptimized takes no random write" "error" "$S" -fill -val 1 t6.vmdk
