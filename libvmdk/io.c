@@ -106,16 +106,37 @@ int vmdk_pwrite_zeros(int fd, uint64_t len, uint64_t off)
 }
 
 /* Open file description locks: they belong to this open, so two opens in
- * one process conflict as two processes do, and closing the fd drops them. */
+ * one process conflict as two processes do, and closing the fd drops them.
+ * A writer locks the whole file.  A reader locks the two bytes qemu's
+ * readers lock (100: reads consistent data; 201: lets nobody write), so
+ * that qemu and we read a file at once while writers of both are kept
+ * out: qemu's writer needs 201 free, ours the whole file. */
 int vmdk_lock_fd(int fd, bool exclusive)
 {
-	struct flock fl = {
-		.l_type = exclusive ? F_WRLCK : F_RDLCK,
-		.l_whence = SEEK_SET,
-	};
+	static const off_t reader_bytes[] = { 100, 201 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	size_t i = 0;
 
-	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-		return 0;
+	if (exclusive) {
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return 0;
+	} else {
+		fl.l_type = F_RDLCK;
+		fl.l_len = 1;
+		for (; i < sizeof(reader_bytes) / sizeof(*reader_bytes); i++) {
+			fl.l_start = reader_bytes[i];
+			if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+				break;
+		}
+		if (i == sizeof(reader_bytes) / sizeof(*reader_bytes))
+			return 0;
+		int saved = errno;
+		fl.l_type = F_UNLCK;
+		fl.l_start = 0;
+		fl.l_len = 0;
+		fcntl(fd, F_OFD_SETLK, &fl);
+		errno = saved;
+	}
 	if (errno == EAGAIN || errno == EACCES)
 		return VMDK_E_LOCKED;
 	return -errno;
@@ -123,7 +144,7 @@ int vmdk_lock_fd(int fd, bool exclusive)
 
 /* Someone else writes the file: our own writers hold a write lock on it
  * all; qemu holds a read lock on byte 101 while it has the image open
- * with write permission. */
+ * with write permission (our readers never lock 101). */
 bool vmdk_fd_written_elsewhere(int fd)
 {
 	struct flock fl = {
@@ -135,9 +156,7 @@ bool vmdk_fd_written_elsewhere(int fd)
 
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
 		return false;
-	/* A reader of ours locks the whole file (l_len 0); qemu's byte
-	 * locks may merge with their neighbours. */
-	return fl.l_type == F_WRLCK || fl.l_len != 0;
+	return true;
 }
 
 int vmdk_file_size(int fd, uint64_t *size)

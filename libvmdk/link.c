@@ -107,6 +107,12 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 		return err;
 	}
 	err = vmdk_lock_fd(fd, lock_exclusive);
+	/* qemu's writer holds only bytes our reader does not take. */
+	if (err == 0 && !lock_exclusive && vmdk_fd_written_elsewhere(fd)) {
+		close(fd);
+		return vmdk_seterr(eb, VMDK_E_LOCKED, "%s: in use: another program "
+				   "has it open for writing", path);
+	}
 	if (err < 0) {
 		close(fd);
 		if (err == VMDK_E_LOCKED)
