@@ -70,7 +70,7 @@ MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \
 	check-vixdisklib install-vixdisklib \
 	install install-static install-includes install-pc install-man install-completion \
-	install-bin uninstall clean lint-man check-man
+	install-bin install-plugin uninstall clean lint-man check-man
 
 .SECONDARY:
 
@@ -79,13 +79,25 @@ MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 VIX_SONAME = libvixDiskLib.so.7
 VIX_LIB = $(BUILD)/lib/$(VIX_SONAME)
 PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS) $(wildcard compat/*.c))
+LIB_PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
+PLUGIN = $(BUILD)/plugins/nbdkit-vmdktools-plugin.so
+# nbdkit's plugin directory, moved under PREFIX (nbdkit -- vmdktools finds
+# it there when PREFIX is nbdkit's own, /usr).
+NBDKIT_PLUGINDIR ?= $(patsubst /usr/%,$(PREFIX)/%,$(shell pkg-config --variable=plugindir nbdkit 2>/dev/null || echo /usr/lib/nbdkit/plugins))
 
-all: $(LIB) $(TOOLS) $(VIX_LIB)
+all: $(LIB) $(TOOLS) $(VIX_LIB) $(PLUGIN)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(E) "  CC      $< (PIC)"
 	$(Q)$(CC) $(ALL_CFLAGS) -Icompat -fPIC -fvisibility=hidden -c -o $@ $<
+
+# nbdkit's plugin: only vmdk.h, over the library's PIC objects.
+$(PLUGIN): plugins/nbdkit-vmdktools-plugin.c $(LIB_PIC_OBJS)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DVMDKTOOLS_VERSION='"$(VERSION)"' \
+		-fPIC -shared -o $@ $< $(LIB_PIC_OBJS) $(LIBS)
 
 $(VIX_LIB): $(PIC_OBJS) compat/vixDiskLib.map
 	@mkdir -p $(dir $@)
@@ -141,7 +153,7 @@ check-unit: $(UNIT_BINS)
 
 check-cli: all build/tests/yal-read build/tests/vcsim
 	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) \
-		VCSIM=$(abspath build/tests/vcsim) sh tests/cli/run.sh
+		VCSIM=$(abspath build/tests/vcsim) PLUGIN=$(abspath $(PLUGIN)) sh tests/cli/run.sh
 
 # VMware's vCenter/ESXi simulator (govmomi's, from Debian) for the remote
 # clone tests; Go's caches stay under build/.
@@ -210,9 +222,13 @@ vmdktools.pc: vmdktools.pc.in FORCE
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 install: install-static install-includes install-pc install-man install-bin \
-	install-completion install-vixdisklib
+	install-completion install-vixdisklib install-plugin
 
 # In a folder of its own, so that it never shadows a real VDDK.
+install-plugin: $(PLUGIN)
+	install -d $(DESTDIR)$(NBDKIT_PLUGINDIR)
+	install -m 755 $(PLUGIN) $(DESTDIR)$(NBDKIT_PLUGINDIR)/
+
 install-vixdisklib: $(VIX_LIB)
 	install -d $(DESTDIR)$(LIBDIR)/vmdktools $(DESTDIR)$(INCLUDEDIR)
 	install -m 755 $(VIX_LIB) $(DESTDIR)$(LIBDIR)/vmdktools/
@@ -237,6 +253,7 @@ install-man:
 	    $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/man3/vmdktools.3 man/man3/vixDiskLib.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 man/man7/vmdktools.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/man1/nbdkit-vmdktools-plugin.1 $(DESTDIR)$(MANDIR)/man1/
 
 install-bin: $(TOOLS)
 	install -d $(DESTDIR)$(BINDIR)
@@ -256,6 +273,8 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(TOOL_NAMES)) \
 	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3 $(DESTDIR)$(MANDIR)/man3/vixDiskLib.3 \
 	      $(DESTDIR)$(MANDIR)/man7/vmdktools.7 \
+	      $(DESTDIR)$(MANDIR)/man1/nbdkit-vmdktools-plugin.1 \
+	      $(DESTDIR)$(NBDKIT_PLUGINDIR)/nbdkit-vmdktools-plugin.so \
 	      $(DESTDIR)$(LIBDIR)/vmdktools/$(VIX_SONAME) \
 	      $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so $(DESTDIR)$(INCLUDEDIR)/vixDiskLib.h
 	-rmdir $(DESTDIR)$(LIBDIR)/vmdktools 2>/dev/null

@@ -39,6 +39,14 @@ for t in $(ls "$root/bin"); do
 	bash -c ". '$c' && complete -p $t" >/dev/null 2>&1 || fail "completion for $t not registered"
 done
 [ -e "$root/bin/vmware-vdiskmanager" ] || fail "vmware-vdiskmanager not installed"
+# nbdkit's plugin in nbdkit's plugin directory, moved under PREFIX.
+plugin=$(find "$root" -name nbdkit-vmdktools-plugin.so)
+case $plugin in "$root"/*/nbdkit/plugins/nbdkit-vmdktools-plugin.so) ;;
+*) fail "the nbdkit plugin is not in a plugin directory under PREFIX: '$plugin'" ;; esac
+[ -e "$root/share/man/man1/nbdkit-vmdktools-plugin.1" ] || fail "no man page for the plugin"
+if command -v nbdkit >/dev/null 2>&1; then
+	nbdkit "$plugin" --dump-plugin | grep -q '^name=vmdktools$' || fail "nbdkit does not load the plugin"
+fi
 # Without VMware's name, for machines that have VMware's own tool.
 make -C "$top" --no-print-directory -s install DESTDIR="$dest/novdm" PREFIX=/opt/v \
 	NO_VDISKMANAGER=1 >/dev/null

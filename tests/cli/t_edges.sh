@@ -148,8 +148,28 @@ for _ in $(seq 100); do grep -q "OFDLCK.* 100 10[01]" /proc/locks && break; slee
 expect_exit 8 "in use" "a repair refuses a disk qemu writes" "$BIN/vmdk-check" -r -y "$E/q.vmdk"
 expect_exit 8 "another program has it open for writing" "a check says the disk is being written" \
 	"$BIN/vmdk-check" "$E/q.vmdk"
+expect_exit 1 "another program has it open for writing" "a reader refuses a disk qemu writes" \
+	"$BIN/vmdk-info" "$E/q.vmdk"
 wait $qpid
 expect "a check once qemu is done" "$BIN/vmdk-check" "$E/q.vmdk"
+# Readers share: qemu reads a disk while we read it.
+( sleep 3 | qemu-io -r -f vmdk "$E/q.vmdk" >/dev/null 2>&1 ) &
+qpid=$!
+for _ in $(seq 100); do grep -q "OFDLCK.* 100 100" /proc/locks && break; sleep 0.05; done
+expect "we read a disk qemu reads" "$BIN/vmdk-info" "$E/q.vmdk"
+expect_exit 1 "in use" "we do not write a disk qemu reads" "$BIN/vmdk-fill" --val 1 -c 1 "$E/q.vmdk"
+wait $qpid
+# vmdk-compare holds the disk open while it waits for its FIFO.
+mkfifo "$E/qfifo"
+"$BIN/vmdk-compare" -q "$E/q.vmdk" "$E/qfifo" &
+cpid=$!
+for _ in $(seq 100); do grep -q "OFDLCK.* 201 201" /proc/locks && break; sleep 0.05; done
+expect "qemu reads a disk we read" qemu-img info "$E/q.vmdk"
+expect_exit 1 "" "qemu does not write a disk we read" qemu-io -f vmdk -c "write 0 512" "$E/q.vmdk"
+"$BIN/vmdk-dump" --raw "$E/q.vmdk" 2>/dev/null > "$E/qfifo" &
+wait $cpid && ok "and our reader went on" || bad "vmdk-compare with a FIFO"
+wait
+rm -f "$E/qfifo"
 
 # ---- grow then shrink gives the space back; defragment restores the
 # layout create writes (directories, tables, then grains in LBA order) ----

@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+# t_nbdkit.sh --- nbdkit-vmdktools-plugin: every type and a chain served
+# read and read by qemu-img and nbdcopy as our own reader reads them;
+# writes through qemu-io over NBD read back by qemu-img from the file;
+# nbdinfo --map as vmdk-map; kill -9 during writes leaves a disk that
+# checks; a second writer refused at start; streams served read-only.
+# Sourced by run.sh (PLUGIN names the plugin).
+
+N=$T/nbd
+mkdir -p "$N"
+PLUGIN=${PLUGIN:-$BIN/../plugins/nbdkit-vmdktools-plugin.so}
+if ! command -v nbdkit >/dev/null 2>&1 || ! command -v nbdcopy >/dev/null 2>&1 ||
+	! command -v nbdinfo >/dev/null 2>&1 || [ ! -f "$PLUGIN" ]; then
+	echo "skipped: the nbdkit plugin (nbdkit, libnbd-bin or the plugin missing)"
+else
+	head -c 3000000 /dev/urandom > "$N/r.bin"
+	for t in 0 1 2 3 4 5 6; do
+		d=$N/t$t.vmdk
+		"$BIN/vmdk-create" -q -s 64M -t $t "$N/src$t.vmdk" 2>/dev/null
+		"$BIN/vmdk-create" -q -s 64M "$N/seed.vmdk"
+		"$BIN/vmdk-fill" -q -s 1000 -f "$N/r.bin" "$N/seed.vmdk"
+		"$BIN/vmdk-fill" -q -s 100000 -c 50 --val 0x41 "$N/seed.vmdk"
+		"$BIN/vmdk-clone" -q -f -t $t "$N/seed.vmdk" "$d"
+		rm -f "$N"/seed.vmdk "$N"/src$t*
+		want=$("$BIN/vmdk-dump" --raw "$d" | sha)
+		nbdkit -U - "$PLUGIN" file="$d" readonly=true --run \
+			"qemu-img convert -f raw \"\$uri\" '$N/q.raw' && nbdcopy \"\$uri\" '$N/c.raw' &&
+			 qemu-img compare -q -f raw \"\$uri\" -F vmdk '$d'" 2>"$T/err"
+		rc=$?
+		[ $rc = 0 ] && [ "$(sha < "$N/q.raw")" = "$want" ] && [ "$(sha < "$N/c.raw")" = "$want" ] &&
+			ok "type $t served: qemu-img and nbdcopy read what we read" ||
+			bad "type $t served: exit $rc"
+		rm -f "$N/q.raw" "$N/c.raw"
+	done
+	# A chain, and the map.
+	qemu-img create -q -f vmdk -b t0.vmdk -F vmdk "$N/child.vmdk"
+	"$BIN/vmdk-fill" -q -s 2000 -c 300 --val 0x77 "$N/child.vmdk"
+	want=$("$BIN/vmdk-dump" --raw "$N/child.vmdk" | sha)
+	nbdkit -U - "$PLUGIN" "$N/child.vmdk" readonly=true --run \
+		"nbdcopy \"\$uri\" '$N/c.raw' && nbdinfo --map --json \"\$uri\" > '$N/map.json'" 2>"$T/err"
+	[ "$(sha < "$N/c.raw")" = "$want" ] && ok "a chain served as our reader reads it" || bad "chain served"
+	"$BIN/vmdk-map" --json "$N/child.vmdk" > "$N/ours.json"
+	python3 - "$N/map.json" "$N/ours.json" <<'PY' && ok "nbdinfo --map is vmdk-map's" || bad "maps differ"
+import json, sys
+def runs(pairs):
+    out = []
+    for start, length, zero in pairs:
+        if out and out[-1][2] == zero and out[-1][0] + out[-1][1] == start:
+            out[-1][1] += length
+        else:
+            out.append([start, length, zero])
+    return out
+nbd = runs((e["offset"], e["length"], e["type"] & 2 != 0) for e in json.load(open(sys.argv[1])))
+ours = runs((r["startSector"] * 512, r["lengthSectors"] * 512, r["state"] != "data")
+            for r in json.load(open(sys.argv[2])))
+assert nbd == ours, (nbd, ours)
+PY
+	# Writes through NBD, read back from the file by qemu-img.
+	cp "$N/t0.vmdk" "$N/w.vmdk"
+	nbdkit -U - "$PLUGIN" file="$N/w.vmdk" --run \
+		"qemu-io -f raw -c 'write -P 0x5a 1000000 70000' -c 'write -P 0x66 5000 100' -c flush \"\$uri\"" \
+		>/dev/null 2>"$T/err"
+	qemu-io -f vmdk -c "read -P 0x5a 1000000 70000" -c "read -P 0x66 5000 100" "$N/w.vmdk" > "$T/out" 2>&1 &&
+		! grep -q "Pattern verification failed" "$T/out" &&
+		ok "writes over NBD are in the file" || bad "writes over NBD: $(head -3 "$T/out")"
+	expect "the written disk checks clean" "$BIN/vmdk-check" "$N/w.vmdk"
+	# Unaligned writes: the sectors around them kept.
+	nbdkit -U - "$PLUGIN" file="$N/w.vmdk" --run \
+		"qemu-io -f raw -c 'write -P 0x11 5050 10' \"\$uri\"" >/dev/null 2>"$T/err"
+	qemu-io -f vmdk -c "read -P 0x66 5000 50" -c "read -P 0x11 5050 10" -c "read -P 0x66 5060 40" \
+		"$N/w.vmdk" > "$T/out" 2>&1 && ! grep -q "verification failed" "$T/out" &&
+		ok "an unaligned write keeps the rest of its sectors" || bad "unaligned write: $(cat "$T/out")"
+	# One writer: a second server on the same disk is refused at start.
+	nbdkit -U "$N/s1" -P "$N/p1" "$PLUGIN" file="$N/w.vmdk"
+	expect_exit 1 "in use" "a second nbdkit on a served disk is refused" \
+		nbdkit -U "$N/s2" "$PLUGIN" file="$N/w.vmdk"
+	expect_exit 1 "in use" "vmdk-fill refuses a served disk" "$BIN/vmdk-fill" --val 1 -c 1 "$N/w.vmdk"
+	kill "$(cat "$N/p1")"
+	sleep 0.5
+	# Streams cannot be written in place: served read-only.
+	nbdkit -U - "$PLUGIN" file="$N/t5.vmdk" --run 'nbdinfo "$uri"' > "$T/out" 2>&1
+	grep -q "is_read_only: true" "$T/out" && ok "a stream is served read-only" || bad "stream: $(cat "$T/out")"
+	# Killed during writes: the disk opens and checks.
+	cp "$N/t0.vmdk" "$N/k.vmdk"
+	nbdkit -U "$N/sk" -P "$N/pk" "$PLUGIN" file="$N/k.vmdk"
+	( i=0; while [ $i -lt 200 ]; do
+		qemu-io -f raw -c "write -P $((i % 250)) $((i * 65536 + 512)) 65536" \
+			"nbd+unix:///?socket=$N/sk" >/dev/null 2>&1 || break
+		i=$((i + 1)); done ) &
+	writer=$!
+	sleep 0.5
+	kill -9 "$(cat "$N/pk")"
+	wait $writer
+	"$BIN/vmdk-check" "$N/k.vmdk" > "$T/out" 2>&1 && ok "nbdkit killed during writes: the disk checks" ||
+		bad "after kill -9: $(cat "$T/out")"
+	qemu-img check -q "$N/k.vmdk" && ok "qemu-img checks it too" || bad "qemu-img check after kill"
+	expect_exit 1 "unknown parameter 'bogus'" "an unknown parameter" nbdkit -U "$N/sb" "$PLUGIN" \
+		file="$N/t0.vmdk" bogus=1
+	expect_exit 1 "No such file" "a missing disk is refused at start" nbdkit -U "$N/sb" "$PLUGIN" \
+		file="$N/none.vmdk"
+	rm -rf "$N"
+fi
