@@ -83,6 +83,8 @@ enum {
 	VIX_E_DISK_NOTSUPPORTED = 16013,
 	VIX_E_DISK_INVALIDCHAIN = 16030,
 	VIX_E_DISK_KEY_NOTFOUND = 16052,
+	VIX_ASYNC = 25000,		/* accepted: the callback tells the result */
+	VIX_E_ASYNC_MIXEDMODE_UNSUPPORTED = 26000,
 	VIX_E_DISK_SUBSYSTEM_INIT_FAIL = 16053,
 	VIX_E_DISK_INVALID_CONNECTION = 16054,
 	VIX_E_DISK_ENCODING = 16061,
@@ -278,6 +280,19 @@ VixError VixDiskLib_Read(VixDiskLibHandle diskHandle, VixDiskLibSectorType start
 			 VixDiskLibSectorType numSectors, uint8 *readBuffer);
 VixError VixDiskLib_Write(VixDiskLibHandle diskHandle, VixDiskLibSectorType startSector,
 			  VixDiskLibSectorType numSectors, const uint8 *writeBuffer);
+/* Asynchronous I/O: a request returns VIX_ASYNC once accepted, and its
+ * callback runs later, on another thread, with the result; Wait returns
+ * when every request of the handle is done; Flush makes every write done
+ * before it durable. */
+typedef void (*VixDiskLibCompletionCB)(void *cbData, VixError result);
+VixError VixDiskLib_ReadAsync(VixDiskLibHandle diskHandle, VixDiskLibSectorType startSector,
+			      VixDiskLibSectorType numSectors, uint8 *readBuffer,
+			      VixDiskLibCompletionCB callback, void *cbData);
+VixError VixDiskLib_WriteAsync(VixDiskLibHandle diskHandle, VixDiskLibSectorType startSector,
+			       VixDiskLibSectorType numSectors, const uint8 *writeBuffer,
+			       VixDiskLibCompletionCB callback, void *cbData);
+VixError VixDiskLib_Wait(VixDiskLibHandle diskHandle);
+VixError VixDiskLib_Flush(VixDiskLibHandle diskHandle);
 VixError VixDiskLib_ReadMetadata(VixDiskLibHandle diskHandle, const char *key, char *buf,
 				 size_t bufLen, size_t *requiredLen);
 VixError VixDiskLib_WriteMetadata(VixDiskLibHandle diskHandle, const char *key,

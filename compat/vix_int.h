@@ -4,6 +4,9 @@
 #ifndef VMDKTOOLS_VIX_INT_H
 #define VMDKTOOLS_VIX_INT_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "vixDiskLib.h"
 #include "vmdk.h"
 
@@ -13,12 +16,36 @@ struct VixDiskLibConnectParam {
 	Bool read_only;		/* ConnectEx(readOnly): every open read-only */
 };
 
+/* A handle's asynchronous requests: queued, done in turn by one worker
+ * thread, whose disk calls and the synchronous ones take @io in turn (a
+ * libvmdk handle serves one call at a time). */
+struct vix_request;
+struct vix_async {
+	pthread_mutex_t io;		/* around every call on the disk */
+	pthread_mutex_t lock;		/* the queue and the counts */
+	pthread_cond_t changed;
+	struct vix_request *head, *tail;
+	unsigned pending;		/* queued or running */
+	bool started, stopping;
+	pthread_t worker;
+};
+
 struct VixDiskLibHandleStruct {
 	vmdk_disk *d;
 	char *path;
 	uint32 flags;		/* VIXDISKLIB_FLAG_OPEN_* */
 	struct VixDiskLibConnectParam *conn;
+	struct vix_async async;
 };
+
+/* vixdisklib_async.c: set up and end a handle's queue; wait until every
+ * request of @h is done. */
+void vix_async_init(VixDiskLibHandle h);
+void vix_async_end(VixDiskLibHandle h);
+void vix_async_wait(VixDiskLibHandle h);
+/* Around any other call on @h's disk: its requests done, then @io held. */
+void vix_io_begin(VixDiskLibHandle h);
+void vix_io_end(VixDiskLibHandle h);
 
 /* libvmdk's error as VDDK's, its detailed message kept for
  * VixDiskLib_GetErrorText(); 0 is VIX_OK. */

@@ -49,6 +49,7 @@ VIX_EXPORT VixError VixDiskLib_Open(const VixDiskLibConnection connection, const
 		free(h);
 		return err;
 	}
+	vix_async_init(h);
 	vix_log("VixDiskLib: opened %s%s\n", path,
 		(h->flags & VIXDISKLIB_FLAG_OPEN_READ_ONLY) ? " read-only" : "");
 	*diskHandle = h;
@@ -61,6 +62,7 @@ VIX_EXPORT VixError VixDiskLib_Close(VixDiskLibHandle diskHandle)
 
 	if (!diskHandle)
 		return vix_fail(VIX_E_INVALID_HANDLE, "no disk handle");
+	vix_async_end(diskHandle);	/* every request done first */
 	err = diskHandle->d ? vmdk_close(diskHandle->d) : 0;
 	vix_log("VixDiskLib: closed %s\n", diskHandle->path);
 	free(diskHandle->path);
@@ -99,7 +101,10 @@ VIX_EXPORT VixError VixDiskLib_GetInfo(VixDiskLibHandle diskHandle, VixDiskLibIn
 		return err;
 	if (!info)
 		return vix_fail(VIX_E_INVALID_ARG, "no info to return");
-	if (vmdk_get_info(diskHandle->d, &vi) < 0)
+	vix_io_begin(diskHandle);
+	int rc = vmdk_get_info(diskHandle->d, &vi);
+	vix_io_end(diskHandle);
+	if (rc < 0)
 		return vix_error(VMDK_E_INVALID_ARG);
 	out = calloc(1, sizeof(*out));
 	if (!out)
@@ -139,7 +144,10 @@ VIX_EXPORT VixError VixDiskLib_Read(VixDiskLibHandle diskHandle,
 		return err;
 	if (!readBuffer && numSectors)
 		return vix_fail(VIX_E_INVALID_ARG, "no buffer");
-	return vix_error(vmdk_read(diskHandle->d, startSector, numSectors, readBuffer));
+	pthread_mutex_lock(&diskHandle->async.io);
+	int rc = vmdk_read(diskHandle->d, startSector, numSectors, readBuffer);
+	pthread_mutex_unlock(&diskHandle->async.io);
+	return vix_error(rc);
 }
 
 VIX_EXPORT VixError VixDiskLib_Write(VixDiskLibHandle diskHandle,
@@ -154,7 +162,10 @@ VIX_EXPORT VixError VixDiskLib_Write(VixDiskLibHandle diskHandle,
 		return vix_fail(VIX_E_INVALID_ARG, "no buffer");
 	if (diskHandle->flags & VIXDISKLIB_FLAG_OPEN_READ_ONLY)
 		return vix_fail(VIX_E_FILE_READ_ONLY, "%s: opened read-only", diskHandle->path);
-	return vix_error(vmdk_write(diskHandle->d, startSector, numSectors, writeBuffer));
+	pthread_mutex_lock(&diskHandle->async.io);
+	int rc = vmdk_write(diskHandle->d, startSector, numSectors, writeBuffer);
+	pthread_mutex_unlock(&diskHandle->async.io);
+	return vix_error(rc);
 }
 
 /* VDDK names the keys without "ddb.". */
@@ -174,7 +185,10 @@ VIX_EXPORT VixError VixDiskLib_ReadMetadata(VixDiskLibHandle diskHandle, const c
 		return err;
 	if (!key)
 		return vix_fail(VIX_E_INVALID_ARG, "no key");
-	if (vmdk_meta_get(diskHandle->d, key, &value) < 0 || !value)
+	vix_io_begin(diskHandle);
+	int rc = vmdk_meta_get(diskHandle->d, key, &value);
+	vix_io_end(diskHandle);
+	if (rc < 0 || !value)
 		return vix_fail(VIX_E_DISK_KEY_NOTFOUND, "%s: no metadata key \"%s\"",
 				diskHandle->path, key);
 	need = strlen(value) + 1;
@@ -198,7 +212,10 @@ VIX_EXPORT VixError VixDiskLib_WriteMetadata(VixDiskLibHandle diskHandle, const 
 		return vix_fail(VIX_E_INVALID_ARG, "no key or no value");
 	if (diskHandle->flags & VIXDISKLIB_FLAG_OPEN_READ_ONLY)
 		return vix_fail(VIX_E_FILE_READ_ONLY, "%s: opened read-only", diskHandle->path);
-	return vix_error(vmdk_meta_set(diskHandle->d, key, val));
+	vix_io_begin(diskHandle);
+	int rc = vmdk_meta_set(diskHandle->d, key, val);
+	vix_io_end(diskHandle);
+	return vix_error(rc);
 }
 
 struct key_list {
@@ -227,7 +244,10 @@ VIX_EXPORT VixError VixDiskLib_GetMetadataKeys(VixDiskLibHandle diskHandle, char
 
 	if (err != VIX_OK)
 		return err;
-	if (vmdk_meta_keys(diskHandle->d, add_key, &l) < 0)
+	vix_io_begin(diskHandle);
+	int rc = vmdk_meta_keys(diskHandle->d, add_key, &l);
+	vix_io_end(diskHandle);
+	if (rc < 0)
 		return vix_error(VMDK_E_INVALID_ARG);
 	l.used++;
 	if (requiredLen)
@@ -255,11 +275,9 @@ static int chunk_allocated(vmdk_disk *d, uint64_t s, uint64_t n)
 	return 0;
 }
 
-VIX_EXPORT VixError VixDiskLib_QueryAllocatedBlocks(VixDiskLibHandle diskHandle,
-						    VixDiskLibSectorType startSector,
-						    VixDiskLibSectorType numSectors,
-						    VixDiskLibSectorType chunkSize,
-						    VixDiskLibBlockList **blockList)
+static VixError query_blocks(VixDiskLibHandle diskHandle, VixDiskLibSectorType startSector,
+			     VixDiskLibSectorType numSectors, VixDiskLibSectorType chunkSize,
+			     VixDiskLibBlockList **blockList)
 {
 	struct vmdk_info vi;
 	VixDiskLibBlockList *l;
@@ -282,7 +300,11 @@ VIX_EXPORT VixError VixDiskLib_QueryAllocatedBlocks(VixDiskLibHandle diskHandle,
 		return vix_fail(VIX_E_INVALID_ARG, "%llu chunks: at most %d a query",
 				(unsigned long long)chunks, VIXDISKLIB_MAX_CHUNK_NUMBER);
 	vmdk_get_info(diskHandle->d, &vi);
-	if (startSector > vi.capacity || numSectors > vi.capacity - startSector)
+	/* Clients round their last query up to a whole chunk: a last chunk
+	 * that runs past the end of the disk is answered for what it holds. */
+	if (startSector > vi.capacity ||
+	    (numSectors > vi.capacity - startSector &&
+	     numSectors - (vi.capacity - startSector) >= chunkSize))
 		return vix_fail(VIX_E_DISK_OUTOFRANGE, "sectors %llu-%llu: past the disk's %llu",
 				(unsigned long long)startSector,
 				(unsigned long long)(startSector + numSectors),
@@ -292,7 +314,8 @@ VIX_EXPORT VixError VixDiskLib_QueryAllocatedBlocks(VixDiskLibHandle diskHandle,
 		return vix_fail(VIX_E_OUT_OF_MEMORY, "out of memory");
 	for (uint64_t c = 0; c < chunks; c++) {
 		uint64_t s = startSector + c * chunkSize;
-		int a = chunk_allocated(diskHandle->d, s, chunkSize);
+		uint64_t n = vi.capacity - s < chunkSize ? vi.capacity - s : chunkSize;
+		int a = chunk_allocated(diskHandle->d, s, n);
 		if (a < 0) {
 			free(l);
 			return vix_error(a);
@@ -317,6 +340,22 @@ VIX_EXPORT VixError VixDiskLib_QueryAllocatedBlocks(VixDiskLibHandle diskHandle,
 	}
 	*blockList = l;
 	return VIX_OK;
+}
+
+VIX_EXPORT VixError VixDiskLib_QueryAllocatedBlocks(VixDiskLibHandle diskHandle,
+						    VixDiskLibSectorType startSector,
+						    VixDiskLibSectorType numSectors,
+						    VixDiskLibSectorType chunkSize,
+						    VixDiskLibBlockList **blockList)
+{
+	VixError err = usable(diskHandle);
+
+	if (err != VIX_OK)
+		return err;
+	vix_io_begin(diskHandle);
+	err = query_blocks(diskHandle, startSector, numSectors, chunkSize, blockList);
+	vix_io_end(diskHandle);
+	return err;
 }
 
 VIX_EXPORT VixError VixDiskLib_FreeBlockList(VixDiskLibBlockList *blockList)

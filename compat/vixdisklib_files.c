@@ -77,6 +77,7 @@ VIX_EXPORT VixError VixDiskLib_CreateChild(VixDiskLibHandle diskHandle, const ch
 				childPath);
 	/* The parent lets go of its files for the child to be made, and is
 	 * read-only afterwards: a write to it would leave the child behind. */
+	vix_async_wait(diskHandle);
 	vmdk_close(diskHandle->d);
 	diskHandle->d = NULL;
 	err = vix_error(vmdk_create_child(diskHandle->path, childPath, type));
@@ -185,7 +186,9 @@ VIX_EXPORT VixError VixDiskLib_SpaceNeededForClone(VixDiskLibHandle diskHandle,
 		return vix_fail(VIX_E_INVALID_ARG, "no disk handle or no result");
 	if (type < 0)
 		return vix_fail(VIX_E_INVALID_ARG, "disk type %d cannot be written", cloneDiskType);
+	vix_io_begin(diskHandle);
 	err = vix_error(vmdk_space_needed(diskHandle->d, type, NULL, &bytes, NULL, NULL));
+	vix_io_end(diskHandle);
 	if (err == VIX_OK)
 		*spaceNeeded = bytes;
 	return err;
@@ -221,6 +224,7 @@ static VixError compact(VixDiskLibHandle h, bool shrink, VixDiskLibProgressFunc 
 		return vix_fail(VIX_E_INVALID_HANDLE, "not an open disk handle");
 	if (h->flags & VIXDISKLIB_FLAG_OPEN_READ_ONLY)
 		return vix_fail(VIX_E_FILE_READ_ONLY, "%s: opened read-only", h->path);
+	vix_async_wait(h);
 	if ((rc = vmdk_close(h->d)) < 0) {
 		h->d = NULL;
 		err = vix_error(rc);

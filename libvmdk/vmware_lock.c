@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +41,13 @@ struct member {
 	unsigned long lamport;
 };
 
-/* This host, as our members name it: the machine id, else the host name. */
-static const char *machine_id(void)
-{
-	static char id[80];
-	FILE *f;
+static char id[80];
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 
-	if (id[0])
-		return id;
-	f = fopen("/etc/machine-id", "r");
+static void read_machine_id(void)
+{
+	FILE *f = fopen("/etc/machine-id", "r");
+
 	if (!f || !fgets(id, sizeof(id), f) || !isxdigit((unsigned char)id[0])) {
 		strcpy(id, "host-");
 		if (gethostname(id + 5, sizeof(id) - 6) < 0)
@@ -61,6 +60,13 @@ static const char *machine_id(void)
 			*p = '\0';
 			break;
 		}
+}
+
+/* This host, as our members name it: the machine id, else the host name
+ * (read once, whichever thread asks first). */
+static const char *machine_id(void)
+{
+	pthread_once(&id_once, read_machine_id);
 	return id;
 }
 

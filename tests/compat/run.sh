@@ -32,6 +32,10 @@ $CC ${SAN:-} -Wall -Wextra -Werror -I"$inc" -o "$T/vix-sample" "$top/tests/compa
 # shellcheck disable=SC2086
 $CC ${SAN:-} -Wall -Werror -I"$inc" -o "$T/vix-dlopen" "$top/tests/compat/vix-dlopen.c" -ldl \
 	2>"$T/err" && ok "the dlopen client builds" || bad "dlopen client build"
+# shellcheck disable=SC2086
+$CC ${SAN:-} -Wall -Wextra -Werror -I"$inc" -o "$T/vix-async" "$top/tests/compat/vix-async.c" \
+	-L"$lib" -lvixDiskLib -lpthread -Wl,-rpath,"$lib" 2>"$T/err" && ok "the async client builds" ||
+	bad "async client build"
 S=$T/vix-sample
 cd "$T" || exit 1
 
@@ -183,8 +187,34 @@ expect_fail "ConnectEx with network transports only" "only \"file\" is supported
 # Benchmarks run (figures are not judged).
 expect "readbench" "$S" -readbench 2048 t3.vmdk
 expect "writebench" "$S" -writebench 2048 t4.vmdk
+expect "readasyncbench" "$S" -readasyncbench 2048 t3.vmdk
+grep -q "read 16384 sectors asynchronously" "$T/out" && ok "readasyncbench reads the whole disk" ||
+	bad "readasyncbench: $(cat "$T/out")"
+expect "writeasyncbench" "$S" -writeasyncbench 2048 t4.vmdk
 expect "log callbacks" env VIX_SAMPLE_LOG=1 "$S" -info t1.vmdk
 grep -q "VixDiskLib: opened" "$T/err" && ok "InitEx's log function is called" || bad "log"
+
+# Asynchronous I/O from two threads on one handle, and Flush durable
+# before Close (the client kills itself right after it).
+"$BIN/vmdk-create" -q -s 64M as.vmdk
+expect "async requests from two threads: every completion once, the data right" "$T/vix-async" as.vmdk
+expect "the disk checks after async I/O" "$BIN/vmdk-check" as.vmdk
+[ "$("$BIN/vmdk-dump" --raw -s 160 -c 16 as.vmdk | od -An -v -tu1 | awk '{print $1}' | sort -u)" = 11 ] &&
+	ok "request 10's sectors hold its bytes on disk" || bad "async data on disk"
+"$BIN/vmdk-create" -q -s 64M fl.vmdk
+"$T/vix-async" -kill fl.vmdk 2>"$T/err"
+[ $? -eq 137 ] && ok "the flushing client died by SIGKILL before Close" || bad "kill client"
+[ "$("$BIN/vmdk-dump" --raw -s 4096 -c 64 fl.vmdk | od -An -v -tx1 | tr -s ' \n' '\n' | sort -u | tr -d '\n')" = 6b ] &&
+	[ "$("$BIN/vmdk-dump" --raw -s 100000 -c 64 fl.vmdk | od -An -v -tx1 | tr -s ' \n' '\n' | sort -u | tr -d '\n')" = 6b ] &&
+	ok "what was flushed is on the disk after SIGKILL" || bad "flushed data lost"
+"$BIN/vmdk-check" fl.vmdk > "$T/out" 2>&1 && ok "the killed client's disk checks (an unclean mark at most)" ||
+	bad "killed client's disk: $(cat "$T/out")"
+# The last chunk of a query may run past the end of a disk whose size is
+# not a multiple of the chunk (clients round the last query up).
+"$BIN/vmdk-create" -q -s 1000 odd.vmdk
+"$BIN/vmdk-fill" -q --val 1 -s 990 -c 10 odd.vmdk
+expect "QueryAllocatedBlocks: a last chunk past the end" "$S" -blocks -roundup -chunk 128 odd.vmdk
+grep -q "896 128" "$T/out" && ok "the last chunk is answered" || bad "last chunk: $(cat "$T/out")"
 
 # VMware's Go library over VDDK (../shared/peers, where present), built
 # with cgo against the installed header and library.

@@ -30,6 +30,19 @@ int main(int argc, char **argv)
 	connect_fn connect = (connect_fn)dlsym(lib, "VixDiskLib_Connect");
 	open_fn open_disk = (open_fn)dlsym(lib, "VixDiskLib_Open");
 	close_fn close_disk = (close_fn)dlsym(lib, "VixDiskLib_Close");
+	/* What VDDK 6.x/7.x clients look up beyond the basics (nbdkit's
+	 * vddk plugin refuses a library without them). */
+	static const char *const wanted[] = {
+		"VixDiskLib_Flush", "VixDiskLib_ReadAsync", "VixDiskLib_WriteAsync",
+		"VixDiskLib_Wait", "VixDiskLib_QueryAllocatedBlocks",
+		"VixDiskLib_FreeBlockList", "VixDiskLib_AllocateConnectParams",
+		"VixDiskLib_FreeConnectParams", "VixDiskLib_GetTransportMode",
+	};
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(*wanted); i++)
+		if (!dlsym(lib, wanted[i])) {
+			fprintf(stderr, "vix-dlopen: %s is missing\n", wanted[i]);
+			return 1;
+		}
 	if (!init || !modes || !connect || !open_disk || !close_disk ||
 	    dlsym(lib, "vmdk_open")) {
 		fprintf(stderr, "vix-dlopen: symbols wrong (a VixDiskLib_ one missing, or "

@@ -2,6 +2,7 @@
 /* vix-sample.c --- a VixDiskLib client written from the description of
  * VDDK's sample program in its programming guide (commands -create,
  * -redo, -info, -dump, -fill, -wmeta, -rmeta, -meta, -clone, -readbench,
+ * -readasyncbench, -writeasyncbench (requests issued, then one Wait),
  * -writebench), plus the calls the sample leaves out (-blocks, -grow,
  * -shrink, -defrag, -check, -repair, -rename, -unlink, -space, -attach,
  * -raw), for the tests of libvixDiskLib.  Built against the installed
@@ -18,6 +19,7 @@
 
 static const char *cmd, *disk, *arg1, *arg2;
 static uint64 start_sector, count = 1, cap_mb = 100, chunk = VIXDISKLIB_MIN_CHUNK_SIZE;
+static bool round_up;
 static int fill_val = 255, single, type = VIXDISKLIB_DISK_MONOLITHIC_SPARSE;
 static VixDiskLibAdapterType adapter = VIXDISKLIB_ADAPTER_SCSI_BUSLOGIC;
 static VixDiskLibConnection conn;
@@ -180,6 +182,52 @@ static void do_bench(bool write, uint64 block)
 	check(VixDiskLib_Close(h), "close");
 }
 
+static unsigned async_done;
+static VixError async_result = VIX_OK;
+
+static void async_completion(void *data, VixError result)
+{
+	(void)data;
+	/* Callbacks come one after another from the handle's worker. */
+	async_done++;
+	if (result != VIX_OK)
+		async_result = result;
+}
+
+/* As the VDDK sample's async benchmarks: every request issued, then one
+ * Wait; each request has its own buffer until the Wait. */
+static void do_async_bench(bool write, uint64 block)
+{
+	VixDiskLibHandle h = open_disk(disk, write ? 0 : VIXDISKLIB_FLAG_OPEN_READ_ONLY);
+	VixDiskLibInfo *info;
+	struct timespec t0, t1;
+	unsigned issued = 0;
+	uint64 s;
+	uint8 *buf;
+
+	check(VixDiskLib_GetInfo(h, &info), "info");
+	buf = calloc(info->capacity / block + 1, block * VIXDISKLIB_SECTOR_SIZE);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (s = 0; s + block <= info->capacity; s += block, issued++) {
+		uint8 *b = buf + issued * block * VIXDISKLIB_SECTOR_SIZE;
+		VixError e = write ? VixDiskLib_WriteAsync(h, s, block, b, async_completion, NULL)
+				   : VixDiskLib_ReadAsync(h, s, block, b, async_completion, NULL);
+		if (e != VIX_ASYNC)
+			check(e, write ? "write async" : "read async");
+	}
+	check(VixDiskLib_Wait(h), "wait");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (async_done != issued)
+		check(VIX_E_FAIL, "a completion missing");
+	check(async_result, "an async request");
+	printf("%s %" PRIu64 " sectors asynchronously in %.3f s\n", write ? "wrote" : "read",
+	       (uint64_t)s,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	VixDiskLib_FreeInfo(info);
+	free(buf);
+	check(VixDiskLib_Close(h), "close");
+}
+
 static void do_blocks(void)
 {
 	VixDiskLibHandle h = open_disk(disk, VIXDISKLIB_FLAG_OPEN_READ_ONLY);
@@ -187,7 +235,11 @@ static void do_blocks(void)
 	VixDiskLibInfo *info;
 
 	check(VixDiskLib_GetInfo(h, &info), "info");
-	check(VixDiskLib_QueryAllocatedBlocks(h, 0, info->capacity / chunk * chunk, chunk, &list),
+	/* As VDDK's sample, whole chunks inside the disk; with -roundup as
+	 * copy programs do, the last chunk rounded up past the end. */
+	uint64 span = round_up ? (info->capacity + chunk - 1) / chunk * chunk
+			       : info->capacity / chunk * chunk;
+	check(VixDiskLib_QueryAllocatedBlocks(h, 0, span, chunk, &list),
 	      "query allocated blocks");
 	for (uint32 i = 0; i < list->numBlocks; i++)
 		printf("%" PRIu64 " %" PRIu64 "\n", (uint64_t)list->blocks[i].offset,
@@ -298,11 +350,12 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vix-sample command [options] diskPath\n"
 		"commands: -create -redo parent -info -dump -raw -fill -wmeta key value\n"
-		"  -rmeta key -meta -clone source -readbench n -writebench n -blocks\n"
+		"  -rmeta key -meta -clone source -readbench n -writebench n\n"
+		"  -readasyncbench n -writeasyncbench n -blocks\n"
 		"  -grow mb -shrink -defrag -check -repair -rename newPath -unlink -space\n"
 		"  -attach child -connect-remote host -multithread n\n"
 		"options: -adapter ide|scsi|lsilogic|pvscsi -start n -count n -val b -cap mb\n"
-		"  -type n -chunk n -single -overwrite -mode transports\n");
+		"  -type n -chunk n -roundup -single -overwrite -mode transports\n");
 	exit(2);
 }
 
@@ -316,6 +369,7 @@ int main(int argc, char **argv)
 		bool more = i + 1 < argc;
 		if (!strcmp(a, "-redo") || !strcmp(a, "-rmeta") || !strcmp(a, "-clone") ||
 		    !strcmp(a, "-readbench") || !strcmp(a, "-writebench") || !strcmp(a, "-grow") ||
+		    !strcmp(a, "-readasyncbench") || !strcmp(a, "-writeasyncbench") ||
 		    !strcmp(a, "-rename") || !strcmp(a, "-attach") || !strcmp(a, "-connect-remote")) {
 			if (!more)
 				usage();
@@ -358,6 +412,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(a, "-mode") && more) {
 			mode = argv[++i];
+		} else if (!strcmp(a, "-roundup")) {
+			round_up = true;
 		} else if (!strcmp(a, "-single")) {
 			single = 1;
 		} else if (!strcmp(a, "-overwrite")) {
@@ -407,6 +463,8 @@ int main(int argc, char **argv)
 		      "clone");
 	else if (!strcmp(cmd, "-readbench") || !strcmp(cmd, "-writebench"))
 		do_bench(!strcmp(cmd, "-writebench"), strtoull(arg1, NULL, 0));
+	else if (!strcmp(cmd, "-readasyncbench") || !strcmp(cmd, "-writeasyncbench"))
+		do_async_bench(!strcmp(cmd, "-writeasyncbench"), strtoull(arg1, NULL, 0));
 	else if (!strcmp(cmd, "-blocks"))
 		do_blocks();
 	else if (!strcmp(cmd, "-grow"))
