@@ -206,7 +206,8 @@ fuzz: check-deps all
 	done
 
 bench: check-deps all build/tests/vcsim
-	@BIN=$(abspath $(BUILD)/bin) VCSIM=$(abspath build/tests/vcsim) sh tests/bench/run.sh
+	@BIN=$(abspath $(BUILD)/bin) VCSIM=$(abspath build/tests/vcsim) PLUGIN=$(abspath $(PLUGIN)) \
+		sh tests/bench/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -9,7 +9,7 @@
 # BENCH_SIZE (default 2G) sizes the image made by make-test-image.sh
 # beside this file; BENCH_DIR (default build/bench) holds
 # it and the outputs (about 4 times the image size); BENCH_CONVERT=0,
-# BENCH_CHECK=0, BENCH_COMPACT=0, BENCH_REMOTE=0 skip a part.
+# BENCH_CHECK=0, BENCH_COMPACT=0, BENCH_REMOTE=0, BENCH_SERVE=0 skip a part.
 set -eu
 
 : "${BIN:?BIN must name the directory holding the tools}"
@@ -208,6 +208,53 @@ PY
 			"$o_s" "$q_s" "$(ratio "$q_s" "$o_s")" "$o_x" "$q_x" "$after/$q_after"
 	done
 	rm -rf "$dir/c"
+fi
+
+# Serving over NBD: nbdcopy reads the whole sparse source, served by
+# nbdkit with our plugin, by qemu-nbd (the same file), and by nbdkit's
+# file plugin (the raw image it was made from), over a Unix socket; on one
+# core (taskset) and on all.  Server peak RSS from /usr/bin/time.
+# BENCH_SERVE=0 skips it.
+PLUGIN=${PLUGIN:-$BIN/../plugins/nbdkit-vmdktools-plugin.so}
+if [ "${BENCH_SERVE:-1}" != 0 ] && [ -f "$PLUGIN" ] && command -v nbdkit >/dev/null &&
+	command -v nbdcopy >/dev/null && command -v qemu-nbd >/dev/null; then
+	src=$dir/src-sparse-$size.vmdk
+	sock=$dir/nbd.sock
+	# qemu-nbd serves in the background; its RSS is read from /proc at the end.
+	qemu_nbd() {
+		rm -f "$sock"
+		$1 qemu-nbd -r -f vmdk -t -k "$sock" "$src" &
+		qpid=$!
+		i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+		start=$(date +%s.%N)
+		$1 nbdcopy "nbd+unix:///?socket=$sock" null: || { echo "bench: qemu-nbd read failed"; exit 1; }
+		secs=$(echo "$(date +%s.%N) - $start" | bc -l)
+		rss=$(awk '/VmHWM/ {print $2}' "/proc/$qpid/status")
+		kill "$qpid"; wait "$qpid" 2>/dev/null
+	}
+	printf '
+%-28s %7s %7s %7s %6s %6s %8s %8s
+' "nbd sequential read" ours qemu-nbd file 		"x nbd" "x file" oursKiB nbdKiB
+	for cores in one all; do
+		pin=
+		[ $cores = one ] && pin="taskset -c 0"
+		s_o=999999 s_q=999999 s_f=999999
+		for _ in $(seq "$runs"); do
+			# shellcheck disable=SC2086,SC2016
+			run "serve ours" $pin nbdkit -U - "$PLUGIN" file="$src" readonly=true \
+				--run 'nbdcopy "$uri" null:'
+			s_o=$(min "$s_o" "$secs") o_rss=$rss
+			qemu_nbd "$pin"
+			s_q=$(min "$s_q" "$secs") q_rss=$rss
+			# shellcheck disable=SC2086,SC2016
+			run "serve file" $pin nbdkit -U - file "$img" --readonly --run 'nbdcopy "$uri" null:'
+			s_f=$(min "$s_f" "$secs")
+		done
+		printf '%-28s %7.2f %7.2f %7.2f %5.2fx %5.2fx %8s %8s
+' "sparse, $cores core(s)" \
+			"$s_o" "$s_q" "$s_f" "$(ratio "$s_q" "$s_o")" "$(ratio "$s_f" "$s_o")" "$o_rss" "$q_rss"
+	done
+	rm -f "$sock"
 fi
 
 # Remote clone against govmomi's simulator on 127.0.0.1 (VCSIM, built by
