@@ -172,6 +172,12 @@ struct vmdk_format_ops {
 	int (*write)(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     const void *buf);
 	int (*flush)(struct vmdk_extent *x);
+	/* Make @n sectors read as zeros by letting go of whole allocation
+	 * units (grains), the rest written with zeros; @below: a link lies
+	 * underneath, whose data a released unit must not show.  NULL: the
+	 * core writes zeros. */
+	int (*release)(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		       bool below);
 	int (*close)(struct vmdk_extent *x);	/* frees priv */
 	void (*describe)(const struct vmdk_extent *x,
 			 struct vmdk_extent_info *ei);
@@ -257,6 +263,8 @@ int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
  * (grown) in place, else why not, in @x->eb; @owner names the file for
  * extents that have none (ZERO). */
 int vmdk_format_can_write(const struct vmdk_extent *x, const char *owner);
+/* @n sectors of zeros from @sector through the extent's write. */
+int vmdk_format_write_zeros(struct vmdk_extent *x, uint64_t sector, uint64_t n);
 int vmdk_format_can_grow(const struct vmdk_extent *x, const char *owner);
 int vmdk_format_can_compact(const struct vmdk_extent *x, const char *owner);
 

@@ -110,6 +110,21 @@ static int refuse(const struct vmdk_extent *x, const char *owner,
 			   path, x->kind, what);
 }
 
+int vmdk_format_write_zeros(struct vmdk_extent *x, uint64_t sector, uint64_t n)
+{
+	static const uint8_t zeros[1u << 20];
+	int err = 0;
+
+	while (err == 0 && n > 0) {
+		uint32_t k = n < sizeof(zeros) / VMDK_SECTOR ? (uint32_t)n
+							     : (uint32_t)(sizeof(zeros) / VMDK_SECTOR);
+		err = x->ops->write(x, sector, k, zeros);
+		sector += k;
+		n -= k;
+	}
+	return err;
+}
+
 int vmdk_format_can_write(const struct vmdk_extent *x, const char *owner)
 {
 	if (!x->ops->write && x->ops->no_write_hint)

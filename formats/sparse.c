@@ -165,6 +165,32 @@ static int sparse_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 					   false);
 }
 
+/* Whole grains let go: no grain where nothing lies below, a zeroed-grain
+ * entry over a parent where the header has them (else the grain is
+ * written with zeros, as it must hide the parent); the grain's space
+ * stays in the file for vmdk-shrink.  Part grains are written with zeros. */
+static int sparse_release(struct vmdk_extent *x, uint64_t sector, uint64_t n,
+			  bool below)
+{
+	struct sparse *s = S(x);
+	uint64_t gs = s->m.h.grain_size, end = sector + n;
+	uint64_t first = (sector + gs - 1) / gs * gs, last = end / gs * gs;
+	int err = 0;
+
+	if ((below && !(s->m.h.flags & SPARSE_FLAG_ZERO_GTE)) || first >= last)
+		return vmdk_format_write_zeros(x, sector, n);
+	err = vmdk_format_write_zeros(x, sector, first - sector);
+	for (uint64_t g = first / gs; err == 0 && g < last / gs; g++) {
+		uint32_t gte = 0, want = below ? 1 : 0;
+		err = vmdk_sparse_meta_gte(x, &s->m, g, &gte);
+		if (err == 0 && gte != want && (gte != 0 || below))
+			err = vmdk_sparse_meta_set_gte(x, &s->m, g, want, &s->next_free);
+	}
+	if (err == 0)
+		err = vmdk_format_write_zeros(x, last, end - last);
+	return err;
+}
+
 static int sparse_flush(struct vmdk_extent *x)
 {
 	int err = x->writable ? vmdk_sparse_meta_flush(x, &S(x)->m) : 0;
@@ -219,6 +245,7 @@ const struct vmdk_format_ops vmdk_sparse_ops = {
 	.status = vmdk_sparse_meta_status,
 	.read = sparse_read,
 	.write = sparse_write,
+	.release = sparse_release,
 	.flush = sparse_flush,
 	.close = sparse_close,
 	.describe = vmdk_sparse_meta_describe,

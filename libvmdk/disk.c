@@ -129,6 +129,36 @@ int vmdk_write(vmdk_disk *d, uint64_t sector, uint64_t n, const void *buf)
 	return err;
 }
 
+int vmdk_zero(vmdk_disk *d, uint64_t sector, uint64_t n, bool release)
+{
+	struct vmdk_link *l;
+	bool below;
+	int err;
+
+	if (!d)
+		return VMDK_E_INVALID_ARG;
+	l = d->links[0];
+	/* A child's released grain must not show its parent: the hint says
+	 * there is one, opened or not (a single-link open). */
+	below = l->desc->parent_hint != NULL;
+	err = vmdk_chain_check_range(d, sector, n);
+	if (err == 0)
+		err = check_writable(d, sector, n);
+	if (err == 0 && n && !l->cid_updated)
+		err = vmdk_link_new_cid(l, &d->eb);
+	while (err == 0 && n > 0) {
+		struct vmdk_extent *x = vmdk_link_extent_at(l, sector);
+		uint64_t rel = sector - x->start;
+		uint64_t take = x->sectors - rel < n ? x->sectors - rel : n;
+
+		err = release && x->ops->release ? x->ops->release(x, rel, take, below)
+						 : vmdk_format_write_zeros(x, rel, take);
+		sector += take;
+		n -= take;
+	}
+	return err;
+}
+
 int vmdk_flush(vmdk_disk *d)
 {
 	struct vmdk_link *l;

@@ -158,6 +158,14 @@ enum vmdk_block_state {
 int vmdk_block_status(vmdk_disk *d, uint64_t sector, uint64_t n,
 		      uint64_t *run, unsigned *depth);
 
+/*! vmdk_zero() : make @n sectors from @sector read as zeros.  With
+ * @release, whole grains of a sparse extent are let go (no grain; over a
+ * parent, a zeroed-grain entry where the header has them) instead of
+ * written, their space left in the file for vmdk_shrink(); the rest, and
+ * flat extents (which stay preallocated), are written with zeros.  A
+ * write as far as the CID, locks and crash safety go. */
+int vmdk_zero(vmdk_disk *d, uint64_t sector, uint64_t n, bool release);
+
 /*! vmdk_flush() : push written data and metadata to stable storage. */
 int vmdk_flush(vmdk_disk *d);
 

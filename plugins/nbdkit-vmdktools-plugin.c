@@ -234,6 +234,58 @@ static int vmdktools_pwrite(void *handle, const void *buf, uint32_t count,
 	return err < 0 ? fail(err, "write") : 0;
 }
 
+static int vmdktools_can_zero(void *handle)
+{
+	(void)handle;
+	return writable;
+}
+
+static int vmdktools_can_trim(void *handle)
+{
+	(void)handle;
+	return writable;
+}
+
+/* Zeros; with may-trim, whole grains are let go instead of written.  A
+ * request off sector boundaries is written with zeros, sectors around. */
+static int vmdktools_zero(void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+{
+	int err;
+
+	if (flags & NBDKIT_FLAG_FAST_ZERO) {
+		nbdkit_set_error(EOPNOTSUPP);	/* writing zeros is not fast */
+		return -1;
+	}
+	if (offset % 512 || count % 512) {
+		uint8_t *zeros = calloc(1, count);
+		if (!zeros) {
+			nbdkit_set_error(ENOMEM);
+			return -1;
+		}
+		err = vmdktools_pwrite(handle, zeros, count, offset, flags);
+		free(zeros);
+		return err;
+	}
+	err = vmdk_zero(disk, offset / 512, count / 512, flags & NBDKIT_FLAG_MAY_TRIM);
+	if (err == 0 && (flags & NBDKIT_FLAG_FUA))
+		err = vmdk_flush(disk);
+	return err < 0 ? fail(err, "zero") : 0;
+}
+
+/* Trim: the whole sectors inside let go (they read as zeros after). */
+static int vmdktools_trim(void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+{
+	uint64_t first = (offset + 511) / 512, end = (offset + count) / 512;
+	int err = 0;
+
+	(void)handle;
+	if (end > first)
+		err = vmdk_zero(disk, first, end - first, true);
+	if (err == 0 && (flags & NBDKIT_FLAG_FUA))
+		err = vmdk_flush(disk);
+	return err < 0 ? fail(err, "trim") : 0;
+}
+
 static int vmdktools_flush(void *handle, uint32_t flags)
 {
 	int err;
@@ -296,6 +348,10 @@ static struct nbdkit_plugin plugin = {
 	.can_flush = vmdktools_can_flush,
 	.can_multi_conn = vmdktools_can_multi_conn,
 	.can_extents = vmdktools_can_extents,
+	.can_zero = vmdktools_can_zero,
+	.can_trim = vmdktools_can_trim,
+	.zero = vmdktools_zero,
+	.trim = vmdktools_trim,
 	.pread = vmdktools_pread,
 	.pwrite = vmdktools_pwrite,
 	.flush = vmdktools_flush,
@@ -303,6 +359,5 @@ static struct nbdkit_plugin plugin = {
 	.errno_is_preserved = 0,
 };
 
-/* Zeroing, with no zero callback, nbdkit does by writing zeros. */
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_SERIALIZE_ALL_REQUESTS
 NBDKIT_REGISTER_PLUGIN(plugin)

@@ -70,6 +70,37 @@ PY
 	qemu-io -f vmdk -c "read -P 0x66 5000 50" -c "read -P 0x11 5050 10" -c "read -P 0x66 5060 40" \
 		"$N/w.vmdk" > "$T/out" 2>&1 && ! grep -q "verification failed" "$T/out" &&
 		ok "an unaligned write keeps the rest of its sectors" || bad "unaligned write: $(cat "$T/out")"
+	# Zero and trim let whole grains go; over a parent a released grain
+	# hides it (a zeroed-grain entry, or zeros written without them).
+	"$BIN/vmdk-create" -q -s 64M "$N/z.vmdk"
+	"$BIN/vmdk-fill" -q --val 9 -c 20000 "$N/z.vmdk"
+	nbdkit -U - "$PLUGIN" "$N/z.vmdk" --run \
+		"qemu-io -f raw -c 'write -z -u 0 4194304' -c 'discard 4194304 1048576' -c 'write -z 5242880 1000' \"\$uri\"" \
+		>/dev/null 2>"$T/err"
+	"$BIN/vmdk-map" "$N/z.vmdk" | grep -q "^ *0 *10240  unallocated" &&
+		ok "zero with may-trim and trim release whole grains" || bad "release: $("$BIN/vmdk-map" "$N/z.vmdk")"
+	[ "$("$BIN/vmdk-dump" --raw -c 20000 "$N/z.vmdk" | od -An -v -tu1 | tr -s ' ' '\n' | grep -c '^0$')" = 5243880 ] &&
+		ok "zeroed and trimmed bytes read as zeros, the rest kept" || bad "zeroed content"
+	expect "a disk with released grains checks" "$BIN/vmdk-check" "$N/z.vmdk"
+	before=$(stat -c %s "$N/z.vmdk")
+	"$BIN/vmdk-shrink" -q "$N/z.vmdk"
+	[ "$(stat -c %s "$N/z.vmdk")" -lt $((before - 4000000)) ] && ok "vmdk-shrink gives the released space back" ||
+		bad "shrink after trim: $(stat -c %s "$N/z.vmdk") (was $before)"
+	"$BIN/vmdk-create" -q -s 64M "$N/base.vmdk"
+	"$BIN/vmdk-fill" -q --val 5 -c 4096 "$N/base.vmdk"
+	qemu-img create -q -f vmdk -o zeroed_grain=on -b base.vmdk -F vmdk "$N/cz.vmdk"
+	qemu-img create -q -f vmdk -b base.vmdk -F vmdk "$N/cn.vmdk"
+	for c in cz cn; do
+		nbdkit -U - "$PLUGIN" "$N/$c.vmdk" --run \
+			"qemu-io -f raw -c 'discard 0 1048576' -c 'write -z -u 1048576 65536' \"\$uri\"" >/dev/null 2>&1
+		[ "$("$BIN/vmdk-dump" --raw -c 2176 "$N/$c.vmdk" | od -An -v -tu1 | tr -s ' ' '\n' | sort -u | tr -d '\n')" = 0 ] &&
+			qemu-img convert -O raw "$N/$c.vmdk" "$N/$c.raw" &&
+			[ "$(head -c 1114112 "$N/$c.raw" | od -An -v -tu1 | tr -s ' ' '\n' | sort -u | tr -d '\n')" = 0 ] &&
+			ok "$c: a released grain over a parent reads zeros (ours and qemu-img)" || bad "$c: the parent shows through"
+	done
+	"$BIN/vmdk-map" "$N/cz.vmdk" | grep -q "^ *0 *2176  zero" && ok "with zeroed grains, they are marked, not written" ||
+		bad "zeroed grains: $("$BIN/vmdk-map" "$N/cz.vmdk" | head -3)"
+
 	# One writer: a second server on the same disk is refused at start.
 	nbdkit -U "$N/s1" -P "$N/p1" "$PLUGIN" file="$N/w.vmdk"
 	expect_exit 1 "in use" "a second nbdkit on a served disk is refused" \
