@@ -306,6 +306,11 @@ VixError VixDiskLib_QueryAllocatedBlocks(VixDiskLibHandle diskHandle,
 					 VixDiskLibBlockList **blockList);
 VixError VixDiskLib_FreeBlockList(VixDiskLibBlockList *blockList);
 VixError VixDiskLib_Unlink(VixDiskLibConnection connection, const char *path);
+VixError VixDiskLib_Combine(VixDiskLibHandle diskHandle, uint32 linkOffsetFromBottom,
+			    uint32 numLinksToCombine, VixDiskLibProgressFunc progressFunc,
+			    void *progressCallbackData);
+VixError VixDiskLib_Reparent(VixDiskLibConnection connection, const char *path,
+			     const char *parentHint);
 VixError VixDiskLib_Grow(VixDiskLibConnection connection, const char *path,
 			 VixDiskLibSectorType capacity, Bool updateGeometry,
 			 VixDiskLibProgressFunc progressFunc, void *progressCallbackData);

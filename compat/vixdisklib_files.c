@@ -114,6 +114,8 @@ VIX_EXPORT VixError VixDiskLib_Attach(VixDiskLibHandle parent, VixDiskLibHandle 
 
 	if (!parent || !child || !parent->d || !child->d)
 		return vix_fail(VIX_E_INVALID_HANDLE, "not two open disk handles");
+	vix_async_wait(child);
+	vix_async_end(parent);		/* its requests done, its worker gone */
 	vmdk_get_info(child->d, &vi);
 	linked = names_parent(child->path, vi.parent_hint, parent->path);
 	vmdk_close(parent->d);
@@ -130,6 +132,89 @@ VIX_EXPORT VixError VixDiskLib_Attach(VixDiskLibHandle parent, VixDiskLibHandle 
 		return code;
 	}
 	return vix_reopen(child);
+}
+
+/* The files of @h's chain, from the bottom (base) up; NULL on error. */
+static char **chain_paths(VixDiskLibHandle h, unsigned *n)
+{
+	struct vmdk_info vi;
+	char **paths;
+
+	vmdk_get_info(h->d, &vi);
+	paths = calloc(vi.links + 1, sizeof(*paths));
+	for (unsigned i = 0; paths && i < vi.links; i++) {
+		struct vmdk_link_info li;
+		vmdk_get_link_info(h->d, vi.links - 1 - i, &li);
+		if (!(paths[i] = strdup(li.path))) {
+			for (unsigned j = 0; j < i; j++)
+				free(paths[j]);
+			free(paths);
+			return NULL;
+		}
+	}
+	*n = vi.links;
+	return paths;
+}
+
+/* Links @offset .. @offset + @count - 1 (from the bottom) into the one at
+ * @offset: each committed into the one below, top first, so that the
+ * lowest holds what the range showed; the link above the range, if any,
+ * then names it as its parent (its content unchanged).  The links in
+ * between stay, consistent, holding nothing more than what is below. */
+VIX_EXPORT VixError VixDiskLib_Combine(VixDiskLibHandle diskHandle, uint32 linkOffsetFromBottom,
+				       uint32 numLinksToCombine,
+				       VixDiskLibProgressFunc progressFunc,
+				       void *progressCallbackData)
+{
+	struct vix_progress pr = { progressFunc, progressCallbackData, -1 };
+	unsigned n = 0;
+	char **paths;
+	int err = 0;
+
+	if (!diskHandle || !diskHandle->d)
+		return vix_fail(VIX_E_INVALID_HANDLE, "not an open disk handle");
+	if (diskHandle->flags & VIXDISKLIB_FLAG_OPEN_SINGLE_LINK)
+		return vix_fail(VIX_E_INVALID_ARG, "%s: opened as a single link: its chain "
+				"is not open", diskHandle->path);
+	vix_async_wait(diskHandle);
+	paths = chain_paths(diskHandle, &n);
+	if (!paths)
+		return vix_fail(VIX_E_OUT_OF_MEMORY, "out of memory");
+	if (numLinksToCombine < 2 || linkOffsetFromBottom >= n ||
+	    numLinksToCombine > n - linkOffsetFromBottom) {
+		err = vix_fail(VIX_E_INVALID_ARG, "%s: links %u to %u of a chain of %u",
+			       diskHandle->path, linkOffsetFromBottom,
+			       linkOffsetFromBottom + numLinksToCombine - 1, n);
+	} else {
+		uint32 top = linkOffsetFromBottom + numLinksToCombine - 1;
+		vmdk_close(diskHandle->d);
+		diskHandle->d = NULL;
+		for (uint32 k = top; err == 0 && k > linkOffsetFromBottom; k--)
+			err = vmdk_commit(paths[k], vix_progress_cb, &pr);
+		if (err == 0 && top + 1 < n)
+			err = vmdk_rebase(paths[top + 1], paths[linkOffsetFromBottom], 1);
+		err = err < 0 ? (int)vix_error(err) : 0;
+		if (vix_reopen(diskHandle) != VIX_OK && err == 0)
+			err = VIX_E_DISK_OPENPARENT;
+		if (err == 0)
+			vix_progress_done(&pr);
+	}
+	for (unsigned i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return (VixError)err;
+}
+
+/* The parent hint of the disk at @path, and nothing else (its content and
+ * the parent's are not compared). */
+VIX_EXPORT VixError VixDiskLib_Reparent(const VixDiskLibConnection connection, const char *path,
+					const char *parentHint)
+{
+	if (!connection || !path)
+		return vix_fail(VIX_E_INVALID_ARG, "no connection or no path");
+	if (connection->read_only)
+		return vix_fail(VIX_E_FILE_READ_ONLY, "%s: a read-only connection", path);
+	return vix_error(vmdk_rebase(path, parentHint, 1));
 }
 
 VIX_EXPORT VixError VixDiskLib_Clone(const VixDiskLibConnection dstConnection,

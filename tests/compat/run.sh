@@ -216,6 +216,30 @@ expect "the disk checks after async I/O" "$BIN/vmdk-check" as.vmdk
 expect "QueryAllocatedBlocks: a last chunk past the end" "$S" -blocks -roundup -chunk 128 odd.vmdk
 grep -q "896 128" "$T/out" && ok "the last chunk is answered" || bad "last chunk: $(cat "$T/out")"
 
+# Combine: a chain of four, links 1-2 (from the bottom) combined into
+# link 1, the top renamed onto it; then the whole chain into the base.
+"$BIN/vmdk-create" -q -s 16M cb0.vmdk
+"$BIN/vmdk-fill" -q --val 1 -s 0 -c 64 cb0.vmdk
+for i in 1 2 3; do
+	"$BIN/vmdk-child" -q create "cb$((i - 1)).vmdk" "cb$i.vmdk"
+	"$BIN/vmdk-fill" -q --val $((i + 1)) -s $((i * 16)) -c 64 "cb$i.vmdk"
+done
+want=$("$BIN/vmdk-dump" --raw cb3.vmdk | sha)
+expect "Combine links 1 and 2" "$S" -combine 1 2 cb3.vmdk
+[ "$("$BIN/vmdk-dump" --raw cb3.vmdk | sha)" = "$want" ] && qemu-img info cb3.vmdk | grep -q "backing file: cb1.vmdk" &&
+	ok "the chain reads as before, its top now over link 1" || bad "combine 1 2: $(qemu-img info cb3.vmdk | grep backing)"
+[ "$("$BIN/vmdk-dump" --raw cb2.vmdk | sha)" = "$("$BIN/vmdk-dump" --raw cb1.vmdk | sha)" ] &&
+	ok "link 1 holds what links 1 and 2 showed" || bad "combine: link 1's content"
+expect "Combine the whole chain" "$S" -combine 0 3 cb3.vmdk
+[ "$("$BIN/vmdk-dump" --raw cb0.vmdk | sha)" = "$want" ] && [ "$("$BIN/vmdk-dump" --raw cb3.vmdk | sha)" = "$want" ] &&
+	ok "the base now holds the whole chain's content" || bad "combine 0 3"
+expect "the combined chain checks" "$BIN/vmdk-check" cb3.vmdk
+expect_fail "Combine past the chain" "a chain of" "$S" -combine 2 5 cb3.vmdk
+"$BIN/vmdk-create" -q -s 16M other.vmdk
+expect "Reparent" "$S" -reparent other.vmdk cb3.vmdk
+qemu-img info cb3.vmdk | grep -q "backing file: other.vmdk" && ok "Reparent changes the parent hint" ||
+	bad "reparent: $(qemu-img info cb3.vmdk | grep backing)"
+
 # VMware's Go library over VDDK (../shared/peers, where present), built
 # with cgo against the installed header and library.
 peer=$top/../shared/peers/virtual-disks/pkg/disklib

@@ -351,7 +351,8 @@ static void usage(void)
 	fprintf(stderr, "usage: vix-sample command [options] diskPath\n"
 		"commands: -create -redo parent -info -dump -raw -fill -wmeta key value\n"
 		"  -rmeta key -meta -clone source -readbench n -writebench n\n"
-		"  -readasyncbench n -writeasyncbench n -blocks\n"
+		"  -readasyncbench n -writeasyncbench n -blocks -combine offset count\n"
+		"  -reparent parenthint\n"
 		"  -grow mb -shrink -defrag -check -repair -rename newPath -unlink -space\n"
 		"  -attach child -connect-remote host -multithread n\n"
 		"options: -adapter ide|scsi|lsilogic|pvscsi -start n -count n -val b -cap mb\n"
@@ -370,12 +371,13 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "-redo") || !strcmp(a, "-rmeta") || !strcmp(a, "-clone") ||
 		    !strcmp(a, "-readbench") || !strcmp(a, "-writebench") || !strcmp(a, "-grow") ||
 		    !strcmp(a, "-readasyncbench") || !strcmp(a, "-writeasyncbench") ||
-		    !strcmp(a, "-rename") || !strcmp(a, "-attach") || !strcmp(a, "-connect-remote")) {
+		    !strcmp(a, "-rename") || !strcmp(a, "-attach") || !strcmp(a, "-connect-remote") ||
+		    !strcmp(a, "-reparent")) {
 			if (!more)
 				usage();
 			cmd = a;
 			arg1 = argv[++i];
-		} else if (!strcmp(a, "-wmeta")) {
+		} else if (!strcmp(a, "-wmeta") || !strcmp(a, "-combine")) {
 			if (i + 2 >= argc)
 				usage();
 			cmd = a;
@@ -463,6 +465,13 @@ int main(int argc, char **argv)
 		      "clone");
 	else if (!strcmp(cmd, "-readbench") || !strcmp(cmd, "-writebench"))
 		do_bench(!strcmp(cmd, "-writebench"), strtoull(arg1, NULL, 0));
+	else if (!strcmp(cmd, "-combine")) {
+		VixDiskLibHandle h = open_disk(disk, 0);
+		check(VixDiskLib_Combine(h, (uint32)strtoul(arg1, NULL, 0),
+					 (uint32)strtoul(arg2, NULL, 0), progress, NULL), "combine");
+		check(VixDiskLib_Close(h), "close");
+	} else if (!strcmp(cmd, "-reparent"))
+		check(VixDiskLib_Reparent(conn, disk, arg1), "reparent");
 	else if (!strcmp(cmd, "-readasyncbench") || !strcmp(cmd, "-writeasyncbench"))
 		do_async_bench(!strcmp(cmd, "-writeasyncbench"), strtoull(arg1, NULL, 0));
 	else if (!strcmp(cmd, "-blocks"))
