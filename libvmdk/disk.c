@@ -100,6 +100,20 @@ static int check_writable(vmdk_disk *d, uint64_t sector, uint64_t n)
 	return 0;
 }
 
+/* What every change of content checks first: the range, that the top
+ * link takes writes there, and the new CID of a session's first change. */
+static int begin_change(vmdk_disk *d, uint64_t sector, uint64_t n)
+{
+	struct vmdk_link *l = d->links[0];
+	int err = vmdk_chain_check_range(d, sector, n);
+
+	if (err == 0)
+		err = check_writable(d, sector, n);
+	if (err == 0 && n && !l->cid_updated)
+		err = vmdk_link_new_cid(l, &d->eb);
+	return err;
+}
+
 int vmdk_write(vmdk_disk *d, uint64_t sector, uint64_t n, const void *buf)
 {
 	struct vmdk_link *l;
@@ -109,11 +123,7 @@ int vmdk_write(vmdk_disk *d, uint64_t sector, uint64_t n, const void *buf)
 	if (!d || (!buf && n))
 		return VMDK_E_INVALID_ARG;
 	l = d->links[0];
-	err = vmdk_chain_check_range(d, sector, n);
-	if (err == 0)
-		err = check_writable(d, sector, n);
-	if (err == 0 && n && !l->cid_updated)
-		err = vmdk_link_new_cid(l, &d->eb);
+	err = begin_change(d, sector, n);
 	while (err == 0 && n > 0) {
 		struct vmdk_extent *x = vmdk_link_extent_at(l, sector);
 		uint64_t rel = sector - x->start;
@@ -141,11 +151,7 @@ int vmdk_zero(vmdk_disk *d, uint64_t sector, uint64_t n, bool release)
 	/* A child's released grain must not show its parent: the hint says
 	 * there is one, opened or not (a single-link open). */
 	below = l->desc->parent_hint != NULL;
-	err = vmdk_chain_check_range(d, sector, n);
-	if (err == 0)
-		err = check_writable(d, sector, n);
-	if (err == 0 && n && !l->cid_updated)
-		err = vmdk_link_new_cid(l, &d->eb);
+	err = begin_change(d, sector, n);
 	while (err == 0 && n > 0) {
 		struct vmdk_extent *x = vmdk_link_extent_at(l, sector);
 		uint64_t rel = sector - x->start;
