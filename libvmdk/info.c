@@ -100,6 +100,7 @@ int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
 	ei->start = x->start;
 	ei->sectors = x->sectors;
 	ei->offset = x->offset;
+	ei->writable = x->writable && x->ops && x->ops->write;
 	if (x->fd >= 0 && fstat(x->fd, &st) == 0) {
 		ei->file_bytes = (uint64_t)st.st_size;
 		ei->allocated_bytes = (uint64_t)st.st_blocks * 512;

@@ -214,6 +214,10 @@ struct vmdk_extent_info {
 	uint64_t grain_size;		/* sectors; 0 if not sparse */
 	int compressed;
 	int unclean;			/* uncleanShutdown found at open */
+	int writable;			/* takes writes in place now (opened
+					   for writing, RW, a format written
+					   in place: not a stream, COWD or
+					   seSparse) */
 };
 int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
 			 struct vmdk_extent_info *ei);

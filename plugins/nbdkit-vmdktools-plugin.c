@@ -90,6 +90,22 @@ static int vmdktools_config_complete(void)
 	return 0;
 }
 
+/* Every extent of the top link takes writes in place. */
+static bool top_takes_writes(vmdk_disk *d)
+{
+	struct vmdk_link_info li;
+
+	if (vmdk_get_link_info(d, 0, &li) < 0)
+		return false;
+	for (unsigned e = 0; e < li.extents; e++) {
+		struct vmdk_extent_info ei;
+		if (vmdk_get_extent_info(d, 0, e, &ei) < 0 ||
+		    (!ei.writable && ei.path))	/* a ZERO extent has no file */
+			return false;
+	}
+	return true;
+}
+
 /* Opened before serving: a disk that does not open, or that another
  * process holds, is refused at start.  The open descriptors and their
  * locks pass to the server's process when nbdkit forks. */
@@ -102,9 +118,9 @@ static int vmdktools_get_ready(void)
 		err = vmdk_open(file, open_flags, &disk);
 		writable = err == 0;
 	}
-	/* A stream cannot be written in place: served read-only. */
-	if (writable && vmdk_get_info(disk, &info) == 0 &&
-	    info.type == VMDK_TYPE_STREAM_OPTIMIZED) {
+	/* A stream, COWD or seSparse link cannot be written in place:
+	 * served read-only. */
+	if (writable && !top_takes_writes(disk)) {
 		vmdk_close(disk);
 		disk = NULL;
 		writable = false;

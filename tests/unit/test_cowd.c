@@ -147,6 +147,12 @@ Test(cowd, refuses_writes_and_damage)
 	build(1, 1, 4096, at, 1, expect);
 	cr_assert_eq(vmdk_open(tpath("c.vmdk"), 0, &d), 0, "%s", vmdk_errmsg(NULL));
 	cr_assert_eq(vmdk_write(d, 0, 1, buf), VMDK_E_READ_ONLY);
+	/* Said before any write is tried (a server offers no writes). */
+	struct vmdk_extent_info ei;
+	cr_assert_eq(vmdk_get_extent_info(d, 0, 0, &ei), 0);
+	cr_assert_eq(ei.writable, 0);
+	cr_assert_eq(vmdk_get_extent_info(d, 1, 0, &ei), 0);
+	cr_assert_eq(ei.writable, 0, "a parent is never written");
 	vmdk_close(d);
 	patch_le32(tpath("c-delta.vmdk"), 16, 0);	/* grain size 0 */
 	cr_assert_lt(vmdk_open(tpath("c.vmdk"), VMDK_OPEN_RDONLY, &d), 0);

@@ -117,6 +117,11 @@ Test(create, grain_size_and_thin_flat_are_honoured)
 	cr_assert_eq(vmdk_open(tpath("g.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
 	cr_assert_eq(vmdk_get_extent_info(d, 0, 0, &ei), 0);
 	cr_assert_eq(ei.grain_size, 16);
+	cr_assert_eq(ei.writable, 0, "opened read-only");
+	vmdk_close(d);
+	cr_assert_eq(vmdk_open(tpath("g.vmdk"), 0, &d), 0);
+	cr_assert_eq(vmdk_get_extent_info(d, 0, 0, &ei), 0);
+	cr_assert_eq(ei.writable, 1, "a sparse extent opened for writing");
 	vmdk_close(d);
 	cr_assert_eq(vmdk_create(tpath("t.vmdk"), &thin), 0);
 	cr_assert_eq(vmdk_open(tpath("t.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
