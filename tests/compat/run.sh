@@ -193,6 +193,16 @@ grep -q "read 16384 sectors asynchronously" "$T/out" && ok "readasyncbench reads
 expect "writeasyncbench" "$S" -writeasyncbench 2048 t4.vmdk
 expect "log callbacks" env VIX_SAMPLE_LOG=1 "$S" -info t1.vmdk
 grep -q "VixDiskLib: opened" "$T/err" && ok "InitEx's log function is called" || bad "log"
+env VIX_SAMPLE_LOG=1 "$S" -info nothere.vmdk > "$T/out" 2>"$T/err"
+grep -q "VixDiskLib: .*nothere.vmdk.*No such file" "$T/err" &&
+	ok "the library's own message reaches the warning function" || bad "warn: $(cat "$T/err")"
+# A disk in another directory, split and with extents beside it, opened
+# by a path from elsewhere.
+mkdir -p far/away
+"$BIN/vmdk-create" -q -s 8M -t 1 far/away/split.vmdk
+"$BIN/vmdk-fill" -q --val 0x42 -s 10 -c 2 far/away/split.vmdk
+expect "Open of a disk in another directory" "$S" -dump -start 10 -count 1 "$T/far/away/split.vmdk"
+grep -q "42 42" "$T/out" && ok "read from another directory" || bad "far open: $(head -2 "$T/out")"
 
 # Asynchronous I/O from two threads on one handle, and Flush durable
 # before Close (the client kills itself right after it).
