@@ -30,13 +30,25 @@ int main(int argc, char **argv)
 	connect_fn connect = (connect_fn)dlsym(lib, "VixDiskLib_Connect");
 	open_fn open_disk = (open_fn)dlsym(lib, "VixDiskLib_Open");
 	close_fn close_disk = (close_fn)dlsym(lib, "VixDiskLib_Close");
-	/* What VDDK 6.x/7.x clients look up beyond the basics (nbdkit's
-	 * vddk plugin refuses a library without them). */
+	/* Every function VDDK's guides name (6.x and 7.0; nbdkit's vddk
+	 * plugin refuses a library without Flush and the async calls). */
 	static const char *const wanted[] = {
-		"VixDiskLib_Flush", "VixDiskLib_ReadAsync", "VixDiskLib_WriteAsync",
-		"VixDiskLib_Wait", "VixDiskLib_QueryAllocatedBlocks",
-		"VixDiskLib_FreeBlockList", "VixDiskLib_AllocateConnectParams",
-		"VixDiskLib_FreeConnectParams", "VixDiskLib_GetTransportMode",
+		"VixDiskLib_AllocateConnectParams", "VixDiskLib_Attach",
+		"VixDiskLib_CheckRepair", "VixDiskLib_Cleanup", "VixDiskLib_Clone",
+		"VixDiskLib_Close", "VixDiskLib_Combine", "VixDiskLib_Connect",
+		"VixDiskLib_ConnectEx", "VixDiskLib_Create", "VixDiskLib_CreateChild",
+		"VixDiskLib_Defragment", "VixDiskLib_Disconnect", "VixDiskLib_EndAccess",
+		"VixDiskLib_Exit", "VixDiskLib_Flush", "VixDiskLib_FreeBlockList",
+		"VixDiskLib_FreeConnectParams", "VixDiskLib_FreeErrorText",
+		"VixDiskLib_FreeInfo", "VixDiskLib_GetErrorText", "VixDiskLib_GetInfo",
+		"VixDiskLib_GetMetadataKeys", "VixDiskLib_GetTransportMode",
+		"VixDiskLib_Grow", "VixDiskLib_Init", "VixDiskLib_InitEx",
+		"VixDiskLib_ListTransportModes", "VixDiskLib_Open",
+		"VixDiskLib_PrepareForAccess", "VixDiskLib_QueryAllocatedBlocks",
+		"VixDiskLib_Read", "VixDiskLib_ReadAsync", "VixDiskLib_ReadMetadata",
+		"VixDiskLib_Rename", "VixDiskLib_Reparent", "VixDiskLib_Shrink",
+		"VixDiskLib_SpaceNeededForClone", "VixDiskLib_Unlink", "VixDiskLib_Wait",
+		"VixDiskLib_Write", "VixDiskLib_WriteAsync", "VixDiskLib_WriteMetadata",
 	};
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(*wanted); i++)
 		if (!dlsym(lib, wanted[i])) {
