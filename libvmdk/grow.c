@@ -82,8 +82,10 @@ static int refuse(const struct vmdk_link *l, const struct vmdk_extent *last,
 	return 0;
 }
 
-int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
-	      void *arg)
+/* To @capacity, or by it when @relative (read under the write lock, so
+ * a grow that ran meanwhile is built on, never undone). */
+static int grow(const char *path, uint64_t capacity, bool relative,
+		vmdk_progress_fn progress, void *arg)
 {
 	struct vmdk_errbuf *eb = vmdk_open_errbuf();
 	const struct vmdk_type_def *def;
@@ -101,6 +103,13 @@ int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
 	vmdk_txn_init(&t, eb);
 	l = d->links[0];
 	last = &l->ext[l->n_ext - 1];
+	if (relative && capacity > VMDK_MAX_CAPACITY - l->capacity) {
+		err = vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: %llu sectors more is beyond "
+				  "64 TiB", path, (unsigned long long)capacity);
+		goto out;
+	}
+	if (relative)
+		capacity += l->capacity;
 	type = vmdk_type_of(l->desc);
 	def = vmdk_type_def(type);
 	if (!def)	/* a createType we do not make: one plain extent */
@@ -162,4 +171,16 @@ out:
 	free(stem);
 	vmdk_close(d);
 	return err;
+}
+
+int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
+	      void *arg)
+{
+	return grow(path, capacity, false, progress, arg);
+}
+
+int vmdk_grow_by(const char *path, uint64_t sectors, vmdk_progress_fn progress,
+		 void *arg)
+{
+	return grow(path, sectors, true, progress, arg);
 }

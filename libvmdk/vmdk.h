@@ -321,6 +321,10 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
  * The CID changes, as for any change of content. */
 int vmdk_grow(const char *path, uint64_t capacity, vmdk_progress_fn progress,
 	      void *arg);
+/*! vmdk_grow_by() : vmdk_grow() by @sectors more than the disk has when
+ * it is opened for writing (0 changes nothing). */
+int vmdk_grow_by(const char *path, uint64_t sectors, vmdk_progress_fn progress,
+		 void *arg);
 
 /* What vmdk_shrink(), vmdk_defragment() and vmdk_fragmentation() tell:
  * sizes are of all the disk's files together. */

@@ -26,7 +26,7 @@ int op_create(const char *path, const struct vmdk_create_params *p)
 	return 0;
 }
 
-/* The size a grow starts from, or 0 once the error is told. */
+/* The disk's size now, for the summary only; 0 once the error is told. */
 static uint64_t current_capacity(const char *path)
 {
 	vmdk_disk *d = tool_open(path, VMDK_OPEN_RDONLY);
@@ -42,39 +42,34 @@ static uint64_t current_capacity(const char *path)
 int op_grow(const char *path, uint64_t size, bool relative, bool force_progress)
 {
 	struct tool_progress prog;
-	uint64_t now;
+	uint64_t before, after;
 	char h[32];
 	int err;
 
 	if (tool_break_lock(path) < 0)
 		return 1;
-	now = current_capacity(path);
-	if (!now)
+	/* For the summary only: the grow reads the size it starts from
+	 * itself, under the write lock. */
+	before = current_capacity(path);
+	if (!before)
 		return 1;
-	if (relative && size > TOOL_MAX_SECTORS - now) {
-		tool_warn(path, "%s more is above 64 TiB, the largest disk there is",
-			  tool_sectors(size));
-		return 1;
-	}
-	if (relative)
-		size += now;
-	if (size == now) {
-		if (verbosity > 0 && tool_op_summaries)
-			printf("%s is %s (%s) already: nothing changed\n", path,
-			       tool_sectors(size), tool_human(size * 512, h, sizeof(h)));
-		return 0;
-	}
 	tool_catch_signals();
 	tool_progress_init(&prog, "Growing", force_progress);
-	err = vmdk_grow(path, size, tool_progress_cb, &prog);
+	err = relative ? vmdk_grow_by(path, size, tool_progress_cb, &prog)
+		       : vmdk_grow(path, size, tool_progress_cb, &prog);
 	tool_progress_end(&prog);
 	if (err < 0) {
 		tool_disk_error(path, err, vmdk_errmsg(NULL));
 		return 1;
 	}
-	if (verbosity > 0 && tool_op_summaries)
-		printf("Grew %s to %s (%s)\n", path, tool_sectors(size),
-		       tool_human(size * 512, h, sizeof(h)));
+	if (verbosity == 0 || !tool_op_summaries || !(after = current_capacity(path)))
+		return 0;
+	if (after == before)
+		printf("%s is %s (%s) already: nothing changed\n", path,
+		       tool_sectors(after), tool_human(after * 512, h, sizeof(h)));
+	else
+		printf("Grew %s to %s (%s)\n", path, tool_sectors(after),
+		       tool_human(after * 512, h, sizeof(h)));
 	return 0;
 }
 

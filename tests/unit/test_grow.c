@@ -44,6 +44,21 @@ Test(grow, monolithic_sparse_gets_larger_directories)
 	grow_and_check("m.vmdk", VMDK_TYPE_MONOLITHIC_SPARSE, 65536, 10 * 65536 + 7);
 }
 
+Test(grow, by_sectors_from_the_size_it_has)
+{
+	struct vmdk_create_params p = { .capacity = 4096 };
+	struct vmdk_info info;
+	vmdk_disk *d;
+
+	cr_assert_eq(vmdk_create(tpath("b.vmdk"), &p), 0);
+	cr_assert_eq(vmdk_grow_by(tpath("b.vmdk"), 2048, NULL, NULL), 0, "%s", vmdk_errmsg(NULL));
+	cr_assert_eq(vmdk_grow_by(tpath("b.vmdk"), 2048, NULL, NULL), 0, "%s", vmdk_errmsg(NULL));
+	cr_assert_eq(vmdk_open(tpath("b.vmdk"), VMDK_OPEN_RDONLY, &d), 0);
+	vmdk_get_info(d, &info);
+	cr_assert_eq(info.capacity, 8192, "each +2048 built on the last");
+	vmdk_close(d);
+}
+
 Test(grow, flat_is_extended)
 {
 	grow_and_check("f.vmdk", VMDK_TYPE_MONOLITHIC_FLAT, 2048, 8192);
@@ -89,6 +104,8 @@ Test(grow, refuses_what_cannot_grow_and_changes_nothing)
 	snprintf(before, sizeof(before), "%s", listing());
 	/* The size it has: nothing to do, nothing written. */
 	cr_assert_eq(vmdk_grow(tpath("m.vmdk"), 4096, NULL, NULL), 0);
+	cr_assert_eq(vmdk_grow_by(tpath("m.vmdk"), 0, NULL, NULL), 0);
+	cr_assert_eq(vmdk_grow_by(tpath("m.vmdk"), 1ull << 40, NULL, NULL), VMDK_E_TOO_BIG);
 	cr_assert_eq(vmdk_grow(tpath("m.vmdk"), 2048, NULL, NULL), VMDK_E_INVALID_ARG);
 	cr_assert_eq(vmdk_grow(tpath("m.vmdk"), 1ull << 32, NULL, NULL), VMDK_E_TOO_BIG);
 	cr_assert_str_eq(listing(), before);
