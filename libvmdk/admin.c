@@ -20,7 +20,7 @@ int vmdk_unlink(const char *path)
 	if (vmdk_vmware_locked(d, who, sizeof(who))) {
 		vmdk_close(d);
 		return vmdk_seterr(oeb, VMDK_E_LOCKED, "%s (VMware's lock: a running VM "
-				   "or VMware tool has the disk)", who);
+				   "or another program has the disk)", who);
 	}
 	/* Extents first: a crash leaves a descriptor whose extents are
 	 * missing, which says what happened, never an orphan that looks

@@ -120,6 +120,8 @@ struct vmdk_vmware_lock;
  * (naming the holder) when anyone else holds one there. */
 int vmdk_vmware_lock_take(const char *path, struct vmdk_vmware_lock **list,
 			  struct vmdk_errbuf *eb);
+/* Our members rewritten for this process (after fork()). */
+int vmdk_vmware_lock_restamp(struct vmdk_vmware_lock *list);
 /* Remove our members (and their directories once empty). */
 void vmdk_vmware_lock_release(struct vmdk_vmware_lock *list);
 /* 1 with @who told when someone else holds @path exclusively, else 0. */

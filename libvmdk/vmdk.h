@@ -375,6 +375,12 @@ int vmdk_rename(const char *from, const char *to);
  * change one; readers may call this to warn. */
 int vmdk_vmware_locked(vmdk_disk *d, char *who, size_t len);
 
+/*! vmdk_after_fork() : call in the child of a fork() that goes on with
+ * @d (a daemon that opened the disk before detaching): VMware's lock
+ * members name the process holding them, and would look stale once the
+ * parent exits.  Our own locks pass to the child with the descriptors. */
+int vmdk_after_fork(vmdk_disk *d);
+
 /*! vmdk_break_vmware_lock() : remove VMware's lock directories of every
  * file of the disk at @path, for a lock its VM left behind (a crash, or
  * another host that is gone).  The number of holders removed, or a

@@ -154,11 +154,22 @@ static void describe(const struct member *m, const char *dir, char *who,
 {
 	int pid = atoi(m->execution);
 
-	if (strcmp(m->machine, machine_id()) == 0)
-		snprintf(who, len, "%s: held by process %d on this host", dir, pid);
-	else
+	if (strcmp(m->machine, machine_id()) == 0) {
+		/* The program's name, where this host still shows it. */
+		char comm[64] = "", path[64];
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+		snprintf(who, len, "%s: held by process %d%s%s%s on this host", dir, pid,
+			 comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
+	} else {
 		snprintf(who, len, "%s: held by process %d on machine %.40s", dir,
 			 pid, m->machine);
+	}
 }
 
 /* The first member of FILE.lck that is not @mine and not stale (stale ones
@@ -208,18 +219,28 @@ int vmdk_vmware_lock_holder(const char *path, char *who, size_t len)
 }
 
 /* Our member, written whole under a reserved number and renamed in. */
-static int write_member(const char *dir, unsigned long lamport, char **out)
+/* What our member says: this host, this process, @lamport, exclusive,
+ * and where the lock was made. */
+static void member_text(const char *dir, unsigned long lamport, char text[MEMBER_SIZE])
 {
-	char text[MEMBER_SIZE] = { 0 }, exec[48];
-	char *res = NULL, *tmp = NULL, *member = NULL;
 	unsigned long sum = 5381;
-	int err = -EEXIST;
+	char exec[48];
 
-	for (const char *p = dir; *p; p++)	/* where the lock was made */
+	for (const char *p = dir; *p; p++)
 		sum = (sum * 33 + (unsigned char)*p) & 0xffffffffu;
 	execution_id(exec, sizeof(exec));
-	snprintf(text, sizeof(text), "%s %s %lu X [ lc=%lu", machine_id(), exec,
+	memset(text, 0, MEMBER_SIZE);
+	snprintf(text, MEMBER_SIZE, "%s %s %lu X [ lc=%lu", machine_id(), exec,
 		 lamport, sum);
+}
+
+static int write_member(const char *dir, unsigned long lamport, char **out)
+{
+	char text[MEMBER_SIZE];
+	char *res = NULL, *tmp = NULL, *member = NULL;
+	int err = -EEXIST;
+
+	member_text(dir, lamport, text);
 	for (int tries = 0; tries < 64 && err == -EEXIST; tries++) {
 		unsigned n = vmdk_random32() % 100000;
 		free(res);
@@ -305,12 +326,40 @@ int vmdk_vmware_lock_take(const char *path, struct vmdk_vmware_lock **list,
 		vmdk_vmware_lock_release(l);
 		if (rc > 0)
 			return vmdk_seterr(eb, VMDK_E_LOCKED, "%s (VMware's lock: a "
-					   "running VM or VMware tool has the disk)", who);
+					   "running VM or another program has the disk)", who);
 		return vmdk_seterr(eb, rc, "%s.lck: taking VMware's lock: %s", path,
 				   vmdk_strerror(rc));
 	}
 	l->next = *list;
 	*list = l;
+	return 0;
+}
+
+/* Our members name the process that holds them: after fork() the child
+ * that keeps the disk writes its own in their place (whole, renamed over
+ * them), or the parent's exit would make them look stale. */
+int vmdk_vmware_lock_restamp(struct vmdk_vmware_lock *l)
+{
+	for (; l; l = l->next) {
+		char text[MEMBER_SIZE], *tmp;
+		int fd, err;
+		if (!l->member)
+			continue;
+		member_text(l->dir, highest_lamport(l->dir), text);
+		if (asprintf(&tmp, "%s.new", l->member) < 0)
+			return -ENOMEM;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		err = fd < 0 ? -errno : vmdk_write_all(fd, text, sizeof(text));
+		if (fd >= 0 && close(fd) < 0 && err == 0)
+			err = -errno;
+		if (err == 0 && rename(tmp, l->member) < 0)
+			err = -errno;
+		if (err < 0)
+			unlink(tmp);
+		free(tmp);
+		if (err < 0)
+			return err;
+	}
 	return 0;
 }
 
@@ -402,4 +451,16 @@ int vmdk_break_vmware_lock(const char *path)
 	}
 	vmdk_close(d);
 	return err < 0 ? err : removed;
+}
+
+int vmdk_after_fork(vmdk_disk *d)
+{
+	int err = 0;
+
+	if (!d)
+		return VMDK_E_INVALID_ARG;
+	for (unsigned i = 0; i < d->nlinks && err == 0; i++)
+		err = vmdk_vmware_lock_restamp(d->links[i]->vmware_locks);
+	return err < 0 ? vmdk_seterr(&d->eb, err, "%s: VMware's lock: %s",
+				      d->links[0]->path, vmdk_strerror(err)) : 0;
 }

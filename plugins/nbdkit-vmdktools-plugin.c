@@ -137,6 +137,19 @@ static int vmdktools_get_ready(void)
 	return 0;
 }
 
+/* nbdkit forks into the background after get_ready: VMware's lock must
+ * name the process that serves. */
+static int vmdktools_after_fork(void)
+{
+	int err = writable ? vmdk_after_fork(disk) : 0;
+
+	if (err < 0) {
+		nbdkit_error("%s", vmdk_errmsg(disk));
+		return -1;
+	}
+	return 0;
+}
+
 static int vmdktools_thread_model(void)
 {
 	return NBDKIT_THREAD_MODEL_SERIALIZE_ALL_REQUESTS;
@@ -356,6 +369,7 @@ static struct nbdkit_plugin plugin = {
 	.config_complete = vmdktools_config_complete,
 	.config_help = vmdktools_config_help,
 	.get_ready = vmdktools_get_ready,
+	.after_fork = vmdktools_after_fork,
 	.thread_model = vmdktools_thread_model,
 	.unload = vmdktools_unload,
 	.open = vmdktools_open,
