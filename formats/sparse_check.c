@@ -584,6 +584,20 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 			*out = on_grid(k, a) ? a : b;
 		else
 			*out = fa && fb ? (a ? a : b) : fa ? a : b;
+		/* After an unclean shutdown the reader serves the grain one
+		 * copy only names; where another entry's grain already lies
+		 * there, taking none drops data the disk shows, so it is said
+		 * as the loss it is. */
+		uint32_t named = a ? a : b;
+		if (k->h.unclean && (!a || !b) && *out == 0 && is_grain(k, named) &&
+		    in_grain_area(k, named) &&
+		    !free_choice(k, named) && named < k->file_sectors) {
+			(*torn) -= k->h.unclean && (!a || !b || same);
+			rc = loss(k, VMDK_P_GTE_SHARED, i, j, lba, g,
+				  "grain %llu points to sector %u, which another entry "
+				  "also names", (unsigned long long)(lba / g), named);
+			return rc < 0 ? rc : lost_value(k, out);
+		}
 		if (is_grain(k, *out) && in_grain_area(k, *out)) {
 			uint64_t last = (uint64_t)*out + g - 1;
 			set_bit(k->seen, slot_of(k, *out));
