@@ -411,7 +411,9 @@ static int place_tables(struct sck *k)
 			uint32_t badt = pv ? r : p;
 			code = !badt ? VMDK_P_GD_RGD : table_place_ok(k, badt)
 			       ? VMDK_P_GT_OVERLAP : VMDK_P_GT_OUTSIDE;
-			rc = problem(k, code, VMDK_SEV_ERROR, i, -1, lba, 0,
+			/* With the primary copy gone, what the reader served
+			 * over the table's span changes (back to the data). */
+			rc = problem(k, code, VMDK_SEV_ERROR, i, -1, lba, pv ? 0 : span,
 				     pv ? "copy the primary table" : "copy the redundant table",
 				     "%s grain table %u (sector %u) %s; the %s copy (sector %u) "
 				     "is sound", pv ? "redundant" : "primary", i, pv ? r : p,
