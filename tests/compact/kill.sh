@@ -7,7 +7,7 @@
 # over a whole run, at its syncs and at the truncation; on a grown disk,
 # whose tables lie behind its grains and move to the front first, at
 # every write.
-#   BIN=build/bin sh tests/compact/kill.sh   (KILLS=N per tool, default 110;
+#   BIN=build/bin sh tests/compact/kill.sh   (KILLS=N per tool, default 70;
 #   EVERY=0 leaves out killing the grown disk's table move at every write)
 set -u
 
@@ -69,13 +69,13 @@ for run in "good vmdk-shrink" "good vmdk-defrag" "grown vmdk-shrink" "grown vmdk
 	cp "$T/$src.vmdk" "$T/d.vmdk"
 	strace -f -o "$T/trace" -e trace=pwrite64 "$BIN/$tool" -q "$T/d.vmdk"
 	writes=$(grep -c 'pwrite64(' "$T/trace")
-	step=$(( writes / ${KILLS:-110} )); [ "$step" -ge 1 ] || step=1
+	step=$(( writes / ${KILLS:-70} )); [ "$step" -ge 1 ] || step=1
 	# Every write of the tables' move (up to its second header write),
 	# spread over the rest.
 	every=0
 	if [ "$src" = grown ] && [ "${EVERY:-1}" != 0 ]; then
 		every=$(grep -n 'pwrite64(.*, 512, 0) = 512' "$T/trace" | sed -n 2p | cut -d: -f1)
-		step=$(( writes / 30 )); [ "$step" -ge 1 ] || step=1
+		step=$(( writes / 20 )); [ "$step" -ge 1 ] || step=1
 	fi
 	n=1
 	while [ "$n" -le "$writes" ]; do
