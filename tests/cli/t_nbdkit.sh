@@ -18,6 +18,15 @@ elif ldd "$PLUGIN" 2>/dev/null | grep -q 'lib[at]san'; then
 	# by the other sections.
 	echo "skipped: the nbdkit plugin under sanitizers (nbdkit is not instrumented)"
 else
+	# Every server started in the background leaves a pid file here, and
+	# goes at the end whatever happened (one that should have been
+	# refused included).
+	stop_servers() {
+		for _p in "$N"/p*; do
+			[ -s "$_p" ] && kill -9 "$(cat "$_p")" 2>/dev/null
+		done
+		return 0
+	}
 	head -c 3000000 /dev/urandom > "$N/r.bin"
 	for t in 0 1 2 3 4 5 6; do
 		d=$N/t$t.vmdk
@@ -115,7 +124,7 @@ PY
 		bad "VMware lock of the server: $(tr '\0' ' ' < "$m" 2>/dev/null) (server $(cat "$N/p1"))"
 	expect_exit 1 "held by process $(cat "$N/p1") (nbdkit) on this host" \
 		"a second nbdkit on a served disk is refused, naming the server" \
-		nbdkit -U "$N/s2" "$PLUGIN" file="$N/w.vmdk"
+		nbdkit -U "$N/s2" -P "$N/p2" "$PLUGIN" file="$N/w.vmdk"
 	expect_exit 1 "(nbdkit) on this host" "vmdk-fill refuses a served disk" \
 		"$BIN/vmdk-fill" --val 1 -c 1 "$N/w.vmdk"
 	kill "$(cat "$N/p1")"
@@ -137,9 +146,10 @@ PY
 	"$BIN/vmdk-check" "$N/k.vmdk" > "$T/out" 2>&1 && ok "nbdkit killed during writes: the disk checks" ||
 		bad "after kill -9: $(cat "$T/out")"
 	qemu-img check -q "$N/k.vmdk" && ok "qemu-img checks it too" || bad "qemu-img check after kill"
-	expect_exit 1 "unknown parameter 'bogus'" "an unknown parameter" nbdkit -U "$N/sb" "$PLUGIN" \
-		file="$N/t0.vmdk" bogus=1
-	expect_exit 1 "No such file" "a missing disk is refused at start" nbdkit -U "$N/sb" "$PLUGIN" \
-		file="$N/none.vmdk"
+	expect_exit 1 "unknown parameter 'bogus'" "an unknown parameter" nbdkit -U "$N/sb" \
+		-P "$N/pb" "$PLUGIN" file="$N/t0.vmdk" bogus=1
+	expect_exit 1 "No such file" "a missing disk is refused at start" nbdkit -U "$N/sb" \
+		-P "$N/pc" "$PLUGIN" file="$N/none.vmdk"
+	stop_servers
 	rm -rf "$N"
 fi
