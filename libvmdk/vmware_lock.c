@@ -70,23 +70,33 @@ static const char *machine_id(void)
 	return id;
 }
 
-/* A process's start time (clock ticks after boot), 0 when unknown. */
-static unsigned long long start_time(pid_t pid)
+/* A process's start time (clock ticks after boot), 0 when unknown, and
+ * whether it has ended but not been reaped (a zombie holds no lock). */
+static unsigned long long start_time_of(pid_t pid, bool *zombie)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, state = 0;
 	unsigned long long t = 0;
 	FILE *f;
 
+	*zombie = false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL)
 		/* after the name: state and 18 more fields, then starttime */
-		sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-		       "%*s %*s %*s %*s %*s %*s %*s %llu", &t);
+		sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		       "%*s %*s %*s %*s %*s %*s %*s %llu", &state, &t);
 	fclose(f);
+	*zombie = state == 'Z' || state == 'X';
 	return t;
+}
+
+static unsigned long long start_time(pid_t pid)
+{
+	bool zombie;
+
+	return start_time_of(pid, &zombie);
 }
 
 static void execution_id(char *out, size_t len)
@@ -146,7 +156,9 @@ static bool stale(const struct member *m)
 		return false;
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return true;
-	return t && start_time(pid) && start_time(pid) != t;
+	bool zombie;
+	unsigned long long now = start_time_of(pid, &zombie);
+	return zombie || (t && now && now != t);
 }
 
 static void describe(const struct member *m, const char *dir, char *who,

@@ -132,20 +132,35 @@ PY
 	# Streams cannot be written in place: served read-only.
 	nbdkit -U - "$PLUGIN" file="$N/t5.vmdk" --run 'nbdinfo "$uri"' > "$T/out" 2>&1
 	grep -q "is_read_only: true" "$T/out" && ok "a stream is served read-only" || bad "stream: $(cat "$T/out")"
-	# Killed during writes: the disk opens and checks.
-	cp "$N/t0.vmdk" "$N/k.vmdk"
-	nbdkit -U "$N/sk" -P "$N/pk" "$PLUGIN" file="$N/k.vmdk"
-	( i=0; while [ $i -lt 200 ]; do
-		qemu-io -f raw -c "write -P $((i % 250)) $((i * 65536 + 512)) 65536" \
-			"nbd+unix:///?socket=$N/sk" >/dev/null 2>&1 || break
-		i=$((i + 1)); done ) &
-	writer=$!
-	sleep 0.5
-	kill -9 "$(cat "$N/pk")"
-	wait $writer
-	"$BIN/vmdk-check" "$N/k.vmdk" > "$T/out" 2>&1 && ok "nbdkit killed during writes: the disk checks" ||
-		bad "after kill -9: $(cat "$T/out")"
-	qemu-img check -q "$N/k.vmdk" && ok "qemu-img checks it too" || bad "qemu-img check after kill"
+	# Killed during writes, zeros and trims, at several moments: the disk
+	# opens and checks, and every sector holds the old byte or a new one.
+	gone() { [ ! -e "/proc/$1" ] || grep -q ') Z' "/proc/$1/stat"; }
+	for delay in 0.1 0.3 0.6; do
+		"$BIN/vmdk-create" -q -s 16M "$N/k.vmdk"
+		"$BIN/vmdk-fill" -q --val 7 "$N/k.vmdk"
+		nbdkit -U "$N/sk" -P "$N/pk" "$PLUGIN" file="$N/k.vmdk"
+		( i=0; while [ $i -lt 64 ]; do
+			qemu-io -f raw -c "write -P 9 $((i * 262144 + 512)) 65536" \
+				-c "discard $((i * 262144 + 131072)) 65536" \
+				-c "write -z -u $((i * 262144 + 196608)) 65536" \
+				"nbd+unix:///?socket=$N/sk" >/dev/null 2>&1 || break
+			i=$((i + 1)); done ) &
+		writer=$!
+		sleep $delay
+		pid=$(cat "$N/pk")
+		kill -9 "$pid"
+		wait $writer
+		for _ in $(seq 100); do gone "$pid" && break; sleep 0.02; done
+		"$BIN/vmdk-check" "$N/k.vmdk" > "$T/out" 2>&1 &&
+			ok "nbdkit killed after ${delay}s of writes and trims: the disk checks" ||
+			bad "after kill -9 at ${delay}s: $(cat "$T/out")"
+		qemu-img check -q "$N/k.vmdk" && ok "qemu-img checks it too" || bad "qemu-img check after kill"
+		[ -z "$("$BIN/vmdk-dump" --raw "$N/k.vmdk" | od -An -v -tu1 -w512 |
+			awk '{ for (i = 2; i <= NF; i++) if ($i != $1) { print "mixed"; exit }
+			       if ($1 != 0 && $1 != 7 && $1 != 9) print "other" }')" ] &&
+			ok "every sector old or new after kill -9 at ${delay}s" || bad "torn sectors at ${delay}s"
+		rm -f "$N/k.vmdk" "$N/pk"
+	done
 	expect_exit 1 "unknown parameter 'bogus'" "an unknown parameter" nbdkit -U "$N/sb" \
 		-P "$N/pb" "$PLUGIN" file="$N/t0.vmdk" bogus=1
 	expect_exit 1 "No such file" "a missing disk is refused at start" nbdkit -U "$N/sb" \
