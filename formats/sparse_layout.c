@@ -548,8 +548,10 @@ static bool try_offsets(struct lay *L, const struct sparse_header *h,
 	uint64_t found[8], gd_sectors, cover;
 	size_t n;
 
-	if (!is_pow2(h->grain_size) || h->gtes_per_gt != SPEC_GTES || !h->capacity ||
-	    h->capacity > VMDK_MAX_CAPACITY)
+	/* A grain size past the largest one takes no directory (and its
+	 * coverage would overflow). */
+	if (!is_pow2(h->grain_size) || h->grain_size > MAX_GRAIN_SECTORS ||
+	    h->gtes_per_gt != SPEC_GTES || !h->capacity || h->capacity > VMDK_MAX_CAPACITY)
 		return false;
 	cover = h->grain_size * h->gtes_per_gt;
 	gd_sectors = round_up((h->capacity + cover - 1) / cover * 4, VMDK_SECTOR) /
@@ -575,7 +577,7 @@ static bool extent_line_wrong(struct lay *L, const struct sparse_header *h,
 	bool wrong = false;
 
 	if (!desc || desc == h->capacity || !is_pow2(h->grain_size) ||
-	    h->gtes_per_gt != SPEC_GTES)
+	    h->grain_size > MAX_GRAIN_SECTORS || h->gtes_per_gt != SPEC_GTES)
 		return false;
 	L->desc_sectors = 0;
 	c = score(L, h);
