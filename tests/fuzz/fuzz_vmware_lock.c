@@ -15,9 +15,23 @@
 
 #include "core.h"
 
-#define BASE "/tmp/vmdk-fuzz-lock"
-#define DISK BASE "/d.vmdk"
-#define MEMBER DISK ".lck/M31337.lck"
+/* A directory of this process's own: two runs at once (CI, a longer run
+ * beside it) never see each other's members. */
+static char disk[64], lockdir[80], member[96];
+
+static void paths(void)
+{
+	static char base[48];
+
+	if (base[0])
+		return;
+	strcpy(base, "/tmp/vmdk-fuzz-lock.XXXXXX");
+	if (!mkdtemp(base))
+		abort();
+	snprintf(disk, sizeof(disk), "%s/d.vmdk", base);
+	snprintf(lockdir, sizeof(lockdir), "%s.lck", disk);
+	snprintf(member, sizeof(member), "%s/M31337.lck", lockdir);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,29 +53,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1024)
 		return 0;
-	mkdir(BASE, 0755);
-	mkdir(DISK ".lck", 0755);
-	put(MEMBER, data, size);
-	held = vmdk_vmware_lock_holder(DISK, who, sizeof(who));
+	paths();
+	mkdir(lockdir, 0755);
+	put(member, data, size);
+	held = vmdk_vmware_lock_holder(disk, who, sizeof(who));
 	if (held < 0 || held > 1)
 		abort();
 	if (held && !memchr(who, '\0', sizeof(who)))
 		abort();
-	rc = vmdk_vmware_lock_take(DISK, &mine, &eb);
+	rc = vmdk_vmware_lock_take(disk, &mine, &eb);
 	/* An exclusive holder refuses us; a shared one too, for a writer. */
 	if (held && rc != VMDK_E_LOCKED)
 		abort();
-	if (rc == 0 && access(MEMBER, F_OK) == 0) {
+	if (rc == 0 && access(member, F_OK) == 0) {
 		/* Kept: it was no stale member of this host. */
 		vmdk_vmware_lock_release(mine);
-		if (access(MEMBER, F_OK) != 0)
+		if (access(member, F_OK) != 0)
 			abort();	/* ours went with someone else's */
 	} else {
 		vmdk_vmware_lock_release(mine);
 	}
-	unlink(MEMBER);
+	unlink(member);
 	/* Only the member planted may be left: ours are all gone. */
-	if (rmdir(DISK ".lck") < 0 && errno != ENOENT)
+	if (rmdir(lockdir) < 0 && errno != ENOENT)
 		abort();
 	return 0;
 }
