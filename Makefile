@@ -16,7 +16,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -Iremote -D_FILE_OFFSET_BITS=64
-LIBS = -ldeflate -lz -luuid -lpthread -lm
+LIBS = -ldeflate -lz -luuid -lblkid -lpthread -lm
 # The remote module (HTTPS, SOAP, certificate thumbprints), linked only
 # into the front ends that reach a datastore.
 REMOTE_PKGS = libcurl libxml-2.0 libssl libcrypto
@@ -59,7 +59,7 @@ REMOTE_TOOLS = $(addprefix $(BUILD)/bin/,vmdk-clone vmware-vdiskmanager)
 # machines that have VMware's own.
 INSTALL_NAMES = $(if $(NO_VDISKMANAGER),$(filter-out vmware-vdiskmanager,$(TOOL_NAMES)),$(TOOL_NAMES))
 # What every front end links: messages and options, the shared operations.
-COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/args.c tools/progress.c tools/ops.c tools/size.c tools/mount_of.c \
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/args.c tools/progress.c tools/ops.c tools/size.c tools/mount_of.c tools/volumes_show.c \
 	$(wildcard tools/op_*.c))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))

@@ -577,6 +577,56 @@ void vmdk_geometry_for(uint64_t capacity, int adapter, uint32_t *c,
 		       uint32_t *h, uint32_t *s);
 void vmdk_uuid_string(char *out, size_t n);
 
+/* ---- What is inside a disk: partitions and filesystems (libblkid) ---- */
+/* What libblkid recognised in the whole disk or in one partition. */
+struct vmdk_content {
+	char type[32];		/* "ext4", "vfat", "swap", "LVM2_member"; "" none */
+	char usage[16];		/* "filesystem", "other", "raid", "crypto" */
+	char label[256];
+	char uuid[64];
+	char version[32];
+	uint32_t block_size;	/* bytes; 0 when the signature does not say */
+	bool ambiguous;		/* two signatures claim it: type left empty */
+};
+
+enum vmdk_partition_kind {
+	VMDK_PART_PRIMARY = 0,	/* a GPT entry or a primary MBR slot */
+	VMDK_PART_EXTENDED = 1,	/* MBR container of logical partitions */
+	VMDK_PART_LOGICAL = 2,	/* inside the extended partition */
+};
+
+struct vmdk_partition {
+	unsigned number;	/* as the table numbers it: 1-4 primary, 5- logical */
+	uint64_t start;		/* sectors of 512 bytes from the disk's start */
+	uint64_t sectors;
+	int kind;		/* enum vmdk_partition_kind */
+	char type[40];		/* "0x83", or a GPT type GUID */
+	const char *type_name;	/* "Linux filesystem"...; "" when unknown */
+	char name[128];		/* GPT partition name, "" for MBR */
+	char uuid[40];		/* GPT partition GUID, or MBR "<id>-<NN>" */
+	struct vmdk_content content;	/* none for an extended partition */
+};
+
+struct vmdk_volumes {
+	char table[16];		/* "dos", "gpt", ""; "PMBR" a lone protective MBR */
+	char table_id[40];	/* MBR disk id or GPT disk GUID */
+	char problem[128];	/* a damaged or ambiguous table, "" if none */
+	struct vmdk_content whole;	/* content of the whole disk */
+	unsigned count;
+	struct vmdk_partition part[];
+};
+
+/*! vmdk_volumes() : partition table and content of the disk @d reads
+ * (chains as opened), found by libblkid probing windows of the disk's
+ * bytes (the first 8 MiB and last 1 MiB of the disk and of each
+ * partition, the sectors around each logical partition) copied into a
+ * sparse memory file one at a time, so memory stays a few MiB whatever
+ * the capacity.  A signature outside those windows (an NTFS label inside
+ * its MFT) is not seen.  An empty disk, an unpartitioned one and a
+ * damaged table are results, not errors.  Free with vmdk_volumes_free(). */
+int vmdk_volumes(vmdk_disk *d, struct vmdk_volumes **out);
+void vmdk_volumes_free(struct vmdk_volumes *v);
+
 /*! vmdk_strerror() : text for any code this library returns; never NULL. */
 const char *vmdk_strerror(int err);
 

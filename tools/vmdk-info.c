@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common.h"
+#include "volumes_show.h"
 
 static void usage(void)
 {
@@ -59,6 +60,30 @@ static void fragmentation(vmdk_disk *d)
 		       (unsigned long long)r.holes_before, r.holes_before == 1 ? "" : "s");
 }
 
+static void volumes_text(vmdk_disk *d)
+{
+	struct vmdk_volumes *v;
+
+	if (vmdk_volumes(d, &v) == 0)
+		show_volumes_text(v);
+	else
+		printf("Volumes:            not probed: %s\n", vmdk_errmsg(d));
+	vmdk_volumes_free(v);
+}
+
+static void volumes_json(vmdk_disk *d)
+{
+	struct vmdk_volumes *v;
+
+	printf("  \"volumes\": ");
+	if (vmdk_volumes(d, &v) == 0)
+		show_volumes_json(v, "  ");
+	else
+		printf("null");
+	printf(",\n");
+	vmdk_volumes_free(v);
+}
+
 static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 {
 	char h[32];
@@ -89,6 +114,7 @@ static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 	printf("Allocated:          %s\n",
 	       tool_human(allocated_bytes(d, in->links), h, sizeof(h)));
 	fragmentation(d);
+	volumes_text(d);
 	printf("Chain:              %u link%s\n", in->links, in->links > 1 ? "s" : "");
 	for (unsigned l = 0; l < in->links; l++) {
 		struct vmdk_link_info li;
@@ -141,7 +167,7 @@ static void print_json_failed(const char *path, int err, const char *message)
 	       "  \"geometry\": null,\n  \"adapter\": null, \"hwVersion\": null, "
 	       "\"cid\": null, \"parentCid\": null,\n  \"uuid\": null, "
 	       "\"descriptorVersion\": null, \"unclean\": null, "
-	       "\"allocatedBytes\": null,\n  \"links\": null,\n");
+	       "\"allocatedBytes\": null,\n  \"links\": null,\n  \"volumes\": null,\n");
 	json_outcome(err, message);
 }
 
@@ -202,6 +228,7 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in, const char *pat
 		printf("]}");
 	}
 	printf("\n  ],\n");
+	volumes_json(d);
 	json_outcome(0, NULL);
 }
 
