@@ -166,6 +166,14 @@ int vmdk_block_status(vmdk_disk *d, uint64_t sector, uint64_t n,
  * write as far as the CID, locks and crash safety go. */
 int vmdk_zero(vmdk_disk *d, uint64_t sector, uint64_t n, bool release);
 
+/*! vmdk_pread() / vmdk_pwrite() : @len bytes at byte offset @off; a
+ * sector cut by either edge is read whole and, for a write, written back
+ * with the new bytes in it.  vmdk_zero_bytes() is vmdk_zero() at any
+ * byte offset (@release lets whole grains go; cut sectors get zeros). */
+int vmdk_pread(vmdk_disk *d, void *buf, size_t len, uint64_t off);
+int vmdk_pwrite(vmdk_disk *d, const void *buf, size_t len, uint64_t off);
+int vmdk_zero_bytes(vmdk_disk *d, uint64_t off, uint64_t len, bool release);
+
 /*! vmdk_flush() : push written data and metadata to stable storage. */
 int vmdk_flush(vmdk_disk *d);
 
@@ -629,6 +637,11 @@ void vmdk_volumes_free(struct vmdk_volumes *v);
 
 /*! vmdk_strerror() : text for any code this library returns; never NULL. */
 const char *vmdk_strerror(int err);
+
+/*! vmdk_errno() : the errno value a program outside (a FUSE or NBD
+ * client) understands for a library error: -@err for system errors,
+ * ENOSPC, EROFS, EINVAL, EOPNOTSUPP, EBUSY or EIO for the rest. */
+int vmdk_errno(int err);
 
 /*! vmdk_errmsg() : detail of the last error on @d ("" if none), valid
  * until the next call on @d; with NULL, of the last failed call in this

@@ -28,29 +28,13 @@ static vmdk_disk *disk;
 static bool writable;
 static uint64_t capacity;
 
-/* The errno a client understands for a library error. */
-static int errno_of(int err)
-{
-	if (err > -1000)
-		return -err;
-	switch (err) {
-	case VMDK_E_NO_SPACE: return ENOSPC;
-	case VMDK_E_READ_ONLY: return EROFS;
-	case VMDK_E_OUT_OF_RANGE:
-	case VMDK_E_INVALID_ARG: return EINVAL;
-	case VMDK_E_NOT_SUPPORTED: return EOPNOTSUPP;
-	case VMDK_E_LOCKED: return EBUSY;
-	default: return EIO;
-	}
-}
-
 /* The library's message in nbdkit's log, the errno to the client. */
 static int fail(int err, const char *what)
 {
 	const char *msg = vmdk_errmsg(disk);
 
 	nbdkit_error("%s: %s", what, msg && *msg ? msg : vmdk_strerror(err));
-	nbdkit_set_error(errno_of(err));
+	nbdkit_set_error(vmdk_errno(err));
 	return -1;
 }
 
@@ -201,63 +185,24 @@ static int vmdktools_can_extents(void *handle)
 	return 1;
 }
 
-/* A request in whole sectors, or the sectors around it read first. */
-static int edges(uint64_t offset, uint32_t count, uint64_t *first, uint64_t *n)
-{
-	*first = offset / 512;
-	*n = (offset + count + 511) / 512 - *first;
-	return offset % 512 || count % 512;
-}
-
 static int vmdktools_pread(void *handle, void *buf, uint32_t count, uint64_t offset,
 			   uint32_t flags)
 {
-	uint64_t first, n;
-	uint8_t *bounce;
 	int err;
 
 	(void)handle;
 	(void)flags;
-	if (!edges(offset, count, &first, &n)) {
-		err = vmdk_read(disk, first, n, buf);
-		return err < 0 ? fail(err, "read") : 0;
-	}
-	bounce = malloc(n * 512);
-	if (!bounce) {
-		nbdkit_set_error(ENOMEM);
-		return -1;
-	}
-	err = vmdk_read(disk, first, n, bounce);
-	if (err == 0)
-		memcpy(buf, bounce + offset % 512, count);
-	free(bounce);
+	err = vmdk_pread(disk, buf, count, offset);
 	return err < 0 ? fail(err, "read") : 0;
 }
 
 static int vmdktools_pwrite(void *handle, const void *buf, uint32_t count,
 			    uint64_t offset, uint32_t flags)
 {
-	uint64_t first, n;
-	uint8_t *bounce;
 	int err;
 
 	(void)handle;
-	if (!edges(offset, count, &first, &n)) {
-		err = vmdk_write(disk, first, n, buf);
-	} else {
-		/* Part of a sector: the rest of it read, then written whole. */
-		bounce = malloc(n * 512);
-		if (!bounce) {
-			nbdkit_set_error(ENOMEM);
-			return -1;
-		}
-		err = vmdk_read(disk, first, n, bounce);
-		if (err == 0) {
-			memcpy(bounce + offset % 512, buf, count);
-			err = vmdk_write(disk, first, n, bounce);
-		}
-		free(bounce);
-	}
+	err = vmdk_pwrite(disk, buf, count, offset);
 	if (err == 0 && (flags & NBDKIT_FLAG_FUA))
 		err = vmdk_flush(disk);
 	return err < 0 ? fail(err, "write") : 0;
@@ -275,27 +220,17 @@ static int vmdktools_can_trim(void *handle)
 	return writable;
 }
 
-/* Zeros; with may-trim, whole grains are let go instead of written.  A
- * request off sector boundaries is written with zeros, sectors around. */
+/* Zeros; with may-trim, whole grains are let go instead of written. */
 static int vmdktools_zero(void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 {
 	int err;
 
+	(void)handle;
 	if (flags & NBDKIT_FLAG_FAST_ZERO) {
 		nbdkit_set_error(EOPNOTSUPP);	/* writing zeros is not fast */
 		return -1;
 	}
-	if (offset % 512 || count % 512) {
-		uint8_t *zeros = calloc(1, count);
-		if (!zeros) {
-			nbdkit_set_error(ENOMEM);
-			return -1;
-		}
-		err = vmdktools_pwrite(handle, zeros, count, offset, flags);
-		free(zeros);
-		return err;
-	}
-	err = vmdk_zero(disk, offset / 512, count / 512, flags & NBDKIT_FLAG_MAY_TRIM);
+	err = vmdk_zero_bytes(disk, offset, count, flags & NBDKIT_FLAG_MAY_TRIM);
 	if (err == 0 && (flags & NBDKIT_FLAG_FUA))
 		err = vmdk_flush(disk);
 	return err < 0 ? fail(err, "zero") : 0;

@@ -139,6 +139,7 @@ PY
 		"$BIN/vmdk-create" -q -s 16M "$N/k.vmdk"
 		"$BIN/vmdk-fill" -q --val 7 "$N/k.vmdk"
 		nbdkit -U "$N/sk" -P "$N/pk" "$PLUGIN" file="$N/k.vmdk"
+		for _ in $(seq 200); do [ -s "$N/pk" ] && break; sleep 0.02; done
 		( i=0; while [ $i -lt 64 ]; do
 			qemu-io -f raw -c "write -P 9 $((i * 262144 + 512)) 65536" \
 				-c "discard $((i * 262144 + 131072)) 65536" \
