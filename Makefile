@@ -22,6 +22,9 @@ LIBS = -ldeflate -lz -luuid -lblkid -lpthread -lm
 REMOTE_PKGS = libcurl libxml-2.0 libssl libcrypto
 REMOTE_CFLAGS := $(shell pkg-config --cflags $(REMOTE_PKGS) 2>/dev/null)
 REMOTE_LIBS := $(shell pkg-config --libs $(REMOTE_PKGS) 2>/dev/null)
+# vmdk-mount's daemon serves the disk through FUSE.
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -42,7 +45,7 @@ Q = @
 E = @echo
 endif
 
-ALL_CFLAGS = $(PROJECT_CPPFLAGS) $(REMOTE_CFLAGS) $(CPPFLAGS) $(WARN) $(SAN) -MMD -MP $(CFLAGS)
+ALL_CFLAGS = $(PROJECT_CPPFLAGS) $(REMOTE_CFLAGS) $(FUSE_CFLAGS) $(CPPFLAGS) $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB = $(BUILD)/libvmdktools.a
@@ -50,14 +53,14 @@ LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \
-	vmdk-defrag vmdk-prepare vmdk-compare vmware-vdiskmanager
+	vmdk-defrag vmdk-prepare vmdk-compare vmdk-mount vmware-vdiskmanager vmware-mount
 TOOLS = $(addprefix $(BUILD)/bin/,$(TOOL_NAMES))
 REMOTE_LIB = $(BUILD)/libvmdkremote.a
 REMOTE_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard remote/*.c))
 REMOTE_TOOLS = $(addprefix $(BUILD)/bin/,vmdk-clone vmware-vdiskmanager)
 # `make install NO_VDISKMANAGER=1` leaves vmware-vdiskmanager out, for
 # machines that have VMware's own.
-INSTALL_NAMES = $(if $(NO_VDISKMANAGER),$(filter-out vmware-vdiskmanager,$(TOOL_NAMES)),$(TOOL_NAMES))
+INSTALL_NAMES = $(if $(NO_VDISKMANAGER),$(filter-out vmware-vdiskmanager vmware-mount,$(TOOL_NAMES)),$(TOOL_NAMES))
 # What every front end links: messages and options, the shared operations.
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/args.c tools/progress.c tools/ops.c tools/size.c tools/mount_of.c tools/volumes_show.c \
 	$(wildcard tools/op_*.c))
@@ -124,6 +127,14 @@ $(REMOTE_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(BUILD)/obj/tools/remot
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(REMOTE_LIBS) $(LIBS)
+
+# vmware-mount is vmdk-mount under vmware-mount's name.
+MOUNT_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,tools/vmdk-mount.c tools/mount_fuse.c \
+	tools/mount_loop.c tools/mount_state.c)
+$(BUILD)/bin/vmdk-mount $(BUILD)/bin/vmware-mount: $(MOUNT_OBJS) $(COMMON_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(LIBS)
 
 $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(COMMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
