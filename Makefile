@@ -263,8 +263,9 @@ install-pc: vmdktools.pc
 
 install-man:
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
-	install -m 644 $(addprefix man/man1/,$(addsuffix .1,$(INSTALL_NAMES))) \
+	install -m 644 $(addprefix man/man1/,$(addsuffix .1,$(filter-out vmware-mount,$(INSTALL_NAMES)))) \
 	    $(DESTDIR)$(MANDIR)/man1/
+	$(if $(filter vmware-mount,$(INSTALL_NAMES)),ln -sf vmdk-mount.1 $(DESTDIR)$(MANDIR)/man1/vmware-mount.1)
 	install -m 644 man/man3/vmdktools.3 man/man3/vixDiskLib.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 man/man7/vmdktools.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/man1/nbdkit-vmdktools-plugin.1 $(DESTDIR)$(MANDIR)/man1/

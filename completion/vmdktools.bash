@@ -47,10 +47,19 @@ _vmdktools()
 		[ "$prog" = vmware-vdiskmanager ] && return ;;	# a host name
 	-p)
 		[ "$prog" = vmware-vdiskmanager ] && { COMPREPLY=($(compgen -d -- "$cur")); return; } ;;
+	-d)
+		# vmdk-mount -d: a directory it mounted.
+		[[ $prog == vmdk-mount || $prog == vmware-mount ]] && {
+			COMPREPLY=($(compgen -d -- "$cur")); return; } ;;
 	-f)
-		# vmdk-clone's -f is --force; elsewhere a file follows.
-		[ "$prog" != vmdk-clone ] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
-	--file|--undo|--restore-undo|-o|--output)
+		# vmdk-clone's -f is --force, vmdk-mount's --flat; elsewhere a file follows.
+		[[ $prog != vmdk-clone && $prog != vmdk-mount && $prog != vmware-mount ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; } ;;
+	-o)
+		# vmdk-mount -o: mount options to type.
+		[[ $prog == vmdk-mount || $prog == vmware-mount ]] && return
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--file|--undo|--restore-undo|--output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	esac
@@ -70,6 +79,8 @@ _vmdktools()
 	vmdk-prepare)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
+	vmdk-mount|vmware-mount)	# a disk, then a directory
+		case $prev in *.vmdk|[0-9]*) COMPREPLY=($(compgen -d -- "$cur")); return ;; esac ;;
 	vmdk-compare)	# raw images too
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
@@ -83,4 +94,5 @@ _vmdktools()
 
 complete -F _vmdktools vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone \
 	vmdk-map vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check \
-	vmdk-shrink vmdk-defrag vmdk-prepare vmdk-compare vmware-vdiskmanager
+	vmdk-shrink vmdk-defrag vmdk-prepare vmdk-compare vmdk-mount vmware-vdiskmanager \
+	vmware-mount

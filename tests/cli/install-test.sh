@@ -50,7 +50,8 @@ fi
 # Without VMware's name, for machines that have VMware's own tool.
 make -C "$top" --no-print-directory -s install DESTDIR="$dest/novdm" PREFIX=/opt/v \
 	NO_VDISKMANAGER=1 >/dev/null
-[ ! -e "$dest/novdm/opt/v/bin/vmware-vdiskmanager" ] &&
+[ ! -e "$dest/novdm/opt/v/bin/vmware-vdiskmanager" ] && [ ! -e "$dest/novdm/opt/v/bin/vmware-mount" ] &&
+	[ ! -e "$dest/novdm/opt/v/share/man/man1/vmware-mount.1" ] && [ -e "$dest/novdm/opt/v/bin/vmdk-mount" ] &&
 	[ ! -e "$dest/novdm/opt/v/share/man/man1/vmware-vdiskmanager.1" ] &&
 	[ -e "$dest/novdm/opt/v/bin/vmdk-clone" ] || fail "NO_VDISKMANAGER=1 still installs it"
 
