@@ -15,7 +15,7 @@ VERSION = 0.1
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -Iremote -D_FILE_OFFSET_BITS=64
+PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -Iremote -Imount -D_FILE_OFFSET_BITS=64
 LIBS = -ldeflate -lz -luuid -lblkid -lpthread -lm
 # The remote module (HTTPS, SOAP, certificate thumbprints), linked only
 # into the front ends that reach a datastore.
@@ -130,7 +130,7 @@ $(REMOTE_TOOLS): $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(BUILD)/obj/tools/remot
 
 # vmware-mount is vmdk-mount under vmware-mount's name.
 MOUNT_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,tools/vmdk-mount.c tools/mount_fuse.c \
-	tools/mount_loop.c tools/mount_state.c)
+	tools/mount_state.c mount/flat_fuse.c mount/loop.c)
 $(BUILD)/bin/vmdk-mount $(BUILD)/bin/vmware-mount: $(MOUNT_OBJS) $(COMMON_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"

@@ -109,3 +109,18 @@ int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
 		x->ops->describe(x, ei);
 	return 0;
 }
+
+bool vmdk_takes_writes(vmdk_disk *d)
+{
+	struct vmdk_link_info li;
+
+	if (!d || vmdk_get_link_info(d, 0, &li) < 0)
+		return false;
+	for (unsigned e = 0; e < li.extents; e++) {
+		struct vmdk_extent_info ei;
+		if (vmdk_get_extent_info(d, 0, e, &ei) < 0 ||
+		    (!ei.writable && ei.path))	/* a ZERO extent has no file */
+			return false;
+	}
+	return true;
+}

@@ -229,6 +229,10 @@ struct vmdk_extent_info {
 };
 int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
 			 struct vmdk_extent_info *ei);
+/* Every extent of the top link takes writes in place now (false for a
+ * disk opened read-only, a stream, COWD or seSparse top link): what a
+ * server checks before it offers writes. */
+bool vmdk_takes_writes(vmdk_disk *d);
 
 /* Parameters of vmdk_create().  Zero-initialise, then set capacity and
  * type; every other zero is a default (lsilogic, hardware version 4). */

@@ -74,22 +74,6 @@ static int vmdktools_config_complete(void)
 	return 0;
 }
 
-/* Every extent of the top link takes writes in place. */
-static bool top_takes_writes(vmdk_disk *d)
-{
-	struct vmdk_link_info li;
-
-	if (vmdk_get_link_info(d, 0, &li) < 0)
-		return false;
-	for (unsigned e = 0; e < li.extents; e++) {
-		struct vmdk_extent_info ei;
-		if (vmdk_get_extent_info(d, 0, e, &ei) < 0 ||
-		    (!ei.writable && ei.path))	/* a ZERO extent has no file */
-			return false;
-	}
-	return true;
-}
-
 /* Opened before serving: a disk that does not open, or that another
  * process holds, is refused at start.  The open descriptors and their
  * locks pass to the server's process when nbdkit forks. */
@@ -104,7 +88,7 @@ static int vmdktools_get_ready(void)
 	}
 	/* A stream, COWD or seSparse link cannot be written in place:
 	 * served read-only. */
-	if (writable && !top_takes_writes(disk)) {
+	if (writable && !vmdk_takes_writes(disk)) {
 		vmdk_close(disk);
 		disk = NULL;
 		writable = false;

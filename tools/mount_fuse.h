@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define MOUNT_FLAT_NAME "flat"
+#include "flat_fuse.h"
+
+#define MOUNT_FLAT_NAME FLAT_NAME
 
 struct mount_fuse_params {
 	const char *disk;	/* absolute path */

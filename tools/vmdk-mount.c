@@ -17,7 +17,7 @@
 
 #include "common.h"
 #include "mount_fuse.h"
-#include "mount_loop.h"
+#include "loop.h"
 #include "mount_of.h"
 #include "mount_state.h"
 #include "volumes_show.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* mount_loop.h --- loop devices and the kernel's mount */
-#ifndef TOOLS_MOUNT_LOOP_H
-#define TOOLS_MOUNT_LOOP_H
+/* loop.h --- loop devices and the kernel's mount */
+#ifndef MOUNT_LOOP_H
+#define MOUNT_LOOP_H
 
 #include <stdbool.h>
 #include <stddef.h>

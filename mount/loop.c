@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mount_loop.c --- a range of a file as a loop device, and the kernel's
+/* loop.c --- a range of a file as a loop device, and the kernel's
  * mount of the filesystem on it */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "mount_loop.h"
+#include "loop.h"
 
 static int configure(int lfd, int ffd, const char *file, uint64_t off,
 		     uint64_t size, bool ro)
