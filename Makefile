@@ -81,14 +81,23 @@ MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 # own (only VixDiskLib_* exported), installed apart in LIBDIR/vmdktools.
 VIX_SONAME = libvixDiskLib.so.7
 VIX_LIB = $(BUILD)/lib/$(VIX_SONAME)
-PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS) $(wildcard compat/*.c))
+VIX_SRCS = $(filter-out compat/vixmntapi%,$(wildcard compat/*.c))
+PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS) $(VIX_SRCS))
 LIB_PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS))
 PLUGIN = $(BUILD)/plugins/nbdkit-vmdktools-plugin.so
 # nbdkit's plugin directory, moved under PREFIX (nbdkit -- vmdktools finds
 # it there when PREFIX is nbdkit's own, /usr).
 NBDKIT_PLUGINDIR ?= $(patsubst /usr/%,$(PREFIX)/%,$(shell pkg-config --variable=plugindir nbdkit 2>/dev/null || echo /usr/lib/nbdkit/plugins))
 
-all: $(LIB) $(TOOLS) $(VIX_LIB) $(PLUGIN)
+# libvixMntapi: VDDK's Disk Mount API, beside libvixDiskLib (which it
+# calls for the disk's bytes), with its own copy of the library for the
+# volume list and the FUSE server; only VixMntapi_* exported.
+MNT_SONAME = libvixMntapi.so.1
+MNT_LIB = $(BUILD)/lib/$(MNT_SONAME)
+MNT_PIC_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRCS) $(wildcard compat/vixmntapi*.c) \
+	mount/flat_fuse.c mount/loop.c)
+
+all: $(LIB) $(TOOLS) $(VIX_LIB) $(MNT_LIB) $(PLUGIN)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,6 +117,14 @@ $(VIX_LIB): $(PIC_OBJS) compat/vixDiskLib.map
 	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(VIX_SONAME) \
 		-Wl,--version-script=compat/vixDiskLib.map -o $@ $(PIC_OBJS) $(LIBS)
 	$(Q)ln -sf $(VIX_SONAME) $(BUILD)/lib/libvixDiskLib.so
+
+$(MNT_LIB): $(MNT_PIC_OBJS) compat/vixMntapi.map $(VIX_LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(MNT_SONAME) \
+		-Wl,--version-script=compat/vixMntapi.map -Wl,-rpath,'$$ORIGIN' -o $@ \
+		$(MNT_PIC_OBJS) -L$(BUILD)/lib -l:$(VIX_SONAME) $(FUSE_LIBS) $(LIBS)
+	$(Q)ln -sf $(MNT_SONAME) $(BUILD)/lib/libvixMntapi.so
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -243,11 +260,12 @@ install-plugin: $(PLUGIN)
 	install -d $(DESTDIR)$(NBDKIT_PLUGINDIR)
 	install -m 755 $(PLUGIN) $(DESTDIR)$(NBDKIT_PLUGINDIR)/
 
-install-vixdisklib: $(VIX_LIB)
+install-vixdisklib: $(VIX_LIB) $(MNT_LIB)
 	install -d $(DESTDIR)$(LIBDIR)/vmdktools $(DESTDIR)$(INCLUDEDIR)
-	install -m 755 $(VIX_LIB) $(DESTDIR)$(LIBDIR)/vmdktools/
+	install -m 755 $(VIX_LIB) $(MNT_LIB) $(DESTDIR)$(LIBDIR)/vmdktools/
 	ln -sf $(VIX_SONAME) $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so
-	install -m 644 compat/vixDiskLib.h $(DESTDIR)$(INCLUDEDIR)/
+	ln -sf $(MNT_SONAME) $(DESTDIR)$(LIBDIR)/vmdktools/libvixMntapi.so
+	install -m 644 compat/vixDiskLib.h compat/vixMntapi.h $(DESTDIR)$(INCLUDEDIR)/
 
 install-static: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR)
@@ -291,7 +309,9 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man1/nbdkit-vmdktools-plugin.1 \
 	      $(DESTDIR)$(NBDKIT_PLUGINDIR)/nbdkit-vmdktools-plugin.so \
 	      $(DESTDIR)$(LIBDIR)/vmdktools/$(VIX_SONAME) \
-	      $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so $(DESTDIR)$(INCLUDEDIR)/vixDiskLib.h
+	      $(DESTDIR)$(LIBDIR)/vmdktools/libvixDiskLib.so $(DESTDIR)$(INCLUDEDIR)/vixDiskLib.h \
+	      $(DESTDIR)$(LIBDIR)/vmdktools/$(MNT_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/vmdktools/libvixMntapi.so $(DESTDIR)$(INCLUDEDIR)/vixMntapi.h
 	-rmdir $(DESTDIR)$(LIBDIR)/vmdktools 2>/dev/null
 
 clean:

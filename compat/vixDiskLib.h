@@ -39,6 +39,10 @@ typedef char Bool;
 /* Errors: 64 bits, the code in the low 16. */
 typedef uint64 VixError;
 #define VIX_ERROR_CODE(err) ((err) & 0xFFFF)
+/* The interface version programs pass to VixDiskLib_Init(). */
+#define VIXDISKLIB_VERSION_MAJOR 7
+#define VIXDISKLIB_VERSION_MINOR 0
+
 #define VIX_SUCCEEDED(err) (VIX_OK == (err))
 #define VIX_FAILED(err) (VIX_OK != (err))
 

@@ -261,6 +261,20 @@ static const char *generic_text(VixError code)
 	case VIX_E_DISK_KEY_NOTFOUND: return "The metadata key is not found";
 	case VIX_E_DISK_CANTREPAIR: return "The virtual disk cannot be repaired";
 	case VIX_E_DISK_INVALIDDISK: return "The specified file is not a virtual disk";
+	/* libvixMntapi's, which it leaves to this function to tell. */
+	case 24006: return "The disk could not be opened for mounting";
+	case 24007: return "The partition table of the disk could not be read";
+	case 24009: return "The volume could not be unmounted";
+	case 24010: return "The volume holds no filesystem to mount (swap, an extended partition or nothing recognised)";
+	case 24016: return "The directory for the mounts could not be made";
+	case 24017: return "Mounting a volume needs root";
+	case 24018: return "No loop device could be set up for the volume";
+	case 24019: return "The FUSE server for the disk could not be started";
+	case 24300: return "This version of the mount library is not supported";
+	case 24301: return "The kernel could not mount the volume";
+	case 24304: return "The volume is not mounted";
+	case 24305: return "The volume is already mounted";
+	case 24307: return "The kernel has no driver for the volume's filesystem";
 	default: return "Unknown error";
 	}
 }

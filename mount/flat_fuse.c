@@ -27,6 +27,7 @@ struct flat_fuse {
 	struct flat_source src;
 	struct timespec started;
 	struct fuse *fuse;
+	int stopped;		/* flat_fuse_stop() unmounted it */
 };
 
 static struct flat_fuse *served(void)
@@ -149,6 +150,8 @@ static int zero(struct flat_fuse *s, uint64_t off, uint64_t len, bool release)
 
 	if (s->src.zero)
 		return s->src.zero(s->src.arg, off, len, release);
+	if (release)
+		return -EOPNOTSUPP;	/* writing zeros would allocate space */
 	while (len && !err) {
 		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
 		err = s->src.write(s->src.arg, zeros, n, off);
@@ -260,8 +263,22 @@ int flat_fuse_serve(struct flat_fuse *f, bool signals)
 	err = fuse_loop(f->fuse);
 	if (signals)
 		fuse_remove_signal_handlers(fuse_get_session(f->fuse));
+	if (__atomic_load_n(&f->stopped, __ATOMIC_ACQUIRE))
+		return err ? -1 : 0;	/* flat_fuse_free() after the join */
 	fuse_unmount(f->fuse);
 	fuse_destroy(f->fuse);
 	free(f);
 	return err ? -1 : 0;
+}
+
+void flat_fuse_stop(struct flat_fuse *f)
+{
+	__atomic_store_n(&f->stopped, 1, __ATOMIC_RELEASE);
+	fuse_unmount(f->fuse);	/* the loop, blocked on the device, ends */
+}
+
+void flat_fuse_free(struct flat_fuse *f)
+{
+	fuse_destroy(f->fuse);
+	free(f);
 }

@@ -33,5 +33,9 @@ struct flat_fuse *flat_fuse_mount(const char *dir, const char *fsname,
 /* Serve until the mount goes (umount, or SIGTERM/SIGINT/SIGHUP when
  * @signals); then unmount and free.  0, or -1 when serving failed. */
 int flat_fuse_serve(struct flat_fuse *f, bool signals);
+/* From another thread: unmount, so that flat_fuse_serve() returns
+ * (leaving @f); join the serving thread, then flat_fuse_free(). */
+void flat_fuse_stop(struct flat_fuse *f);
+void flat_fuse_free(struct flat_fuse *f);
 
 #endif

@@ -310,6 +310,74 @@ else
 	fi
 fi
 
+# --- libvixMntapi: VDDK's Disk Mount API ---
+# shellcheck disable=SC2086
+$CC ${SAN:-} -Wall -Wextra -Werror -I"$inc" -o "$T/vix-mount" "$top/tests/compat/vix-mount.c" \
+	-L"$lib" -lvixMntapi -lvixDiskLib -Wl,-rpath,"$lib" 2>"$T/err" &&
+	ok "the mount client builds against vixMntapi.h" || bad "mount client build"
+others=$(nm -D --defined-only "$lib/libvixMntapi.so.1" | awk '$2 ~ /[TDBRW]/ {print $3}' |
+	grep -v '^VixMntapi_' | grep -v '^_' || true)
+n=$(nm -D --defined-only "$lib/libvixMntapi.so.1" | grep -c ' T VixMntapi_')
+[ -z "$others" ] && [ "$n" = 15 ] && ok "libvixMntapi exports the 15 VixMntapi_ functions only" ||
+	bad "libvixMntapi exports: $n, others: $others"
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ] || [ ! -c /dev/loop-control ] ||
+	! command -v sfdisk >/dev/null 2>&1 || ! command -v mkfs.xfs >/dev/null 2>&1; then
+	echo "skipped: mounting through libvixMntapi (needs root, /dev/fuse, loop devices, sfdisk, xfsprogs)"
+else
+	mkdir -p m/f m/a m/b m/tmp
+	printf 'tmpDirectory = "%s"\n' "$T/m/tmp" > m/vix.cfg
+	export VIX_MOUNT_CONFIG="$T/m/vix.cfg"
+	# A two-partition guest disk: ext4 root with os-release, fstab and
+	# a shell (/bin a link leading to /usr/bin, as in the guest), xfs data.
+	"$BIN/vmdk-create" -q -s 1G m/os.vmdk
+	"$BIN/vmdk-mount" -f m/os.vmdk m/f &&
+		printf 'label: gpt\nsize=300M, type=L, name="root"\n type=L, name="data"\n' | sfdisk -q m/f/flat
+	sfdisk -d m/f/flat > m/tab
+	range() { sed -n "s|^.*flat$1 : start= *\([0-9]*\), size= *\([0-9]*\).*|\1 \2|p" m/tab; }
+	loopdev() { set -- $(range "$1"); losetup -f --show -o $(($1 * 512)) --sizelimit $(($2 * 512)) m/f/flat; }
+	l=$(loopdev 1) && mkfs.ext4 -q -L root "$l" && losetup -d "$l"
+	l=$(loopdev 2) && mkfs.xfs -q -L data "$l" && losetup -d "$l"
+	"$BIN/vmdk-mount" -d m/f
+	"$BIN/vmdk-mount" m/os.vmdk 1 m/a && "$BIN/vmdk-mount" m/os.vmdk 2 m/b &&
+		mkdir -p m/a/etc m/a/usr/bin m/a/data && ln -s /usr/bin m/a/bin &&
+		cp "$(readlink -f /bin/sh)" m/a/usr/bin/sh &&
+		printf 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' > m/a/etc/os-release &&
+		printf '# the guest\nLABEL=root / ext4 defaults 0 1\nUUID=%s /data xfs defaults 0 2\n' \
+			"$(blkid -o value -s UUID "$(findmnt -n -o SOURCE m/b)")" > m/a/etc/fstab &&
+		echo "data file" > m/b/hello.txt && ok "a guest disk made through vmdk-mount" || bad "guest disk"
+	"$BIN/vmdk-mount" -q -k m/os.vmdk
+	"$T/vix-mount" -ro -cat hello.txt m/os.vmdk > m/out 2>"$T/err"
+	rc=$?
+	grep -q '^volumes: 2$' m/out && grep -q "^volume 0: type 2, mounted 1 at $T/m/tmp/vixmntapi-.*/volume-1, guest mount points 1: /\$" m/out &&
+		grep -q '^volume 1: type 2, mounted 1 at .*, guest mount points 1: /data$' m/out &&
+		grep -q '^data file$' m/out && [ $rc = 0 ] &&
+		ok "OpenDisks, GetVolumeHandles, MountVolume, GetVolumeInfo: both volumes, their guest mount points" ||
+		bad "vix-mount: rc $rc: $(cat m/out)"
+	grep -q '^os: family 2, version 12.0, 64-bit 1, vendor "Debian GNU/Linux", edition "bookworm", folder .*volume-1$' m/out &&
+		ok "GetOsInfo reads the guest's os-release and its shell's ELF class" || bad "os info: $(grep os: m/out)"
+	grep -q '^disk set: '"$T"'/m/tmp/vixmntapi-.*, flags 4$' m/out && ok "GetDiskSetInfo: the mount path under tmpDirectory" ||
+		bad "disk set info: $(head -1 m/out)"
+	! grep -q vixmntapi /proc/self/mountinfo && [ -z "$(ls m/tmp)" ] &&
+		ok "DismountVolume and CloseDiskSet leave nothing mounted" || bad "left mounted: $(grep vixmntapi /proc/self/mountinfo)"
+	"$T/vix-mount" -write written.txt "through the API" m/os.vmdk > m/out 2>"$T/err" &&
+		"$BIN/vmdk-mount" -r m/os.vmdk 1 m/a && [ "$(cat m/a/written.txt)" = "through the API" ] &&
+		ok "a read-write set's writes reach the disk" || bad "write through VixMntapi: $(cat m/out "$T/err")"
+	"$BIN/vmdk-mount" -q -k m/os.vmdk
+	"$BIN/vmdk-check" -q m/os.vmdk && ! "$BIN/vmdk-info" m/os.vmdk | grep -q Unclean &&
+		ok "the disk checks clean after CloseDiskSet" || bad "check after VixMntapi"
+	"$BIN/vmdk-mount" -f m/os.vmdk m/f
+	"$T/vix-mount" m/os.vmdk > m/out 2>"$T/err"
+	[ $? = 1 ] && grep -q 'VixMntapi_OpenDisks: error' "$T/err" && ok "a disk vmdk-mount holds is refused" ||
+		bad "held disk: $(cat "$T/err")"
+	"$BIN/vmdk-mount" -q -d m/f
+	# A swap-only disk: one volume, not mountable; no OS to find.
+	truncate -s 64M m/s.raw && mkswap m/s.raw >/dev/null 2>&1 && qemu-img convert -O vmdk m/s.raw m/s.vmdk
+	"$T/vix-mount" -ro m/s.vmdk > m/out 2>"$T/err"
+	grep -q '^volume 0: not mounted: error 24010' m/out && grep -q '^os: error 24304$' m/out &&
+		ok "swap is not mounted (24010), no OS without a mounted volume (24304)" || bad "swap disk: $(cat m/out)"
+	unset VIX_MOUNT_CONFIG
+fi
+
 echo
 echo "vixdisklib: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
