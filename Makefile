@@ -284,7 +284,8 @@ install-man:
 	install -m 644 $(addprefix man/man1/,$(addsuffix .1,$(filter-out vmware-mount,$(INSTALL_NAMES)))) \
 	    $(DESTDIR)$(MANDIR)/man1/
 	$(if $(filter vmware-mount,$(INSTALL_NAMES)),ln -sf vmdk-mount.1 $(DESTDIR)$(MANDIR)/man1/vmware-mount.1)
-	install -m 644 man/man3/vmdktools.3 man/man3/vixDiskLib.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/man3/vmdktools.3 man/man3/vixDiskLib.3 man/man3/vixMntapi.3 \
+	    $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 man/man7/vmdktools.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 man/man1/nbdkit-vmdktools-plugin.1 $(DESTDIR)$(MANDIR)/man1/
 
@@ -305,6 +306,7 @@ uninstall:
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOL_NAMES))) \
 	      $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,$(TOOL_NAMES)) \
 	      $(DESTDIR)$(MANDIR)/man3/vmdktools.3 $(DESTDIR)$(MANDIR)/man3/vixDiskLib.3 \
+	      $(DESTDIR)$(MANDIR)/man3/vixMntapi.3 \
 	      $(DESTDIR)$(MANDIR)/man7/vmdktools.7 \
 	      $(DESTDIR)$(MANDIR)/man1/nbdkit-vmdktools-plugin.1 \
 	      $(DESTDIR)$(NBDKIT_PLUGINDIR)/nbdkit-vmdktools-plugin.so \
