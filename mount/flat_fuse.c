@@ -183,6 +183,15 @@ static int m_fallocate(const char *path, int mode, off_t off, off_t len,
 	return zero(served(), (uint64_t)off, n, (mode & FALLOC_FL_PUNCH_HOLE) != 0);
 }
 
+/* Times are the mount's: a write-back cache still asks to set them. */
+static int m_utimens(const char *path, const struct timespec tv[2],
+		     struct fuse_file_info *fi)
+{
+	(void)tv;
+	(void)fi;
+	return strcmp(path, "/") && strcmp(path, flat_path) ? -ENOENT : 0;
+}
+
 static int m_statfs(const char *path, struct statvfs *st)
 {
 	(void)path;
@@ -200,6 +209,8 @@ static void *m_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;
 	cfg->kernel_cache = 1;
+	if (conn->capable & FUSE_CAP_WRITEBACK_CACHE)
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	cfg->attr_timeout = cfg->entry_timeout = 3600;
 	return fuse_get_context()->private_data;
 }
@@ -215,6 +226,7 @@ static const struct fuse_operations ops = {
 	.fsync = m_fsync,
 	.fallocate = m_fallocate,
 	.statfs = m_statfs,
+	.utimens = m_utimens,
 };
 
 struct flat_fuse *flat_fuse_mount(const char *dir, const char *fsname,

@@ -15,7 +15,7 @@
 #include "loop.h"
 
 static int configure(int lfd, int ffd, const char *file, uint64_t off,
-		     uint64_t size, bool ro)
+		     uint64_t size, bool ro, bool direct)
 {
 	struct loop_config cfg;
 
@@ -25,7 +25,8 @@ static int configure(int lfd, int ffd, const char *file, uint64_t off,
 	cfg.info.lo_offset = off;
 	cfg.info.lo_sizelimit = size;
 	/* Autoclear: the device goes with its last user (the mount). */
-	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | (ro ? LO_FLAGS_READ_ONLY : 0);
+	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | (ro ? LO_FLAGS_READ_ONLY : 0) |
+			    (direct ? LO_FLAGS_DIRECT_IO : 0);
 	snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", file);
 	return ioctl(lfd, LOOP_CONFIGURE, &cfg);
 }
@@ -61,7 +62,10 @@ int loop_attach(const char *file, uint64_t off, uint64_t size, bool ro,
 			snprintf(msg, msglen, "%s: %s", dev, strerror(errno));
 			break;
 		}
-		if (configure(lfd, ffd, file, off, size, ro) == 0)
+		/* Direct I/O spares a second copy in the page cache; a file
+		 * that cannot take it is attached without. */
+		if (configure(lfd, ffd, file, off, size, ro, true) == 0 ||
+		    configure(lfd, ffd, file, off, size, ro, false) == 0)
 			break;
 		snprintf(msg, msglen, "%s: cannot attach %s: %s", dev, file,
 			 strerror(errno));

@@ -9,7 +9,8 @@
 # BENCH_SIZE (default 2G) sizes the image made by make-test-image.sh
 # beside this file; BENCH_DIR (default build/bench) holds
 # it and the outputs (about 4 times the image size); BENCH_CONVERT=0,
-# BENCH_CHECK=0, BENCH_COMPACT=0, BENCH_REMOTE=0, BENCH_SERVE=0 skip a part.
+# BENCH_CHECK=0, BENCH_COMPACT=0, BENCH_REMOTE=0, BENCH_SERVE=0,
+# BENCH_MOUNT=0 skip a part.
 set -eu
 
 : "${BIN:?BIN must name the directory holding the tools}"
@@ -255,6 +256,81 @@ if [ "${BENCH_SERVE:-1}" != 0 ] && [ -f "$PLUGIN" ] && command -v nbdkit >/dev/n
 			"$s_o" "$s_q" "$s_f" "$(ratio "$s_q" "$s_o")" "$(ratio "$s_f" "$s_o")" "$o_rss" "$q_rss"
 	done
 	rm -f "$sock"
+fi
+
+# A mounted volume: ext4 on a monolithicSparse disk mounted by vmdk-mount
+# (FUSE, loop device, kernel) against ext4 on a loop device of a sparse
+# raw file (the physical reference) and, where the nbd module is there,
+# on qemu-nbd's /dev/nbd0 of the same kind of disk.  Half the image copied
+# in with dd conv=fsync, then read back with the caches dropped; on one
+# core and on all.  Daemon peak RSS from /proc.  BENCH_MOUNT=0 skips it.
+if [ "${BENCH_MOUNT:-1}" != 0 ] && [ "$(id -u)" = 0 ] && [ -c /dev/fuse ] &&
+	[ -c /dev/loop-control ] && [ -x "$BIN/vmdk-mount" ]; then
+	md=$dir/mount
+	rm -rf "$md" && mkdir -p "$md/a" "$md/b" "$md/run"
+	export VMDK_MOUNT_RUNDIR="$md/run"
+	half=$(( $(stat -c %s "$img") / 2 / 1048576 ))
+	# setup KIND: a fresh ext4 disk of the image's size, mounted at $md/a.
+	setup() {
+		rm -f "$md/d.vmdk" "$md/d.raw"
+		if [ "$1" = ours ]; then
+			"$BIN/vmdk-create" -q -s "$(stat -c %s "$img")B" "$md/d.vmdk"
+			"$BIN/vmdk-mount" -f "$md/d.vmdk" "$md/b"
+			mkfs.ext4 -q -E nodiscard "$md/b/flat"
+			"$BIN/vmdk-mount" -d "$md/b"
+			"$BIN/vmdk-mount" "$md/d.vmdk" "$md/a"
+			mpid=$(sed -n 's/^pid //p' "$md"/run/mount-*/info)
+		elif [ "$1" = nbd ]; then
+			qemu-img create -q -f vmdk "$md/d.vmdk" "$(stat -c %s "$img")"
+			qemu-nbd -f vmdk -c /dev/nbd0 "$md/d.vmdk" && sleep 0.5
+			mkfs.ext4 -q -E nodiscard /dev/nbd0 && mount /dev/nbd0 "$md/a"
+		else
+			truncate -s "$(stat -c %s "$img")" "$md/d.raw"
+			mkfs.ext4 -q -E nodiscard "$md/d.raw"
+			mount -o loop "$md/d.raw" "$md/a"
+		fi
+	}
+	teardown() {
+		if [ "$1" = ours ]; then
+			mrss=$(awk '/VmHWM/ {print $2}' "/proc/$mpid/status")
+			"$BIN/vmdk-mount" -d "$md/a"
+		else
+			umount "$md/a"
+			[ "$1" = nbd ] && qemu-nbd -d /dev/nbd0 >/dev/null
+		fi
+		return 0
+	}
+	kinds="ours loop"
+	[ -b /dev/nbd0 ] && command -v qemu-nbd >/dev/null && kinds="$kinds nbd"
+	printf '\n%-28s %7s %7s %7s %7s %9s\n' "mounted volume ($half MiB)" ours loop qemu-nbd "x loop" oursKiB
+	for cores in one all; do
+		pin=
+		[ $cores = one ] && pin="taskset -c 0"
+		for what in write read; do
+			for k in ours loop nbd; do eval "best_$k=999999"; done
+			for _ in $(seq "$runs"); do
+				for k in $kinds; do
+					setup $k
+					if [ $what = read ]; then
+						dd if="$img" of="$md/a/f" bs=1M count="$half" status=none conv=fsync
+						sync; echo 3 > /proc/sys/vm/drop_caches
+						run "read $k" $pin dd if="$md/a/f" of=/dev/null bs=1M status=none
+					else
+						run "write $k" $pin dd if="$img" of="$md/a/f" bs=1M count="$half" \
+							status=none conv=fsync
+					fi
+					eval "best_$k=\$(min \$best_$k $secs)"
+					teardown $k
+				done
+			done
+			nbd=-
+			[ "$best_nbd" != 999999 ] && nbd=$(printf '%.2f' "$best_nbd")
+			printf '%-28s %7.2f %7.2f %7s %6.2fx %9s\n' "$what, $cores core(s)" "$best_ours" \
+				"$best_loop" "$nbd" "$(ratio "$best_loop" "$best_ours")" "$mrss"
+		done
+	done
+	unset VMDK_MOUNT_RUNDIR
+	rm -rf "$md"
 fi
 
 # Remote clone against govmomi's simulator on 127.0.0.1 (VCSIM, built by
