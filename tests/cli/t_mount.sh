@@ -225,6 +225,22 @@ assert p[6]["content"] is None or p[6]["content"]["type"] == "LVM2_member", p[6]
 	done
 
 	# --- refusals ---
+	# An ext4 whose block size field the kernel refuses (libblkid still
+	# sees ext4): refused, nothing left mounted or recorded.
+	truncate -s 64M "$M/x.raw" && mkfs.ext4 -q "$M/x.raw" &&
+		printf '\040' | dd of="$M/x.raw" bs=1 seek=1048 conv=notrunc status=none &&
+		qemu-img convert -O vmdk "$M/x.raw" "$M/x.vmdk"
+	expect_exit 1 "the kernel cannot mount the ext4 filesystem" "a filesystem the kernel refuses" \
+		"$BIN/vmdk-mount" "$M/x.vmdk" "$M/v1"
+	[ -z "$("$BIN/vmdk-mount" -q -L)" ] && [ -z "$(ls "$M/run")" ] && ! findmnt "$M/v1" >/dev/null &&
+		! "$BIN/vmdk-info" "$M/x.vmdk" | grep -q Unclean &&
+		ok "nothing left mounted, recorded or marked unclean" || bad "after a refused mount: $(ls "$M/run")"
+	if command -v unshare >/dev/null 2>&1; then
+		expect_exit 1 "FUSE mount failed" "no usable /dev/fuse: says what is needed" \
+			unshare -m sh -c "mount --bind /dev/null /dev/fuse && '$BIN/vmdk-mount' -f '$M/x.vmdk' '$M/f'"
+		[ -z "$(ls "$M/run")" ] && ok "nothing recorded after it" || bad "left: $(ls "$M/run")"
+	fi
+	rm -f "$M"/x.*
 	"$BIN/vmdk-create" -q -s 64M "$M/r.vmdk"
 	expect_exit 1 "needs root" "a user cannot mount a volume" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/vmdk-mount" "$M/r.vmdk" /tmp
