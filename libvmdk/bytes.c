@@ -15,7 +15,9 @@ static int sectors_of(uint64_t off, size_t len, uint64_t *first, uint64_t *n)
 	return off % VMDK_SECTOR || len % VMDK_SECTOR;
 }
 
-int vmdk_pread(vmdk_disk *d, void *buf, size_t len, uint64_t off)
+/* A read, or a write whose cut sectors are read first and written back
+ * whole with the new bytes in them. */
+static int bytes_io(vmdk_disk *d, void *buf, size_t len, uint64_t off, bool write)
 {
 	uint64_t first, n;
 	uint8_t *bounce;
@@ -26,40 +28,30 @@ int vmdk_pread(vmdk_disk *d, void *buf, size_t len, uint64_t off)
 	if (!len)
 		return 0;
 	if (!sectors_of(off, len, &first, &n))
-		return vmdk_read(d, first, n, buf);
+		return write ? vmdk_write(d, first, n, buf) : vmdk_read(d, first, n, buf);
 	bounce = malloc(n * VMDK_SECTOR);
 	if (!bounce)
-		return vmdk_seterr(&d->eb, -ENOMEM, "no memory for a read");
+		return vmdk_seterr(&d->eb, -ENOMEM, "no memory for a %s",
+				   write ? "write" : "read");
 	err = vmdk_read(d, first, n, bounce);
-	if (err == 0)
+	if (err == 0 && write) {
+		memcpy(bounce + off % VMDK_SECTOR, buf, len);
+		err = vmdk_write(d, first, n, bounce);
+	} else if (err == 0) {
 		memcpy(buf, bounce + off % VMDK_SECTOR, len);
+	}
 	free(bounce);
 	return err;
 }
 
+int vmdk_pread(vmdk_disk *d, void *buf, size_t len, uint64_t off)
+{
+	return bytes_io(d, buf, len, off, false);
+}
+
 int vmdk_pwrite(vmdk_disk *d, const void *buf, size_t len, uint64_t off)
 {
-	uint64_t first, n;
-	uint8_t *bounce;
-	int err;
-
-	if (!d || (!buf && len))
-		return VMDK_E_INVALID_ARG;
-	if (!len)
-		return 0;
-	if (!sectors_of(off, len, &first, &n))
-		return vmdk_write(d, first, n, buf);
-	/* Part of a sector: the rest of it read, then written whole. */
-	bounce = malloc(n * VMDK_SECTOR);
-	if (!bounce)
-		return vmdk_seterr(&d->eb, -ENOMEM, "no memory for a write");
-	err = vmdk_read(d, first, n, bounce);
-	if (err == 0) {
-		memcpy(bounce + off % VMDK_SECTOR, buf, len);
-		err = vmdk_write(d, first, n, bounce);
-	}
-	free(bounce);
-	return err;
+	return bytes_io(d, (void *)buf, len, off, true);
 }
 
 int vmdk_zero_bytes(vmdk_disk *d, uint64_t off, uint64_t len, bool release)
