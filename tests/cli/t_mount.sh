@@ -112,8 +112,9 @@ assert p[1]["content"]["type"] == "xfs" and p[1]["content"]["label"] == "data", 
 		l1=$(loopdev "$M/f/flat" $(start 5)) && mkswap -L sw "$l1" >/dev/null && losetup -d "$l1" &&
 		l1=$(loopdev "$M/f/flat" $(start 7)) && mkfs.ext4 -q -L logical "$l1" && losetup -d "$l1" &&
 		ok "vfat, swap and ext4 made" || bad "mkfs on the MBR disk"
+	pv=None
 	if command -v pvcreate >/dev/null 2>&1; then
-		l1=$(loopdev "$M/f/flat" $(start 6)) && pvcreate -q -ff -y "$l1" >/dev/null 2>&1
+		l1=$(loopdev "$M/f/flat" $(start 6)) && pvcreate -q -ff -y "$l1" >/dev/null 2>&1 && pv=1
 		losetup -d "$l1"
 	fi
 	"$BIN/vmdk-mount" -d "$M/f"
@@ -125,8 +126,10 @@ assert v["partitionTable"] == "dos" and sorted(p) == [1, 2, 5, 6, 7], sorted(p)
 assert p[2]["kind"] == "extended" and p[5]["kind"] == "logical", p
 assert p[1]["content"]["type"] == "vfat" and p[1]["content"]["label"] == "PROV", p[1]
 assert p[5]["content"]["type"] == "swap" and p[7]["content"]["type"] == "ext4", p
-assert p[6]["content"] is None or p[6]["content"]["type"] == "LVM2_member", p[6]
-' 2>"$T/err" && ok "MBR: extended, logical, vfat, swap, ext4 listed" || bad "MBR volumes"
+assert '"$pv"' is None or p[6]["content"]["type"] == "LVM2_member", p[6]
+' 2>"$T/err" && ok "MBR: extended, logical, vfat, swap, ext4, an LVM PV listed" || bad "MBR volumes"
+	[ "$pv" = None ] || expect_exit 1 "holds LVM2_member" "an LVM physical volume is not mounted" \
+		"$BIN/vmdk-mount" "$d" 6 "$M/v1"
 	expect_exit 1 "holds swap" "a swap partition is not mounted" "$BIN/vmdk-mount" "$d" 5 "$M/v1"
 	expect_exit 1 "no partition 9" "a partition that does not exist" "$BIN/vmdk-mount" "$d" 9 "$M/v1"
 	# vfat through mtools (no kernel driver needed), the kernel's mount

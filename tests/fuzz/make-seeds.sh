@@ -26,3 +26,20 @@ sed 's/^RW 64 SPARSE/R\x01 64 SPARSE/' "$out/sparse.vmdk" > "$out/sparse-desc.vm
 "$BIN/vmdk-fill" -q -s 64 -c 16 --val 7 "$out/frag.vmdk"
 "$BIN/vmdk-fill" -q -s 8 -c 8 --val 0 "$out/frag.vmdk"
 rm -f "$out/flat-flat.vmdk" "$out/.data"
+# What the volumes harness starts from: the first 128 KiB of small disks
+# with an MBR and logical partitions, a GPT, an ext4 superblock.
+if command -v sfdisk >/dev/null 2>&1; then
+	v=$out/.vol
+	truncate -s 8M "$v"
+	printf 'label: dos\nunit: sectors\nstart=34, size=20, type=c\nstart=60, size=190, type=5\nstart=62, size=20, type=83\nstart=90, size=20, type=82\n' |
+		sfdisk -q --no-reread "$v" >/dev/null 2>&1 && head -c 131072 "$v" > "$out/volumes-mbr.raw"
+	rm -f "$v"; truncate -s 8M "$v"
+	printf 'label: gpt\nsize=2M, type=L, name="a"\n type=S\n' | sfdisk -q "$v" >/dev/null 2>&1 &&
+		head -c 131072 "$v" > "$out/volumes-gpt.raw"
+	rm -f "$v"
+fi
+if command -v mkfs.ext4 >/dev/null 2>&1; then
+	truncate -s 8M "$out/.ext4" && mkfs.ext4 -q "$out/.ext4" 2>/dev/null &&
+		head -c 131072 "$out/.ext4" > "$out/volumes-ext4.raw"
+	rm -f "$out/.ext4"
+fi
