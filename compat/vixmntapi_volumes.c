@@ -27,7 +27,7 @@ VixError mnt_find_volumes(struct VixDiskSetHandleStruct *s)
 	int err;
 
 	snprintf(flat, sizeof(flat), "%s/disk/%s", s->dir, FLAT_NAME);
-	err = vmdk_open_raw(flat, VMDK_OPEN_RDONLY, &d);
+	err = vmdk_open_raw(flat, VMDK_OPEN_RDONLY | VMDK_OPEN_RAW_FOREIGN, &d);
 	if (err < 0) {
 		mnt_log(true, "VixMntapi: %s\n", vmdk_errmsg(NULL));
 		return VIX_E_MNTAPI_DISK_CANT_OPEN;

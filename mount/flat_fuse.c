@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@ struct flat_fuse {
 	struct timespec started;
 	struct fuse *fuse;
 	int stopped;		/* flat_fuse_stop() unmounted it */
+	char *dir;
 };
 
 static struct flat_fuse *served(void)
@@ -243,6 +246,10 @@ struct flat_fuse *flat_fuse_mount(const char *dir, const char *fsname,
 		return NULL;
 	}
 	f->src = *src;
+	if (!(f->dir = strdup(dir))) {
+		snprintf(msg, msglen, "no memory");
+		goto fail;
+	}
 	clock_gettime(CLOCK_REALTIME, &f->started);
 	if (fuse_opt_add_arg(&args, "vmdk-mount") || fuse_opt_add_arg(&args, opt) ||
 	    !(f->fuse = fuse_new(&args, &ops, sizeof(ops), f))) {
@@ -262,6 +269,7 @@ struct flat_fuse *flat_fuse_mount(const char *dir, const char *fsname,
 fail:
 	fuse_opt_free_args(&args);
 	free(opt);
+	free(f->dir);
 	free(f);
 	return NULL;
 }
@@ -279,18 +287,41 @@ int flat_fuse_serve(struct flat_fuse *f, bool signals)
 		return err ? -1 : 0;	/* flat_fuse_free() after the join */
 	fuse_unmount(f->fuse);
 	fuse_destroy(f->fuse);
+	free(f->dir);
 	free(f);
 	return err ? -1 : 0;
 }
 
+/* The kernel ends the connection when the mount goes, and the loop,
+ * blocked reading the device, returns; libfuse's own unmount would close
+ * that device under the reading thread. */
 void flat_fuse_stop(struct flat_fuse *f)
 {
 	__atomic_store_n(&f->stopped, 1, __ATOMIC_RELEASE);
-	fuse_unmount(f->fuse);	/* the loop, blocked on the device, ends */
+	if (geteuid() != 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execlp("fusermount3", "fusermount3", "-u", "-z", "-q", f->dir, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return;
+	}
+	/* A loop device just let go may hold the file a moment. */
+	for (int i = 0; i < 250; i++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		if (umount2(f->dir, 0) == 0 || errno != EBUSY)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	umount2(f->dir, MNT_DETACH);
 }
 
 void flat_fuse_free(struct flat_fuse *f)
 {
+	fuse_unmount(f->fuse);	/* gone already: closes the device */
 	fuse_destroy(f->fuse);
+	free(f->dir);
 	free(f);
 }

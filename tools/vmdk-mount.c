@@ -319,7 +319,7 @@ static int pick_volume(const char *path, int part, struct volume *out,
 		mount_state_fuse_dir(carrier, flat, sizeof(flat));
 		strcat(flat, "/" MOUNT_FLAT_NAME);
 		path = carrier->disk;
-		err = vmdk_open_raw(flat, VMDK_OPEN_RDONLY, &d);
+		err = vmdk_open_raw(flat, VMDK_OPEN_RDONLY | VMDK_OPEN_RAW_FOREIGN, &d);
 		if (err < 0)
 			tool_disk_error(flat, err, vmdk_errmsg(NULL));
 	} else {

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 (64 << 20) - (off_t)(size - size / 2)) < 0)
 		abort();
 	close(fd);
-	if (vmdk_open_raw(path, VMDK_OPEN_RDONLY, &d) != 0)
+	if (vmdk_open_raw(path, VMDK_OPEN_RDONLY | VMDK_OPEN_RAW_FOREIGN, &d) != 0)
 		abort();
 	if (vmdk_volumes(d, &v) != 0)
 		abort();	/* content is a result, never an error */
