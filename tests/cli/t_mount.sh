@@ -45,6 +45,9 @@ else
 		ok "the flat file is the disk's size" || bad "flat file size $(stat -c %s "$M/f/flat" 2>&1)"
 	expect "vmdk-mount -L lists the flat file" sh -c "'$BIN/vmdk-mount' -L | grep -qF '$M/f/flat'"
 	expect_exit 1 "in use" "a mounted disk cannot be grown meanwhile" "$BIN/vmdk-grow" -q "$d" 3G
+	expect_exit 1 "in use" "nor shrunk" "$BIN/vmdk-shrink" -q "$d"
+	expect_exit 1 "(vmdk-mount)" "nor renamed (the daemon named as the holder)" "$BIN/vmdk-rename" "$d" "$M/other.vmdk"
+	expect_exit 8 "(vmdk-mount)" "nor repaired" "$BIN/vmdk-check" -r -y "$d"
 	printf 'label: gpt\nsize=600M, type=L, name="root"\n type=L, name="data"\n' |
 		sfdisk -q "$M/f/flat" >"$T/out" 2>"$T/err" && ok "sfdisk writes a GPT into the flat file" ||
 		bad "sfdisk on the flat file"
@@ -96,8 +99,12 @@ assert p[1]["content"]["type"] == "xfs" and p[1]["content"]["label"] == "data", 
 	expect "unmount the stream" "$BIN/vmdk-mount" -k "$M/s.vmdk"
 	qemu-img convert -O raw "$M/s.vmdk" "$M/q.raw" 2>"$T/err" &&
 		l1=$(loopdev "$M/q.raw" 2048 1228800) && mount -o ro "$l1" "$M/q" &&
-		[ "$(tree "$M/q")" = "$want" ] && ok "qemu-img's reading of the stream holds the same files" ||
+		[ "$(tree "$M/q")" = "$want" ] && ok "qemu-img's reading of the stream holds the same files (ext4)" ||
 		bad "qemu-img + loop mount of the stream"
+	umount "$M/q" 2>/dev/null; losetup -d "$l1" 2>/dev/null
+	l1=$(loopdev "$M/q.raw" 1230848 2961375) && mount -o ro "$l1" "$M/q" &&
+		[ "$(tree "$M/q")" = "$want" ] && ok "and the same files in its xfs partition" ||
+		bad "qemu-img + loop mount of the stream's xfs"
 	umount "$M/q" 2>/dev/null; losetup -d "$l1" 2>/dev/null; rm -f "$M/q.raw"
 
 	# --- an MBR disk: vfat, logical partitions, swap, LVM ---
