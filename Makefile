@@ -218,22 +218,38 @@ check-fuzz:
 	@if [ "$(SANITIZE)" = 1 ]; then echo "fuzz: covered by the plain run"; \
 	else $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS); fi
 
+# The harnesses link one archive of the library built for fuzzing, made
+# once and kept up to date like any other objects.
+FUZZ_CFLAGS = -g -O1 $(PROJECT_CPPFLAGS) -MMD -MP
+FUZZ_OBJS = $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_REMOTE_OBJS = $(patsubst %.c,build/fuzz/obj/%.o,$(wildcard remote/*.c))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  CLANG   $<"
+	$(Q)clang $(FUZZ_CFLAGS) $(REMOTE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/libfuzz.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/libfuzz-remote.a: $(FUZZ_REMOTE_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_remote: tests/fuzz/fuzz_remote.c build/fuzz/libfuzz-remote.a build/fuzz/libfuzz.a
+	$(E) "  CLANG   $@"
+	$(Q)clang $(FUZZ_CFLAGS) $(REMOTE_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		build/fuzz/libfuzz-remote.a build/fuzz/libfuzz.a $(REMOTE_LIBS) $(LIBS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libfuzz.a
+	$(E) "  CLANG   $@"
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libfuzz.a $(LIBS)
+
+# Two harnesses at a time: each is one thread.
 fuzz: check-deps all
 	@mkdir -p build/fuzz
 	@BIN=$(abspath $(BUILD)/bin) sh tests/fuzz/make-seeds.sh build/fuzz/seeds
-	@set -e; for f in $(FUZZ_NAMES); do \
-	  extra=; [ $$f = fuzz_remote ] && extra="$(REMOTE_CFLAGS) $(wildcard remote/*.c) $(REMOTE_LIBS)"; \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(PROJECT_CPPFLAGS) \
-	    -o build/fuzz/$$f tests/fuzz/$$f.c $(LIB_SRCS) $$extra $(LIBS); \
-	  mkdir -p build/fuzz/$$f-corpus; \
-	  seeds=build/fuzz/seeds; [ -d tests/fuzz/corpus/$$f ] && seeds="$$seeds tests/fuzz/corpus/$$f"; \
-	  echo "== fuzz $$f for $(FUZZ_SECONDS)s"; \
-	  dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
-	  build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=131072 $$dict \
-	    -print_final_stats=1 -artifact_prefix=build/fuzz/$$f- build/fuzz/$$f-corpus $$seeds \
-	    >build/fuzz/$$f.log 2>&1 || { tail -50 build/fuzz/$$f.log; exit 1; }; \
-	  grep -E '^stat::number_of_executed_units' build/fuzz/$$f.log; \
-	done
+	@$(MAKE) --no-print-directory -j2 $(addprefix build/fuzz/,$(FUZZ_NAMES))
+	@printf '%s\n' $(FUZZ_NAMES) | xargs -P 2 -I{} sh tests/fuzz/run-one.sh {} $(FUZZ_SECONDS)
 
 bench: check-deps all build/tests/vcsim
 	@BIN=$(abspath $(BUILD)/bin) VCSIM=$(abspath build/tests/vcsim) PLUGIN=$(abspath $(PLUGIN)) \
