@@ -236,11 +236,13 @@ static int survey(struct cmp *k)
 				continue;
 			/* The check found none outside; a grain cut short by the
 			 * end of the file is not moved. */
-			if (v < m->h.overhead || v + k->gs > k->end)
-				return vmdk_seterr(k->x->eb, VMDK_E_NEEDS_REPAIR,
-						   "%s: grain %llu lies outside the grain "
-						   "area: run vmdk-check --repair", k->x->path,
-						   (unsigned long long)grain);
+			if (v < m->h.overhead || v + k->gs > k->end) {
+				err = vmdk_seterr(k->x->eb, VMDK_E_NEEDS_REPAIR,
+						  "%s: grain %llu lies outside the grain "
+						  "area: run vmdk-check --repair", k->x->path,
+						  (unsigned long long)grain);
+				break;	/* the tables' buffers freed below */
+			}
 			err = add_grain(k, grain, v);
 			set_bits(k->used, v, k->gs, true);
 			set_bits(k->starts, v, 1, true);
