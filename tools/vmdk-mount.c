@@ -382,6 +382,36 @@ static int pick_volume(const char *path, int part, struct volume *out,
 	return err;
 }
 
+/* A writable mount of a disk whose metadata is damaged would write into
+ * that damage: refused, with what to do (a read-only mount copies files
+ * out; reads of damaged grains fail rather than give wrong data). */
+static int refuse_damaged(const char *disk)
+{
+	struct vmdk_check_report r;
+	vmdk_disk *d = tool_open(disk, VMDK_OPEN_RDONLY);	/* says why not */
+	int err;
+
+	if (!d)
+		return -1;
+	vmdk_close(d);
+	err = vmdk_check(disk, 0, NULL, NULL, NULL, &r);
+
+	/* The check keeps to the disk's directory; --unsafe-paths was asked. */
+	if (err == VMDK_E_UNSAFE_PATH && (tool_open_flags & VMDK_OPEN_UNSAFE_PATHS))
+		return 0;
+	if (err < 0) {
+		tool_disk_error(disk, err, vmdk_errmsg(NULL));
+		return -1;
+	}
+	if (r.errors) {
+		tool_warn(disk, "damaged (vmdk-check finds %u error%s): repair it with "
+			  "vmdk-check -r first, or mount it read-only (-r) to copy "
+			  "files out", r.errors, r.errors == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
+}
+
 /* The daemon removes its record once the disk is closed. */
 static void remove_record(void *arg)
 {
@@ -413,7 +443,7 @@ static int mount_flat(const char *disk, const char *dir_arg, bool ro)
 	absolute(dir_arg, s.mountpoint, sizeof(s.mountpoint));
 	if (usable_dir(s.mountpoint) != 0)
 		return -1;
-	if (!ro && tool_break_lock(disk) < 0)
+	if (!ro && (tool_break_lock(disk) < 0 || refuse_damaged(s.disk) < 0))
 		return -1;
 	if (mount_state_new(&s, msg, sizeof(msg)) != 0) {
 		tool_warn(NULL, "%s", msg);
@@ -489,7 +519,7 @@ static int mount_volume(const char *disk, int part, const char *dir_arg, bool ro
 				  s.vol[i].mountpoint);
 			return -1;
 		}
-	if (!reuse && !ro && tool_break_lock(disk) < 0)
+	if (!reuse && !ro && (tool_break_lock(disk) < 0 || refuse_damaged(s.disk) < 0))
 		return -1;
 	if (!reuse) {
 		if (mount_state_new(&s, msg, sizeof(msg)) != 0) {

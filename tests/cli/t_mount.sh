@@ -251,6 +251,15 @@ assert '"$pv"' is None or p[6]["content"]["type"] == "LVM2_member", p[6]
 		[ -z "$(ls "$M/run")" ] && ok "nothing recorded after it" || bad "left: $(ls "$M/run")"
 	fi
 	rm -f "$M"/x.*
+	# A damaged disk (cut short: its tables name grains past the end) is
+	# not mounted for writing; nothing of it changes.
+	"$BIN/vmdk-create" -q -s 64M "$M/y.vmdk" && "$BIN/vmdk-fill" -q -c 4096 --val 7 "$M/y.vmdk" &&
+		head -c 200000 "$M/y.vmdk" > "$M/cut.vmdk" && sum=$(sha256sum < "$M/cut.vmdk")
+	expect_exit 1 "damaged (vmdk-check finds" "a damaged disk is not mounted for writing" \
+		"$BIN/vmdk-mount" -f "$M/cut.vmdk" "$M/f"
+	[ "$(sha256sum < "$M/cut.vmdk")" = "$sum" ] && [ -z "$(ls "$M/run")" ] && [ ! -e "$M/cut.vmdk.lck" ] &&
+		ok "nothing of it changed" || bad "the damaged disk changed"
+	rm -f "$M/y.vmdk" "$M/cut.vmdk"
 	"$BIN/vmdk-create" -q -s 64M "$M/r.vmdk"
 	expect_exit 1 "needs root" "a user cannot mount a volume" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/vmdk-mount" "$M/r.vmdk" /tmp
