@@ -292,30 +292,44 @@ int flat_fuse_serve(struct flat_fuse *f, bool signals)
 	return err ? -1 : 0;
 }
 
+int flat_fuse_unmount_dir(const char *dir, bool lazy)
+{
+	if (geteuid() != 0) {
+		pid_t pid = fork();
+		int status = 1;
+		if (pid == 0) {
+			if (lazy)
+				execlp("fusermount3", "fusermount3", "-u", "-q", "-z", dir,
+				       (char *)NULL);
+			else
+				execlp("fusermount3", "fusermount3", "-u", "-q", dir, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, &status, 0);
+		return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ENOEXEC;
+	}
+	/* A loop device just let go may hold the file a moment. */
+	for (int i = 0; i < 250; i++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		if (umount2(dir, 0) == 0 || errno == EINVAL || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		nanosleep(&ts, NULL);
+	}
+	if (lazy && umount2(dir, MNT_DETACH) == 0)
+		return 0;
+	return -EBUSY;
+}
+
 /* The kernel ends the connection when the mount goes, and the loop,
  * blocked reading the device, returns; libfuse's own unmount would close
  * that device under the reading thread. */
 void flat_fuse_stop(struct flat_fuse *f)
 {
 	__atomic_store_n(&f->stopped, 1, __ATOMIC_RELEASE);
-	if (geteuid() != 0) {
-		pid_t pid = fork();
-		if (pid == 0) {
-			execlp("fusermount3", "fusermount3", "-u", "-z", "-q", f->dir, (char *)NULL);
-			_exit(127);
-		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
-		return;
-	}
-	/* A loop device just let go may hold the file a moment. */
-	for (int i = 0; i < 250; i++) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		if (umount2(f->dir, 0) == 0 || errno != EBUSY)
-			return;
-		nanosleep(&ts, NULL);
-	}
-	umount2(f->dir, MNT_DETACH);
+	flat_fuse_unmount_dir(f->dir, true);
 }
 
 void flat_fuse_free(struct flat_fuse *f)

@@ -37,5 +37,9 @@ int flat_fuse_serve(struct flat_fuse *f, bool signals);
  * (leaving @f); join the serving thread, then flat_fuse_free(). */
 void flat_fuse_stop(struct flat_fuse *f);
 void flat_fuse_free(struct flat_fuse *f);
+/* Unmount the FUSE mount at @dir (through fusermount3 as a user),
+ * waiting a moment while it is busy; @lazy detaches it then.  0, or a
+ * negative errno (-ENOEXEC: fusermount3 failed). */
+int flat_fuse_unmount_dir(const char *dir, bool lazy);
 
 #endif

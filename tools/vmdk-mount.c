@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,35 +100,16 @@ static int usable_dir(const char *dir)
 }
 
 /* Unmount a FUSE mount; a loop device just let go may hold it a moment. */
-static int unmount_fuse(const char *dir, bool quiet_busy)
+static int unmount_fuse(const char *dir)
 {
-	if (geteuid() != 0) {
-		pid_t pid = fork();
-		int status = 1;
-		if (pid == 0) {
-			execlp("fusermount3", "fusermount3", "-u", "-q", dir, (char *)NULL);
-			_exit(127);
-		}
-		if (pid > 0)
-			waitpid(pid, &status, 0);
-		if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			tool_warn(dir, "fusermount3 -u failed (is the fuse3 package there?)");
-			return -1;
-		}
-		return 0;
-	}
-	for (int i = 0; i < 250; i++) {
-		if (umount2(dir, 0) == 0 || errno == EINVAL || errno == ENOENT)
-			return 0;
-		if (errno != EBUSY)
-			break;
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	if (!quiet_busy || errno != EBUSY)
-		tool_warn(dir, "cannot unmount: %s", errno == EBUSY ?
-			  "busy (a process has files open there)" : strerror(errno));
-	return -1;
+	int err = flat_fuse_unmount_dir(dir, false);
+
+	if (err == -ENOEXEC)
+		tool_warn(dir, "fusermount3 -u failed (is the fuse3 package there?)");
+	else if (err < 0)
+		tool_warn(dir, "cannot unmount: %s", err == -EBUSY ?
+			  "busy (a process has files open there)" : strerror(-err));
+	return err < 0 ? -1 : 0;
 }
 
 /* The daemon flushes and closes the disk after its unmount: wait. */
@@ -151,7 +131,7 @@ static int stop_daemon(const struct mount_state *s, bool alive)
 		snprintf(fuse, sizeof(fuse), "%s", s->mountpoint);
 	else
 		mount_state_fuse_dir(s, fuse, sizeof(fuse));
-	if (unmount_fuse(fuse, false) != 0)
+	if (unmount_fuse(fuse) != 0)
 		return -1;
 	if (alive && wait_daemon(s->pid) != 0) {
 		tool_warn(s->disk, "the mount daemon (pid %d) has not ended", (int)s->pid);
