@@ -54,8 +54,7 @@ static int flat_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     void *buf)
 {
 	uint64_t off = (x->offset + sector) * VMDK_SECTOR;
-	int err = x->fetch ? x->fetch->read(x->fetch->arg, x->path, buf, n * VMDK_SECTOR, off)
-			   : vmdk_pread_all(x->fd, buf, n * VMDK_SECTOR, off);
+	int err = vmdk_extent_pread(x, buf, n * VMDK_SECTOR, off);
 
 	if (err < 0)
 		return vmdk_seterr(x->eb, err == -ENODATA ? VMDK_E_MISSING_EXTENT : err,

@@ -34,7 +34,7 @@ struct vmdk_extent {
 	uint64_t geometry_floor;	/* of a one-extent disk: the fewest
 					   sectors its geometry allows, or 0 */
 	int fd;			/* -1 for ZERO and fetched extents */
-	const struct vmdk_fetcher *fetch;	/* flat, not a file here */
+	const struct vmdk_fetcher *fetch;	/* not a file here: read through it */
 	bool writable;
 	bool no_sync;		/* flush writes its metadata, no fsync */
 	uint64_t file_size;
@@ -42,6 +42,12 @@ struct vmdk_extent {
 	void *backing_arg;
 	void *priv;		/* the format's state */
 };
+
+/* @len bytes at @off of @x's file, read here or through x->fetch (a
+ * short file is -ENODATA either way).  Every read a format makes to
+ * open and read an extent goes through this. */
+int vmdk_extent_pread(const struct vmdk_extent *x, void *buf, size_t len,
+		      uint64_t off);
 
 /* A new, empty extent to lay out. */
 struct vmdk_extent_plan {

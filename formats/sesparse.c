@@ -71,7 +71,7 @@ static int check_headers(struct vmdk_extent *x, const uint8_t *k)
 	if (!vmdk_is_zero(k + 0x30, 0x20) || !vmdk_is_zero(k + 0xd0, VMDK_SECTOR - 0xd0))
 		return bad(x, "constant header has non-zero reserved bytes");
 	if (vol == 0 || vol >= x->file_size / VMDK_SECTOR ||
-	    vmdk_pread_all(x->fd, v, VMDK_SECTOR, vol * VMDK_SECTOR) < 0)
+	    vmdk_extent_pread(x, v, VMDK_SECTOR, vol * VMDK_SECTOR) < 0)
 		return bad(x, "volatile header lies outside the file");
 	if (vmdk_le64(v) != SE_VOLATILE_MAGIC)
 		return bad(x, "volatile header has a bad magic number");
@@ -105,7 +105,7 @@ static int se_open(struct vmdk_extent *x, const uint8_t *k)
 		err = bad(x, "grain directory lies outside the file or is too small");
 	if (err == 0 && !(s->gd = malloc(gd_size * VMDK_SECTOR)))
 		err = -ENOMEM;
-	if (err == 0 && vmdk_pread_all(x->fd, s->gd, gd_size * VMDK_SECTOR, gd_off * VMDK_SECTOR) < 0)
+	if (err == 0 && vmdk_extent_pread(x, s->gd, gd_size * VMDK_SECTOR, gd_off * VMDK_SECTOR) < 0)
 		err = bad(x, "grain directory cannot be read");
 	for (uint64_t i = 0; err == 0 && i < s->gd_entries; i++)
 		s->gd[i] = vmdk_le64(&s->gd[i]);
@@ -130,7 +130,7 @@ static int table(struct vmdk_extent *x, uint64_t gde, struct se_table **out)
 				   x->path, (unsigned long long)gde);
 	if (!t->valid || t->index != index) {
 		t->valid = false;
-		if (vmdk_pread_all(x->fd, t->e, sizeof(t->e), at * VMDK_SECTOR) < 0)
+		if (vmdk_extent_pread(x, t->e, sizeof(t->e), at * VMDK_SECTOR) < 0)
 			return bad(x, "grain table cannot be read");
 		for (unsigned i = 0; i < SE_GTES; i++)
 			t->e[i] = vmdk_le64(&t->e[i]);
@@ -208,7 +208,7 @@ static int se_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			return st;
 		if (st != VMDK_BS_DATA)
 			memset(out, 0, take * VMDK_SECTOR);
-		else if (vmdk_pread_all(x->fd, out, take * VMDK_SECTOR, (data + within) * VMDK_SECTOR) < 0)
+		else if (vmdk_extent_pread(x, out, take * VMDK_SECTOR, (data + within) * VMDK_SECTOR) < 0)
 			return bad(x, "grain cannot be read");
 		out += take * VMDK_SECTOR;
 		sector += take;

@@ -155,7 +155,7 @@ static int judge(struct sck *k, uint8_t *first)
 	sparse_header_decode(first, &h);
 	if (h.flags & (SPARSE_FLAG_COMPRESSED | SPARSE_FLAG_MARKERS))
 		return 0;
-	rc = vmdk_sparse_layout_judge(k->x->fd, k->x->file_size, &h, k->x->sectors,
+	rc = vmdk_sparse_layout_judge(k->x, k->x->file_size, &h, k->x->sectors,
 				      k->x->geometry_floor, true, &v);
 	if (rc < 0 || v.field == SPARSE_FIELD_NONE)
 		return rc;
@@ -568,7 +568,7 @@ static int resolve_entry(struct sck *k, uint32_t i, uint32_t j, uint32_t *out,
 		 * grains of one content (a move cut short), is an update
 		 * interrupted between the copies, not damage. */
 		if (k->h.unclean && a && b &&
-		    (rc = vmdk_sparse_meta_same_grains(k->x->fd, &k->h, k->x->file_size,
+		    (rc = vmdk_sparse_meta_same_grains(k->x, &k->h, k->x->file_size,
 						       a, b, &same)) < 0)
 			return io_error(k, rc, "comparing grains");
 		if (k->h.unclean && (!a || !b || same))

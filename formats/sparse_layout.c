@@ -35,7 +35,7 @@
 #define SCAN_CHUNK 2048u
 
 struct lay {
-	int fd;
+	const struct vmdk_extent *x;
 	uint64_t sectors;		/* whole sectors in the file */
 	uint64_t desc_sectors;
 	bool deep;
@@ -85,9 +85,10 @@ static void why(struct lay *L, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int read_words(int fd, uint64_t sector, uint64_t n, uint32_t *out)
+static int read_words(const struct vmdk_extent *x, uint64_t sector, uint64_t n,
+		      uint32_t *out)
 {
-	int err = vmdk_pread_all(fd, out, n * 4, sector * VMDK_SECTOR);
+	int err = vmdk_extent_pread(x, out, n * 4, sector * VMDK_SECTOR);
 
 	for (uint64_t i = 0; err == 0 && i < n; i++)
 		out[i] = vmdk_le32(&out[i]);
@@ -189,7 +190,7 @@ static uint64_t score_directories(struct lay *L, const struct sparse_header *h,
 		free(L->dir[d]);
 		if (!(L->dir[d] = malloc(padded * 4)))
 			return IMPOSSIBLE;
-		if (read_words(L->fd, at[d], padded, L->dir[d]) < 0)
+		if (read_words(L->x, at[d], padded, L->dir[d]) < 0)
 			return IMPOSSIBLE;
 		for (uint64_t i = s->n; i < padded; i++)
 			extra += L->dir[d][i] != 0;
@@ -301,10 +302,10 @@ static uint64_t score_entries(struct lay *L, const struct sparse_header *h,
 
 		if (!gok && !rok)
 			continue;
-		if (read_words(L->fd, gok ? g : r, h->gtes_per_gt, L->a) < 0)
+		if (read_words(L->x, gok ? g : r, h->gtes_per_gt, L->a) < 0)
 			return IMPOSSIBLE;
 		if (gok && rok && g != r) {
-			if (read_words(L->fd, r, h->gtes_per_gt, L->b) < 0)
+			if (read_words(L->x, r, h->gtes_per_gt, L->b) < 0)
 				return IMPOSSIBLE;
 		} else {
 			memcpy(L->b, L->a, h->gtes_per_gt * 4ull);
@@ -490,7 +491,7 @@ static size_t find_directories(struct lay *L, uint64_t gd_sectors,
 		return 0;
 	for (uint64_t at = 1; at < end && n < max; at += SCAN_CHUNK) {
 		uint64_t count = end - at < SCAN_CHUNK ? end - at : SCAN_CHUNK;
-		if (vmdk_pread_all(L->fd, buf, count * VMDK_SECTOR, at * VMDK_SECTOR) < 0)
+		if (vmdk_extent_pread(L->x, buf, count * VMDK_SECTOR, at * VMDK_SECTOR) < 0)
 			break;
 		for (uint64_t k = 0; k < count && n < max; k++)
 			if (vmdk_le32(buf + k * VMDK_SECTOR) == at + k + gd_sectors)
@@ -592,7 +593,7 @@ static bool extent_line_wrong(struct lay *L, const struct sparse_header *h,
 	if (n_d == n_h || n_d * 4 > L->sectors * VMDK_SECTOR - h->gd_offset * VMDK_SECTOR ||
 	    !(gd = malloc(n_d * 4)))
 		return false;
-	if (read_words(L->fd, h->gd_offset, n_d, gd) == 0) {
+	if (read_words(L->x, h->gd_offset, n_d, gd) == 0) {
 		bool tables = false, extra = false;
 		for (uint64_t i = 0; i < n_d; i++) {
 			tables |= i < n_h && gd[i];
@@ -604,12 +605,12 @@ static bool extent_line_wrong(struct lay *L, const struct sparse_header *h,
 	return wrong;
 }
 
-int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
+int vmdk_sparse_layout_judge(const struct vmdk_extent *x, uint64_t file_size,
 			     const struct sparse_header *h, uint64_t desc_sectors,
 			     uint64_t geometry_floor, bool deep,
 			     struct sparse_verdict *v)
 {
-	struct lay L = { .fd = fd, .sectors = file_size / VMDK_SECTOR,
+	struct lay L = { .x = x, .sectors = file_size / VMDK_SECTOR,
 			 .desc_sectors = desc_sectors, .deep = deep };
 	uint64_t stride, meta_end;
 	bool found = false;

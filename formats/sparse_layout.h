@@ -38,7 +38,7 @@ struct sparse_verdict {
  * geometry (@geometry_floor, 0 if unknown) contradicts, @v names the
  * line (SPARSE_FIELD_EXTENT_LINE, its value the header's capacity).  Memory: the directories and one start per
  * allocated grain. */
-int vmdk_sparse_layout_judge(int fd, uint64_t file_size,
+int vmdk_sparse_layout_judge(const struct vmdk_extent *x, uint64_t file_size,
 			     const struct sparse_header *h, uint64_t desc_sectors,
 			     uint64_t geometry_floor, bool deep,
 			     struct sparse_verdict *v);

@@ -77,7 +77,7 @@ static int read_footer(struct vmdk_extent *x, struct sparse_meta *m)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: stream has no room for its footer "
 				   "(file truncated?)", x->path);
-	err = vmdk_pread_all(x->fd, b, sizeof(b), x->file_size - 1536);
+	err = vmdk_extent_pread(x, b, sizeof(b), x->file_size - 1536);
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: reading footer: %s", x->path,
 				   vmdk_strerror(err));
@@ -116,7 +116,7 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 	gd = malloc(bytes ? bytes : 1);
 	if (!gd)
 		return -ENOMEM;
-	err = vmdk_pread_all(x->fd, gd, bytes, offset * VMDK_SECTOR);
+	err = vmdk_extent_pread(x, gd, bytes, offset * VMDK_SECTOR);
 	if (err < 0) {
 		free(gd);
 		return vmdk_seterr(x->eb, err, "%s: reading %s: %s", x->path,
@@ -235,7 +235,7 @@ static int judge_layout(struct vmdk_extent *x, const struct sparse_header *h)
 	    h->grain_size <= MAX_GRAIN_SECTORS && h->gtes_per_gt <= MAX_GTES &&
 	    h->capacity / (h->grain_size * h->gtes_per_gt) > SHALLOW_DIRECTORY)
 		return 0;
-	err = vmdk_sparse_layout_judge(x->fd, x->file_size, h, x->sectors,
+	err = vmdk_sparse_layout_judge(x, x->file_size, h, x->sectors,
 				       x->geometry_floor, false, &v);
 	if (err < 0)
 		return err;
@@ -377,7 +377,8 @@ int vmdk_sparse_meta_flush(struct vmdk_extent *x, struct sparse_meta *m)
 
 #define SAME_CHUNK 65536u
 
-int vmdk_sparse_meta_same_grains(int fd, const struct sparse_header *h,
+int vmdk_sparse_meta_same_grains(const struct vmdk_extent *x,
+				 const struct sparse_header *h,
 				 uint64_t file_size, uint32_t a, uint32_t b,
 				 bool *same)
 {
@@ -403,11 +404,11 @@ int vmdk_sparse_meta_same_grains(int fd, const struct sparse_header *h,
 		if (a == 1 && zeroed)
 			memset(p, 0, n);
 		else
-			err = vmdk_pread_all(fd, p, n, (uint64_t)a * VMDK_SECTOR + at);
+			err = vmdk_extent_pread(x, p, n, (uint64_t)a * VMDK_SECTOR + at);
 		if (err == 0 && b == 1 && zeroed)
 			memset(q, 0, n);
 		else if (err == 0)
-			err = vmdk_pread_all(fd, q, n, (uint64_t)b * VMDK_SECTOR + at);
+			err = vmdk_extent_pread(x, q, n, (uint64_t)b * VMDK_SECTOR + at);
 		*same = err == 0 && memcmp(p, q, n) == 0;
 	}
 	free(p);
@@ -433,7 +434,7 @@ static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 		return -ENOMEM;
 	err = check_table(x, m, gd_index, m->rgd[gd_index],
 			  "redundant grain directory");
-	if (err == 0 && (err = vmdk_pread_all(x->fd, r, bytes,
+	if (err == 0 && (err = vmdk_extent_pread(x, r, bytes,
 					      (uint64_t)m->rgd[gd_index] * VMDK_SECTOR)) < 0)
 		err = vmdk_seterr(x->eb, err, "%s: reading redundant grain table %u: %s",
 				  x->path, gd_index, vmdk_strerror(err));
@@ -447,7 +448,7 @@ static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 		}
 		if (m->h.unclean) {
 			bool same;
-			err = vmdk_sparse_meta_same_grains(x->fd, &m->h, x->file_size,
+			err = vmdk_sparse_meta_same_grains(x, &m->h, x->file_size,
 							   gte[i], v, &same);
 			if (err == 0 && same)
 				continue;
@@ -479,7 +480,7 @@ static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 	if (*err < 0)
 		return NULL;
 	s->valid = false;
-	*err = vmdk_pread_all(x->fd, s->gte, bytes, (uint64_t)m->gd[gd_index] * VMDK_SECTOR);
+	*err = vmdk_extent_pread(x, s->gte, bytes, (uint64_t)m->gd[gd_index] * VMDK_SECTOR);
 	if (*err < 0) {
 		vmdk_seterr(x->eb, *err, "%s: reading grain table %u: %s",
 			    x->path, gd_index, vmdk_strerror(*err));
@@ -703,7 +704,7 @@ int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: grain %llu at sector %u runs past the end of the file",
 				   x->path, (unsigned long long)p->grain, p->gte);
-	err = vmdk_pread_all(x->fd, p->buf, p->count * VMDK_SECTOR, off);
+	err = vmdk_extent_pread(x, p->buf, p->count * VMDK_SECTOR, off);
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
 	return 0;

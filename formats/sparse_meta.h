@@ -65,7 +65,8 @@ int vmdk_sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m
 /* Whether grain table entries @a and @b name grains of the same content
  * (a zeroed-grain entry reads as zeros); false for entries outside the
  * grain area. */
-int vmdk_sparse_meta_same_grains(int fd, const struct sparse_header *h,
+int vmdk_sparse_meta_same_grains(const struct vmdk_extent *x,
+				 const struct sparse_header *h,
 				 uint64_t file_size, uint32_t a, uint32_t b,
 				 bool *same);
 

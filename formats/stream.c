@@ -135,7 +135,7 @@ static int file_bytes(struct vmdk_extent *x, uint64_t off, size_t *len,
 		if (want > x->file_size - off)
 			want = (size_t)(x->file_size - off);
 		s->win_len = 0;
-		err = vmdk_pread_all(x->fd, s->win, want, off);
+		err = vmdk_extent_pread(x, s->win, want, off);
 		if (err < 0)
 			return err;
 		s->win_off = off;

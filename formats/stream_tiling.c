@@ -22,7 +22,7 @@ static int named_or_none(struct vmdk_extent *x, struct sparse_meta *m, uint64_t 
 
 	if ((at + 1) * VMDK_SECTOR > x->file_size)
 		return 0;
-	err = vmdk_pread_all(x->fd, b, sizeof(b), at * VMDK_SECTOR);
+	err = vmdk_extent_pread(x, b, sizeof(b), at * VMDK_SECTOR);
 	if (err < 0)
 		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
 	lba = vmdk_le64(b);
@@ -75,7 +75,7 @@ int vmdk_stream_tiling_table(struct vmdk_extent *x, struct sparse_meta *m,
 		uint64_t end;
 		if ((uint64_t)v[k] * VMDK_SECTOR + VMDK_SECTOR > x->file_size)
 			continue;	/* the reader reports it when read */
-		err = vmdk_pread_all(x->fd, b, sizeof(b), (uint64_t)v[k] * VMDK_SECTOR);
+		err = vmdk_extent_pread(x, b, sizeof(b), (uint64_t)v[k] * VMDK_SECTOR);
 		if (err < 0) {
 			err = vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
 			break;

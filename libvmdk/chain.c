@@ -53,7 +53,8 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		if (!ppath)
 			return -ENOMEM;
 		for (unsigned i = 0; i < d->nlinks; i++)
-			if (vmdk_same_file(ppath, d->links[i]->path)) {
+			if (vmdk_same_file(ppath, d->links[i]->path) ||
+			    (d->fetch && !strcmp(ppath, d->links[i]->path))) {
 				err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
 						  "%s: parent chain loops back to %s",
 						  child->path, ppath);

@@ -199,10 +199,15 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 #define VMDK_LINK_PARENT	0x4u	/* named by a hint: never echo it */
 int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 		   struct vmdk_errbuf *eb);
-/* The same, its missing flat extents read through @fetch. */
+/* The same with every file (descriptor, extents) read through @fetch
+ * when it is not NULL: nothing of the disk is a file here. */
 int vmdk_link_open_fetched(const char *path, unsigned how,
 			   const struct vmdk_fetcher *fetch, struct vmdk_link **out,
 			   struct vmdk_errbuf *eb);
+/* The first sector and the descriptor of @path, read through @f, in a
+ * memory file of @path's size open on *@out (the rest is holes). */
+int vmdk_fetched_head(const struct vmdk_fetcher *f, const char *path, int *out,
+		      struct vmdk_errbuf *eb);
 /* The descriptor text of the file open on @fd (a text file, or the
  * area the header in @first names, which *e then describes): 1 when
  * embedded, 0 when not; *out ends with a NUL after the area. */

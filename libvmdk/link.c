@@ -162,8 +162,8 @@ static int named_twice(struct vmdk_link *l, struct vmdk_extent *x,
 	return 0;
 }
 
-/* A flat extent read through the fetcher: its size and first sector
- * asked for, as a file's would be read. */
+/* An extent read through the fetcher: its size and first sector asked
+ * for, as a file's would be read. */
 static int open_fetched(struct vmdk_link *l, struct vmdk_extent *x,
 			const struct vmdk_extent_line *el, struct vmdk_errbuf *eb)
 {
@@ -221,8 +221,7 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 		x->ops = vmdk_format_pick("ZERO", NULL, 0, l->path, eb, &err);
 		return err;
 	}
-	if (l->fetch && vmdk_extent_is_flat(el->kind) && access(x->path, F_OK) < 0 &&
-	    errno == ENOENT)
+	if (l->fetch)
 		return open_fetched(l, x, el, eb);
 	if (x->fd < 0 && (err = named_twice(l, x, el->file, eb)) < 0)
 		return err;
@@ -378,7 +377,9 @@ static int check_ctk(struct vmdk_link *l, struct vmdk_errbuf *eb)
 {
 	const char *ctk = vmdk_desc_get(l->desc, "changeTrackPath");
 
-	if (!ctk || !*ctk || l->unsafe_paths || vmdk_named_deletable(l->dir, ctk))
+	/* (A fetched disk is only read: nothing is ever deleted.) */
+	if (!ctk || !*ctk || l->unsafe_paths || l->fetch ||
+	    vmdk_named_deletable(l->dir, ctk))
 		return 0;
 	return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: names change-tracking "
 			   "file \"%s\" outside the disk's directory; refused",
@@ -435,7 +436,8 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 	if (writable && !fetch &&
 	    (err = vmdk_vmware_lock_take(path, &l->vmware_locks, eb)) < 0)
 		goto fail;
-	err = vmdk_link_open_file(path, writable, writable, &fd, eb, 0);
+	err = fetch ? vmdk_fetched_head(fetch, path, &fd, eb)
+		    : vmdk_link_open_file(path, writable, writable, &fd, eb, 0);
 	if (err < 0)
 		goto fail;
 	err = read_first_sector(fd, first, &got);

@@ -109,20 +109,21 @@ typedef struct vmdk_disk vmdk_disk;
  * vmdk_errmsg(NULL) then gives the detailed message. */
 int vmdk_open(const char *path, unsigned flags, vmdk_disk **out);
 
-/* Where the bytes of flat extents come from when they are not files here
- * (a disk read over the network).  @path is the extent's path as the
- * descriptor names it, joined to the descriptor's directory.  Each
- * returns 0 or a negative errno value. */
+/* Where the bytes of a disk's files come from when they are not files
+ * here (a disk read over the network).  @path is the path given to
+ * vmdk_open_fetched(), or an extent's or parent's name as a descriptor
+ * gives it, joined to that descriptor's directory.  Each returns 0 or a
+ * negative errno value (-ENODATA for a read past the end). */
 struct vmdk_fetcher {
 	int (*size)(void *arg, const char *path, uint64_t *bytes);
 	int (*read)(void *arg, const char *path, void *buf, size_t len, uint64_t off);
 	void *arg;
 };
 
-/*! vmdk_open_fetched() : vmdk_open() read-only, except that a FLAT or
- * VMFS extent whose file does not exist is read through @f (which must
- * outlive the handle); descriptors and other extents are local files.
- * The rule on where extents may be applies to the names as ever. */
+/*! vmdk_open_fetched() : vmdk_open() read-only, every file of the disk
+ * (@path, the extents and parents it names) read through @f (which must
+ * outlive the handle), never from a local file.  The rule on where
+ * extents may be applies to the names as ever. */
 int vmdk_open_fetched(const char *path, const struct vmdk_fetcher *f,
 		      vmdk_disk **out);
 

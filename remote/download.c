@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* download.c --- a disk on a datastore fetched file by file from the
- * datastore's file URL (/folder/PATH?dcPath=DC&dsName=DS): the
- * descriptor, the extents it names, the parents its hints name.  Each
- * file is read with Range requests, resumed where a dropped connection
- * left it; zero blocks are left as holes.  The files land in a private
- * directory mirroring the datastore's, so that the copy engine opens
- * them as any local chain. */
+/* download.c --- a disk on a datastore read where it lies, through the
+ * datastore's file URL (/folder/PATH?dcPath=DC&dsName=DS): the copy
+ * engine opens it with vmdk_open_fetched() under the name "[ds]/PATH",
+ * and every read of a descriptor, extent or parent becomes a ranged GET,
+ * resumed where a dropped connection left it.  What is read is kept in a
+ * few read-ahead windows (grain tables near the start of a sparse file,
+ * grains further on), so memory stays bounded whatever the disk's size,
+ * and nothing of the source is written here. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +20,22 @@
 #include "remote_int.h"
 
 #define FETCH_ATTEMPTS 5
-#define CHAIN_MAX 64
-/* Flat extents are read ahead this far in one ranged GET. */
+/* Files are read ahead this far in one ranged GET, into one of WINDOWS
+ * windows (the least recently used one goes). */
 #define READ_AHEAD (8u << 20)
+#define WINDOWS 3
 
 struct known_size {
 	char *path;
 	uint64_t size;
+};
+
+struct window {
+	char *path;		/* datastore path, NULL while unused */
+	uint8_t *buf;
+	size_t cap, len;
+	uint64_t off;
+	uint64_t used;		/* when last read from */
 };
 
 struct remote_download {
@@ -34,39 +43,27 @@ struct remote_download {
 	const struct remote_opts *o;
 	char *ds, *dc_name;
 	struct vim_ref dc;
-	char *dir;		/* the local mirror's root */
-	uint64_t done, total;	/* bytes put in the mirror so far */
+	char *root;		/* "[ds]": what names of its files start with */
 	bool canceled;
 	CURL *h;		/* reused, so that ranges share a connection */
 	struct vmdk_fetcher fetcher;
-	/* Read ahead of the copy engine, in one file. */
-	char *cache_path;
-	uint8_t *cache;
-	size_t cache_cap, cache_len;
-	uint64_t cache_off;
+	struct window win[WINDOWS];
+	uint64_t clock;
 	struct known_size *sizes;
 	size_t nsizes;
 	char read_error[REMOTE_MSG_MAX];	/* why a read failed */
 };
 
-/* Where one transfer's bytes go: a file (zero blocks left as holes,
- * progress told) or memory. */
+/* Where one transfer's bytes go: memory holding bytes [from, end). */
 struct sink {
 	struct remote_download *f;
-	int fd;
-	uint8_t *mem;		/* holds bytes [from, end) */
-	uint64_t from, end;	/* end 0: up to the file's end */
+	uint8_t *mem;
+	uint64_t from, end;
 	uint64_t off;		/* the next byte wanted */
 	uint64_t pos;		/* the file offset of the next byte coming */
 	uint64_t size;		/* the file's, once the server said */
 	bool checked;		/* the reply looked at */
-	int err;		/* errno of a failed write */
 };
-
-static bool all_zero(const char *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
 
 /* Where the reply's body starts: where asked (206), or at the file's
  * start (200: the server ignored the range; what comes before is skipped). */
@@ -83,11 +80,8 @@ static bool check_reply(struct sink *s)
 		s->pos = s->off;
 	else
 		return false;
-	if (len >= 0 && !s->size) {
+	if (len >= 0 && !s->size)
 		s->size = s->pos + (uint64_t)len;
-		if (s->fd >= 0)
-			s->f->total += s->size;
-	}
 	s->checked = true;
 	return true;
 }
@@ -111,22 +105,8 @@ static size_t write_block(char *p, size_t size, size_t nmemb, void *arg)
 	s->pos += n;
 	if (!take)
 		return s->end && s->off == s->end ? 0 : n;
-	p += skip;
-	if (s->mem) {
-		memcpy(s->mem + (s->off - s->from), p, take);
-	} else if (!all_zero(p, take) && pwrite(s->fd, p, take, (off_t)s->off) != (ssize_t)take) {
-		s->err = errno ? errno : EIO;
-		return 0;
-	}
+	memcpy(s->mem + (s->off - s->from), p + skip, take);
 	s->off += take;
-	if (s->fd >= 0) {
-		s->f->done += take;
-		if (o->progress && o->progress(o->progress_arg, s->f->done,
-					       s->f->total > s->f->done ? s->f->total : s->f->done)) {
-			s->f->canceled = true;
-			return 0;
-		}
-	}
 	/* Past what was asked for: the rest of a 200 is not wanted. */
 	return s->end && s->off == s->end && skip + take < n ? 0 : n;
 }
@@ -142,11 +122,11 @@ static bool resumable(CURLcode rc)
 
 static bool complete(const struct sink *s)
 {
-	return s->checked && (s->end ? s->off == s->end : !s->size || s->off == s->size);
+	return s->checked && s->off == s->end;
 }
 
-/* Bytes [s->from, s->end) of @path (end 0: all of it), resumed where a
- * dropped connection left them. */
+/* Bytes [s->from, s->end) of @path, resumed where a dropped connection
+ * left them. */
 static int transfer(struct remote_download *f, const char *path, struct sink *s)
 {
 	char *url = rconn_folder_url(&f->c, f->dc_name, f->ds, path);
@@ -167,11 +147,8 @@ static int transfer(struct remote_download *f, const char *path, struct sink *s)
 		long status = 0;
 		CURLcode rc;
 
-		if (s->end)
-			snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)s->off,
-				 (unsigned long long)s->end - 1);
-		else
-			snprintf(range, sizeof(range), "%llu-", (unsigned long long)s->off);
+		snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)s->off,
+			 (unsigned long long)s->end - 1);
 		curl_easy_setopt(f->h, CURLOPT_RANGE, range);
 		s->checked = false;
 		f->c.curl_err[0] = '\0';
@@ -185,10 +162,6 @@ static int transfer(struct remote_download *f, const char *path, struct sink *s)
 		}
 		if (f->canceled) {
 			remote_seterr("canceled");
-			break;
-		}
-		if (s->err) {
-			remote_seterr("%s: %s", path, strerror(s->err));
 			break;
 		}
 		if (status == 404) {
@@ -221,141 +194,34 @@ static int transfer(struct remote_download *f, const char *path, struct sink *s)
 	return err;
 }
 
-static int get_file(struct remote_download *f, const char *path, int fd)
+/* The datastore path of a file named "[ds]/PATH", "." and ".." taken
+ * out, or NULL (said) for a name outside the datastore. */
+static char *on_datastore(struct remote_download *f, const char *name)
 {
-	struct sink s = { .fd = fd };
-	int err = transfer(f, path, &s);
+	size_t n = strlen(f->root);
+	char *path = NULL;
 
-	if (err == 0 && ftruncate(fd, (off_t)s.off) < 0)
-		err = remote_seterr("%s: %s", path, strerror(errno));
-	return err;
+	if (!strncmp(name, f->root, n) && name[n] == '/')
+		path = remote_resolve_path("", name + n + 1);
+	if (!path)
+		snprintf(f->read_error, sizeof(f->read_error), "%s: not a file of "
+			 "datastore %s (a parent hint that is absolute or leads out "
+			 "of it is not followed)", name, f->ds);
+	return path;
 }
 
-/* The mirror's directories down to @path's. */
-static int make_dirs(struct remote_download *f, const char *path)
+static const struct known_size *size_of(struct remote_download *f, const char *path)
 {
-	char *local;
-
-	if (asprintf(&local, "%s/%s", f->dir, path) < 0)
-		return remote_seterr("out of memory");
-	for (char *s = local + strlen(f->dir) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(local, 0700) < 0 && errno != EEXIST) {
-			remote_seterr("%s: %s", local, strerror(errno));
-			free(local);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(local);
-	return 0;
+	for (size_t i = 0; i < f->nsizes; i++)
+		if (!strcmp(f->sizes[i].path, path))
+			return &f->sizes[i];
+	return NULL;
 }
 
-/* Fetch @path (normalised, inside the datastore) once. */
-static int fetch_file(struct remote_download *f, const char *path, char **local_out)
-{
-	char *local;
-	int fd, err;
-
-	if (make_dirs(f, path) < 0 || asprintf(&local, "%s/%s", f->dir, path) < 0)
-		return -1;
-	fd = open(local, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		err = 0;	/* named twice: fetched already */
-	} else if (fd < 0) {
-		err = remote_seterr("%s: %s", local, strerror(errno));
-	} else {
-		if (getenv("VMDK_REMOTE_TRACE"))
-			fprintf(stderr, "remote: fetching %s\n", path);
-		err = get_file(f, path, fd);
-		if (close(fd) < 0 && err == 0)
-			err = remote_seterr("%s: %s", local, strerror(errno));
-	}
-	if (err == 0 && local_out)
-		*local_out = local;
-	else
-		free(local);
-	return err;
-}
-
-static bool plain_name(const char *s)
-{
-	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-static int fetch_link(struct remote_download *f, const char *path, unsigned depth,
-		      char **local_top)
-{
-	struct vmdk_descriptor_names names = { 0 };
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char *local = NULL, *next = NULL;
-	int err;
-
-	if (depth == CHAIN_MAX)
-		return remote_seterr("[%s] %s: a chain of more than %d disks", f->ds, path,
-				     CHAIN_MAX);
-	if (fetch_file(f, path, &local) < 0)
-		return -1;
-	err = vmdk_descriptor_files(local, &names);
-	if (err < 0) {
-		remote_seterr("[%s] %s: %s", f->ds, path, vmdk_errmsg(NULL));
-		goto out;
-	}
-	for (size_t i = 0; names.extents[i] && err == 0; i++) {
-		char *x;
-		if (!strcmp(names.extents[i], base))
-			continue;	/* a monolithic file is its own extent */
-		if (!plain_name(names.extents[i])) {
-			err = remote_seterr("[%s] %s: names extent \"%s\" outside its "
-					    "directory; not fetched", f->ds, path,
-					    names.extents[i]);
-			break;
-		}
-		/* Flat extents are read while copying, through the fetcher. */
-		if (names.flat[i])
-			continue;
-		x = remote_resolve_path(path, names.extents[i]);
-		err = x ? fetch_file(f, x, NULL) : remote_seterr("out of memory");
-		free(x);
-	}
-	if (err == 0 && names.parent) {
-		next = remote_resolve_path(path, names.parent);
-		if (!next)
-			err = remote_seterr("[%s] %s: its parent is not on the same datastore "
-					    "(an absolute hint, or one leading out); not fetched",
-					    f->ds, path);
-		else
-			err = fetch_link(f, next, depth + 1, NULL);
-	}
-out:
-	if (err == 0 && local_top)
-		*local_top = local;
-	else
-		free(local);
-	free(next);
-	vmdk_descriptor_names_free(&names);
-	return err;
-}
-
-/* The datastore path of a file of the mirror, or NULL for any other. */
-static char *mirrored(struct remote_download *f, const char *local)
-{
-	size_t n = strlen(f->dir);
-
-	if (strncmp(local, f->dir, n) || local[n] != '/')
-		return NULL;
-	return remote_resolve_path("", local + n + 1);
-}
-
-static int fetched_size(void *arg, const char *local, uint64_t *bytes)
+static int fetched_size(void *arg, const char *name, uint64_t *bytes)
 {
 	struct remote_download *f = arg;
-	char *path = mirrored(f, local), *url = NULL;
+	char *path = on_datastore(f, name), *url = NULL;
 	struct known_size *k;
 	curl_off_t len = -1;
 	long status = 0;
@@ -363,8 +229,13 @@ static int fetched_size(void *arg, const char *local, uint64_t *bytes)
 
 	if (!path)
 		return -EACCES;
+	if ((k = (struct known_size *)size_of(f, path))) {
+		*bytes = k->size;
+		free(path);
+		return 0;
+	}
 	if (getenv("VMDK_REMOTE_TRACE"))
-		fprintf(stderr, "remote: streaming %s\n", path);
+		fprintf(stderr, "remote: reading %s\n", path);
 	url = rconn_folder_url(&f->c, f->dc_name, f->ds, path);
 	if (!url)
 		goto fail;
@@ -382,6 +253,7 @@ static int fetched_size(void *arg, const char *local, uint64_t *bytes)
 	}
 	if (status == 404) {
 		remote_seterr("[%s] %s: no such file on the datastore", f->ds, path);
+		snprintf(f->read_error, sizeof(f->read_error), "%s", remote_errmsg());
 		free(url);
 		free(path);
 		return -ENOENT;
@@ -400,95 +272,112 @@ static int fetched_size(void *arg, const char *local, uint64_t *bytes)
 	free(url);
 	return 0;
 fail:
+	snprintf(f->read_error, sizeof(f->read_error), "%s", remote_errmsg());
 	free(url);
 	free(path);
 	return -EIO;
 }
 
-static const struct known_size *size_of(struct remote_download *f, const char *path)
+
+/* The window holding [@off, @off + @len) of @path, or NULL. */
+static struct window *window_of(struct remote_download *f, const char *path,
+				uint64_t off, size_t len)
 {
-	for (size_t i = 0; i < f->nsizes; i++)
-		if (!strcmp(f->sizes[i].path, path))
-			return &f->sizes[i];
+	for (int i = 0; i < WINDOWS; i++) {
+		struct window *w = &f->win[i];
+		if (w->path && !strcmp(w->path, path) && off >= w->off &&
+		    off + len <= w->off + w->len)
+			return w;
+	}
 	return NULL;
 }
 
-/* Served from what was read ahead; else the next READ_AHEAD bytes (at
- * least @len) are fetched in one range. */
-static int fetched_read(void *arg, const char *local, void *buf, size_t len, uint64_t off)
+/* The least recently used window, filled with the next READ_AHEAD bytes
+ * (at least @len) of @path from @off. */
+static int fill_window(struct remote_download *f, const struct known_size *k,
+		       uint64_t off, size_t len, struct window **out)
 {
-	struct remote_download *f = arg;
-	char *path = mirrored(f, local);
-	const struct known_size *k = path ? size_of(f, path) : NULL;
-	struct sink s = { .fd = -1 };
-	uint64_t end;
+	struct window *w = &f->win[0];
+	size_t want = len > READ_AHEAD ? len : READ_AHEAD;
+	uint64_t end = k->size - off < want ? k->size : off + want;
+	struct sink s = { .from = off, .end = end, .size = k->size };
 
-	if (!k) {
-		free(path);
-		return -EACCES;
+	for (int i = 1; i < WINDOWS; i++)
+		if (f->win[i].used < w->used)
+			w = &f->win[i];
+	free(w->path);
+	w->path = NULL;
+	if (w->cap < end - off) {
+		uint8_t *c = realloc(w->buf, (size_t)(end - off));
+		if (!c)
+			return -ENOMEM;
+		w->buf = c;
+		w->cap = (size_t)(end - off);
 	}
-	if (off > k->size || len > k->size - off) {
-		free(path);
-		return -ENODATA;
+	s.mem = w->buf;
+	if (transfer(f, k->path, &s) < 0) {
+		snprintf(f->read_error, sizeof(f->read_error), "%s", remote_errmsg());
+		return f->canceled ? -ECANCELED : -EIO;
 	}
-	if (!f->cache_path || strcmp(f->cache_path, path) || off < f->cache_off ||
-	    off + len > f->cache_off + f->cache_len) {
-		size_t want = len > READ_AHEAD ? len : READ_AHEAD;
-		end = k->size - off < want ? k->size : off + want;
-		if (f->cache_cap < end - off) {
-			uint8_t *c = realloc(f->cache, (size_t)(end - off));
-			if (!c) {
-				free(path);
-				return -ENOMEM;
-			}
-			f->cache = c;
-			f->cache_cap = (size_t)(end - off);
-		}
-		free(f->cache_path);
-		f->cache_path = NULL;
-		s.mem = f->cache;
-		s.from = off;
-		s.end = end;
-		s.size = k->size;
-		if (transfer(f, path, &s) < 0) {
-			snprintf(f->read_error, sizeof(f->read_error), "%s", remote_errmsg());
-			free(path);
-			return f->canceled ? -ECANCELED : -EIO;
-		}
-		f->cache_path = path;
-		path = NULL;
-		f->cache_off = off;
-		f->cache_len = (size_t)(end - off);
-	}
-	memcpy(buf, f->cache + (off - f->cache_off), len);
-	free(path);
+	if (!(w->path = strdup(k->path)))
+		return -ENOMEM;
+	w->off = off;
+	w->len = (size_t)(end - off);
+	*out = w;
 	return 0;
 }
 
-int remote_download_open(const char *dspath, const char *dir,
-			 const struct remote_opts *o, struct remote_download **out,
-			 char **local)
+/* Served from what was read ahead; else read ahead from @off. */
+static int fetched_read(void *arg, const char *name, void *buf, size_t len, uint64_t off)
+{
+	struct remote_download *f = arg;
+	char *path = on_datastore(f, name);
+	const struct known_size *k = path ? size_of(f, path) : NULL;
+	struct window *w;
+	int err = 0;
+
+	free(path);
+	if (!k)
+		return -EACCES;
+	if (off > k->size || len > k->size - off)
+		return -ENODATA;
+	if (!len)
+		return 0;
+	w = window_of(f, k->path, off, len);
+	if (!w && (err = fill_window(f, k, off, len, &w)) < 0)
+		return err;
+	w->used = ++f->clock;
+	memcpy(buf, w->buf + (off - w->off), len);
+	return 0;
+}
+
+int remote_download_open(const char *dspath, const struct remote_opts *o,
+			 struct remote_download **out, char **name)
 {
 	struct remote_download *f = calloc(1, sizeof(*f));
 	char *path = NULL;
 	int err = -1;
 
 	*out = NULL;
-	*local = NULL;
-	if (!f || !(f->dir = strdup(dir))) {
-		free(f);
+	*name = NULL;
+	if (!f)
 		return remote_seterr("out of memory");
-	}
 	f->o = o;
 	f->fetcher = (struct vmdk_fetcher){ .size = fetched_size, .read = fetched_read,
 					    .arg = f };
 	*out = f;
-	if (remote_parse_datastore_path(dspath, &f->ds, &path) < 0 ||
-	    rconn_open(&f->c, o) < 0 || !(f->h = rconn_handle(&f->c)))
+	if (remote_parse_datastore_path(dspath, &f->ds, &path) < 0)
 		goto out;
-	if (vim_connect(&f->c) == 0 &&
+	if (asprintf(&f->root, "[%s]", f->ds) < 0 || asprintf(name, "%s/%s", f->root, path) < 0) {
+		f->root = NULL;
+		*name = NULL;
+		err = remote_seterr("out of memory");
+		goto out;
+	}
+	if (rconn_open(&f->c, o) == 0 && (f->h = rconn_handle(&f->c)) &&
+	    vim_connect(&f->c) == 0 &&
 	    vim_datacenter(&f->c, o->datacenter, &f->dc, &f->dc_name) == 0)
-		err = fetch_link(f, path, 0, local);
+		err = 0;
 out:
 	free(path);
 	return err;
@@ -516,21 +405,12 @@ void remote_download_close(struct remote_download *f)
 	for (size_t i = 0; i < f->nsizes; i++)
 		free(f->sizes[i].path);
 	free(f->sizes);
-	free(f->cache);
-	free(f->cache_path);
+	for (int i = 0; i < WINDOWS; i++) {
+		free(f->win[i].buf);
+		free(f->win[i].path);
+	}
+	free(f->root);
 	free(f->ds);
 	free(f->dc_name);
-	free(f->dir);
 	free(f);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-void remote_remove_tree(const char *dir)
-{
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

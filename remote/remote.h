@@ -44,26 +44,21 @@ int remote_parse_datastore_path(const char *s, char **datastore, char **path);
 int remote_upload(vmdk_disk *src, const char *dspath, bool thin,
 		  const struct vmdk_clone_params *p, const struct remote_opts *o);
 
-/* A download: the disk at @dspath (descriptor, extents, parents on the
- * same datastore) laid out in the directory @dir (which must exist and be
- * empty) as the datastore lays it out, with *@local its descriptor there
- * (free it).  Descriptors and sparse extents are fetched into @dir (zero
- * blocks left as holes; progress counts their bytes); flat extents are
- * not: vmdk_open_fetched() with remote_download_fetcher() reads them from
- * the datastore as the copy goes, in ranged requests resumed after a
- * dropped connection.  0, or -1 with remote_errmsg(); either way
- * remote_download_close() *@out after use. */
+/* A download: the disk at @dspath read where it lies.  *@name (free
+ * it) is what vmdk_open_fetched() opens with remote_download_fetcher():
+ * "[datastore]/dir/name.vmdk", its extents and parents named beside it
+ * as on the datastore.  Every file is read in ranged requests (resumed
+ * after a dropped connection) into bounded read-ahead windows; nothing
+ * is stored locally, and parents outside the datastore are refused.
+ * 0, or -1 with remote_errmsg(); either way remote_download_close() *@out
+ * after use. */
 struct remote_download;
-int remote_download_open(const char *dspath, const char *dir,
-			 const struct remote_opts *o, struct remote_download **out,
-			 char **local);
+int remote_download_open(const char *dspath, const struct remote_opts *o,
+			 struct remote_download **out, char **name);
 const struct vmdk_fetcher *remote_download_fetcher(struct remote_download *d);
 /* Why a read through the fetcher failed, or NULL. */
 const char *remote_download_error(struct remote_download *d);
 void remote_download_close(struct remote_download *d);
-
-/* Remove the directory a download filled, and all in it. */
-void remote_remove_tree(const char *dir);
 
 /* A SHA-1 or SHA-256 thumbprint as --thumbprint takes it. */
 bool remote_thumbprint_valid(const char *fp);

@@ -124,15 +124,13 @@ static void download_error(struct remote_download *dl, const char *host,
 		tool_disk_error(name, err, vmdk_errmsg(NULL));
 }
 
-/* The descriptors and sparse extents fetched into a private directory
- * beside @dst, the flat extents read from the datastore as the copy goes. */
+/* The source read where it lies on the datastore, as the copy goes. */
 static int download(const char *src, const char *dst, struct vmdk_clone_params *p,
 		    bool force_progress, struct remote_opts *o)
 {
-	const char *slash = strrchr(dst, '/');
 	struct remote_download *dl = NULL;
 	struct tool_progress prog;
-	char *dir, *local = NULL;
+	char *name = NULL;
 	vmdk_disk *d = NULL;
 	int err, rc = 1;
 
@@ -142,27 +140,13 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 		tool_warn(dst, "exists (-f replaces it)");
 		return 1;
 	}
-	if (asprintf(&dir, "%.*s%s.vmdk-fetch-XXXXXX", slash ? (int)(slash - dst) : 0,
-		     dst, slash ? "/" : "") < 0)
-		return 1;
-	if (!mkdtemp(dir)) {
-		tool_warn(dir, "%s", strerror(errno));
-		free(dir);
-		return 1;
-	}
 	tool_catch_signals();
-	tool_progress_init(&prog, "Fetching", force_progress);
-	prog.unit = 1;
-	o->progress = tool_progress_cb;
-	o->progress_arg = &prog;
 	o->cancel = &tool_interrupted;
-	err = remote_download_open(src, dir, o, &dl, &local);
-	tool_progress_end(&prog);
-	if (err < 0) {
+	if (remote_download_open(src, o, &dl, &name) < 0) {
 		tool_warn(o->host, "%s", remote_errmsg());
 		goto out;
 	}
-	err = vmdk_open_fetched(local, remote_download_fetcher(dl), &d);
+	err = vmdk_open_fetched(name, remote_download_fetcher(dl), &d);
 	if (err < 0) {
 		download_error(dl, o->host, src, err);
 		goto out;
@@ -184,9 +168,7 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 out:
 	vmdk_close(d);
 	remote_download_close(dl);
-	remote_remove_tree(dir);
-	free(dir);
-	free(local);
+	free(name);
 	return rc;
 }
 

@@ -189,8 +189,18 @@ done
 expect "download of a flat disk, traced" env VMDK_REMOTE_TRACE=1 "$BIN/vmdk-clone" -q \
 	--host "$host" --user root --password-file "$R/pw" --thumbprint "$sha1" \
 	"[LocalDS_0] dl/t4.vmdk" "$R/traced.vmdk"
-grep -q "streaming dl/t4-flat.vmdk" "$T/err" && ! grep -q "fetching dl/t4-flat.vmdk" "$T/err" &&
-	ok "a flat extent streams into the copy, never stored" || bad "flat extent: $(grep remote: "$T/err" | tr '\n' ' ')"
+grep -q "reading dl/t4-flat.vmdk" "$T/err" &&
+	ok "a flat extent streams into the copy" || bad "flat extent: $(grep remote: "$T/err" | tr '\n' ' ')"
+# A sparse disk is read where it lies too: killed outright halfway, the
+# download leaves no copy of the source (only the destination's staging).
+mkdir -p "$R/kill"
+expect "download of a sparse disk, traced" env VMDK_REMOTE_TRACE=1 "$BIN/vmdk-clone" -q \
+	--host "$host" --user root --password-file "$R/pw" --thumbprint "$sha1" \
+	"[LocalDS_0] dl/t1.vmdk" "$R/kill/sparse.vmdk"
+grep -q "reading dl/t1-s001.vmdk" "$T/err" && ! grep -q "fetching" "$T/err" &&
+	ok "sparse extents are read in ranges, not fetched" || bad "sparse extent: $(grep remote: "$T/err" | tr '\n' ' ')"
+[ "$(ls -A "$R/kill")" = "sparse.vmdk" ] && ok "only the destination is left" ||
+	bad "left beside the destination: $(ls -A "$R/kill" | tr '\n' ' ')"
 expect "download to raw" rc -t raw "[LocalDS_0] dl/t4.vmdk" "$R/d.raw"
 [ "$(sha < "$R/d.raw")" = "$want" ] && ok "raw download is the disk" || bad "raw download differs"
 "$BIN/vmdk-clone" -q -t 0 "$R/src.vmdk" "$datastore/dl/base/base.vmdk"
@@ -208,11 +218,12 @@ expect_exit 1 "no such file on the datastore" "download of a missing disk" \
 expect_exit 1 "exists (-f replaces it)" "a local destination is kept" rc "[LocalDS_0] dl/t0.vmdk" "$R/d0.vmdk"
 printf '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 2048 FLAT "../../../../etc/passwd" 0\n' \
 	> "$datastore/dl/evil.vmdk"
-expect_exit 1 "outside its directory; not fetched" "an extent leading out is not fetched" \
+expect_exit 1 "outside the disk's directory" "an extent leading out is not read" \
 	rc "[LocalDS_0] dl/evil.vmdk" "$R/evil.vmdk"
 sed 's|parentFileNameHint=.*|parentFileNameHint="/etc/passwd"|' "$datastore/dl/kids/kid.vmdk" \
 	> "$datastore/dl/kids/evil.vmdk"
-expect_exit 1 "not on the same datastore" "an absolute parent hint is not followed" \
+expect_exit 1 "a parent hint that is absolute or leads out of it is not followed" \
+	"an absolute parent hint is not followed" \
 	rc "[LocalDS_0] dl/kids/evil.vmdk" "$R/evil.vmdk"
 ls -a "$R" | grep -q vmdk-fetch && bad "a fetch directory is left" || ok "no fetch directory left"
 sim_stop
