@@ -35,12 +35,12 @@ _vmdktools()
 	-s)
 		# vmdk-compare's -s is --strict; elsewhere a value follows.
 		[ "$prog" != vmdk-compare ] && return ;;
-	--size|-x|-c|--count|--start|--chunk|--val|-j|--jobs|--compress|--hwversion|--grain|--tools-version|--ddb|--thumbprint|-u|--user|--datacenter|--pool|--folder)
+	--size|-x|-c|--count|--start|--chunk|--val|-j|--jobs|--compress|--hwversion|--grain|--tools-version|--ddb|--thumbprint|-u|--user|--datacenter|--pool|--folder|--source-user|--source-thumbprint|--source-datacenter)
 		return ;;	# a value to type
-	--host)
+	--host|--source-host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return ;;
-	--password-file)
+	--password-file|--source-password-file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-h)

@@ -15,11 +15,27 @@
 
 #define PASSWORD_MAX 1024
 
-static char password[PASSWORD_MAX + 1];
+static char password[PASSWORD_MAX + 1], source_password[PASSWORD_MAX + 1];
 
 static void strip_newline(char *s)
 {
 	s[strcspn(s, "\r\n")] = '\0';
+}
+
+/* The first line of @file into @buf. */
+static void password_from_file(char *buf, const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	long n = fd < 0 ? -errno : tool_read_full(fd, buf, PASSWORD_MAX);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		tool_warn(file, "%s", strerror((int)-n));
+		exit(2);
+	}
+	buf[n] = '\0';
+	strip_newline(buf);
 }
 
 void op_remote_password(struct remote_opts *o, const char *file)
@@ -27,16 +43,7 @@ void op_remote_password(struct remote_opts *o, const char *file)
 	const char *env = getenv("VMDK_PASSWORD");
 
 	if (file) {
-		int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		long n = fd < 0 ? -errno : tool_read_full(fd, password, PASSWORD_MAX);
-		if (fd >= 0)
-			close(fd);
-		if (n < 0) {
-			tool_warn(file, "%s", strerror((int)-n));
-			exit(2);
-		}
-		password[n] = '\0';
-		strip_newline(password);
+		password_from_file(password, file);
 	} else if (env) {
 		snprintf(password, sizeof(password), "%s", env);
 	} else if (isatty(STDIN_FILENO)) {
@@ -50,6 +57,33 @@ void op_remote_password(struct remote_opts *o, const char *file)
 	o->password = password;
 }
 
+void op_remote_source_opts(struct remote_opts *from, const struct remote_opts *o,
+			   const struct remote_source *s)
+{
+	*from = *o;
+	from->pool = from->folder = NULL;
+	from->overwrite = false;
+	if (!s)
+		return;
+	if (s->host) {
+		/* Another server: its certificate is not --host's. */
+		from->host = s->host;
+		from->thumbprint = s->thumbprint;
+	} else if (s->thumbprint) {
+		from->thumbprint = s->thumbprint;
+	}
+	if (s->user)
+		from->user = s->user;
+	if (s->datacenter)
+		from->datacenter = s->datacenter;
+	if (s->password_file) {
+		password_from_file(source_password, s->password_file);
+		if (!source_password[0])
+			tool_try_help("%s: no password in it", s->password_file);
+		from->password = source_password;
+	}
+}
+
 void op_remote_usage(const char *src, const char *dst, int type,
 		     const struct remote_opts *o)
 {
@@ -57,16 +91,17 @@ void op_remote_usage(const char *src, const char *dst, int type,
 
 	if (!o->host && (from || to))
 		tool_try_help("a datastore path ('%s') needs --host", from ? src : dst);
-	if (o->host && from == to)
-		tool_try_help(from ? "a clone goes between a datastore and this machine, "
-				     "not from one datastore path to another"
-				   : "with --host, the source or the destination is a "
-				     "datastore path: \"[datastore] dir/name.vmdk\"");
+	if (o->host && !from && !to)
+		tool_try_help("with --host, the source or the destination is a "
+			      "datastore path: \"[datastore] dir/name.vmdk\"");
 	if (o->host && !o->user)
 		tool_try_help("--host needs --user");
-	if (o->host) {
+	for (int i = 0; o->host && i < 2; i++) {
+		const char *side = i ? dst : src;
 		char *ds, *path;
-		if (remote_parse_datastore_path(from ? src : dst, &ds, &path) < 0)
+		if (!remote_is_datastore_path(side))
+			continue;
+		if (remote_parse_datastore_path(side, &ds, &path) < 0)
 			tool_try_help("%s", remote_errmsg());
 		free(ds);
 		free(path);
@@ -172,10 +207,66 @@ out:
 	return rc;
 }
 
+/* A datastore's disk to another datastore path (of the same server or
+ * another): read where it lies and streamed into the upload, never
+ * stored here. */
+static int copy_between(const char *src, const char *dst, int type,
+			struct vmdk_clone_params *p, bool force_progress,
+			struct remote_opts *o, struct remote_opts *from)
+{
+	struct remote_download *dl = NULL;
+	struct tool_progress prog;
+	char *name = NULL;
+	vmdk_disk *d = NULL;
+	int err, rc = 1;
+
+	tool_catch_signals();
+	from->cancel = &tool_interrupted;
+	if (remote_download_open(src, from, &dl, &name) < 0) {
+		tool_warn(from->host, "%s", remote_errmsg());
+		goto out;
+	}
+	err = vmdk_open_fetched(name, remote_download_fetcher(dl), &d);
+	if (err < 0) {
+		download_error(dl, from->host, src, err);
+		goto out;
+	}
+	tool_describe(d, src);
+	tool_progress_init(&prog, "Copying", force_progress);
+	o->progress = tool_progress_cb;
+	o->progress_arg = &prog;
+	o->cancel = &tool_interrupted;
+	err = remote_upload(d, dst, type != VMDK_TYPE_VMFS_THICK, p, o);
+	tool_progress_end(&prog);
+	if (err < 0) {
+		/* A read of the source that failed says so first. */
+		if (remote_download_error(dl))
+			tool_warn(from->host, "%s", remote_download_error(dl));
+		else
+			tool_warn(o->host, "%s", remote_errmsg());
+		goto out;
+	}
+	if (verbosity > 0 && tool_op_summaries)
+		printf("Copied %s on %s to %s on %s (%s)\n", src, from->host, dst, o->host,
+		       type == VMDK_TYPE_VMFS_THICK ? "thick" : "thin");
+	rc = 0;
+out:
+	vmdk_close(d);
+	remote_download_close(dl);
+	free(name);
+	return rc;
+}
+
 int op_remote_clone(const char *src, const char *dst, int type,
 		    struct vmdk_clone_params *p, int source_format,
-		    bool force_progress, struct remote_opts *o)
+		    bool force_progress, struct remote_opts *o,
+		    const struct remote_source *source)
 {
+	if (remote_is_datastore_path(src) && remote_is_datastore_path(dst)) {
+		struct remote_opts from;
+		op_remote_source_opts(&from, o, source);
+		return copy_between(src, dst, type, p, force_progress, o, &from);
+	}
 	if (remote_is_datastore_path(dst))
 		return upload(src, dst, type, p, source_format, force_progress, o);
 	if (type != -1)

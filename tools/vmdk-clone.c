@@ -23,12 +23,13 @@ static void usage(void)
 	       " %s [options] <source> <destination>\n"
 	       " %s [options] --host <host> --user <user> <source> \"[datastore] dir/name.vmdk\"\n"
 	       " %s [options] --host <host> --user <user> \"[datastore] dir/name.vmdk\" <destination>\n"
+	       " %s [options] --host <host> --user <user> \"[ds] src.vmdk\" \"[ds] dst.vmdk\"\n"
 	       "\nCopy a disk to a new disk of any type, or to a raw image.  The\n"
 	       "source may be a VMDK (its chain is flattened), a raw image or a\n"
 	       "block device; the destination '-' is standard output\n"
-	       "(streamOptimized or raw).  With --host, one side is a datastore of\n"
-	       "an ESXi or vCenter server: an upload goes as streamOptimized and\n"
-	       "lands thin (-t 6, default) or thick (-t 4).\n"
+	       "(streamOptimized or raw).  With --host, one side or both are\n"
+	       "datastore paths of an ESXi or vCenter server: an upload goes as\n"
+	       "streamOptimized and lands thin (-t 6, default) or thick (-t 4).\n"
 	       "\nOptions:\n"
 	       " -t, --type <type>        0-6, a name, or raw (default 0):\n"
 	       "                          0 monolithicSparse, 1 twoGbMaxExtentSparse,\n"
@@ -62,11 +63,17 @@ static void usage(void)
 	       "     --datacenter <name>  default: the only one\n"
 	       "     --pool <path>        resource pool (default: the first host's)\n"
 	       "     --folder <path>      VM folder (default: the datacenter's)\n"
+	       "     --source-host <host[:port]>, --source-user <name>,\n"
+	       "     --source-password-file <f>, --source-thumbprint <fp>,\n"
+	       "     --source-datacenter <name>\n"
+	       "                          a datastore source read from another server\n"
+	       "                          or as another user (default: as --host)\n"
 	       " -q, --quiet              no progress, no messages but errors\n"
 	       " -v, --verbose            say more\n"
 	       "\n -h, --help               display this help\n"
 	       " -V, --version            display version\n"
-	       "\nFor more details see vmdk-clone(1).\n", progname, progname, progname);
+	       "\nFor more details see vmdk-clone(1).\n", progname, progname, progname,
+	       progname);
 }
 
 
@@ -74,7 +81,9 @@ int main(int argc, char **argv)
 {
 	enum { OPT_HW = 256, OPT_UUID, OPT_TOOLS, OPT_DDB, OPT_PROGRESS,
 	       OPT_NO_SYNC, OPT_SOURCE_FORMAT, OPT_HOST, OPT_USER, OPT_PASSWORD_FILE,
-	       OPT_THUMBPRINT, OPT_INSECURE, OPT_DATACENTER, OPT_POOL, OPT_FOLDER };
+	       OPT_THUMBPRINT, OPT_INSECURE, OPT_DATACENTER, OPT_POOL, OPT_FOLDER,
+	       OPT_SRC_HOST, OPT_SRC_USER, OPT_SRC_PASSWORD_FILE, OPT_SRC_THUMBPRINT,
+	       OPT_SRC_DATACENTER };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "adapter", required_argument, NULL, 'a' },
@@ -97,6 +106,11 @@ int main(int argc, char **argv)
 		{ "datacenter", required_argument, NULL, OPT_DATACENTER },
 		{ "pool", required_argument, NULL, OPT_POOL },
 		{ "folder", required_argument, NULL, OPT_FOLDER },
+		{ "source-host", required_argument, NULL, OPT_SRC_HOST },
+		{ "source-user", required_argument, NULL, OPT_SRC_USER },
+		{ "source-password-file", required_argument, NULL, OPT_SRC_PASSWORD_FILE },
+		{ "source-thumbprint", required_argument, NULL, OPT_SRC_THUMBPRINT },
+		{ "source-datacenter", required_argument, NULL, OPT_SRC_DATACENTER },
 		TOOL_COMMON_LONGOPTS,
 		TOOL_UNSAFE_LONGOPT,
 		{ NULL, 0, NULL, 0 },
@@ -108,6 +122,7 @@ int main(int argc, char **argv)
 	bool force_progress = false;
 	int source_format = SOURCE_ANY, type = -1;
 	struct remote_opts remote = { NULL };
+	struct remote_source source = { NULL };
 	const char *password_file = NULL;
 	const char *src, *dst;
 	uint64_t v;
@@ -202,6 +217,24 @@ int main(int argc, char **argv)
 		case OPT_FOLDER:
 			remote.folder = optarg;
 			break;
+		case OPT_SRC_HOST:
+			source.host = optarg;
+			break;
+		case OPT_SRC_USER:
+			source.user = optarg;
+			break;
+		case OPT_SRC_PASSWORD_FILE:
+			source.password_file = optarg;
+			break;
+		case OPT_SRC_THUMBPRINT:
+			if (!remote_thumbprint_valid(optarg))
+				tool_try_help("--source-thumbprint wants a SHA-1 or SHA-256 "
+					      "thumbprint (AA:BB:...), not '%s'", optarg);
+			source.thumbprint = optarg;
+			break;
+		case OPT_SRC_DATACENTER:
+			source.datacenter = optarg;
+			break;
 		default:
 			tool_common_option(c, usage, argv);
 		}
@@ -212,11 +245,16 @@ int main(int argc, char **argv)
 	dst = argv[optind + 1];
 	p.ddb = nddb ? ddb : NULL;
 	op_remote_usage(src, dst, type, &remote);
+	if ((source.host || source.user || source.password_file || source.thumbprint ||
+	     source.datacenter) &&
+	    !(remote_is_datastore_path(src) && remote_is_datastore_path(dst)))
+		tool_try_help("the --source-* options go with a datastore path as both "
+			      "source and destination");
 	if (remote.host) {
 		op_remote_password(&remote, password_file);
 		remote.overwrite = p.overwrite;
 		return op_remote_clone(src, dst, type, &p, source_format,
-				       force_progress, &remote);
+				       force_progress, &remote, &source);
 	}
 	if (password_file || remote.thumbprint || remote.insecure || remote.datacenter ||
 	    remote.pool || remote.folder || remote.user)

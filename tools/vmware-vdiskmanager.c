@@ -132,7 +132,7 @@ static int remote_convert(const char *source, const char *target, int type,
 		usage_error("%s", "-r needs a destination disk type (-t; 4 or 6 for a datastore)");
 	op_remote_usage(source, target, type, o);
 	op_remote_password(o, password_file);
-	return done(op_remote_clone(source, target, type, kp, SOURCE_VMDK, false, o),
+	return done(op_remote_clone(source, target, type, kp, SOURCE_VMDK, false, o, NULL),
 		    "Virtual disk conversion successful.");
 }
 

@@ -162,8 +162,10 @@ no_helper "after refused uploads"
 # Usage errors: exit 2, nothing sent.
 expect_exit 2 "needs --host" "a datastore path without --host" \
 	"$BIN/vmdk-clone" "$R/src.vmdk" "[LocalDS_0] x.vmdk"
-expect_exit 2 "not from one datastore path to another" "datastore to datastore" \
-	rc "[LocalDS_0] a.vmdk" "[LocalDS_0] b.vmdk"
+expect_exit 1 "[LocalDS_0] a.vmdk: no such file on the datastore" \
+	"datastore to datastore from a missing disk" rc "[LocalDS_0] a.vmdk" "[LocalDS_0] b.vmdk"
+expect_exit 2 "thin (-t 6) or thick (-t 4)" "datastore to datastore as type 1" \
+	rc -t 1 "[LocalDS_0] a.vmdk" "[LocalDS_0] b.vmdk"
 expect_exit 2 "is a datastore path" "--host with two local files" rc "$R/src.vmdk" "$R/x.vmdk"
 expect_exit 2 "thin (-t 6) or thick (-t 4)" "upload as type 0" rc -t 0 "$R/src.vmdk" "[LocalDS_0] x.vmdk"
 expect_exit 2 "--thumbprint wants" "a malformed thumbprint" rc --thumbprint 12:34 "$R/src.vmdk" "[LocalDS_0] x.vmdk"
@@ -226,6 +228,40 @@ expect_exit 1 "a parent hint that is absolute or leads out of it is not followed
 	"an absolute parent hint is not followed" \
 	rc "[LocalDS_0] dl/kids/evil.vmdk" "$R/evil.vmdk"
 ls -a "$R" | grep -q vmdk-fetch && bad "a fetch directory is left" || ok "no fetch directory left"
+
+# Datastore to datastore: read where it lies, streamed into the upload,
+# on one server and between two.
+expect "datastore to datastore on one server" rc "[LocalDS_0] dl/t1.vmdk" "[LocalDS_0] copies/t1.vmdk"
+uploaded "a datastore-to-datastore copy reads as the source" "$want" t1.vmdk
+[ -f "$datastore/copies/t1.vmdk" ] && ok "the copy lands at its path" || bad "no copy at its path"
+no_helper "datastore-to-datastore copy"
+expect "a chain copied between datastore paths, thick" rc -t 4 "[LocalDS_0] dl/kids/kid.vmdk" \
+	"[LocalDS_0] copies/kid.vmdk"
+uploaded "the chain's copy is flattened" "$want_child" kid.vmdk
+expect_exit 2 "go with a datastore path as both source and destination" \
+	"--source-host with a local side" rc --source-host 127.0.0.1:1 "[LocalDS_0] dl/t1.vmdk" "$R/x.vmdk"
+mkdir -p "$R/cap2"
+"$VCSIM" -mode esx -capture "$R/cap2" -info "$R/info2" >"$R/sim2.log" 2>&1 &
+SIM2_PID=$!
+_i=0
+while [ ! -s "$R/info2" ] && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+host2=$(sed -n 's/^host=//p' "$R/info2")
+sha1_2=$(sed -n 's/^sha1=//p' "$R/info2")
+ds2=$(sed -n 's/^datastore=//p' "$R/info2")
+mkdir -p "$ds2/far"
+"$BIN/vmdk-clone" -q -t 5 "$R/src.vmdk" "$ds2/far/s.vmdk"
+expect "datastore to datastore between two servers" rc --source-host "$host2" \
+	--source-thumbprint "$sha1_2" "[LocalDS_0] far/s.vmdk" "[LocalDS_0] copies/far.vmdk"
+uploaded "the copy from another server reads as the source" "$want" far.vmdk
+expect_exit 1 "certificate" "the other server's certificate is checked on its own" \
+	rc --source-host "$host2" "[LocalDS_0] far/s.vmdk" "[LocalDS_0] copies/far2.vmdk"
+expect_exit 1 "no such file on the datastore" "a source missing on the other server" \
+	rc --source-host "$host2" --source-thumbprint "$sha1_2" "[LocalDS_0] far/none.vmdk" \
+	"[LocalDS_0] copies/none.vmdk"
+[ ! -e "$datastore/copies/none.vmdk" ] && ok "nothing lands for a missing source" ||
+	bad "a missing source left a disk"
+kill -KILL "$SIM2_PID" 2>/dev/null
+wait "$SIM2_PID" 2>/dev/null
 sim_stop
 
 # A connection dropped mid-download is resumed.
