@@ -251,6 +251,18 @@ typedef int (*vmdk_grain_state_fn)(struct vmdk_extent *x, uint64_t grain);
 int vmdk_grain_run(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		   uint64_t grain_size, vmdk_grain_state_fn state, uint64_t *run);
 
+/* ---- stream_pipe.c, raw_pipe.c: disks read once from a pipe ---- */
+extern const struct vmdk_format_ops vmdk_stream_pipe_ops, vmdk_raw_pipe_ops;
+/* @head (@got bytes) is a stream header that can be read from a pipe. */
+bool vmdk_stream_pipe_fits(const uint8_t *head, size_t got);
+/* The stream on x->fd, its header sector @head read already: the rest of
+ * its metadata read, *@desc its descriptor (free it), x->sectors set. */
+int vmdk_stream_pipe_open(struct vmdk_extent *x, const uint8_t *head, char **desc);
+/* A raw image of @bytes on x->fd, whose first @got bytes @head were read
+ * already; x->sectors set. */
+int vmdk_raw_pipe_open(struct vmdk_extent *x, const uint8_t *head, size_t got,
+		       uint64_t bytes);
+
 /* ---- registry.c ---- */
 /* The format of an extent of descriptor type @kind whose file starts with
  * @got bytes @first; NULL with *err and @eb set when none fits. */

@@ -184,6 +184,9 @@ bool vmdk_named_deletable(const char *dir, const char *name);
 /* ---- foreign.c: other formats' images, told apart from raw ---- */
 /* "qcow2", "VHD", ... when the file open on @fd is one, else NULL. */
 const char *vmdk_foreign_format(int fd);
+/* The same from the first @got bytes of an image (the VHD footer at the
+ * end of a fixed image is not seen). */
+const char *vmdk_foreign_head(const uint8_t *head, size_t got);
 /* @err, or when @fd holds another format's image a clearer error. */
 int vmdk_foreign_error(struct vmdk_errbuf *eb, int err, const char *path,
 		       int fd);
@@ -204,6 +207,11 @@ int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
 int vmdk_link_open_fetched(const char *path, unsigned how,
 			   const struct vmdk_fetcher *fetch, struct vmdk_link **out,
 			   struct vmdk_errbuf *eb);
+/* A disk of one link of one extent, set up as @proto says (ops, kind,
+ * fd, sectors, writable, priv...), described by the descriptor @text
+ * and named @path; the extent is closed when this fails. */
+int vmdk_one_extent_disk(const char *path, const char *text,
+			 const struct vmdk_extent *proto, vmdk_disk **out);
 /* The first sector and the descriptor of @path, read through @f, in a
  * memory file of @path's size open on *@out (the rest is holes). */
 int vmdk_fetched_head(const struct vmdk_fetcher *f, const char *path, int *out,

@@ -9,14 +9,8 @@
 
 #include "core.h"
 
-const char *vmdk_foreign_format(int fd)
+const char *vmdk_foreign_head(const uint8_t *head, size_t got)
 {
-	uint8_t head[512] = { 0 }, tail[8] = { 0 };
-	size_t got = 0, tgot = 0;
-	uint64_t size = 0;
-
-	if (fd < 0 || vmdk_pread_upto(fd, head, sizeof(head), 0, &got) < 0)
-		return NULL;
 	if (got >= 8 && memcmp(head, "QFI\xfb", 4) == 0)
 		return head[7] >= 2 ? "qcow2" : "qcow";
 	if (got >= 4 && memcmp(head, "QED\0", 4) == 0)
@@ -30,6 +24,19 @@ const char *vmdk_foreign_format(int fd)
 	 * one has the footer alone, in its last sector. */
 	if (got >= 8 && memcmp(head, "conectix", 8) == 0)
 		return "VHD";
+	return NULL;
+}
+
+const char *vmdk_foreign_format(int fd)
+{
+	uint8_t head[512] = { 0 }, tail[8] = { 0 };
+	size_t got = 0, tgot = 0;
+	uint64_t size = 0;
+
+	if (fd < 0 || vmdk_pread_upto(fd, head, sizeof(head), 0, &got) < 0)
+		return NULL;
+	if (vmdk_foreign_head(head, got))
+		return vmdk_foreign_head(head, got);
 	if (vmdk_file_size(fd, &size) == 0 && size >= 1024 && size % 512 == 0 &&
 	    vmdk_pread_upto(fd, tail, sizeof(tail), size - 512, &tgot) == 0 &&
 	    tgot == 8 && memcmp(tail, "conectix", 8) == 0)

@@ -32,12 +32,9 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 {
 	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
 	bool writable = !(flags & VMDK_OPEN_RDONLY);
-	struct vmdk_link *l;
-	struct vmdk_extent *x;
 	uint64_t size;
 	char *text = NULL;
-	vmdk_disk *d;
-	int fd, err, ignored = 0;
+	int fd, err;
 
 	oeb->msg[0] = '\0';
 	if (!path || !out)
@@ -60,33 +57,59 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 				   : err < 0 ? vmdk_strerror(err)
 				   : size ? "larger than 64 TiB" : "empty");
 	}
-	d = calloc(1, sizeof(*d));
-	l = calloc(1, sizeof(*l));
-	x = calloc(1, sizeof(*x));
-	if (!d || !l || !x ||
-	    asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
+	if (asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
 		     (unsigned long long)(size + 511) / VMDK_SECTOR,
 		     strchr(path, '"') ? "raw" : path) < 0) {
-		free(d);
-		free(l);
-		free(x);
 		close(fd);
 		return -ENOMEM;
 	}
+	err = vmdk_one_extent_disk(path, text, &(struct vmdk_extent){
+					   .ops = vmdk_format_for_type(VMDK_TYPE_RAW),
+					   .kind = "RAW", .fd = fd, .writable = writable,
+					   .sectors = (size + 511) / VMDK_SECTOR,
+					   .file_size = size }, out);
+	free(text);
+	return err;
+}
+
+int vmdk_one_extent_disk(const char *path, const char *text,
+			 const struct vmdk_extent *proto, vmdk_disk **out)
+{
+	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
+	struct vmdk_link *l;
+	struct vmdk_extent *x;
+	vmdk_disk *d;
+	int err, ignored = 0;
+
+	d = calloc(1, sizeof(*d));
+	l = calloc(1, sizeof(*l));
+	x = calloc(1, sizeof(*x));
+	if (!d || !l || !x) {
+		free(d);
+		free(l);
+		free(x);
+		if (proto->ops->close) {
+			struct vmdk_extent tmp = *proto;
+			proto->ops->close(&tmp);
+		} else if (proto->fd >= 0) {
+			close(proto->fd);
+		}
+		return -ENOMEM;
+	}
+	*x = *proto;
+	x->eb = &d->eb;
+	x->path = strdup(path);
+	x->backing = vmdk_chain_backing;
+	x->backing_arg = l;
 	l->desc_fd = -1;
-	l->writable = writable;
+	l->writable = x->writable;
 	l->path = strdup(path);
 	l->dir = vmdk_dirname(path);
 	l->ext = x;
 	l->n_ext = 1;
-	l->capacity = (size + 511) / VMDK_SECTOR;
-	*x = (struct vmdk_extent){ .ops = vmdk_format_for_type(VMDK_TYPE_RAW), .eb = &d->eb,
-				   .path = strdup(path), .kind = "RAW",
-				   .sectors = l->capacity, .fd = fd,
-				   .writable = writable, .file_size = size };
-	err = vmdk_desc_parse(text, strlen(text), &l->desc, oeb);
-	free(text);
+	l->capacity = x->sectors;
 	d->links[d->nlinks++] = l;
+	err = vmdk_desc_parse(text, strlen(text), &l->desc, oeb);
 	if (err == 0 && (!l->path || !l->dir || !x->path))
 		err = -ENOMEM;
 	if (err < 0) {
@@ -94,8 +117,6 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 		free(d);
 		return err;
 	}
-	x->backing = vmdk_chain_backing;
-	x->backing_arg = l;
 	*out = d;
 	return 0;
 }

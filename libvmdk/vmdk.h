@@ -132,6 +132,23 @@ int vmdk_open_fetched(const char *path, const struct vmdk_fetcher *f,
  * write to.  Flags and locks as vmdk_open(). */
 int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out);
 
+/*! vmdk_open_sequential() : a disk read once, front to back, from @fd (a
+ * pipe, such as standard input), whose first @head_len bytes @head the
+ * caller has read already (a sector, unless the stream is shorter): a
+ * streamOptimized VMDK, whose header gives the size, or, when @raw_bytes
+ * is not 0, a raw image of that many bytes (VMDK_OPEN_RAW_FOREIGN in
+ * @flags: raw whatever @head looks like).  For vmdk_clone() and
+ * vmdk_clone_fd(), which read forward: a read behind what was consumed is
+ * VMDK_E_NOT_SUPPORTED, and a stream that ends early (or, raw, holds more
+ * than @raw_bytes) fails the read that finds it.  @name names it in
+ * messages; @fd stays the caller's.  Decided from @head alone, before
+ * anything more is read: VMDK_E_NOT_A_DISK for what cannot be read as it
+ * comes (another kind of VMDK, or a raw image when @raw_bytes is 0),
+ * VMDK_E_FOREIGN for another format's image. */
+int vmdk_open_sequential(int fd, const char *name, const void *head,
+			 size_t head_len, uint64_t raw_bytes, unsigned flags,
+			 vmdk_disk **out);
+
 /*! vmdk_close() : flush, clear the unclean-shutdown marks, release locks and
  * free @d.  NULL is a no-op.  @return 0 or the first error met while
  * flushing (the handle is freed regardless). */

@@ -97,10 +97,17 @@ static bool names_parent(const char *spool)
 	return child;
 }
 
-/* Standard input as a file beside the destination: a streamOptimized
- * VMDK (read in full, as its directory is at the end) or a raw image
- * (zero blocks left as holes).  The name is unlinked once opened. */
-static char *spool_stdin(const char *dst, bool *is_vmdk)
+uint64_t op_stdin_raw_sectors;
+
+/* What is read of standard input to tell what it holds: a sector. */
+#define STDIN_HEAD 512
+
+/* Standard input, whose first @got bytes @head were read already, as a
+ * file beside the destination: a VMDK not readable as it comes, or a raw
+ * image of unknown size (zero blocks left as holes).  The name is
+ * unlinked once opened. */
+static char *spool_stdin(const char *dst, const uint8_t *head, size_t got,
+			 bool *is_vmdk)
 {
 	static char buf[1 << 20];
 	const char *slash = strcmp(dst, "-") ? strrchr(dst, '/') : NULL;
@@ -117,15 +124,21 @@ static char *spool_stdin(const char *dst, bool *is_vmdk)
 		free(path);
 		return NULL;
 	}
-	*is_vmdk = false;
+	*is_vmdk = got >= 4 && memcmp(head, "KDMV", 4) == 0;
+	if (got && pwrite(fd, head, got, 0) != (ssize_t)got) {
+		tool_warn(path, "%s", strerror(errno));
+		close(fd);
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	off = got;
 	for (;;) {
-		long have = tool_read_full(STDIN_FILENO, buf, sizeof(buf));
+		long have = got < STDIN_HEAD ? 0 : tool_read_full(STDIN_FILENO, buf, sizeof(buf));
 		if (have < 0) {
 			tool_warn("standard input", "%s", strerror((int)-have));
 			break;
 		}
-		if (off == 0 && have >= 4 && memcmp(buf, "KDMV", 4) == 0)
-			*is_vmdk = true;
 		if (have && (*is_vmdk || !all_zero(buf, (size_t)have)) &&
 		    pwrite(fd, buf, (size_t)have, (off_t)off) != have) {
 			tool_warn(path, "%s", strerror(errno));
@@ -150,13 +163,37 @@ static char *spool_stdin(const char *dst, bool *is_vmdk)
 vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
 			   int source_format)
 {
+	uint8_t head[STDIN_HEAD];
 	bool is_vmdk;
 	vmdk_disk *d;
 	char *spool;
+	long got;
+	int err;
 
 	if (strcmp(src, "-") != 0)
 		return open_source(src, src, source_format);
-	spool = spool_stdin(spool_beside, &is_vmdk);
+	got = tool_read_full(STDIN_FILENO, head, sizeof(head));
+	if (got < 0) {
+		tool_warn("standard input", "%s", strerror((int)-got));
+		return NULL;
+	}
+	/* A stream, or a raw image of a known size, is read as it comes. */
+	err = source_format == SOURCE_VMDK && op_stdin_raw_sectors ? VMDK_E_NOT_A_DISK
+	      : vmdk_open_sequential(STDIN_FILENO, "standard input", head, (size_t)got,
+				     source_format == SOURCE_VMDK ? 0
+				     : op_stdin_raw_sectors * 512,
+				     source_format == SOURCE_RAW ? VMDK_OPEN_RAW_FOREIGN : 0,
+				     &d);
+	if (err == 0)
+		return d;
+	if (err != VMDK_E_NOT_A_DISK || op_stdin_raw_sectors) {
+		source_error("standard input", "standard input", err);
+		return NULL;
+	}
+	if (verbosity > 0 && !(got >= 4 && memcmp(head, "KDMV", 4) == 0))
+		tool_warn("standard input", "a raw image of unknown size: stored beside "
+			  "the destination first (--size reads it as it comes)");
+	spool = spool_stdin(spool_beside, head, (size_t)got, &is_vmdk);
 	if (!spool)
 		return NULL;
 	if (is_vmdk && names_parent(spool)) {
@@ -211,8 +248,10 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 		return 1;
 	}
 	if (err < 0) {
-		tool_disk_error(strcmp(dst, "-") ? dst : "standard output", err,
-				vmdk_errmsg(NULL));
+		/* A read of standard input that failed is said of it. */
+		bool of_input = !strncmp(vmdk_errmsg(NULL), "standard input: ", 16);
+		tool_disk_error(of_input ? "standard input" : strcmp(dst, "-") ? dst
+				: "standard output", err, vmdk_errmsg(NULL));
 		return 1;
 	}
 	if (verbosity > 0 && tool_op_summaries && strcmp(dst, "-"))

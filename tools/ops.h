@@ -21,8 +21,13 @@ extern const char *op_exists_hint;
 /* @src ("-": standard input) to @dst ("-": standard output). */
 int op_clone(const char *src, const char *dst, struct vmdk_clone_params *p,
 	     int source_format, bool force_progress);
+/* The size of a raw image on standard input, when the user gave it
+ * (then it is read as it comes); 0: unknown. */
+extern uint64_t op_stdin_raw_sectors;
 /* The source of a clone, as op_clone() opens it; standard input ("-")
- * is spooled in @spool_beside's directory.  NULL once the error is told. */
+ * is read as it comes when it is a streamOptimized VMDK or a raw image of
+ * a size given, else spooled in @spool_beside's directory.  NULL once
+ * the error is told. */
 vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
 			   int source_format);
 /* @path read-only: a VMDK, else a raw image (foreign images refused);

@@ -45,6 +45,9 @@ static void usage(void)
 	       " -c, --compress <1-9>     deflate level of streamOptimized (default 4)\n"
 	       " -j, --jobs <n>           compression threads (default: all CPUs)\n"
 	       " -r, --raw-source         read the source as a raw image\n"
+	       "     --size <size>        of a raw image on standard input: read as it\n"
+	       "                          comes (else stored beside the destination\n"
+	       "                          first); a stream of another size fails\n"
 	       "     --source-format <f>  vmdk: the source must be a VMDK; raw: its\n"
 	       "                          bytes as they are, even a qcow2, VHD, VHDX,\n"
 	       "                          VDI or QED image (refused otherwise)\n"
@@ -83,7 +86,7 @@ int main(int argc, char **argv)
 	       OPT_NO_SYNC, OPT_SOURCE_FORMAT, OPT_HOST, OPT_USER, OPT_PASSWORD_FILE,
 	       OPT_THUMBPRINT, OPT_INSECURE, OPT_DATACENTER, OPT_POOL, OPT_FOLDER,
 	       OPT_SRC_HOST, OPT_SRC_USER, OPT_SRC_PASSWORD_FILE, OPT_SRC_THUMBPRINT,
-	       OPT_SRC_DATACENTER };
+	       OPT_SRC_DATACENTER, OPT_SIZE };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "adapter", required_argument, NULL, 'a' },
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "raw-source", no_argument, NULL, 'r' },
 		{ "source-format", required_argument, NULL, OPT_SOURCE_FORMAT },
+		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "force", no_argument, NULL, 'f' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
@@ -217,6 +221,9 @@ int main(int argc, char **argv)
 		case OPT_FOLDER:
 			remote.folder = optarg;
 			break;
+		case OPT_SIZE:
+			tool_size_arg(optarg, &op_stdin_raw_sectors);
+			break;
 		case OPT_SRC_HOST:
 			source.host = optarg;
 			break;
@@ -244,6 +251,10 @@ int main(int argc, char **argv)
 	src = argv[optind];
 	dst = argv[optind + 1];
 	p.ddb = nddb ? ddb : NULL;
+	if (op_stdin_raw_sectors && strcmp(src, "-"))
+		tool_try_help("--size is for a raw image on standard input ('-')");
+	if (op_stdin_raw_sectors && source_format == SOURCE_VMDK)
+		tool_try_help("--size is for a raw image, not --source-format vmdk");
 	op_remote_usage(src, dst, type, &remote);
 	if ((source.host || source.user || source.password_file || source.thumbprint ||
 	     source.datacenter) &&

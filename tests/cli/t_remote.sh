@@ -110,6 +110,23 @@ rm -f "$R/cap/"*
 expect "standard input (streamOptimized) uploads" sh -c "cat '$R/type5.vmdk' | \"\$0\" -q --host '$host' \
 	--user root --password-file '$R/pw' --thumbprint '$sha1' - '[LocalDS_0] stdin2.vmdk'" "$BIN/vmdk-clone"
 uploaded "streamOptimized standard input reads as the source" "$want" stdin2.vmdk
+# Read as it comes, never stored: with no temporary directory at all.
+rm -f "$R/cap/"*
+expect "a stream on standard input uploads with nowhere to store it" sh -c "cat '$R/type5.vmdk' | \
+	TMPDIR=/nonexistent \"\$0\" -q --host '$host' --user root --password-file '$R/pw' \
+	--thumbprint '$sha1' - '[LocalDS_0] stdin3.vmdk'" "$BIN/vmdk-clone"
+uploaded "the unstored stream upload reads as the source" "$want" stdin3.vmdk
+rm -f "$R/cap/"*
+rawsize=$(stat -c %s "$R/src.raw")
+expect "a raw image on standard input with --size uploads unstored" sh -c "cat '$R/src.raw' | \
+	TMPDIR=/nonexistent \"\$0\" -q --size ${rawsize}b --host '$host' --user root \
+	--password-file '$R/pw' --thumbprint '$sha1' - '[LocalDS_0] stdin4.vmdk'" "$BIN/vmdk-clone"
+uploaded "the unstored raw upload reads as the image" "$want" stdin4.vmdk
+expect_exit 1 "standard input: the stream ended at byte" "a raw stream shorter than --size" \
+	sh -c "head -c $((rawsize / 2)) '$R/src.raw' | \"\$0\" -q --size ${rawsize}b --host '$host' \
+	--user root --password-file '$R/pw' --thumbprint '$sha1' - '[LocalDS_0] short.vmdk'" "$BIN/vmdk-clone"
+[ ! -e "$datastore/short.vmdk" ] && ok "nothing lands from a short raw stream" ||
+	bad "a short raw stream left a disk"
 no_helper "after every upload"
 
 # Credentials and certificates.
