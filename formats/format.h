@@ -178,6 +178,13 @@ struct vmdk_format_ops {
 	int (*write)(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		     const void *buf);
 	int (*flush)(struct vmdk_extent *x);
+	/* The grain at @sector (status said DATA), as the stream writer
+	 * packs one: its marker and deflate bytes, sector-padded, checked to
+	 * inflate whole; 0 when it reads as zeros (nothing to write).  Lets
+	 * a copy to a stream re-frame grains instead of recompressing them.
+	 * NULL: not offered. */
+	int (*packed_grain)(struct vmdk_extent *x, uint64_t sector,
+			    const uint8_t **packed, size_t *len);
 	/* Make @n sectors read as zeros by letting go of whole allocation
 	 * units (grains), the rest written with zeros; @below: a link lies
 	 * underneath, whose data a released unit must not show.  NULL: the

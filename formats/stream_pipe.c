@@ -267,6 +267,36 @@ static int pipe_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *b
 	return 0;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static int pipe_packed_grain(struct vmdk_extent *x, uint64_t sector,
+			     const uint8_t **packed, size_t *len)
+{
+	struct pipe_stream *s = P(x);
+	size_t total;
+	int err = advance_to(x, sector);
+
+	if (err < 0)
+		return err;
+	if (!s->has_next || s->next_lba != sector)
+		return vmdk_seterr(x->eb, VMDK_E_INVALID_ARG, "%s: no grain starts at "
+				   "sector %llu", x->path, (unsigned long long)sector);
+	/* Inflated to be checked (and to drop zero grains); the packed bytes
+	 * stay in s->packed until the next grain is read. */
+	if ((err = inflate_next(x)) < 0)
+		return err;
+	if (all_zero(s->data, (size_t)(grain_end(x, sector) - sector) * VMDK_SECTOR))
+		return 0;
+	total = (s->packed_len + VMDK_SECTOR - 1) / VMDK_SECTOR * VMDK_SECTOR;
+	memset(s->packed + s->packed_len, 0, total - s->packed_len);
+	*packed = s->packed;
+	*len = total;
+	return 1;
+}
+
 static int pipe_close(struct vmdk_extent *x)
 {
 	struct pipe_stream *s = P(x);
@@ -286,14 +316,15 @@ static int pipe_close(struct vmdk_extent *x)
 
 static void pipe_describe(const struct vmdk_extent *x, struct vmdk_extent_info *ei)
 {
-	(void)x;
 	ei->format = "streamOptimized (read from a pipe)";
+	ei->grain_size = P(x)->grain_size;
 }
 
 const struct vmdk_format_ops vmdk_stream_pipe_ops = {
 	.name = "streamOptimized (read from a pipe)",
 	.status = pipe_status,
 	.read = pipe_read,
+	.packed_grain = pipe_packed_grain,
 	.close = pipe_close,
 	.describe = pipe_describe,
 	.no_write_hint = "a stream read from a pipe is only read",

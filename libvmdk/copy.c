@@ -213,6 +213,52 @@ static int copy_run(void *arg, uint64_t sector, uint64_t n, int state)
 	return state == VMDK_BLOCK_DATA ? err : report(c->p, end, c->cap, c->eb);
 }
 
+/* The one extent of @src when its grains can go to @k as they are
+ * packed (a stream read from a pipe into a stream), else NULL. */
+static struct vmdk_extent *packed_source(vmdk_disk *src, struct sink *k)
+{
+	struct vmdk_extent *x = src->nlinks == 1 && src->links[0]->n_ext == 1
+				? &src->links[0]->ext[0] : NULL;
+	struct vmdk_extent_info ei = { 0 };
+
+	if (!k->put_packed || !x || !x->ops->packed_grain || !x->ops->describe)
+		return NULL;
+	x->ops->describe(x, &ei);
+	return ei.grain_size == VMDK_STREAM_GRAIN ? x : NULL;
+}
+
+/* Grains re-framed, not recompressed: each taken as packed, checked,
+ * zero ones left out. */
+static int copy_packed(struct vmdk_extent *x, struct sink *k,
+		       const struct vmdk_clone_params *p, struct vmdk_errbuf *eb,
+		       const struct vmdk_errbuf *keb)
+{
+	uint64_t sector = 0, run = 0;
+	int err = 0;
+
+	while (err == 0 && sector < x->sectors) {
+		const uint8_t *packed;
+		size_t len;
+		int st = x->ops->status(x, sector, x->sectors - sector, &run);
+		if (st < 0)
+			return vmdk_seterr(eb, st, "%s", x->eb->msg);
+		if (st == VMDK_BS_DATA) {
+			int got = x->ops->packed_grain(x, sector, &packed, &len);
+			if (got < 0)
+				return vmdk_seterr(eb, got, "%s", x->eb->msg);
+			if (got && (err = k->put_packed(k, sector / VMDK_STREAM_GRAIN, packed, len)) < 0) {
+				memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+				return err;
+			}
+		}
+		sector += run;
+		err = report(p, sector, x->sectors, eb);
+	}
+	if (err == 0 && (err = k->finish(k)) < 0)
+		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+	return err;
+}
+
 /* Feed @k every non-zero piece of @src, in order, then finish it.  The
  * sink runs on the pipe's thread and reports into @keb, which is copied
  * into @eb when the sink is what failed. */
@@ -222,8 +268,11 @@ static int copy_data(vmdk_disk *src, struct sink *k,
 {
 	struct copier c = { .src = src, .p = p, .eb = eb,
 			    .cap = src->links[0]->capacity };
+	struct vmdk_extent *x = packed_source(src, k);
 	int err, sink_err;
 
+	if (x)
+		return copy_packed(x, k, p, eb, keb);
 	err = vmdk_copy_pipe_new(k, &c.pipe);
 	if (err < 0)
 		return vmdk_seterr(eb, err, "cannot start the copy: %s",

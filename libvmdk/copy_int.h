@@ -11,9 +11,16 @@
 
 /* A destination.  put() gets runs of sectors in increasing order, never
  * a 128-sector grain's worth of zeros. */
+/* Sectors in a grain of the streams we write. */
+#define VMDK_STREAM_GRAIN 128u
+
 struct sink {
 	int (*put)(struct sink *k, uint64_t sector, uint32_t n,
 		   const uint8_t *buf);
+	/* Grain @grain (128 sectors) already packed as the stream writer
+	 * packs it, after everything put before; NULL: not a stream. */
+	int (*put_packed)(struct sink *k, uint64_t grain, const uint8_t *packed,
+			  size_t len);
 	int (*finish)(struct sink *k);
 	void (*destroy)(struct sink *k);
 	struct vmdk_errbuf *eb;

@@ -43,9 +43,10 @@ static int open_stream(int fd, const char *name, const uint8_t *head, vmdk_disk 
 				  (unsigned long long)x.sectors);
 	vmdk_desc_free(desc);
 	if (err == 0)
-		return vmdk_one_extent_disk(name, text, &x, out);
+		err = vmdk_one_extent_disk(name, text, &x, out);
+	else
+		x.ops->close(&x);
 	free(text);
-	x.ops->close(&x);
 	return err;
 }
 

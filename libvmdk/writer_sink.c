@@ -14,7 +14,7 @@
 
 #include "copy_int.h"
 
-#define GRAIN 128u		/* sectors per grain in what we write */
+#define GRAIN VMDK_STREAM_GRAIN
 #define SLOTS_PER_THREAD 16u	/* about 2 MiB of buffers per worker */
 #define MAX_THREADS 64u
 
@@ -180,6 +180,20 @@ static int stream_put(struct sink *k, uint64_t sector, uint32_t n,
 	return 0;
 }
 
+/* Behind every grain put before, in order. */
+static int stream_put_packed(struct sink *k, uint64_t grain, const uint8_t *packed,
+			     size_t len)
+{
+	struct stream_sink *s = (struct stream_sink *)k;
+	int err = close_grain(s), r = 0;
+
+	while (err == 0 && (r = write_oldest(s, true)) > 0)
+		;
+	if (err == 0 && r < 0)
+		err = r;
+	return err < 0 ? err : s->wo->put_packed(s->w, grain, packed, len);
+}
+
 static int stream_finish(struct sink *k)
 {
 	struct stream_sink *s = (struct stream_sink *)k;
@@ -280,7 +294,8 @@ int vmdk_writer_sink_new(int fd, const struct vmdk_writer_ops *wo,
 
 	if (!s)
 		return -ENOMEM;
-	s->base = (struct sink){ .put = stream_put, .finish = stream_finish,
+	s->base = (struct sink){ .put = stream_put, .put_packed = stream_put_packed,
+				 .finish = stream_finish,
 				 .destroy = stream_destroy, .eb = eb };
 	s->wo = wo;
 	s->capacity = cp->capacity;

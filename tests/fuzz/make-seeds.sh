@@ -25,6 +25,14 @@ sed 's/^RW 64 SPARSE/R\x01 64 SPARSE/' "$out/sparse.vmdk" > "$out/sparse-desc.vm
 "$BIN/vmdk-fill" -q -s 0 -c 8 --val 0 "$out/frag.vmdk"
 "$BIN/vmdk-fill" -q -s 64 -c 16 --val 7 "$out/frag.vmdk"
 "$BIN/vmdk-fill" -q -s 8 -c 8 --val 0 "$out/frag.vmdk"
+# What the pipe harness starts from besides our streams: qemu-img's,
+# with its tables in front and no end marker.
+if command -v qemu-img >/dev/null 2>&1; then
+	"$BIN/vmdk-dump" --raw "$out/sparse.vmdk" > "$out/.raw"
+	qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$out/.raw" \
+		"$out/stream-qemu.vmdk" 2>/dev/null || true
+	rm -f "$out/.raw"
+fi
 rm -f "$out/flat-flat.vmdk" "$out/.data"
 # What the volumes harness starts from: the first 128 KiB of small disks
 # with an MBR and logical partitions, a GPT, an ext4 superblock.
