@@ -30,26 +30,47 @@ struct vmdk_writer {
 	size_t packed_max;
 	struct vmdk_deflater *z;	/* for vmdk_stream_writer_grain */
 	struct vmdk_writeback wb;
+	/* What is written goes out OUT_BATCH bytes at a time: one write
+	 * for some fifteen grains, not one each. */
+	uint8_t *out;
+	size_t out_len;
 };
 
-static int put(struct vmdk_writer *w, const void *buf, size_t len)
+#define OUT_BATCH (1u << 20)
+
+static int flush_out(struct vmdk_writer *w)
 {
-	int err = vmdk_write_all(w->fd, buf, len);
+	int err = w->out_len ? vmdk_write_all(w->fd, w->out, w->out_len) : 0;
 
 	if (err < 0)
 		return vmdk_seterr(w->eb, err, "writing stream: %s",
 				   vmdk_strerror(err));
+	w->out_len = 0;
+	vmdk_writeback(&w->wb, w->fd, w->pos * VMDK_SECTOR);
 	return 0;
 }
 
 static int put_sectors(struct vmdk_writer *w, const void *buf,
 		       size_t sectors)
 {
-	int err = put(w, buf, sectors * VMDK_SECTOR);
+	size_t len = sectors * VMDK_SECTOR;
+	int err = 0;
 
-	if (err == 0) {
+	if (w->out_len + len > OUT_BATCH)
+		err = flush_out(w);
+	if (err == 0 && len > OUT_BATCH) {
+		/* (A directory of a very large disk.) */
 		w->pos += sectors;
+		if ((err = vmdk_write_all(w->fd, buf, len)) < 0)
+			return vmdk_seterr(w->eb, err, "writing stream: %s",
+					   vmdk_strerror(err));
 		vmdk_writeback(&w->wb, w->fd, w->pos * VMDK_SECTOR);
+		return 0;
+	}
+	if (err == 0) {
+		memcpy(w->out + w->out_len, buf, len);
+		w->out_len += len;
+		w->pos += sectors;
 	}
 	return err;
 }
@@ -111,7 +132,8 @@ static int stream_writer_open(int fd, const struct vmdk_extent_plan *p,
 	w->gd = calloc(round_up(w->gd_entries * 4ull, VMDK_SECTOR), 1);
 	w->packed_max = stream_packed_max(grain);
 	w->packed = malloc(w->packed_max);
-	if (!w->gd || !w->packed) {
+	w->out = malloc(OUT_BATCH);
+	if (!w->gd || !w->packed || !w->out) {
 		stream_writer_free(w);
 		return -ENOMEM;
 	}
@@ -245,7 +267,7 @@ static int stream_writer_finish(struct vmdk_writer *w)
 	}
 	if (err == 0)
 		err = put_marker(w, 0, MARKER_EOS);
-	return err;
+	return err == 0 ? flush_out(w) : err;
 }
 
 static void stream_writer_free(struct vmdk_writer *w)
@@ -254,6 +276,7 @@ static void stream_writer_free(struct vmdk_writer *w)
 		return;
 	free(w->gd);
 	free(w->packed);
+	free(w->out);
 	vmdk_deflater_free(w->z);
 	free(w);
 }
