@@ -55,9 +55,11 @@ ratio() { echo "$1 / $2" | bc -l; }
 # a sync of what it wrote.
 printf 'Image: %s (%s), %s CPUs, best of %s runs, %s, %s\n' "$img" "$size" \
 	"$(nproc)" "$runs" "$("$BIN/vmdk-clone" --version)" "$(qemu-img --version | head -1)"
-printf '%-28s %7s %7s %7s %7s %6s %6s %11s %11s %7s %7s\n' conversion \
-	"nosync" "qemu" "ours" "q+sync" "x" "x sync" "ours bytes" "qemu bytes" \
-	"oursKiB" "qemuKiB"
+# Each conversion also on one core: both pinned to CPU 0, ours with one
+# compression thread (-j 1).  "size x" is our output's size over qemu-img's.
+printf '%-28s %7s %7s %7s %7s %6s %6s %7s %7s %6s %11s %6s %7s %7s\n' conversion \
+	"nosync" "qemu" "ours" "q+sync" "x" "x sync" "1c ours" "1c qemu" "x 1c" \
+	"ours bytes" "size x" "oursKiB" "qemuKiB"
 
 # Sources in every format, made once by qemu-img (a neutral writer).
 [ -s "$dir/src-sparse-$size.vmdk" ] || qemu-img convert -O vmdk "$img" "$dir/src-sparse-$size.vmdk"
@@ -71,8 +73,17 @@ min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 # the machine's writeback, not from the programs).
 bench() {
 	label=$1 src=$2 ours_type=$3 qemu_opts=$4 ext=$5
-	n_s=999999 o_s=999999 q_s=999999 qs_s=999999
+	n_s=999999 o_s=999999 q_s=999999 qs_s=999999 p_o=999999 p_q=999999
 	for _ in $(seq "$runs"); do
+		rm -rf "$dir/out" && mkdir "$dir/out" && sync
+		run "ours $label, one core" taskset -c 0 "$BIN/vmdk-clone" -q --no-sync -j 1 \
+			-t "$ours_type" "$src" "$dir/out/one.$ext"
+		p_o=$(min "$p_o" "$secs")
+		rm -rf "$dir/out" && mkdir "$dir/out" && sync
+		# shellcheck disable=SC2086
+		run "qemu $label, one core" taskset -c 0 qemu-img convert $qemu_opts "$src" \
+			"$dir/out/one.$ext"
+		p_q=$(min "$p_q" "$secs")
 		rm -rf "$dir/out" && mkdir "$dir/out" && sync
 		run "ours $label" "$BIN/vmdk-clone" -q --no-sync -t "$ours_type" \
 			"$src" "$dir/out/fast.$ext"
@@ -94,9 +105,10 @@ bench() {
 		echo "bench: $label: outputs differ" >&2
 		exit 1
 	fi
-	printf '%-28s %7.2f %7.2f %7.2f %7.2f %5.2fx %5.2fx %11s %11s %7s %7s\n' \
+	printf '%-28s %7.2f %7.2f %7.2f %7.2f %5.2fx %5.2fx %7.2f %7.2f %5.2fx %11s %6.4f %7s %7s\n' \
 		"$label" "$n_s" "$q_s" "$o_s" "$qs_s" "$(ratio "$q_s" "$n_s")" \
-		"$(ratio "$qs_s" "$o_s")" "$o_b" "$q_b" "$o_rss" "$q_rss"
+		"$(ratio "$qs_s" "$o_s")" "$p_o" "$p_q" "$(ratio "$p_q" "$p_o")" "$o_b" \
+		"$(ratio "$o_b" "$q_b")" "$o_rss" "$q_rss"
 }
 
 if [ "${BENCH_CONVERT:-1}" != 0 ]; then
@@ -353,8 +365,29 @@ if [ "${BENCH_REMOTE:-1}" != 0 ] && [ -x "${VCSIM:-}" ]; then
 	folder() { echo "https://$host/folder/$1?dcPath=ha-datacenter&dsName=LocalDS_0"; }
 	mkdir -p "$datastore/dl"
 	"$BIN/vmdk-clone" -q --no-sync -t 4 "$dir/src-sparse-$size.vmdk" "$datastore/dl/flat.vmdk"
-	u_o=999999 u_q=999999 d_o=999999 d_q=999999
+	"$BIN/vmdk-clone" -q --no-sync -t 0 "$dir/src-sparse-$size.vmdk" "$datastore/dl/sparse.vmdk"
+	"$BIN/vmdk-clone" -q --no-sync -t 5 "$dir/src-sparse-$size.vmdk" "$rd/stream.vmdk"
+	u_o=999999 u_q=999999 d_o=999999 d_q=999999 l_o=999999 p_o=999999 s_o=999999 r_o=999999
 	for i in $(seq "$runs"); do
+		# The same stream made locally, as the upload's reference.
+		rm -rf "$rd/out" && mkdir "$rd/out" && sync
+		run "local stream" "$BIN/vmdk-clone" -q --no-sync -t 5 "$dir/src-sparse-$size.vmdk" \
+			"$rd/out/local.vmdk"
+		l_o=$(min "$l_o" "$secs")
+		rm -rf "$rd/out" "$rd/cap"/* && mkdir "$rd/out" && sync
+		run "upload from a pipe" sh -c "cat '$rd/stream.vmdk' | TMPDIR=/nonexistent \
+			'$BIN/vmdk-clone' -q --host '$host' --user root --password-file '$rd/pw' \
+			--thumbprint '$sha1' - '[LocalDS_0] up/pipe$i.vmdk'"
+		p_o=$(min "$p_o" "$secs")
+		run "sparse download" "$BIN/vmdk-clone" -q --no-sync --host "$host" --user root \
+			--password-file "$rd/pw" --thumbprint "$sha1" "[LocalDS_0] dl/sparse.vmdk" \
+			"$rd/out/sparse.vmdk"
+		s_o=$(min "$s_o" "$secs") s_rss=$rss
+		rm -rf "$rd/cap"/*
+		run "datastore to datastore" "$BIN/vmdk-clone" -q --host "$host" --user root \
+			--password-file "$rd/pw" --thumbprint "$sha1" "[LocalDS_0] dl/sparse.vmdk" \
+			"[LocalDS_0] up/copy$i.vmdk"
+		r_o=$(min "$r_o" "$secs") r_rss=$rss
 		rm -rf "$rd/cap"/* "$rd/out" && mkdir "$rd/out" && sync
 		run "upload" "$BIN/vmdk-clone" -q --host "$host" --user root --password-file "$rd/pw" \
 			--thumbprint "$sha1" "$dir/src-sparse-$size.vmdk" "[LocalDS_0] up/ours$i.vmdk"
@@ -384,5 +417,16 @@ if [ "${BENCH_REMOTE:-1}" != 0 ] && [ -x "${VCSIM:-}" ]; then
 		"$(ratio "$u_q" "$u_o")" "$u_rss" "$u_bytes"
 	printf '%-28s %7.2f %7.2f %5.2fx %8s\n' "download vs curl+convert" "$d_o" "$d_q" \
 		"$(ratio "$d_q" "$d_o")" "$d_rss"
+	# Against the same disk converted here: how much of local speed the
+	# network path keeps (no temporary file anywhere).
+	printf '%-28s %7s %7s %6s %8s\n' "vs local sparse -> stream" ours local "speed" oursKiB
+	printf '%-28s %7.2f %7.2f %5.0f%% %8s\n' "upload" "$u_o" "$l_o" \
+		"$(echo "100 * $l_o / $u_o" | bc -l)" "$u_rss"
+	printf '%-28s %7.2f %7.2f %5.0f%%\n' "upload of a stream on stdin" "$p_o" "$l_o" \
+		"$(echo "100 * $l_o / $p_o" | bc -l)"
+	printf '%-28s %7.2f %7.2f %5.0f%% %8s\n' "sparse download" "$s_o" "$l_o" \
+		"$(echo "100 * $l_o / $s_o" | bc -l)" "$s_rss"
+	printf '%-28s %7.2f %7.2f %5.0f%% %8s\n' "datastore to datastore" "$r_o" "$l_o" \
+		"$(echo "100 * $l_o / $r_o" | bc -l)" "$r_rss"
 	rm -rf "$rd"
 fi
