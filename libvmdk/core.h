@@ -40,8 +40,14 @@ struct vmdk_txn {
 	struct vmdk_strv made;	/* files made in place: gone on rollback */
 	struct vmdk_strv doomed;	/* files that go once committed */
 	bool committed;
+	int stage_lock;		/* held on stage_dir while it is in use */
 };
 void vmdk_txn_init(struct vmdk_txn *t, struct vmdk_errbuf *eb);
+/* stale_stages.c: a lock on the staging directory @stage_dir (an open
+ * descriptor, or -1), and the removal of those killed writers left in
+ * @dir. */
+int vmdk_stage_lock(const char *stage_dir);
+void vmdk_sweep_stale_stages(const char *dir);
 /* A new disk is built at t->stage_path and appears at @dst on commit. */
 int vmdk_txn_stage(struct vmdk_txn *t, const char *dst);
 /* Create @path (never over a file) as part of the change. */

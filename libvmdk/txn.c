@@ -23,6 +23,7 @@ void vmdk_txn_init(struct vmdk_txn *t, struct vmdk_errbuf *eb)
 {
 	memset(t, 0, sizeof(*t));
 	t->eb = eb;
+	t->stage_lock = -1;
 }
 
 static int push(struct vmdk_strv *v, const char *s)
@@ -120,6 +121,8 @@ int vmdk_txn_stage(struct vmdk_txn *t, const char *dst)
 		free(dir);
 		return -ENOMEM;
 	}
+	/* What writers killed outright left here goes first. */
+	vmdk_sweep_stale_stages(dir);
 	free(dir);
 	if (!mkdtemp(tmpl)) {
 		int err = -errno;
@@ -127,6 +130,7 @@ int vmdk_txn_stage(struct vmdk_txn *t, const char *dst)
 		return stage_error(t->eb, dst, err);
 	}
 	t->stage_dir = tmpl;
+	t->stage_lock = vmdk_stage_lock(tmpl);
 	t->dst_dir = vmdk_dirname(dst);
 	t->dst = strdup(dst);
 	if (!t->dst_dir || !t->dst)
@@ -352,6 +356,9 @@ void vmdk_txn_end(struct vmdk_txn *t)
 	if (t->stage_dir && t->eb)
 		unstage_message(t);
 	remove_stage(t);
+	if (t->stage_lock >= 0)
+		close(t->stage_lock);
+	t->stage_lock = -1;
 	free(t->stage_dir);
 	free(t->dst_dir);
 	free(t->dst);

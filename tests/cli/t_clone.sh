@@ -152,9 +152,34 @@ for sig in KILL INT; do
 	rc=$?
 	[ ! -e "$C/killed.vmdk" ] && ok "no destination after SIG$sig (exit $rc)" ||
 		bad "destination left after SIG$sig"
+	if [ $sig = KILL ]; then
+		# What the killed writer left goes with the next clone there
+		# (once it is older than a fresh one being set up).
+		ls -a "$C" | grep -q '^\.vmdk-partial-' && ok "SIGKILL leaves the hidden staging directory" ||
+			bad "no staging directory after SIGKILL"
+		touch -d '-1 minute' "$C"/.vmdk-partial-*
+		"$BIN/vmdk-clone" -q -t 0 "$C/top.raw" "$C/after-kill.vmdk"
+		ls -a "$C" | grep -q '^\.vmdk-partial-' && bad "a dead writer's staging directory stays" ||
+			ok "the next clone removes a dead writer's staging directory"
+		rm -f "$C/after-kill.vmdk"
+	fi
 	rm -rf "$C/killed.vmdk" "$C"/.vmdk-partial-*
 done
 grep -q "canceled" "$T/err" && ok "SIGINT reports cancellation" || bad "SIGINT message"
+# A live writer's staging directory is never taken for a dead one's.
+"$BIN/vmdk-clone" -q -t 5 -j 1 -c 9 "$C/big.raw" "$C/live.vmdk" 2>"$T/err" &
+pid=$!
+for _ in $(seq 200); do
+	ls -a "$C" | grep -q '^\.vmdk-partial-' && break
+	sleep 0.01
+done
+touch -d '-1 minute' "$C"/.vmdk-partial-*
+"$BIN/vmdk-clone" -q -t 0 "$C/top.raw" "$C/beside.vmdk"
+wait $pid
+rc=$?
+[ $rc -eq 0 ] && [ -f "$C/live.vmdk" ] && ok "a live clone's staging directory is left alone" ||
+	bad "a live clone was disturbed (exit $rc)"
+rm -f "$C/live.vmdk" "$C/beside.vmdk"
 
 # No room: a clean failure, nothing left, the source intact.
 mkdir -p "$C/small"
