@@ -197,7 +197,7 @@ expect_exit 2 "is not a datastore path" "a datastore path without a disk name" r
 
 # Downloads: disks laid on the datastore, fetched and compared.
 mkdir -p "$datastore/dl/base" "$datastore/dl/kids"
-for t in 0 1 2 4 6; do
+for t in 0 1 2 4 5 6; do
 	"$BIN/vmdk-clone" -q -t $t "$R/src.vmdk" "$datastore/dl/t$t.vmdk"
 	rm -f "$R/d$t.vmdk"
 	expect "download of a type $t disk" rc "[LocalDS_0] dl/t$t.vmdk" "$R/d$t.vmdk"

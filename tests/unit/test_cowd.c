@@ -111,6 +111,23 @@ Test(cowd, a_vmfs_chain_flattens_with_clone)
 	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0);
 }
 
+Test(cowd, a_redo_log_reads_through_a_fetcher)
+{
+	static uint8_t expect[CAP * 512], got[CAP * 512];
+	const uint32_t at[] = { 3, 5000 };
+	unsigned reads = 0;
+	struct vmdk_fetcher f = { fetched_size, fetched_read, &reads };
+	vmdk_disk *d;
+
+	build(1, 1, 4096, at, 2, expect);
+	cr_assert_eq(vmdk_open_fetched(FETCHED_ROOT "c.vmdk", &f, &d), 0, "%s",
+		     vmdk_errmsg(NULL));
+	cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
+	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0);
+	vmdk_close(d);
+	cr_assert_gt(reads, 3);
+}
+
 Test(cowd, larger_grains)
 {
 	static uint8_t expect[CAP * 512];

@@ -94,6 +94,22 @@ Test(sesparse, reads_through_the_chain_as_qemu_does)
 	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0, "qemu-img disagrees");
 }
 
+Test(sesparse, a_delta_reads_through_a_fetcher)
+{
+	static uint8_t expect[CAP * 512], got[CAP * 512];
+	unsigned reads = 0;
+	struct vmdk_fetcher f = { fetched_size, fetched_read, &reads };
+	vmdk_disk *d;
+
+	build(expect);
+	cr_assert_eq(vmdk_open_fetched(FETCHED_ROOT "c.vmdk", &f, &d), 0, "%s",
+		     vmdk_errmsg(NULL));
+	cr_assert_eq(vmdk_read(d, 0, CAP, got), 0, "%s", vmdk_errmsg(d));
+	cr_assert_eq(memcmp(got, expect, sizeof(got)), 0);
+	vmdk_close(d);
+	cr_assert_gt(reads, 3);
+}
+
 Test(sesparse, strict_checks)
 {
 	static uint8_t expect[CAP * 512];
