@@ -24,19 +24,9 @@ struct pipe_raw {
 /* Up to @len bytes of the pipe into @buf; *got is less at its end. */
 static int read_some(struct vmdk_extent *x, uint8_t *buf, size_t len, size_t *got)
 {
-	*got = 0;
-	while (*got < len) {
-		ssize_t r = read(x->fd, buf + *got, len - *got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
-					   vmdk_strerror(-errno));
-		if (r == 0)
-			break;
-		*got += (size_t)r;
-	}
-	return 0;
+	int err = vmdk_read_upto(x->fd, buf, len, got);
+
+	return err < 0 ? vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err)) : 0;
 }
 
 /* Bytes [r->next, r->next + len) into @buf (NULL: thrown away). */

@@ -41,26 +41,28 @@ struct pipe_stream {
 
 #define P(x) ((struct pipe_stream *)(x)->priv)
 
+/* @len bytes of the pipe; *@got (if given) says how many came before it
+ * ended, else its end is a cut stream. */
+static int read_pipe(struct vmdk_extent *x, void *buf, size_t len, size_t *got)
+{
+	size_t n = 0;
+	int err = vmdk_read_upto(x->fd, buf, len, &n);
+
+	P(x)->pos += n;
+	if (err < 0)
+		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	if (got)
+		*got = n;
+	else if (n < len)
+		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the stream "
+				   "ended at byte %llu, inside its data (cut short?)",
+				   x->path, (unsigned long long)P(x)->pos);
+	return 0;
+}
+
 static int read_exact(struct vmdk_extent *x, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t r = read(x->fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
-					   vmdk_strerror(-errno));
-		if (r == 0)
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the stream "
-					   "ended at byte %llu, inside its data (cut short?)",
-					   x->path, (unsigned long long)P(x)->pos);
-		p += r;
-		len -= (size_t)r;
-		P(x)->pos += (uint64_t)r;
-	}
-	return 0;
+	return read_pipe(x, buf, len, NULL);
 }
 
 /* Throw @sectors sectors of the pipe away (tables, padding). */
@@ -96,18 +98,10 @@ static int ended(struct vmdk_extent *x)
 /* A marker's first byte, or the end of the pipe (1). */
 static int marker_starts(struct vmdk_extent *x, uint8_t *m)
 {
-	for (;;) {
-		ssize_t r = read(x->fd, m, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
-					   vmdk_strerror(-errno));
-		if (r == 0)
-			return 1;
-		P(x)->pos++;
-		return 0;
-	}
+	size_t got;
+	int err = read_pipe(x, m, 1, &got);
+
+	return err < 0 ? err : got == 0;
 }
 
 /* Read markers up to the next grain (or the end of the stream). */

@@ -74,6 +74,24 @@ int vmdk_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int vmdk_read_upto(int fd, void *buf, size_t len, size_t *got)
+{
+	uint8_t *p = buf;
+
+	*got = 0;
+	while (*got < len) {
+		ssize_t r = read(fd, p + *got, len - *got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
 /* Up to @len bytes at @off: *got is less at the end of the file. */
 int vmdk_pread_upto(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 {

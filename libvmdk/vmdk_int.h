@@ -40,6 +40,9 @@ int vmdk_pread_all(int fd, void *buf, size_t len, uint64_t off);
 int vmdk_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int vmdk_pwrite_zeros(int fd, uint64_t len, uint64_t off);
 int vmdk_write_all(int fd, const void *buf, size_t len);
+/* Sequential reads (pipes): up to @len bytes, *got fewer only at the end
+ * of the input.  0 or a negative errno value. */
+int vmdk_read_upto(int fd, void *buf, size_t len, size_t *got);
 int vmdk_pread_upto(int fd, void *buf, size_t len, uint64_t off, size_t *got);
 int vmdk_lock_fd(int fd, bool exclusive);
 bool vmdk_fd_written_elsewhere(int fd);

@@ -159,6 +159,30 @@ static void download_error(struct remote_download *dl, const char *host,
 		tool_disk_error(name, err, vmdk_errmsg(NULL));
 }
 
+/* The disk at the datastore path @src opened to be read where it lies
+ * (*@dl and *@name to be freed by the caller in any case); NULL once the
+ * error is told. */
+static vmdk_disk *open_remote_source(const char *src, struct remote_opts *from,
+				     struct remote_download **dl, char **name)
+{
+	vmdk_disk *d = NULL;
+	int err;
+
+	tool_catch_signals();
+	from->cancel = &tool_interrupted;
+	if (remote_download_open(src, from, dl, name) < 0) {
+		tool_warn(from->host, "%s", remote_errmsg());
+		return NULL;
+	}
+	err = vmdk_open_fetched(*name, remote_download_fetcher(*dl), &d);
+	if (err < 0) {
+		download_error(*dl, from->host, src, err);
+		return NULL;
+	}
+	tool_describe(d, src);
+	return d;
+}
+
 /* The source read where it lies on the datastore, as the copy goes. */
 static int download(const char *src, const char *dst, struct vmdk_clone_params *p,
 		    bool force_progress, struct remote_opts *o)
@@ -175,18 +199,8 @@ static int download(const char *src, const char *dst, struct vmdk_clone_params *
 		tool_warn(dst, "exists (-f replaces it)");
 		return 1;
 	}
-	tool_catch_signals();
-	o->cancel = &tool_interrupted;
-	if (remote_download_open(src, o, &dl, &name) < 0) {
-		tool_warn(o->host, "%s", remote_errmsg());
+	if (!(d = open_remote_source(src, o, &dl, &name)))
 		goto out;
-	}
-	err = vmdk_open_fetched(name, remote_download_fetcher(dl), &d);
-	if (err < 0) {
-		download_error(dl, o->host, src, err);
-		goto out;
-	}
-	tool_describe(d, src);
 	tool_progress_init(&prog, "Downloading", force_progress);
 	p->progress = tool_progress_cb;
 	p->progress_arg = &prog;
@@ -220,18 +234,8 @@ static int copy_between(const char *src, const char *dst, int type,
 	vmdk_disk *d = NULL;
 	int err, rc = 1;
 
-	tool_catch_signals();
-	from->cancel = &tool_interrupted;
-	if (remote_download_open(src, from, &dl, &name) < 0) {
-		tool_warn(from->host, "%s", remote_errmsg());
+	if (!(d = open_remote_source(src, from, &dl, &name)))
 		goto out;
-	}
-	err = vmdk_open_fetched(name, remote_download_fetcher(dl), &d);
-	if (err < 0) {
-		download_error(dl, from->host, src, err);
-		goto out;
-	}
-	tool_describe(d, src);
 	tool_progress_init(&prog, "Copying", force_progress);
 	o->progress = tool_progress_cb;
 	o->progress_arg = &prog;

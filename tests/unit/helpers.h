@@ -190,4 +190,25 @@ static inline int fetched_read(void *arg, const char *name, void *buf, size_t le
 	return err;
 }
 
+/* The disk @name of the test directory read whole through the fetcher
+ * above: it must hold @expect (@sectors sectors). */
+static inline void reads_through_fetcher(const char *name, const uint8_t *expect,
+					 uint64_t sectors)
+{
+	uint8_t *got = malloc(sectors * 512);
+	unsigned reads = 0;
+	struct vmdk_fetcher f = { fetched_size, fetched_read, &reads };
+	char path[256];
+	vmdk_disk *d;
+
+	snprintf(path, sizeof(path), FETCHED_ROOT "%s", name);
+	cr_assert_not_null(got);
+	cr_assert_eq(vmdk_open_fetched(path, &f, &d), 0, "%s", vmdk_errmsg(NULL));
+	cr_assert_eq(vmdk_read(d, 0, sectors, got), 0, "%s", vmdk_errmsg(d));
+	cr_assert_eq(memcmp(got, expect, sectors * 512), 0);
+	vmdk_close(d);
+	cr_assert_gt(reads, 3);
+	free(got);
+}
+
 #endif
