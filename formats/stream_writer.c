@@ -37,6 +37,9 @@ struct vmdk_writer {
 };
 
 #define OUT_BATCH (1u << 20)
+/* Anything this large (a directory, a big grain) is written as it is:
+ * copying it would only add a pass over it. */
+#define OUT_DIRECT (128u << 10)
 
 static int flush_out(struct vmdk_writer *w)
 {
@@ -56,10 +59,9 @@ static int put_sectors(struct vmdk_writer *w, const void *buf,
 	size_t len = sectors * VMDK_SECTOR;
 	int err = 0;
 
-	if (w->out_len + len > OUT_BATCH)
+	if (w->out_len + len > OUT_BATCH || len >= OUT_DIRECT)
 		err = flush_out(w);
-	if (err == 0 && len > OUT_BATCH) {
-		/* (A directory of a very large disk.) */
+	if (err == 0 && len >= OUT_DIRECT) {
 		w->pos += sectors;
 		if ((err = vmdk_write_all(w->fd, buf, len)) < 0)
 			return vmdk_seterr(w->eb, err, "writing stream: %s",
