@@ -16,7 +16,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -Iremote -Imount -D_FILE_OFFSET_BITS=64
-LIBS = -ldeflate -lz -luuid -lblkid -lpthread -lm
+LIBS = -ldeflate -lz -lzstd -luuid -lblkid -lpthread -lm
 # The remote module (HTTPS, SOAP, certificate thumbprints), linked only
 # into the front ends that reach a datastore.
 REMOTE_PKGS = libcurl libxml-2.0 libssl libcrypto
@@ -67,7 +67,7 @@ COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/args.c tools/p
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_compact fuzz_remote \
-	fuzz_vmware_lock fuzz_volumes fuzz_pipe
+	fuzz_vmware_lock fuzz_volumes fuzz_pipe fuzz_image
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \

@@ -42,16 +42,62 @@ bool vmdk_chain_parent_matches(const struct vmdk_descriptor *child,
 	       (vmdk_chain_commit_pending(child, &pending) && pending == parent_cid);
 }
 
+/* Where the image below @child lies: a VMDK parent hint as VMware and
+ * Windows write them; another format's backing file only inside the
+ * child's directory (unless VMDK_OPEN_UNSAFE_PATHS). */
+static int below_path(vmdk_disk *d, struct vmdk_link *child, char **out)
+{
+	const char *name = vmdk_link_below(child);
+
+	if (!child->image) {
+		*out = vmdk_parent_path(child->dir, name);
+		return *out ? 0 : -ENOMEM;
+	}
+	return vmdk_named_path(child->dir, name, child->path, "backing file",
+			       d->flags & VMDK_OPEN_UNSAFE_PATHS, out, &d->eb);
+}
+
+/* The link at @ppath, of the format the child names (a raw backing file
+ * is only ever read as raw when named so, or when nothing else fits). */
+static int open_below(vmdk_disk *d, struct vmdk_link *child, const char *ppath,
+		      struct vmdk_link **out)
+{
+	const char *want = child->backing_format;
+	unsigned how = VMDK_LINK_PARENT | (d->flags & VMDK_OPEN_UNSAFE_PATHS
+					   ? VMDK_LINK_UNSAFE_PATHS : 0);
+	int err;
+
+	if (want && strcasecmp(want, "raw") == 0)
+		return d->fetch ? vmdk_seterr(&d->eb, VMDK_E_NOT_SUPPORTED,
+					      "%s: a raw backing file is not read "
+					      "remotely", ppath)
+				: vmdk_raw_link_open(ppath, out, &d->eb);
+	err = vmdk_link_open_fetched(ppath, how, d->fetch, out, &d->eb);
+	if (err < 0 && child->image && !want && !d->fetch &&
+	    (err == VMDK_E_NOT_A_DISK || err == VMDK_E_BAD_DESCRIPTOR))
+		return vmdk_raw_link_open(ppath, out, &d->eb);
+	if (err == 0 && want &&
+	    strcasecmp(want, (*out)->image ? (*out)->image : "vmdk") != 0 &&
+	    !(strcasecmp(want, "vpc") == 0 && (*out)->image &&
+	      strcmp((*out)->image, "VHD") == 0)) {
+		err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: backing file "
+				  "is %s, the image says %s", ppath,
+				  (*out)->image ? (*out)->image : "VMDK", want);
+		vmdk_link_free(*out, &(int){ 0 });
+	}
+	return err;
+}
+
 int vmdk_chain_open_parents(vmdk_disk *d)
 {
-	while (d->links[d->nlinks - 1]->desc->parent_hint) {
+	while (vmdk_link_below(d->links[d->nlinks - 1])) {
 		struct vmdk_link *child = d->links[d->nlinks - 1], *parent;
-		const char *hint = child->desc->parent_hint;
-		char *ppath = vmdk_parent_path(child->dir, hint);
-		int err;
+		const char *hint = vmdk_link_below(child);
+		char *ppath = NULL;
+		int err = below_path(d, child, &ppath);
 
-		if (!ppath)
-			return -ENOMEM;
+		if (err < 0)
+			return err;
 		for (unsigned i = 0; i < d->nlinks; i++)
 			if (vmdk_same_file(ppath, d->links[i]->path) ||
 			    (d->fetch && !strcmp(ppath, d->links[i]->path))) {
@@ -69,17 +115,15 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		}
 		/* A parent is only read; its own extents obey the rule in
 		 * its own directory. */
-		err = vmdk_link_open_fetched(ppath, VMDK_LINK_PARENT |
-					     (d->flags & VMDK_OPEN_UNSAFE_PATHS
-					      ? VMDK_LINK_UNSAFE_PATHS : 0), d->fetch,
-					     &parent, &d->eb);
+		err = open_below(d, child, ppath, &parent);
 		if (err < 0) {
 			char detail[VMDK_ERRMSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
-			err = vmdk_hint_is_foreign(hint)
+			err = vmdk_hint_is_foreign(hint) || child->image
 			      ? vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
-					    "open parent \"%s\" (looked for %s): %s",
-					    child->path, hint, ppath, detail)
+					    "open %s \"%s\" (looked for %s): %s",
+					    child->path, child->image ? "backing file"
+					    : "parent", hint, ppath, detail)
 			      : vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
 					    "open parent: %s", child->path, detail);
 			free(ppath);
@@ -88,7 +132,9 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		free(ppath);
 		child->parent = parent;
 		d->links[d->nlinks++] = parent;
-		if (!vmdk_chain_parent_matches(child->desc, parent->desc->cid))
+		/* The content ID ties VMDK links only. */
+		if (!child->image && !parent->image &&
+		    !vmdk_chain_parent_matches(child->desc, parent->desc->cid))
 			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
 					   "%s: parent %s changed since the child was "
 					   "created (parentCID %08x, parent's CID %08x); "

@@ -152,6 +152,10 @@ struct vmdk_link {
 	const struct vmdk_fetcher *fetch;	/* vmdk_open_fetched() */
 	struct vmdk_vmware_lock *vmware_locks;	/* ours, while writable */
 	struct vmdk_link *parent;
+	/* Another format's image (image.h), read as one extent: its format
+	 * ("qcow2", "raw"), and the backing image it names.  NULL for VMDK. */
+	const char *image;
+	char *backing, *backing_format;
 };
 
 struct vmdk_disk {
@@ -218,6 +222,22 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
  * and named @path; the extent is closed when this fails. */
 int vmdk_one_extent_disk(const char *path, const char *text,
 			 const struct vmdk_extent *proto, vmdk_disk **out);
+/* The link of such a disk, its errors in @eb. */
+int vmdk_one_extent_link(const char *path, const char *text,
+			 const struct vmdk_extent *proto, struct vmdk_link **out,
+			 struct vmdk_errbuf *eb);
+/* raw.c: the raw image @path as a link, read only (a backing file). */
+int vmdk_raw_link_open(const char *path, struct vmdk_link **out,
+		       struct vmdk_errbuf *eb);
+/* image_link.c: the image open on @fd (its first @got bytes @first),
+ * which @img reads, as a link; @fd is taken.  Refused for writing. */
+struct vmdk_image_format;
+int vmdk_image_link_open(const char *path, int fd, const uint8_t *first,
+			 const struct vmdk_image_format *img, unsigned how,
+			 const struct vmdk_fetcher *fetch, struct vmdk_link **out,
+			 struct vmdk_errbuf *eb);
+/* The name of the link below @l: its parent hint or backing file. */
+const char *vmdk_link_below(const struct vmdk_link *l);
 /* The first sector and the descriptor of @path, read through @f, in a
  * memory file of @path's size open on *@out (the rest is holes). */
 int vmdk_fetched_head(const struct vmdk_fetcher *f, const char *path, int *out,

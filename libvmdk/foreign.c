@@ -1,30 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* foreign.c --- images of other formats (qcow2, VHD, VHDX, VDI, QED),
- * told by their magic numbers, so that one is never taken for a broken
- * descriptor or copied as raw bytes, its metadata becoming disk content. */
+/* foreign.c --- images of other formats (qcow2, VHD, VHDX, VDI, QED...),
+ * told by the image registry's bids (and a fixed VHD by its footer), so
+ * that one is never taken for a broken descriptor or copied as raw
+ * bytes, its metadata becoming disk content. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core.h"
+#include "image.h"
 
 const char *vmdk_foreign_head(const uint8_t *head, size_t got)
 {
-	if (got >= 8 && memcmp(head, "QFI\xfb", 4) == 0)
-		return head[7] >= 2 ? "qcow2" : "qcow";
-	if (got >= 4 && memcmp(head, "QED\0", 4) == 0)
-		return "QED";
-	if (got >= 8 && memcmp(head, "vhdxfile", 8) == 0)
-		return "VHDX";
-	/* VDI: a text banner, then its signature at byte 64. */
-	if (got >= 68 && memcmp(head + 64, "\x7f\x10\xda\xbe", 4) == 0)
-		return "VDI";
-	/* VHD: a dynamic image starts with a copy of its footer; a fixed
-	 * one has the footer alone, in its last sector. */
-	if (got >= 8 && memcmp(head, "conectix", 8) == 0)
-		return "VHD";
-	return NULL;
+	const struct vmdk_image_format *img = vmdk_image_pick(head, got);
+
+	return img && !img->vmdk ? img->name : NULL;
 }
 
 const char *vmdk_foreign_format(int fd)

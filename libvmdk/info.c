@@ -53,7 +53,8 @@ int vmdk_get_info(vmdk_disk *d, struct vmdk_info *info)
 	info->parent_cid = desc->parent_cid;
 	info->links = d->nlinks;
 	info->extents = (unsigned)top->n_ext;
-	info->parent_hint = desc->parent_hint;
+	info->parent_hint = vmdk_link_below(top);
+	info->image_format = top->image ? top->image : "VMDK";
 	v = vmdk_desc_get(desc, "ddb.uuid");
 	info->uuid = v;
 	info->descriptor_version = desc->version;
@@ -77,7 +78,9 @@ int vmdk_get_link_info(vmdk_disk *d, unsigned link, struct vmdk_link_info *li)
 	li->create_type = l->desc->create_type;
 	li->cid = l->desc->cid;
 	li->parent_cid = l->desc->parent_cid;
-	li->parent_hint = l->desc->parent_hint;
+	li->parent_hint = vmdk_link_below(l);
+	li->image_format = l->image ? l->image : "VMDK";
+	li->backing_format = l->backing_format;
 	li->extents = (unsigned)l->n_ext;
 	li->embedded_descriptor = l->desc_host != NULL;
 	return 0;

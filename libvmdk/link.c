@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "image.h"
 
 static uint64_t round_up_sector(uint64_t v)
 {
@@ -276,6 +277,8 @@ void vmdk_link_free(struct vmdk_link *l, int *first_err)
 	vmdk_desc_free(l->desc);
 	free(l->path);
 	free(l->dir);
+	free(l->backing);
+	free(l->backing_format);
 	free(l);
 }
 
@@ -419,6 +422,7 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 	bool embedded = false;
 	int fd = -1, err, ignored = 0;
 	uint64_t start = 0;
+	const struct vmdk_image_format *img;
 
 	if (!l)
 		return -ENOMEM;
@@ -445,6 +449,11 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 		err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
 		close(fd);
 		goto fail;
+	}
+	img = vmdk_image_pick(first, got);
+	if (img && img->reader) {
+		vmdk_link_free(l, &ignored);
+		return vmdk_image_link_open(path, fd, first, img, how, fetch, out, eb);
 	}
 	err = vmdk_descriptor_read(fd, path, first, got, &l->desc, &l->desc_len,
 				   &embedded, eb);

@@ -28,10 +28,46 @@ static int raw_size(int fd, uint64_t *size)
 	return 0;
 }
 
+/* The descriptor a raw image of @sectors is described by. */
+static char *raw_text(const char *path, uint64_t sectors)
+{
+	char *text = NULL;
+
+	if (asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
+		     (unsigned long long)sectors,
+		     strchr(path, '"') ? "raw" : path) < 0)
+		return NULL;
+	return text;
+}
+
+/* The size of the raw image open on @fd, refused when it cannot be one. */
+static int raw_check(int fd, const char *path, uint64_t *size,
+		     struct vmdk_errbuf *eb)
+{
+	int err = raw_size(fd, size);
+
+	if (err < 0 || *size == 0 || *size > VMDK_MAX_CAPACITY * VMDK_SECTOR)
+		return vmdk_seterr(eb, err < 0 ? err : VMDK_E_TOO_BIG,
+				   "%s: %s", path, err == -ESPIPE
+				   ? "not a file or block device"
+				   : err < 0 ? vmdk_strerror(err)
+				   : *size ? "larger than 64 TiB" : "empty");
+	return 0;
+}
+
+static struct vmdk_extent raw_extent(int fd, bool writable, uint64_t size)
+{
+	return (struct vmdk_extent){ .ops = vmdk_format_for_type(VMDK_TYPE_RAW),
+				     .kind = "RAW", .fd = fd, .writable = writable,
+				     .sectors = (size + 511) / VMDK_SECTOR,
+				     .file_size = size };
+}
+
 int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 {
 	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
 	bool writable = !(flags & VMDK_OPEN_RDONLY);
+	struct vmdk_extent x;
 	uint64_t size;
 	char *text = NULL;
 	int fd, err;
@@ -48,59 +84,74 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 		close(fd);
 		return err;
 	}
-	err = raw_size(fd, &size);
-	if (err < 0 || size == 0 || size > VMDK_MAX_CAPACITY * VMDK_SECTOR) {
+	err = raw_check(fd, path, &size, oeb);
+	if (err < 0) {
 		close(fd);
-		return vmdk_seterr(oeb, err < 0 ? err : VMDK_E_TOO_BIG,
-				   "%s: %s", path, err == -ESPIPE
-				   ? "not a file or block device"
-				   : err < 0 ? vmdk_strerror(err)
-				   : size ? "larger than 64 TiB" : "empty");
+		return err;
 	}
-	if (asprintf(&text, "createType=\"raw\"\nRW %llu FLAT \"%s\" 0\n",
-		     (unsigned long long)(size + 511) / VMDK_SECTOR,
-		     strchr(path, '"') ? "raw" : path) < 0) {
+	text = raw_text(path, (size + 511) / VMDK_SECTOR);
+	if (!text) {
 		close(fd);
 		return -ENOMEM;
 	}
-	err = vmdk_one_extent_disk(path, text, &(struct vmdk_extent){
-					   .ops = vmdk_format_for_type(VMDK_TYPE_RAW),
-					   .kind = "RAW", .fd = fd, .writable = writable,
-					   .sectors = (size + 511) / VMDK_SECTOR,
-					   .file_size = size }, out);
+	x = raw_extent(fd, writable, size);
+	err = vmdk_one_extent_disk(path, text, &x, out);
 	free(text);
+	if (err == 0)
+		(*out)->links[0]->image = "raw";
 	return err;
 }
 
-int vmdk_one_extent_disk(const char *path, const char *text,
-			 const struct vmdk_extent *proto, vmdk_disk **out)
+int vmdk_raw_link_open(const char *path, struct vmdk_link **out,
+		       struct vmdk_errbuf *eb)
 {
-	struct vmdk_errbuf *oeb = vmdk_open_errbuf();
-	struct vmdk_link *l;
-	struct vmdk_extent *x;
-	vmdk_disk *d;
+	struct vmdk_extent x;
+	uint64_t size;
+	char *text;
+	int fd, err = vmdk_link_open_file(path, false, false, &fd, eb, 0);
+
+	if (err < 0)
+		return err;
+	err = raw_check(fd, path, &size, eb);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	text = raw_text(path, (size + 511) / VMDK_SECTOR);
+	if (!text) {
+		close(fd);
+		return -ENOMEM;
+	}
+	x = raw_extent(fd, false, size);
+	err = vmdk_one_extent_link(path, text, &x, out, eb);
+	free(text);
+	if (err == 0)
+		(*out)->image = "raw";
+	return err;
+}
+
+int vmdk_one_extent_link(const char *path, const char *text,
+			 const struct vmdk_extent *proto, struct vmdk_link **out,
+			 struct vmdk_errbuf *eb)
+{
+	struct vmdk_link *l = calloc(1, sizeof(*l));
+	struct vmdk_extent *x = calloc(1, sizeof(*x));
 	int err, ignored = 0;
 
-	d = calloc(1, sizeof(*d));
-	l = calloc(1, sizeof(*l));
-	x = calloc(1, sizeof(*x));
-	if (!d || !l || !x) {
-		free(d);
+	if (!l || !x) {
 		free(l);
 		free(x);
 		if (proto->ops->close) {
 			struct vmdk_extent tmp = *proto;
 			proto->ops->close(&tmp);
-		} else if (proto->fd >= 0) {
-			close(proto->fd);
 		}
+		if (proto->fd >= 0)
+			close(proto->fd);
 		return -ENOMEM;
 	}
 	*x = *proto;
-	x->eb = &d->eb;
+	x->eb = eb;
 	x->path = strdup(path);
-	x->backing = vmdk_chain_backing;
-	x->backing_arg = l;
 	l->desc_fd = -1;
 	l->writable = x->writable;
 	l->path = strdup(path);
@@ -108,15 +159,42 @@ int vmdk_one_extent_disk(const char *path, const char *text,
 	l->ext = x;
 	l->n_ext = 1;
 	l->capacity = x->sectors;
-	d->links[d->nlinks++] = l;
-	err = vmdk_desc_parse(text, strlen(text), &l->desc, oeb);
+	x->backing = vmdk_chain_backing;
+	x->backing_arg = l;
+	err = vmdk_desc_parse(text, strlen(text), &l->desc, eb);
 	if (err == 0 && (!l->path || !l->dir || !x->path))
 		err = -ENOMEM;
 	if (err < 0) {
-		vmdk_chain_close(d, &ignored);
+		vmdk_link_free(l, &ignored);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+int vmdk_one_extent_disk(const char *path, const char *text,
+			 const struct vmdk_extent *proto, vmdk_disk **out)
+{
+	vmdk_disk *d = calloc(1, sizeof(*d));
+	struct vmdk_link *l;
+	int err;
+
+	if (!d) {
+		if (proto->ops->close) {
+			struct vmdk_extent tmp = *proto;
+			proto->ops->close(&tmp);
+		}
+		if (proto->fd >= 0)
+			close(proto->fd);
+		return -ENOMEM;
+	}
+	err = vmdk_one_extent_link(path, text, proto, &l, &d->eb);
+	if (err < 0) {
+		memcpy(vmdk_open_errbuf(), &d->eb, sizeof(d->eb));
 		free(d);
 		return err;
 	}
+	d->links[d->nlinks++] = l;
 	*out = d;
 	return 0;
 }

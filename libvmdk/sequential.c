@@ -91,5 +91,7 @@ int vmdk_open_sequential(int fd, const char *name, const void *head, size_t head
 	}
 	err = vmdk_one_extent_disk(name, text, &x, out);
 	free(text);
+	if (err == 0)
+		(*out)->links[0]->image = "raw";
 	return err;
 }

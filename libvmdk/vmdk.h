@@ -210,6 +210,7 @@ struct vmdk_info {
 	const char *uuid;		/* ddb.uuid or NULL */
 	int descriptor_version;
 	int unclean;			/* a sparse extent was not closed */
+	const char *image_format;	/* of the top link: "VMDK", "qcow2"... */
 };
 int vmdk_get_info(vmdk_disk *d, struct vmdk_info *info);
 
@@ -218,9 +219,12 @@ struct vmdk_link_info {
 	const char *path;		/* descriptor or monolithic file */
 	const char *create_type;
 	uint32_t cid, parent_cid;
-	const char *parent_hint;	/* NULL for a base disk */
+	const char *parent_hint;	/* NULL for a base disk; another
+					   format's backing file name */
 	unsigned extents;
 	int embedded_descriptor;	/* descriptor lives in a sparse extent */
+	const char *image_format;	/* "VMDK", "qcow2", "raw"... */
+	const char *backing_format;	/* as the image names it, or NULL */
 };
 int vmdk_get_link_info(vmdk_disk *d, unsigned link, struct vmdk_link_info *li);
 
@@ -244,6 +248,8 @@ struct vmdk_extent_info {
 					   for writing, RW, a format written
 					   in place: not a stream, COWD or
 					   seSparse) */
+	const char *notes;		/* what else the format says (qcow2:
+					   internal snapshots...), or NULL */
 };
 int vmdk_get_extent_info(vmdk_disk *d, unsigned link, unsigned extent,
 			 struct vmdk_extent_info *ei);

@@ -95,6 +95,19 @@ static inline void vmdk_put_le64(void *p, uint64_t v)
 	vmdk_put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
 }
 
+/* ---- big-endian fields (other formats' headers: qcow2, VHD, VHDX) ---- */
+static inline uint32_t vmdk_be32(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+	       (uint32_t)b[3];
+}
+static inline uint64_t vmdk_be64(const void *p)
+{
+	const uint8_t *b = p;
+	return (uint64_t)vmdk_be32(b) << 32 | vmdk_be32(b + 4);
+}
+
 /* ---- pool.c: helper threads sharing a batch of jobs with the caller ---- */
 #define VMDK_POOL_MAX_HELPERS 7u
 struct vmdk_pool;

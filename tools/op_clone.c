@@ -44,7 +44,8 @@ static bool ends_with_vmdk(const char *s)
 	return n >= 5 && strcasecmp(s + n - 5, ".vmdk") == 0;
 }
 
-/* A VMDK, or a raw image when it is plainly not one; another format's
+/* A VMDK (or an image of another format we read), or a raw image when
+ * it is plainly not one; another format's
  * image only as raw bytes when asked (--source-format raw).  Messages
  * call it @name. */
 static vmdk_disk *open_source(const char *path, const char *name, int format)

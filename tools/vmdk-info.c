@@ -84,10 +84,9 @@ static void volumes_json(vmdk_disk *d)
 	vmdk_volumes_free(v);
 }
 
-static void print_text(vmdk_disk *d, const struct vmdk_info *in)
+/* What VMDK's descriptor says: the type, geometry, adapter, IDs. */
+static void print_vmdk_header(const struct vmdk_info *in)
 {
-	char h[32];
-
 	/* The type's one name (as JSON's typeName and vmdk-create take
 	 * it); the descriptor's createType where it says otherwise. */
 	if (in->type >= 0 && strcmp(vmdk_type_name(in->type), in->create_type))
@@ -99,7 +98,7 @@ static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 		printf("Type:               %s", in->create_type);
 	printf("\nCapacity:           %llu sectors (%s)\n",
 	       (unsigned long long)in->capacity,
-	       tool_human(in->capacity * 512, h, sizeof(h)));
+	       tool_human(in->capacity * 512, (char[32]){ 0 }, 32));
 	printf("Geometry:           %u cylinders, %u heads, %u sectors\n",
 	       in->cylinders, in->heads, in->sectors);
 	printf("Adapter:            %s\n", *in->adapter ? in->adapter : "(none)");
@@ -109,6 +108,57 @@ static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 	if (in->uuid)
 		printf("UUID:               %s\n", in->uuid);
 	printf("Descriptor version: %d\n", in->descriptor_version);
+}
+
+static void print_link_text(vmdk_disk *d, unsigned l)
+{
+	struct vmdk_link_info li;
+
+	vmdk_get_link_info(d, l, &li);
+	if (strcmp(li.image_format, "VMDK") == 0)
+		printf("  link %u: %s (%s, CID %08x, parent CID %08x%s)\n", l,
+		       li.path, li.create_type, li.cid, li.parent_cid,
+		       li.embedded_descriptor ? ", embedded descriptor" : "");
+	else
+		printf("  link %u: %s (%s image)\n", l, li.path, li.image_format);
+	if (li.parent_hint && li.backing_format)
+		printf("    parent: %s (format %s)\n", li.parent_hint, li.backing_format);
+	else if (li.parent_hint)
+		printf("    parent: %s\n", li.parent_hint);
+	for (unsigned e = 0; e < li.extents; e++) {
+		struct vmdk_extent_info ei;
+		vmdk_get_extent_info(d, l, e, &ei);
+		printf("    extent %u: %s %llu %s %s", e, ei.access,
+		       (unsigned long long)ei.sectors, ei.kind,
+		       ei.path ? ei.path : "-");
+		if (ei.offset)
+			printf(" offset %llu", (unsigned long long)ei.offset);
+		printf("\n      %s", ei.format);
+		if (ei.version)
+			printf(" v%u, flags 0x%x, grain %llu sectors", ei.version,
+			       ei.flags, (unsigned long long)ei.grain_size);
+		if (ei.path)
+			printf(", file %llu bytes, %llu allocated",
+			       (unsigned long long)ei.file_bytes,
+			       (unsigned long long)ei.allocated_bytes);
+		printf("\n");
+		if (ei.notes)
+			printf("      %s\n", ei.notes);
+	}
+}
+
+static void print_text(vmdk_disk *d, const struct vmdk_info *in)
+{
+	char h[32];
+
+	if (strcmp(in->image_format, "VMDK") == 0) {
+		print_vmdk_header(in);
+	} else {
+		printf("Image format:       %s\n", in->image_format);
+		printf("Capacity:           %llu sectors (%s)\n",
+		       (unsigned long long)in->capacity,
+		       tool_human(in->capacity * 512, h, sizeof(h)));
+	}
 	if (in->unclean)
 		printf("Unclean shutdown:   yes (not closed cleanly)\n");
 	printf("Allocated:          %s\n",
@@ -116,33 +166,8 @@ static void print_text(vmdk_disk *d, const struct vmdk_info *in)
 	fragmentation(d);
 	volumes_text(d);
 	printf("Chain:              %u link%s\n", in->links, in->links > 1 ? "s" : "");
-	for (unsigned l = 0; l < in->links; l++) {
-		struct vmdk_link_info li;
-		vmdk_get_link_info(d, l, &li);
-		printf("  link %u: %s (%s, CID %08x, parent CID %08x%s)\n", l,
-		       li.path, li.create_type, li.cid, li.parent_cid,
-		       li.embedded_descriptor ? ", embedded descriptor" : "");
-		if (li.parent_hint)
-			printf("    parent: %s\n", li.parent_hint);
-		for (unsigned e = 0; e < li.extents; e++) {
-			struct vmdk_extent_info ei;
-			vmdk_get_extent_info(d, l, e, &ei);
-			printf("    extent %u: %s %llu %s %s", e, ei.access,
-			       (unsigned long long)ei.sectors, ei.kind,
-			       ei.path ? ei.path : "-");
-			if (ei.offset)
-				printf(" offset %llu", (unsigned long long)ei.offset);
-			printf("\n      %s", ei.format);
-			if (ei.version)
-				printf(" v%u, flags 0x%x, grain %llu sectors", ei.version,
-				       ei.flags, (unsigned long long)ei.grain_size);
-			if (ei.path)
-				printf(", file %llu bytes, %llu allocated",
-				       (unsigned long long)ei.file_bytes,
-				       (unsigned long long)ei.allocated_bytes);
-			printf("\n");
-		}
-	}
+	for (unsigned l = 0; l < in->links; l++)
+		print_link_text(d, l);
 }
 
 static void json_kv_str(const char *k, const char *v, const char *sep)
@@ -163,7 +188,7 @@ static void print_json_failed(const char *path, int err, const char *message)
 	printf("{\n  \"path\": ");
 	tool_json_string(path);
 	printf(",\n  \"typeId\": null, \"typeName\": null, \"createType\": null, "
-	       "\"capacitySectors\": null, \"capacityBytes\": null,\n"
+	       "\"imageFormat\": null, \"capacitySectors\": null, \"capacityBytes\": null,\n"
 	       "  \"geometry\": null,\n  \"adapter\": null, \"hwVersion\": null, "
 	       "\"cid\": null, \"parentCid\": null,\n  \"uuid\": null, "
 	       "\"descriptorVersion\": null, \"unclean\": null, "
@@ -178,6 +203,7 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in, const char *pat
 	printf(",\n  \"typeId\": %d, ", in->type);
 	json_kv_str("typeName", in->type >= 0 ? vmdk_type_name(in->type) : NULL, ", ");
 	json_kv_str("createType", in->create_type, ", ");
+	json_kv_str("imageFormat", in->image_format, ", ");
 	printf("\"capacitySectors\": %llu, \"capacityBytes\": %llu,\n",
 	       (unsigned long long)in->capacity,
 	       (unsigned long long)in->capacity * 512);
@@ -202,6 +228,8 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in, const char *pat
 		printf("\"cid\": \"%08x\", \"parentCid\": \"%08x\", ", li.cid,
 		       li.parent_cid);
 		json_kv_str("parentHint", li.parent_hint, ", ");
+		json_kv_str("imageFormat", li.image_format, ", ");
+		json_kv_str("backingFormat", li.backing_format, ", ");
 		printf("\"embeddedDescriptor\": %s,\n     \"extents\": [",
 		       li.embedded_descriptor ? "true" : "false");
 		for (unsigned e = 0; e < li.extents; e++) {
@@ -211,6 +239,7 @@ static void print_json(vmdk_disk *d, const struct vmdk_info *in, const char *pat
 			json_kv_str("path", ei.path, ", ");
 			json_kv_str("kind", ei.kind, ", ");
 			json_kv_str("format", ei.format, ", ");
+			json_kv_str("notes", ei.notes, ", ");
 			json_kv_str("access", ei.access, ", ");
 			printf("\"startSector\": %llu, \"lengthSectors\": %llu, "
 			       "\"offsetSectors\": %llu, "

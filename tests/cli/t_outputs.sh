@@ -49,8 +49,10 @@ else
 	echo "skipped: no loop device here"
 fi
 
-# Images of other formats are neither descriptors nor raw bytes.
-for fmt in qcow2 vpc vhdx vdi qed; do
+# Images of formats not read are neither descriptors nor raw bytes
+# (qcow2 is read: t_images.sh).
+qemu-img create -q -f qcow2 "$O/img.qcow2" 4M
+for fmt in vpc vhdx vdi qed; do
 	qemu-img create -q -f $fmt "$O/img.$fmt" 4M 2>/dev/null || continue
 	case $fmt in vpc) name=VHD ;; vhdx) name=VHDX ;; vdi) name=VDI ;; qed) name=QED ;; *) name=qcow2 ;; esac
 	expect_exit 1 "a $name image, not raw" "clone refuses a $fmt source" \

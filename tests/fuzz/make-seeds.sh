@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make-seeds.sh --- small disks made by our own tools, as seeds for
-# fuzz_extent (kept out of git: they are rebuilt on every run).
+# make-seeds.sh --- small disks made by our own tools (and qemu-img's
+# images), as seeds for the harnesses (kept out of git: they are rebuilt
+# on every run).
 set -eu
 : "${BIN:?}"
 out=$1
@@ -31,6 +32,15 @@ if command -v qemu-img >/dev/null 2>&1; then
 	"$BIN/vmdk-dump" --raw "$out/sparse.vmdk" > "$out/.raw"
 	qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$out/.raw" \
 		"$out/stream-qemu.vmdk" 2>/dev/null || true
+	# What the image harness starts from: qcow2 of each kind.
+	for o in compat=0.10,cluster_size=512 cluster_size=4k,compression_type=zlib \
+		 cluster_size=4k,compression_type=zstd extended_l2=on,cluster_size=16k; do
+		n=$(printf '%s' "$o" | tr -c 'a-z0-9' '-')
+		qemu-img convert -c -f raw -O qcow2 -o "$o" "$out/.raw" "$out/image-$n.qcow2" \
+			2>/dev/null || true
+	done
+	qemu-img create -q -f qcow2 -o cluster_size=4k "$out/image-zero.qcow2" 64k 2>/dev/null &&
+		qemu-io -c "write -P 7 0 8k" -c "write -z 8k 4k" "$out/image-zero.qcow2" >/dev/null 2>&1 || true
 	rm -f "$out/.raw"
 fi
 rm -f "$out/flat-flat.vmdk" "$out/.data"

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* image.h --- the level above extents: which image format a file is.
+ * Every format bids on a file's first bytes (the surest wins); VMDK's
+ * own files (descriptors, monolithic sparse and stream files) go on to
+ * the descriptor path, a format with a reader is read as one extent
+ * covering the whole image, and a format we only know is refused by
+ * name.  Raw is never guessed: it is taken only when asked for. */
+#ifndef VMDK_IMAGE_H
+#define VMDK_IMAGE_H
+
+#include "format.h"
+
+/* How sure a format is that the first bytes are its own. */
+enum vmdk_bid {
+	VMDK_BID_NO = 0,
+	VMDK_BID_TEXT = 10,	/* a text signature that could be content */
+	VMDK_BID_MAGIC = 50,	/* a binary magic number */
+	VMDK_BID_SURE = 100,	/* a magic and fields that fit it */
+};
+
+/* What a whole-image reader tells about the image it opened. */
+struct vmdk_image_meta {
+	const char *backing;		/* the backing image's name, or NULL */
+	const char *backing_format;	/* its format's name, or NULL: probe */
+};
+
+struct vmdk_image_format {
+	const char *name;		/* "qcow2", "VHD", ... */
+	/* A VMDK_BID_* for @got bytes at the start of the file. */
+	int (*bid)(const uint8_t *head, size_t got);
+	bool vmdk;			/* VMDK's own: the descriptor path */
+	/* Reads the image as one extent; its open slot sets x->sectors
+	 * (the capacity) and its image slot the backing.  NULL: refused. */
+	const struct vmdk_format_ops *reader;
+	void (*meta)(const struct vmdk_extent *x, struct vmdk_image_meta *m);
+};
+
+/* Bytes of a file's start every bid may look at. */
+#define VMDK_IMAGE_HEAD 512
+
+/* The format the first @got bytes of a file bid surest for, or NULL. */
+const struct vmdk_image_format *vmdk_image_pick(const uint8_t *head, size_t got);
+/* The format called @name (case ignored; "raw" is none of them), or NULL. */
+const struct vmdk_image_format *vmdk_image_named(const char *name);
+
+/* The readers (one module each). */
+extern const struct vmdk_format_ops vmdk_qcow2_ops;
+void vmdk_qcow2_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
+
+#endif

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: MIT
+# t_images.sh --- other formats' images as sources: qcow2 of every kind
+# qemu-img writes (compat 0.10 and 1.1, zlib and zstd compressed, cluster
+# sizes 512 bytes to 2 MiB, extended L2 entries, zero clusters, internal
+# snapshots, backing chains on qcow2, raw and VMDK), read as qemu-img
+# reads them; what is refused by name (encryption, version 1, the corrupt
+# mark, unknown features, a backing file outside the directory, damaged
+# tables) refused with nothing written.  Sourced by run.sh.
+
+I=$T/images
+mkdir -p "$I"
+# 24 MiB of random, text and zero MiB chunks, and a few scattered writes.
+for i in 0 1 2 3 4 5 6 7; do
+	head -c 1M /dev/urandom
+	yes "line $i of some text" | head -c 1M
+	head -c 1M /dev/zero
+done > "$I/base.raw"
+
+# reads_alike WHAT IMAGE: ours, qemu-img's and (for what libqcow reads)
+# the same bytes, and a clone to a stream VMDK reads alike everywhere.
+reads_alike() {
+	_w=$1 _img=$2
+	qemu-img convert -O raw "$_img" "$I/want.raw" 2>"$T/err"
+	if "$BIN/vmdk-dump" --raw "$_img" 2>"$T/err" | cmp -s - "$I/want.raw"; then
+		ok "$_w: read as qemu-img reads it"
+	else
+		bad "$_w: ours differs from qemu-img's"
+	fi
+	rm -f "$I/s.vmdk"
+	if "$BIN/vmdk-clone" -q -t 5 "$_img" "$I/s.vmdk" 2>"$T/err" &&
+	   "$BIN/vmdk-dump" --raw "$I/s.vmdk" | cmp -s - "$I/want.raw"; then
+		ok "$_w: cloned to a stream VMDK"
+		same_content "$_w: the stream reads alike everywhere" "$I/s.vmdk"
+	else
+		bad "$_w: clone to a stream"
+	fi
+	expect "$_w: vmdk-compare finds it equal to qemu-img's raw" \
+		"$BIN/vmdk-compare" "$_img" "$I/want.raw"
+}
+
+for opts in compat=0.10 compat=1.1 compat=0.10,cluster_size=512 \
+	    cluster_size=4k cluster_size=2M extended_l2=on \
+	    extended_l2=on,cluster_size=16k; do
+	rm -f "$I/q.qcow2"
+	qemu-img convert -f raw -O qcow2 -o "$opts" "$I/base.raw" "$I/q.qcow2"
+	reads_alike "qcow2 $opts" "$I/q.qcow2"
+done
+for comp in zlib zstd; do
+	rm -f "$I/q.qcow2"
+	qemu-img convert -c -f raw -O qcow2 -o compression_type=$comp "$I/base.raw" "$I/q.qcow2"
+	reads_alike "qcow2 compressed with $comp" "$I/q.qcow2"
+done
+"$BIN/vmdk-info" "$I/q.qcow2" > "$T/out"
+grep -q "^Image format: *qcow2" "$T/out" && grep -q "zstd compression" "$T/out" &&
+	ok "vmdk-info names the format and its compression" || bad "vmdk-info: $(cat "$T/out")"
+"$BIN/vmdk-info" --json "$I/q.qcow2" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["imageFormat"] == "qcow2" and d["links"][0]["imageFormat"] == "qcow2"
+assert d["capacityBytes"] == 24 << 20' && ok "vmdk-info --json names the format" ||
+	bad "vmdk-info --json"
+
+# Zero clusters (version 3), subclusters written, zeroed and left to the
+# backing file, three links deep; then a chain on raw and one on a VMDK.
+qemu-img convert -f raw -O qcow2 "$I/base.raw" "$I/l0.qcow2"
+qemu-img create -q -f qcow2 -b l0.qcow2 -F qcow2 -o extended_l2=on "$I/l1.qcow2"
+qemu-io -c "write -P 0x55 1M 3M" -c "write -z 9M 1M" -c "write -P 0x11 12289k 1k" \
+	"$I/l1.qcow2" >/dev/null
+qemu-img create -q -f qcow2 -b l1.qcow2 -F qcow2 "$I/l2.qcow2"
+qemu-io -c "write -P 0x66 20M 64k" -c "write -z 3M 64k" -c "write -P 0x77 23M 512" \
+	"$I/l2.qcow2" >/dev/null
+reads_alike "a qcow2 chain three deep" "$I/l2.qcow2"
+"$BIN/vmdk-info" "$I/l2.qcow2" > "$T/out"
+grep -q "Chain: *3 links" "$T/out" && grep -q "parent: l1.qcow2 (format qcow2)" "$T/out" &&
+	ok "vmdk-info shows the backing chain" || bad "vmdk-info chain: $(cat "$T/out")"
+"$BIN/vmdk-map" "$I/l2.qcow2" > "$T/out" 2>"$T/err" && grep -q zero "$T/out" &&
+	ok "vmdk-map shows the zero clusters" || bad "vmdk-map of a qcow2 chain: $(cat "$T/out")"
+qemu-img create -q -f qcow2 -b base.raw -F raw "$I/onraw.qcow2"
+qemu-io -c "write -P 0x42 5M 100k" "$I/onraw.qcow2" >/dev/null
+reads_alike "qcow2 on a raw backing file" "$I/onraw.qcow2"
+"$BIN/vmdk-create" -q -s 24M "$I/b.vmdk"
+"$BIN/vmdk-fill" -q --val 0x99 "$I/b.vmdk" 4194304 1048576 2>/dev/null ||
+	qemu-io -f vmdk -c "write -P 0x99 4M 1M" "$I/b.vmdk" >/dev/null
+qemu-img create -q -f qcow2 -b b.vmdk -F vmdk "$I/onvmdk.qcow2"
+qemu-io -c "write -P 0x43 4352k 64k" "$I/onvmdk.qcow2" >/dev/null
+reads_alike "qcow2 on a VMDK" "$I/onvmdk.qcow2"
+# An image that names no backing format: the backing file is probed.
+cp "$I/onvmdk.qcow2" "$I/noformat.qcow2"
+python3 - "$I/noformat.qcow2" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'r+b')
+d = f.read(65536)
+off = struct.unpack_from('>I', d, 100)[0]
+while True:
+    t, n = struct.unpack_from('>II', d, off)
+    if t == 0:
+        break
+    if t == 0xe2792aca:
+        f.seek(off); f.write(struct.pack('>I', 0x7f000001))
+    off += 8 + (n + 7) // 8 * 8
+PY
+reads_alike "a backing file of no named format (probed)" "$I/noformat.qcow2"
+expect_exit 1 "backing file is VMDK, the image says qcow2" "a backing file of another format than named" \
+	sh -c "qemu-img create -q -f qcow2 -b b.vmdk -F qcow2 -u '$I/wrong.qcow2' 24M && exec '$BIN/vmdk-info' '$I/wrong.qcow2'"
+
+# Internal snapshots: the active layer is read, vmdk-info says they exist.
+qemu-img convert -f raw -O qcow2 "$I/base.raw" "$I/snap.qcow2"
+qemu-img snapshot -c before "$I/snap.qcow2"
+qemu-io -c "write -P 0x31 0 2M" "$I/snap.qcow2" >/dev/null
+reads_alike "qcow2 with an internal snapshot" "$I/snap.qcow2"
+"$BIN/vmdk-info" "$I/snap.qcow2" | grep -q "1 internal snapshot (the active layer is read)" &&
+	ok "vmdk-info says the snapshot exists" || bad "no snapshot note"
+
+# setbits FILE OFFSET BYTE: or a byte into the header.
+setbits() {
+	python3 -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2])); b = f.read(1)[0]
+f.seek(int(sys.argv[2])); f.write(bytes([b | int(sys.argv[3], 0)]))' "$@"
+}
+# Refused by name, nothing written.
+cp "$I/l0.qcow2" "$I/dirty.qcow2" && setbits "$I/dirty.qcow2" 79 1
+reads_alike "a qcow2 marked dirty" "$I/dirty.qcow2"
+"$BIN/vmdk-info" "$I/dirty.qcow2" | grep -q "dirty" && ok "vmdk-info says it is dirty" ||
+	bad "no dirty note"
+cp "$I/l0.qcow2" "$I/corrupt.qcow2" && setbits "$I/corrupt.qcow2" 79 2
+cp "$I/l0.qcow2" "$I/future.qcow2" && setbits "$I/future.qcow2" 79 0x80
+cp "$I/l0.qcow2" "$I/v1.qcow2" && python3 -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(4); f.write(bytes([0, 0, 0, 1]))' "$I/v1.qcow2"
+# (crypt_method set by hand: qemu-img cannot time LUKS key derivation in
+# every container.)
+cp "$I/l0.qcow2" "$I/luks.qcow2" && setbits "$I/luks.qcow2" 35 2
+cp "$I/l0.qcow2" "$I/cut.qcow2" && truncate -s 1M "$I/cut.qcow2"
+cp "$I/l0.qcow2" "$I/badl1.qcow2" && python3 -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(40); f.write((1 << 40).to_bytes(8, "big"))' "$I/badl1.qcow2"
+for c in "corrupt:marked corrupt" "future:unknown incompatible feature (bits 0x80)" \
+	 "v1:a qcow image" "luks:encrypted qcow2 image" \
+	 "badl1:L1 table lies outside the file"; do
+	n=${c%%:*} msg=${c#*:}
+	rm -f "$I/out.vmdk"
+	expect_exit 1 "$msg" "qcow2 $n refused by name" "$BIN/vmdk-clone" -q "$I/$n.qcow2" "$I/out.vmdk"
+	[ ! -e "$I/out.vmdk" ] && ok "nothing written from qcow2 $n" || bad "output from qcow2 $n"
+done
+rm -f "$I/out.vmdk"
+expect_exit 1 "qcow2 L2 entry names a cluster past the end of the file" \
+	"a qcow2 cut short is refused when its data is missing" \
+	"$BIN/vmdk-clone" -q "$I/cut.qcow2" "$I/out.vmdk"
+[ ! -e "$I/out.vmdk" ] && ok "nothing written from a cut qcow2" || bad "output from a cut qcow2"
+
+# Backing files: inside the directory unless --unsafe-paths; a missing
+# one named.
+mkdir -p "$I/elsewhere"
+cp "$I/base.raw" "$I/elsewhere/outside.raw"
+qemu-img create -q -f qcow2 -b "$I/elsewhere/outside.raw" -F raw "$I/elsewhere/x.qcow2"
+mv "$I/elsewhere/x.qcow2" "$I/abs.qcow2"
+expect_exit 1 "outside" "a backing file outside the image's directory is refused" \
+	"$BIN/vmdk-info" "$I/abs.qcow2"
+expect "--unsafe-paths lets it be read" "$BIN/vmdk-info" --unsafe-paths "$I/abs.qcow2"
+qemu-img create -q -f qcow2 -b gone.qcow2 -F qcow2 -u "$I/orphan.qcow2" 24M
+expect_exit 1 "cannot open backing file \"gone.qcow2\"" "a missing backing file is named" \
+	"$BIN/vmdk-info" "$I/orphan.qcow2"
+
+# Sources only: writers refuse, and say how to convert.
+cp "$I/l0.qcow2" "$I/w.qcow2"
+sum=$(sha < "$I/w.qcow2")
+expect_exit 1 "a qcow2 image, read here as a source only" "vmdk-grow refuses a qcow2 image" \
+	"$BIN/vmdk-grow" "$I/w.qcow2" 48M
+expect_exit 1 "a qcow2 image, read here as a source only" "vmdk-fill refuses a qcow2 image" \
+	"$BIN/vmdk-fill" --val 1 "$I/w.qcow2"
+[ "$(sha < "$I/w.qcow2")" = "$sum" ] && ok "the qcow2 image is untouched" || bad "a writer changed the qcow2"
+expect "vmware-vdiskmanager -r converts a qcow2 image" \
+	"$BIN/vmware-vdiskmanager" -r "$I/l0.qcow2" -t 0 "$I/fromq.vmdk"
+[ "$("$BIN/vmdk-dump" --raw "$I/fromq.vmdk" | sha)" = "$(sha < "$I/base.raw")" ] &&
+	ok "the conversion holds the image" || bad "vmware-vdiskmanager -r conversion differs"
+rm -rf "$I"
