@@ -259,6 +259,30 @@ static int qcow2_open(struct vmdk_extent *x, const uint8_t *first)
 	return err;
 }
 
+static int qcow2_close(struct vmdk_extent *x);
+
+/* Read only: what the header says wrong ends the check; then every
+ * table entry; compressed clusters are inflated.  Nothing is fixed. */
+static int qcow2_check(struct vmdk_check_ctx *c, const uint8_t *first)
+{
+	struct vmdk_extent *x = c->x;
+	const char *msg;
+	size_t n = strlen(x->path);
+	int err = qcow2_open(x, first);
+
+	if (err == 0)
+		err = qcow2_check_tables(c);
+	else if (err != -ENOMEM) {
+		msg = strncmp(x->eb->msg, x->path, n) == 0 && x->eb->msg[n] == ':'
+		      ? x->eb->msg + n + 2 : x->eb->msg;
+		err = vmdk_check_report(c, &(struct vmdk_problem_at){
+			.code = VMDK_P_HEADER, .severity = VMDK_SEV_ERROR,
+			.offset = 0, .gd_index = -1, .gt_index = -1 }, "%s", msg);
+	}
+	qcow2_close(x);
+	return err < 0 ? err : 0;
+}
+
 static int qcow2_close(struct vmdk_extent *x)
 {
 	struct qcow2 *q = Q(x);
@@ -313,6 +337,7 @@ const struct vmdk_format_ops vmdk_qcow2_ops = {
 	.flush = qcow2_flush,
 	.close = qcow2_close,
 	.describe = qcow2_describe,
+	.check = qcow2_check,
 	.descriptor_area = qcow2_no_descriptor,
 	.no_write_hint = "qcow2 images are read, never written, here; "
 			 "convert it with vmdk-clone",

@@ -59,5 +59,7 @@ int qcow2_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		 uint64_t *run);
 int qcow2_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *buf);
 void qcow2_map_free(struct qcow2 *q);
+/* Every entry of the active tables judged, problems to @c (open done). */
+int qcow2_check_tables(struct vmdk_check_ctx *c);
 
 #endif

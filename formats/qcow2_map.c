@@ -239,3 +239,79 @@ void qcow2_map_free(struct qcow2 *q)
 		vmdk_inflater_free(q->inflater);
 	ZSTD_freeDCtx(q->zstd);
 }
+
+/* ---- the check slot's walk: every L2 entry of the active L1 table ---- */
+
+static int entry_problem(struct vmdk_check_ctx *c, int code, int severity,
+			 uint64_t l1i, uint64_t gc, const char *what)
+{
+	struct qcow2 *q = Q(c->x);
+	uint64_t sectors = q->cluster_size / VMDK_SECTOR;
+
+	return vmdk_check_report(c, &(struct vmdk_problem_at){
+		.code = code, .severity = severity, .offset = VMDK_NO_OFFSET,
+		.gd_index = (int64_t)l1i, .gt_index = (int64_t)(gc & ((1ull << q->l2_bits) - 1)),
+		.lba = gc * sectors, .lba_count = sectors }, "guest cluster %llu: %s",
+		(unsigned long long)gc, what);
+}
+
+/* What is wrong with entry @e (and @bitmap) of guest cluster @gc, or NULL. */
+static const char *entry_fault(struct vmdk_extent *x, uint64_t gc, uint64_t e,
+			       uint64_t bitmap, int *code)
+{
+	struct qcow2 *q = Q(x);
+	uint64_t host = e & QCOW2_OFFSET_MASK;
+	bool allocated = q->sub_bits ? (uint32_t)bitmap != 0 : host != 0;
+
+	*code = VMDK_P_GTE_OUTSIDE;
+	if (e & QCOW2_COMPRESSED) {
+		*code = VMDK_P_STREAM_GRAIN;
+		return unpack(x, gc, e) < 0 ? "compressed cluster lies outside the "
+					      "file or does not decompress" : NULL;
+	}
+	if (q->sub_bits && ((uint32_t)bitmap & (uint32_t)(bitmap >> 32)))
+		return *code = VMDK_P_HEADER,
+		       "a subcluster is marked both allocated and zero";
+	if (!allocated)
+		return NULL;
+	if (!host)
+		return "allocated subclusters have no host cluster";
+	if (host % q->cluster_size)
+		return "names an unaligned host cluster";
+	if (host >= x->file_size)
+		return "names a host cluster past the end of the file";
+	if (host < q->cluster_size)
+		return *code = VMDK_P_GTE_METADATA, "names the header's cluster";
+	return NULL;
+}
+
+int qcow2_check_tables(struct vmdk_check_ctx *c)
+{
+	struct vmdk_extent *x = c->x;
+	struct qcow2 *q = Q(x);
+	uint64_t clusters = (q->size + q->cluster_size - 1) >> q->cluster_bits;
+
+	for (uint64_t l1i = 0; l1i < q->l1_size; l1i++) {
+		uint64_t first = l1i << q->l2_bits;
+		if (!q->l1[l1i] || first >= clusters)
+			continue;
+		c->tables++;
+		for (uint64_t gc = first; gc < clusters &&
+		     gc < first + (1ull << q->l2_bits); gc++) {
+			uint64_t e, bitmap;
+			const char *fault;
+			int code, err = l2_entry(x, gc, &e, &bitmap);
+
+			if (err < 0)
+				return err;
+			if (e & QCOW2_COMPRESSED || (q->sub_bits ? (uint32_t)bitmap
+						     : e & QCOW2_OFFSET_MASK))
+				c->grains++;
+			fault = entry_fault(x, gc, e, bitmap, &code);
+			if (fault && (err = entry_problem(c, code, VMDK_SEV_ERROR,
+							  l1i, gc, fault)) < 0)
+				return err;
+		}
+	}
+	return 0;
+}

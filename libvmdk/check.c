@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "image.h"
 
 struct checker {
 	const char *path;
@@ -426,8 +427,56 @@ static int on_chain_problem(void *arg, const struct vmdk_problem *p)
 	return count(arg, p);
 }
 
+/* Another format's image (read only here): its own check slot judges
+ * its tables, then its chain must open.  Nothing is ever fixed. */
+static int check_image(struct checker *k, int fd,
+		       const struct vmdk_image_format *img, const uint8_t *first)
+{
+	struct vmdk_extent x = { .ops = img->reader, .fd = fd, .path = (char *)k->path,
+				 .kind = img->name, .eb = k->eb,
+				 .access = VMDK_ACCESS_RDONLY };
+	struct vmdk_check_ctx c = { .x = &x, .report = on_problem, .arg = k };
+	vmdk_disk *d;
+	int err = vmdk_file_size(fd, &x.file_size);
+
+	if (err == 0)
+		err = img->reader->check(&c, first);
+	close(fd);
+	if (err < 0)
+		return err;
+	k->r->extents = 1;
+	k->r->tables = c.tables;
+	k->r->grains = c.grains;
+	if (!(k->flags & VMDK_CHECK_CHAIN) || k->r->errors)
+		return 0;
+	err = vmdk_open(k->path, VMDK_OPEN_RDONLY, &d);
+	if (err == -ENOMEM)
+		return err;
+	if (err < 0)
+		return problem(k, VMDK_P_CHAIN_PARENT, k->path, NULL, "%s",
+			       vmdk_errmsg(NULL)) < 0 ? -1 : 0;
+	k->r->links = d->nlinks;
+	vmdk_close(d);
+	return 0;
+}
+
+/* The image format the file open on @fd is read as, when not VMDK. */
+static const struct vmdk_image_format *image_of(int fd, uint8_t *first)
+{
+	const struct vmdk_image_format *img;
+	size_t got = 0;
+
+	memset(first, 0, VMDK_SECTOR);
+	if (vmdk_pread_upto(fd, first, VMDK_SECTOR, 0, &got) < 0)
+		return NULL;
+	img = vmdk_image_pick(first, got);
+	return img && img->reader && img->reader->check ? img : NULL;
+}
+
 static int one_pass(struct checker *k)
 {
+	const struct vmdk_image_format *img;
+	uint8_t first[VMDK_SECTOR];
 	struct vmdk_descriptor *desc = NULL;
 	char *dir = vmdk_dirname(k->path);
 	bool embedded = false;
@@ -441,6 +490,10 @@ static int one_pass(struct checker *k)
 	if (!dir)
 		return -ENOMEM;
 	err = check_open(k, k->path, &fd, 0);
+	if (err == 0 && (img = image_of(fd, first))) {
+		free(dir);
+		return check_image(k, fd, img, first);
+	}
 	if (err == 0)
 		err = load_descriptor(k, fd, &embedded, &desc);
 	if (err == 0 && desc) {

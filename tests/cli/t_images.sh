@@ -146,6 +146,42 @@ expect_exit 1 "qcow2 L2 entry names a cluster past the end of the file" \
 	"$BIN/vmdk-clone" -q "$I/cut.qcow2" "$I/out.vmdk"
 [ ! -e "$I/out.vmdk" ] && ok "nothing written from a cut qcow2" || bad "output from a cut qcow2"
 
+# vmdk-check judges every table entry (compressed clusters inflated) and
+# opens the chain; it never repairs one.
+expect "vmdk-check passes a good qcow2 chain" "$BIN/vmdk-check" "$I/l2.qcow2"
+grep -q "0 errors.*checked 3 links" "$T/out" && ok "the check opened the chain" ||
+	bad "check of a chain: $(cat "$T/out")"
+expect "vmdk-check inflates every compressed cluster" "$BIN/vmdk-check" "$I/q.qcow2"
+# check_says WHAT TEXT: the check's report (on standard output) says it.
+check_says() { grep -qF -- "$2" "$T/out" && ok "$1" || bad "$1: $(head -3 "$T/out")"; }
+expect_exit 4 "" "vmdk-check finds clusters cut off" "$BIN/vmdk-check" "$I/cut.qcow2"
+check_says "the report names them" "names a host cluster past the end of the file [gte-outside]"
+sum=$(sha < "$I/cut.qcow2")
+expect_exit 4 "" "vmdk-check -r repairs no qcow2" "$BIN/vmdk-check" -r -y "$I/cut.qcow2"
+check_says "it says nothing was changed" "nothing was changed"
+[ "$(sha < "$I/cut.qcow2")" = "$sum" ] && [ -z "$(ls "$I" | grep -v '\.qcow2$\|\.raw$\|\.vmdk$\|^elsewhere$')" ] &&
+	ok "the cut qcow2 is untouched, nothing left beside it" || bad "check -r changed something: $(ls "$I")"
+cp "$I/l0.qcow2" "$I/zipbad.qcow2"
+qemu-img convert -c -f raw -O qcow2 "$I/base.raw" "$I/zipbad.qcow2"
+python3 - "$I/zipbad.qcow2" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'r+b')
+d = f.read()
+l1 = struct.unpack_from('>Q', d, 40)[0]
+l2 = struct.unpack_from('>Q', d, l1)[0] & 0x00fffffffffffe00
+for i in range(8192):
+    e = struct.unpack_from('>Q', d, l2 + 8 * i)[0]
+    if e >> 62 & 1:
+        break
+off = e & ((1 << 54) - 1)
+f.seek(off); f.write(b'\xff' * 64)
+PY
+expect_exit 4 "" "vmdk-check finds a compressed cluster that does not inflate" \
+	"$BIN/vmdk-check" "$I/zipbad.qcow2"
+check_says "the report says so" "does not decompress"
+expect_exit 4 "" "vmdk-check reports a header's fault" "$BIN/vmdk-check" "$I/badl1.qcow2"
+check_says "the report names it" "L1 table lies outside the file"
+
 # Backing files: inside the directory unless --unsafe-paths; a missing
 # one named.
 mkdir -p "$I/elsewhere"
