@@ -22,12 +22,19 @@ enum vmdk_bid {
 struct vmdk_image_meta {
 	const char *backing;		/* the backing image's name, or NULL */
 	const char *backing_format;	/* its format's name, or NULL: probe */
+	/* The image's own identity and the one it records of its parent
+	 * (16 bytes each, or NULL): a parent of another identity is not
+	 * the image the child was made from. */
+	const uint8_t *id, *parent_id;
 };
 
 struct vmdk_image_format {
 	const char *name;		/* "qcow2", "VHD", ... */
 	/* A VMDK_BID_* for @got bytes at the start of the file. */
 	int (*bid)(const uint8_t *head, size_t got);
+	/* The same for the last 512 bytes, for a format whose only mark is
+	 * at the end (a fixed VHD); NULL: none. */
+	int (*bid_tail)(const uint8_t *tail, size_t got);
 	bool vmdk;			/* VMDK's own: the descriptor path */
 	/* Reads the image as one extent; its open slot sets x->sectors
 	 * (the capacity) and its image slot the backing.  NULL: refused. */
@@ -40,11 +47,14 @@ struct vmdk_image_format {
 
 /* The format the first @got bytes of a file bid surest for, or NULL. */
 const struct vmdk_image_format *vmdk_image_pick(const uint8_t *head, size_t got);
+/* The format whose tail bid the last @got bytes answer, or NULL. */
+const struct vmdk_image_format *vmdk_image_pick_tail(const uint8_t *tail, size_t got);
 /* The format called @name (case ignored; "raw" is none of them), or NULL. */
 const struct vmdk_image_format *vmdk_image_named(const char *name);
 
 /* The readers (one module each). */
-extern const struct vmdk_format_ops vmdk_qcow2_ops;
+extern const struct vmdk_format_ops vmdk_qcow2_ops, vmdk_vhd_ops;
 void vmdk_qcow2_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
+void vmdk_vhd_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 
 #endif

@@ -53,8 +53,8 @@ static int bid_vdi(const uint8_t *h, size_t got)
 	return at(h, got, 64, "\x7f\x10\xda\xbe", 4) ? VMDK_BID_MAGIC : VMDK_BID_NO;
 }
 
-/* A dynamic VHD starts with a copy of its footer (a fixed one has the
- * footer alone, in its last sector: see foreign.c). */
+/* A dynamic VHD starts with a copy of its footer; a fixed one has the
+ * footer alone, in its last sector. */
 static int bid_vhd(const uint8_t *h, size_t got)
 {
 	return at(h, got, 0, "conectix", 8) ? VMDK_BID_MAGIC : VMDK_BID_NO;
@@ -86,7 +86,8 @@ static const struct vmdk_image_format formats[] = {
 	{ .name = "QED", .bid = bid_qed },
 	{ .name = "VHDX", .bid = bid_vhdx },
 	{ .name = "VDI", .bid = bid_vdi },
-	{ .name = "VHD", .bid = bid_vhd },
+	{ .name = "VHD", .bid = bid_vhd, .bid_tail = bid_vhd,
+	  .reader = &vmdk_vhd_ops, .meta = vmdk_vhd_meta },
 	{ .name = "Parallels", .bid = bid_parallels },
 	{ .name = "Bochs", .bid = bid_bochs },
 	{ .name = "cloop", .bid = bid_cloop },
@@ -106,6 +107,14 @@ const struct vmdk_image_format *vmdk_image_pick(const uint8_t *head, size_t got)
 		}
 	}
 	return best;
+}
+
+const struct vmdk_image_format *vmdk_image_pick_tail(const uint8_t *tail, size_t got)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (formats[i].bid_tail && formats[i].bid_tail(tail, got))
+			return &formats[i];
+	return NULL;
 }
 
 const struct vmdk_image_format *vmdk_image_named(const char *name)

@@ -132,6 +132,13 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		free(ppath);
 		child->parent = parent;
 		d->links[d->nlinks++] = parent;
+		/* The image's own record of its parent's identity. */
+		if (child->has_parent_image_id && parent->has_image_id &&
+		    memcmp(child->parent_image_id, parent->image_id, 16))
+			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
+					   "%s: parent %s is not the image this one "
+					   "was made from (its unique id differs)",
+					   child->path, parent->path);
 		/* The content ID ties VMDK links only. */
 		if (!child->image && !parent->image &&
 		    !vmdk_chain_parent_matches(child->desc, parent->desc->cid))

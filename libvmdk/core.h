@@ -156,6 +156,8 @@ struct vmdk_link {
 	 * ("qcow2", "raw"), and the backing image it names.  NULL for VMDK. */
 	const char *image;
 	char *backing, *backing_format;
+	uint8_t image_id[16], parent_image_id[16];	/* see vmdk_image_meta */
+	bool has_image_id, has_parent_image_id;
 };
 
 struct vmdk_disk {
@@ -236,6 +238,12 @@ int vmdk_image_link_open(const char *path, int fd, const uint8_t *first,
 			 const struct vmdk_image_format *img, unsigned how,
 			 const struct vmdk_fetcher *fetch, struct vmdk_link **out,
 			 struct vmdk_errbuf *eb);
+/* The image format of the file on @fd (or fetched) whose first @got
+ * bytes are @first: by its head, else by its last sector; NULL for
+ * neither (a VMDK descriptor, or no image we know). */
+const struct vmdk_image_format *vmdk_image_probe(int fd, const struct vmdk_fetcher *fetch,
+						 const char *path, const uint8_t *first,
+						 size_t got);
 /* The name of the link below @l: its parent hint or backing file. */
 const char *vmdk_link_below(const struct vmdk_link *l);
 /* The first sector and the descriptor of @path, read through @f, in a

@@ -35,11 +35,40 @@ static int reach_file(struct vmdk_extent *x, int fd,
 		       : 0;
 }
 
+const struct vmdk_image_format *vmdk_image_probe(int fd, const struct vmdk_fetcher *fetch,
+						 const char *path, const uint8_t *first,
+						 size_t got)
+{
+	const struct vmdk_image_format *img = vmdk_image_pick(first, got);
+	uint8_t tail[VMDK_SECTOR];
+	uint64_t size = 0;
+
+	if (img)
+		return img;
+	if (fetch ? fetch->size(fetch->arg, path, &size) < 0
+		  : vmdk_file_size(fd, &size) < 0)
+		return NULL;
+	/* A descriptor is no larger: its open costs no further read. */
+	if (size <= VMDK_MAX_DESCRIPTOR || size < 2 * VMDK_SECTOR ||
+	    (fetch ? fetch->read(fetch->arg, path, tail, VMDK_SECTOR, size - VMDK_SECTOR)
+		   : vmdk_pread_all(fd, tail, VMDK_SECTOR, size - VMDK_SECTOR)) < 0)
+		return NULL;
+	return vmdk_image_pick_tail(tail, VMDK_SECTOR);
+}
+
 static int take_backing(struct vmdk_link *l, const struct vmdk_image_format *img)
 {
 	struct vmdk_image_meta m = { 0 };
 
 	img->meta(l->ext, &m);
+	if (m.id) {
+		memcpy(l->image_id, m.id, 16);
+		l->has_image_id = true;
+	}
+	if (m.parent_id) {
+		memcpy(l->parent_image_id, m.parent_id, 16);
+		l->has_parent_image_id = true;
+	}
 	if (m.backing && !(l->backing = strdup(m.backing)))
 		return -ENOMEM;
 	if (m.backing_format && !(l->backing_format = strdup(m.backing_format)))

@@ -450,7 +450,7 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 		close(fd);
 		goto fail;
 	}
-	img = vmdk_image_pick(first, got);
+	img = vmdk_image_probe(fd, fetch, path, first, got);
 	if (img && img->reader) {
 		vmdk_link_free(l, &ignored);
 		return vmdk_image_link_open(path, fd, first, img, how, fetch, out, eb);

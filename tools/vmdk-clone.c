@@ -48,7 +48,7 @@ static void usage(void)
 	       "     --size <size>        of a raw image on standard input: read as it\n"
 	       "                          comes (else stored beside the destination\n"
 	       "                          first); a stream of another size fails\n"
-	       "     --source-format <f>  vmdk: the source must be a VMDK; raw: its\n"
+	       "     --source-format <f>  vmdk: an image (VMDK, qcow2, VHD), never raw; raw: its\n"
 	       "                          bytes as they are, even a qcow2, VHD, VHDX,\n"
 	       "                          VDI or QED image (refused otherwise)\n"
 	       " -f, --force              replace an existing destination\n"

@@ -195,6 +195,90 @@ qemu-img create -q -f qcow2 -b gone.qcow2 -F qcow2 -u "$I/orphan.qcow2" 24M
 expect_exit 1 "cannot open backing file \"gone.qcow2\"" "a missing backing file is named" \
 	"$BIN/vmdk-info" "$I/orphan.qcow2"
 
+# VHD: fixed and dynamic as qemu-img writes them (with and without
+# force_size); differencing ones as Hyper-V lays them out (made by
+# images/vhd_child.py: qemu-img cannot), their parent found by the
+# relative locator, else by the absolute one's name beside the child.
+for sub in dynamic dynamic,force_size=on; do
+	rm -f "$I/v.vhd"
+	qemu-img convert -f raw -O vpc -o subformat=$sub "$I/base.raw" "$I/v.vhd"
+	reads_alike "VHD $sub" "$I/v.vhd"
+done
+# A fixed VHD holds the footer's current size of data (libvhdi agrees);
+# qemu-img 7.2 reads its footer as one more sector of the disk.
+for sub in fixed fixed,force_size=on; do
+	rm -f "$I/v.vhd" "$I/vs.vmdk"
+	qemu-img convert -f raw -O vpc -o subformat=$sub "$I/base.raw" "$I/v.vhd"
+	bytes=$("$BIN/vmdk-info" --json "$I/v.vhd" | python3 -c 'import json, sys; print(json.load(sys.stdin)["capacityBytes"])')
+	vhdiinfo "$I/v.vhd" 2>/dev/null | grep -q "Media size.*($bytes bytes)" &&
+		ok "VHD $sub: libvhdi takes the same size ($bytes bytes)" || bad "VHD $sub: libvhdi's size is not $bytes"
+	qemu-img convert -O raw "$I/v.vhd" "$I/want.raw"
+	if [ "$(stat -c %s "$I/want.raw")" -eq $((bytes + 512)) ]; then
+		tail -c 512 "$I/want.raw" | head -c 8 | grep -q conectix &&
+			ok "VHD $sub: qemu-img's extra sector is the footer" || bad "VHD $sub: qemu-img's extra sector"
+		truncate -s "$bytes" "$I/want.raw"
+	fi
+	"$BIN/vmdk-dump" --raw "$I/v.vhd" | cmp -s - "$I/want.raw" &&
+		ok "VHD $sub: the data qemu-img reads" || bad "VHD $sub: content differs from qemu-img's"
+	"$BIN/vmdk-clone" -q -t 5 "$I/v.vhd" "$I/vs.vmdk" && same_content "VHD $sub cloned to a stream" "$I/vs.vmdk"
+done
+"$BIN/vmdk-info" "$I/v.vhd" > "$T/out"
+grep -q "^Image format: *VHD" "$T/out" && grep -q "VHD fixed" "$T/out" &&
+	grep -q "CHS geometry gives 136899993600 bytes, the current size 25165824" "$T/out" &&
+	ok "vmdk-info names a VHD and its CHS disagreement" || bad "vmdk-info of a VHD: $(cat "$T/out")"
+qemu-img convert -f raw -O vpc -o subformat=dynamic "$I/base.raw" "$I/base.vhd"
+qemu-img convert -f vpc -O raw "$I/base.vhd" "$I/vparent.raw"
+# with_writes RAW OUT SECTOR:COUNT:BYTE...: RAW with those sectors written.
+with_writes() {
+	python3 - "$@" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+for w in sys.argv[3:]:
+    s, c, b = (int(v, 0) for v in w.split(':'))
+    d[s * 512:(s + c) * 512] = bytes([b]) * (c * 512)
+open(sys.argv[2], 'wb').write(d)
+PY
+}
+writes="10:5:0x41 4100:8:0x42 8191:2:0x43 40000:300:0x44"
+# shellcheck disable=SC2086
+python3 "$here/images/vhd_child.py" "$I/base.vhd" "$I/child.vhd" $writes
+# shellcheck disable=SC2086
+with_writes "$I/vparent.raw" "$I/vchild.raw" $writes
+"$BIN/vmdk-dump" --raw "$I/child.vhd" 2>"$T/err" | cmp -s - "$I/vchild.raw" &&
+	ok "a differencing VHD reads as its parent with its own sectors" || bad "differencing VHD content"
+"$BIN/vmdk-clone" -q -t 5 "$I/child.vhd" "$I/vd.vmdk" && same_content "a differencing VHD cloned to a stream" "$I/vd.vmdk"
+"$BIN/vmdk-dump" --raw "$I/vd.vmdk" | cmp -s - "$I/vchild.raw" && ok "the stream holds the chain's content" ||
+	bad "the stream from a differencing VHD differs"
+"$BIN/vmdk-info" "$I/child.vhd" > "$T/out"
+grep -q "parent: base.vhd (format VHD)" "$T/out" && grep -q "VHD differencing" "$T/out" &&
+	ok "vmdk-info shows the VHD chain" || bad "vmdk-info of a VHD chain: $(cat "$T/out")"
+# shellcheck disable=SC2086
+python3 "$here/images/vhd_child.py" --locators W2ku --abs 'D:\\Hyper-V\\base.vhd' \
+	"$I/base.vhd" "$I/absonly.vhd" $writes
+"$BIN/vmdk-dump" --raw "$I/absonly.vhd" 2>"$T/err" | cmp -s - "$I/vchild.raw" &&
+	ok "an absolute Windows locator is looked for beside the child" || bad "absolute locator"
+python3 "$here/images/vhd_child.py" --parent-id 00112233445566778899aabbccddeeff \
+	"$I/base.vhd" "$I/stranger.vhd" 10:1:1
+expect_exit 1 "is not the image this one was made from" "a parent of another unique id is refused" \
+	"$BIN/vmdk-info" "$I/stranger.vhd"
+cp "$I/child.vhd" "$I/endgone.vhd"
+printf 'XXXXXXXX' | dd of="$I/endgone.vhd" bs=1 seek=$(( $(stat -c %s "$I/endgone.vhd") - 512 )) conv=notrunc 2>/dev/null
+"$BIN/vmdk-dump" --raw "$I/endgone.vhd" 2>"$T/err" | cmp -s - "$I/vchild.raw" &&
+	ok "a damaged footer at the end: its copy at the start is used" || bad "footer copy not used"
+"$BIN/vmdk-info" "$I/endgone.vhd" | grep -q "its copy at the start was used" &&
+	ok "vmdk-info says the copy was used" || bad "no note of the footer copy"
+cp "$I/child.vhd" "$I/bothgone.vhd"
+for at in 0 $(( $(stat -c %s "$I/bothgone.vhd") - 512 )); do
+	printf '\377' | dd of="$I/bothgone.vhd" bs=1 seek=$((at + 50)) conv=notrunc 2>/dev/null
+done
+expect_exit 1 "footer and its copy are both damaged" "a VHD without a good footer is refused" \
+	"$BIN/vmdk-clone" -q "$I/bothgone.vhd" "$I/out.vmdk"
+cp "$I/child.vhd" "$I/dynbad.vhd"
+printf '\001' | dd of="$I/dynbad.vhd" bs=1 seek=600 conv=notrunc 2>/dev/null
+expect_exit 1 "dynamic header is damaged (signature or checksum)" "a dynamic header's checksum is verified" \
+	"$BIN/vmdk-clone" -q "$I/dynbad.vhd" "$I/out.vmdk"
+[ ! -e "$I/out.vmdk" ] && ok "nothing written from a damaged VHD" || bad "output from a damaged VHD"
+
 # Sources only: writers refuse, and say how to convert.
 cp "$I/l0.qcow2" "$I/w.qcow2"
 sum=$(sha < "$I/w.qcow2")

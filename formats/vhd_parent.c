@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* vhd_parent.c --- the parent of a differencing VHD, located the way
+ * Hyper-V records it: a relative path (W2ru, or the older Wi2r) taken
+ * beside the child; else the file name of an absolute one (W2ku, Wi2k,
+ * MacX) or of the parent name in the header, looked for beside the child
+ * (an absolute Windows path never exists here). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vhd.h"
+
+#define LOCATORS 8
+#define LOCATOR_AT 576u
+#define PARENT_NAME_AT 64u
+#define MAX_LOCATOR 4096u
+
+/* @len bytes of @from (an iconv name) as UTF-8; characters that do not
+ * convert (unpaired surrogates) are left out. */
+static char *to_utf8(const char *from, const uint8_t *in, size_t len)
+{
+	iconv_t cd = iconv_open("UTF-8//IGNORE", from);
+	size_t out_len = len * 2 + 1, left = out_len - 1;
+	char *out = calloc(1, out_len), *o = out, *i = (char *)in;
+
+	if (cd == (iconv_t)-1 || !out) {
+		free(out);
+		if (cd != (iconv_t)-1)
+			iconv_close(cd);
+		return NULL;
+	}
+	iconv(cd, &i, &len, &o, &left);
+	*o = '\0';
+	iconv_close(cd);
+	return out;
+}
+
+/* Windows separators made ours; a leading ".\" dropped; for @base_only
+ * the last component alone. */
+static char *unix_name(char *name, bool base_only)
+{
+	char *p, *last;
+
+	if (!name)
+		return NULL;
+	for (p = name; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+	if (base_only && (last = strrchr(name, '/')))
+		memmove(name, last + 1, strlen(last + 1) + 1);
+	while (!base_only && strncmp(name, "./", 2) == 0)
+		memmove(name, name + 2, strlen(name + 2) + 1);
+	if (!*name) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* A "file://" URL's path, percent escapes left as they are. */
+static char *url_path(char *url)
+{
+	if (url && strncmp(url, "file://", 7) == 0)
+		memmove(url, url + 7, strlen(url + 7) + 1);
+	return url;
+}
+
+static int read_locator(struct vmdk_extent *x, const uint8_t *entry, char **out)
+{
+	uint32_t len = vmdk_be32(entry + 8);
+	uint64_t off = vmdk_be64(entry + 16);
+	const char *code = (const char *)entry;
+	uint8_t *data;
+	int err;
+
+	*out = NULL;
+	if (!len || len > MAX_LOCATOR || off > x->file_size || len > x->file_size - off)
+		return 0;	/* an unusable locator: the next one may do */
+	if (!(data = malloc(len)))
+		return -ENOMEM;
+	err = vmdk_extent_pread(x, data, len, off);
+	if (err == 0) {
+		if (!memcmp(code, "W2ru", 4) || !memcmp(code, "W2ku", 4))
+			*out = to_utf8("UTF-16LE", data, len);
+		else if (!memcmp(code, "MacX", 4))
+			*out = url_path(to_utf8("UTF-8", data, len));
+		else
+			*out = to_utf8("ISO-8859-1", data, len);
+	}
+	free(data);
+	return err;
+}
+
+int vhd_parent_name(struct vmdk_extent *x, const uint8_t *dyn, char **out)
+{
+	static const char *const order[] = { "W2ru", "Wi2r", "W2ku", "Wi2k", "MacX" };
+	int err;
+
+	*out = NULL;
+	for (size_t o = 0; o < sizeof(order) / sizeof(*order); o++)
+		for (unsigned i = 0; i < LOCATORS; i++) {
+			const uint8_t *e = dyn + LOCATOR_AT + 24 * i;
+			char *name;
+			if (memcmp(e, order[o], 4))
+				continue;
+			if ((err = read_locator(x, e, &name)) < 0)
+				return err;
+			/* Relative ones (W2ru, Wi2r) keep their directories. */
+			*out = unix_name(name, o >= 2);
+			if (*out)
+				return 0;
+		}
+	*out = unix_name(to_utf8("UTF-16BE", dyn + PARENT_NAME_AT, 512), true);
+	return 0;
+}
