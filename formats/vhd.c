@@ -260,6 +260,88 @@ static int vhd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *bu
 	return 0;
 }
 
+static int vhd_close(struct vmdk_extent *x);
+
+static int by_offset(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int block_problem(struct vmdk_check_ctx *c, int code, uint64_t b,
+			 const char *what)
+{
+	struct vhd *v = V(c->x);
+
+	return vmdk_check_report(c, &(struct vmdk_problem_at){
+		.code = code, .severity = VMDK_SEV_ERROR, .offset = VMDK_NO_OFFSET,
+		.gd_index = -1, .gt_index = (int64_t)b,
+		.lba = b * (v->block_size / VMDK_SECTOR),
+		.lba_count = v->block_size / VMDK_SECTOR }, "block %llu %s",
+		(unsigned long long)b, what);
+}
+
+/* Every allocated block inside the file, clear of the metadata, and no
+ * two sharing space. */
+static int check_blocks(struct vmdk_check_ctx *c)
+{
+	struct vmdk_extent *x = c->x;
+	struct vhd *v = V(x);
+	uint64_t span = v->bitmap_bytes + (uint64_t)v->block_size;
+	uint64_t meta_end = vmdk_be64(v->dyn + D_TABLE_OFFSET) + v->entries * 4ull;
+	uint32_t *sorted = malloc(v->entries * 4ull + 4), n = 0;
+	int err = sorted ? 0 : -ENOMEM;
+
+	c->tables = 1;
+	for (uint32_t b = 0; err == 0 && b < v->entries; b++) {
+		uint64_t off = (uint64_t)v->bat[b] * VMDK_SECTOR;
+		if (v->bat[b] == VHD_NO_BLOCK)
+			continue;
+		c->grains++;
+		if (off > x->file_size - VHD_FOOTER || span > x->file_size - VHD_FOOTER - off)
+			err = block_problem(c, VMDK_P_GTE_OUTSIDE, b, "lies past the end "
+					    "of the file (or over its footer)");
+		else if (off < meta_end && off + span > VHD_FOOTER)
+			err = block_problem(c, VMDK_P_GTE_METADATA, b, "lies over the "
+					    "headers or the block table");
+		else
+			sorted[n++] = v->bat[b];
+	}
+	if (err == 0)
+		qsort(sorted, n, sizeof(*sorted), by_offset);
+	for (uint32_t i = 1; err == 0 && i < n; i++)
+		if ((uint64_t)sorted[i] * VMDK_SECTOR < (uint64_t)sorted[i - 1] *
+		    VMDK_SECTOR + span)
+			for (uint32_t b = 0; err == 0 && b < v->entries; b++)
+				if (v->bat[b] == sorted[i])
+					err = block_problem(c, VMDK_P_GTE_SHARED, b,
+							    "shares its space with "
+							    "another block");
+	free(sorted);
+	return err;
+}
+
+/* Read only: what the footer or the dynamic header says wrong ends the
+ * check; then every block of the table.  Nothing is fixed. */
+static int vhd_check(struct vmdk_check_ctx *c, const uint8_t *first)
+{
+	struct vmdk_extent *x = c->x;
+	size_t n = strlen(x->path);
+	int err = vhd_open(x, first);
+
+	if (err == 0 && V(x)->type != VHD_FIXED)
+		err = check_blocks(c);
+	else if (err < 0 && err != -ENOMEM)
+		err = vmdk_check_report(c, &(struct vmdk_problem_at){
+			.code = VMDK_P_HEADER, .severity = VMDK_SEV_ERROR,
+			.offset = VMDK_NO_OFFSET, .gd_index = -1, .gt_index = -1 }, "%s",
+			strncmp(x->eb->msg, x->path, n) == 0 && x->eb->msg[n] == ':'
+			? x->eb->msg + n + 2 : x->eb->msg);
+	vhd_close(x);
+	return err < 0 ? err : 0;
+}
+
 static int vhd_close(struct vmdk_extent *x)
 {
 	struct vhd *v = V(x);
@@ -316,6 +398,7 @@ const struct vmdk_format_ops vmdk_vhd_ops = {
 	.flush = vhd_flush,
 	.close = vhd_close,
 	.describe = vhd_describe,
+	.check = vhd_check,
 	.descriptor_area = vhd_no_descriptor,
 	.no_write_hint = "VHD images are read, never written, here; "
 			 "convert it with vmdk-clone",

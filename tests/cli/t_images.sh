@@ -278,6 +278,12 @@ printf '\001' | dd of="$I/dynbad.vhd" bs=1 seek=600 conv=notrunc 2>/dev/null
 expect_exit 1 "dynamic header is damaged (signature or checksum)" "a dynamic header's checksum is verified" \
 	"$BIN/vmdk-clone" -q "$I/dynbad.vhd" "$I/out.vmdk"
 [ ! -e "$I/out.vmdk" ] && ok "nothing written from a damaged VHD" || bad "output from a damaged VHD"
+expect "vmdk-check passes a differencing VHD and its parent" "$BIN/vmdk-check" "$I/child.vhd"
+grep -q "0 errors.*checked 2 links" "$T/out" && ok "the VHD check opened the chain" ||
+	bad "VHD check: $(cat "$T/out")"
+cp "$I/child.vhd" "$I/cutv.vhd" && truncate -s 3M "$I/cutv.vhd"
+expect_exit 4 "" "vmdk-check finds a VHD block cut off" "$BIN/vmdk-check" "$I/cutv.vhd"
+check_says "the report names the block" "block 9 lies past the end of the file"
 
 # Sources only: writers refuse, and say how to convert.
 cp "$I/l0.qcow2" "$I/w.qcow2"

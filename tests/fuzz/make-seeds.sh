@@ -39,6 +39,9 @@ if command -v qemu-img >/dev/null 2>&1; then
 		qemu-img convert -c -f raw -O qcow2 -o "$o" "$out/.raw" "$out/image-$n.qcow2" \
 			2>/dev/null || true
 	done
+	# (Empty: a block of either is 1 or 2 MiB, past the inputs' length.)
+	qemu-img create -q -f vpc "$out/image-dynamic.vhd" 1M 2>/dev/null || true
+	qemu-img create -q -f vdi "$out/image-dynamic.vdi" 1M 2>/dev/null || true
 	qemu-img create -q -f qcow2 -o cluster_size=4k "$out/image-zero.qcow2" 64k 2>/dev/null &&
 		qemu-io -c "write -P 7 0 8k" -c "write -z 8k 4k" "$out/image-zero.qcow2" >/dev/null 2>&1 || true
 	rm -f "$out/.raw"
