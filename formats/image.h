@@ -40,6 +40,10 @@ struct vmdk_image_format {
 	 * (the capacity) and its image slot the backing.  NULL: refused. */
 	const struct vmdk_format_ops *reader;
 	void (*meta)(const struct vmdk_extent *x, struct vmdk_image_meta *m);
+	/* For a format whose children name their parent by identity alone
+	 * (VDI): the identity in a file's first bytes (0, or -1 for none);
+	 * the parent is looked for in the child's directory. */
+	int (*head_id)(const uint8_t *head, size_t got, uint8_t *id);
 };
 
 /* Bytes of a file's start every bid may look at. */
@@ -53,7 +57,9 @@ const struct vmdk_image_format *vmdk_image_pick_tail(const uint8_t *tail, size_t
 const struct vmdk_image_format *vmdk_image_named(const char *name);
 
 /* The readers (one module each). */
-extern const struct vmdk_format_ops vmdk_qcow2_ops, vmdk_vhd_ops;
+extern const struct vmdk_format_ops vmdk_qcow2_ops, vmdk_vhd_ops, vmdk_vdi_ops;
+void vmdk_vdi_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
+int vmdk_vdi_head_id(const uint8_t *head, size_t got, uint8_t *id);
 void vmdk_qcow2_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 void vmdk_vhd_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -56,7 +59,76 @@ const struct vmdk_image_format *vmdk_image_probe(int fd, const struct vmdk_fetch
 	return vmdk_image_pick_tail(tail, VMDK_SECTOR);
 }
 
-static int take_backing(struct vmdk_link *l, const struct vmdk_image_format *img)
+/* A GUID as VirtualBox and Windows write it (first three fields
+ * little-endian). */
+static void guid_text(const uint8_t *u, char *out, size_t size)
+{
+	snprintf(out, size, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 vmdk_le32(u), vmdk_le16(u + 4), vmdk_le16(u + 6), u[8], u[9], u[10],
+		 u[11], u[12], u[13], u[14], u[15]);
+}
+
+/* Whether the file @name in @dir is an image of @img whose identity is
+ * @id. */
+static bool has_id(const char *dir, const char *name,
+		   const struct vmdk_image_format *img, const uint8_t *id)
+{
+	uint8_t head[VMDK_IMAGE_HEAD], own[16];
+	char *path = vmdk_path_join(dir, name);
+	size_t got = 0;
+	bool match = false;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    vmdk_pread_upto(fd, head, sizeof(head), 0, &got) == 0 &&
+	    img->bid(head, got) && img->head_id(head, got, own) == 0)
+		match = memcmp(own, id, 16) == 0;
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return match;
+}
+
+/* The one image of @l's directory whose identity is @id: its name. */
+static int find_by_id(struct vmdk_link *l, const struct vmdk_image_format *img,
+		      const uint8_t *id, struct vmdk_errbuf *eb)
+{
+	const char *self = strrchr(l->path, '/') ? strrchr(l->path, '/') + 1 : l->path;
+	char text[40], *found = NULL;
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	guid_text(id, text, sizeof(text));
+	if (l->fetch)
+		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: a %s child names its "
+				   "parent {%s} by identity alone, which is not "
+				   "looked for on a datastore", l->path, img->name, text);
+	if (!(d = opendir(l->dir)))
+		return vmdk_seterr(eb, -errno, "%s: %s", l->dir, vmdk_strerror(-errno));
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, self) &&
+		    has_id(l->dir, e->d_name, img, id) && n++ == 0)
+			found = strdup(e->d_name);
+	closedir(d);
+	if (n == 1 && !found)
+		return -ENOMEM;
+	if (n > 1) {
+		free(found);
+		return vmdk_seterr(eb, VMDK_E_OPEN_PARENT, "%s: %d images in its "
+				   "directory are its parent {%s}; copies of one image "
+				   "cannot be told apart", l->path, n, text);
+	}
+	if (n == 0)
+		return vmdk_seterr(eb, VMDK_E_OPEN_PARENT, "%s: its parent {%s} is no "
+				   "%s image in its directory", l->path, text, img->name);
+	l->backing = found;
+	return 0;
+}
+
+static int take_backing(struct vmdk_link *l, const struct vmdk_image_format *img,
+			struct vmdk_errbuf *eb)
 {
 	struct vmdk_image_meta m = { 0 };
 
@@ -71,6 +143,11 @@ static int take_backing(struct vmdk_link *l, const struct vmdk_image_format *img
 	}
 	if (m.backing && !(l->backing = strdup(m.backing)))
 		return -ENOMEM;
+	if (!m.backing && m.parent_id && img->head_id) {
+		int err = find_by_id(l, img, m.parent_id, eb);
+		if (err < 0)
+			return err;
+	}
 	if (m.backing_format && !(l->backing_format = strdup(m.backing_format)))
 		return -ENOMEM;
 	return 0;
@@ -119,7 +196,7 @@ int vmdk_image_link_open(const char *path, int fd, const uint8_t *first,
 	(*out)->image = img->name;
 	(*out)->fetch = fetch;
 	(*out)->unsafe_paths = how & VMDK_LINK_UNSAFE_PATHS;
-	err = take_backing(*out, img);
+	err = take_backing(*out, img, eb);
 	if (err < 0) {
 		vmdk_link_free(*out, &ignored);
 		*out = NULL;

@@ -285,6 +285,46 @@ cp "$I/child.vhd" "$I/cutv.vhd" && truncate -s 3M "$I/cutv.vhd"
 expect_exit 4 "" "vmdk-check finds a VHD block cut off" "$BIN/vmdk-check" "$I/cutv.vhd"
 check_says "the report names the block" "block 9 lies past the end of the file"
 
+# VDI: static and dynamic as qemu-img writes them; differencing ones as
+# VirtualBox lays them out (images/vdi_child.py: qemu-img cannot), their
+# parent the VDI of the directory whose UUID they record.
+for o in static=off static=on; do
+	rm -f "$I/v.vdi"
+	qemu-img convert -f raw -O vdi -o $o "$I/base.raw" "$I/v.vdi"
+	reads_alike "VDI $o" "$I/v.vdi"
+done
+mkdir -p "$I/vbox"
+qemu-img convert -f raw -O vdi "$I/base.raw" "$I/vbox/base.vdi"
+cp "$I/base.raw" "$I/vbox/other.raw"
+qemu-img convert -f raw -O vdi "$I/base.raw" "$I/vbox/unrelated.vdi"
+# shellcheck disable=SC2086
+python3 "$here/images/vdi_child.py" --zero 3 "$I/vbox/base.vdi" "$I/base.raw" \
+	"$I/vbox/{5d1c0a8e-2b6e-4c38-9a07-7d3f0e51c0de}.vdi" $writes
+# shellcheck disable=SC2086
+with_writes "$I/base.raw" "$I/vdichild.raw" $writes
+python3 -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(3 << 20); f.write(bytes(1 << 20))' "$I/vdichild.raw"
+kid="$I/vbox/{5d1c0a8e-2b6e-4c38-9a07-7d3f0e51c0de}.vdi"
+"$BIN/vmdk-dump" --raw "$kid" 2>"$T/err" | cmp -s - "$I/vdichild.raw" &&
+	ok "a differencing VDI reads as its parent with its blocks (a zero block hides it)" ||
+	bad "differencing VDI content"
+"$BIN/vmdk-clone" -q -t 5 "$kid" "$I/vdi.vmdk" && same_content "a differencing VDI cloned to a stream" "$I/vdi.vmdk"
+"$BIN/vmdk-info" "$kid" > "$T/out"
+grep -q "parent: base.vdi (format VDI)" "$T/out" && grep -q "VDI differencing" "$T/out" &&
+	ok "vmdk-info shows the VDI chain, its parent found by UUID" || bad "vmdk-info of a VDI chain: $(cat "$T/out")"
+expect "vmdk-check passes the VDI chain" "$BIN/vmdk-check" "$kid"
+mkdir -p "$I/alone" && cp "$kid" "$I/alone/"
+expect_exit 1 "is no VDI image in its directory" "a VDI child without its parent beside it" \
+	"$BIN/vmdk-info" "$I/alone/{5d1c0a8e-2b6e-4c38-9a07-7d3f0e51c0de}.vdi"
+cp "$I/vbox/base.vdi" "$I/alone/base.vdi" && cp "$I/vbox/base.vdi" "$I/alone/copy.vdi"
+expect_exit 1 "copies of one image cannot be told apart" "two candidate parents are refused" \
+	"$BIN/vmdk-info" "$I/alone/{5d1c0a8e-2b6e-4c38-9a07-7d3f0e51c0de}.vdi"
+cp "$kid" "$I/vbox/dup.vdi"
+python3 -c 'import struct, sys
+f = open(sys.argv[1], "r+b"); f.seek(0x100000 + 4 * 5); f.write(struct.pack("<I", 0))' "$I/vbox/dup.vdi"
+expect_exit 4 "" "vmdk-check finds two map entries naming one block" "$BIN/vmdk-check" "$I/vbox/dup.vdi"
+check_says "the report names it" "names a block another entry names"
+
 # Sources only: writers refuse, and say how to convert.
 cp "$I/l0.qcow2" "$I/w.qcow2"
 sum=$(sha < "$I/w.qcow2")

@@ -34,7 +34,7 @@ ap.add_argument('--parent-id')
 ap.add_argument('--rel', default='.\\' + 'base.vhd')
 ap.add_argument('--abs', default='C:\\VMs\\base.vhd')
 ap.add_argument('writes', nargs='*')
-a = ap.parse_args()
+a = ap.parse_intermixed_args()
 
 p = open(a.parent, 'rb').read()
 pf = p[-512:]
