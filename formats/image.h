@@ -56,8 +56,20 @@ const struct vmdk_image_format *vmdk_image_pick_tail(const uint8_t *tail, size_t
 /* The format called @name (case ignored; "raw" is none of them), or NULL. */
 const struct vmdk_image_format *vmdk_image_named(const char *name);
 
+/* windows_names.c: @len bytes in @from (an iconv encoding) as a UTF-8
+ * string (unconvertible characters left out), or NULL; @name (freed on
+ * NULL) with Windows separators made '/', a leading "./" dropped, or for
+ * @base_only its last component alone; NULL when nothing is left. */
+char *vmdk_to_utf8(const char *from, const uint8_t *in, size_t len);
+char *vmdk_windows_name(char *name, bool base_only);
+
+/* crc32c.c: CRC-32C of @len bytes (VHDX's checksums). */
+uint32_t vmdk_crc32c(const void *data, size_t len);
+
 /* The readers (one module each). */
-extern const struct vmdk_format_ops vmdk_qcow2_ops, vmdk_vhd_ops, vmdk_vdi_ops;
+extern const struct vmdk_format_ops vmdk_qcow2_ops, vmdk_vhd_ops, vmdk_vdi_ops,
+	vmdk_vhdx_ops;
+void vmdk_vhdx_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 void vmdk_vdi_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 int vmdk_vdi_head_id(const uint8_t *head, size_t got, uint8_t *id);
 void vmdk_qcow2_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);

@@ -6,7 +6,6 @@
  * (an absolute Windows path never exists here). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,48 +15,6 @@
 #define LOCATOR_AT 576u
 #define PARENT_NAME_AT 64u
 #define MAX_LOCATOR 4096u
-
-/* @len bytes of @from (an iconv name) as UTF-8; characters that do not
- * convert (unpaired surrogates) are left out. */
-static char *to_utf8(const char *from, const uint8_t *in, size_t len)
-{
-	iconv_t cd = iconv_open("UTF-8//IGNORE", from);
-	size_t out_len = len * 2 + 1, left = out_len - 1;
-	char *out = calloc(1, out_len), *o = out, *i = (char *)in;
-
-	if (cd == (iconv_t)-1 || !out) {
-		free(out);
-		if (cd != (iconv_t)-1)
-			iconv_close(cd);
-		return NULL;
-	}
-	iconv(cd, &i, &len, &o, &left);
-	*o = '\0';
-	iconv_close(cd);
-	return out;
-}
-
-/* Windows separators made ours; a leading ".\" dropped; for @base_only
- * the last component alone. */
-static char *unix_name(char *name, bool base_only)
-{
-	char *p, *last;
-
-	if (!name)
-		return NULL;
-	for (p = name; *p; p++)
-		if (*p == '\\')
-			*p = '/';
-	if (base_only && (last = strrchr(name, '/')))
-		memmove(name, last + 1, strlen(last + 1) + 1);
-	while (!base_only && strncmp(name, "./", 2) == 0)
-		memmove(name, name + 2, strlen(name + 2) + 1);
-	if (!*name) {
-		free(name);
-		return NULL;
-	}
-	return name;
-}
 
 /* A "file://" URL's path, percent escapes left as they are. */
 static char *url_path(char *url)
@@ -83,11 +40,11 @@ static int read_locator(struct vmdk_extent *x, const uint8_t *entry, char **out)
 	err = vmdk_extent_pread(x, data, len, off);
 	if (err == 0) {
 		if (!memcmp(code, "W2ru", 4) || !memcmp(code, "W2ku", 4))
-			*out = to_utf8("UTF-16LE", data, len);
+			*out = vmdk_to_utf8("UTF-16LE", data, len);
 		else if (!memcmp(code, "MacX", 4))
-			*out = url_path(to_utf8("UTF-8", data, len));
+			*out = url_path(vmdk_to_utf8("UTF-8", data, len));
 		else
-			*out = to_utf8("ISO-8859-1", data, len);
+			*out = vmdk_to_utf8("ISO-8859-1", data, len);
 	}
 	free(data);
 	return err;
@@ -108,10 +65,10 @@ int vhd_parent_name(struct vmdk_extent *x, const uint8_t *dyn, char **out)
 			if ((err = read_locator(x, e, &name)) < 0)
 				return err;
 			/* Relative ones (W2ru, Wi2r) keep their directories. */
-			*out = unix_name(name, o >= 2);
+			*out = vmdk_windows_name(name, o >= 2);
 			if (*out)
 				return 0;
 		}
-	*out = unix_name(to_utf8("UTF-16BE", dyn + PARENT_NAME_AT, 512), true);
+	*out = vmdk_windows_name(vmdk_to_utf8("UTF-16BE", dyn + PARENT_NAME_AT, 512), true);
 	return 0;
 }

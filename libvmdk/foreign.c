@@ -18,6 +18,15 @@ const char *vmdk_foreign_head(const uint8_t *head, size_t got)
 	return img && !img->vmdk ? img->name : NULL;
 }
 
+const char *vmdk_probe_format(const void *head, size_t len, bool *readable)
+{
+	const struct vmdk_image_format *img = head ? vmdk_image_pick(head, len) : NULL;
+
+	if (readable)
+		*readable = img && (img->vmdk || img->reader);
+	return img ? img->name : NULL;
+}
+
 const char *vmdk_foreign_format(int fd)
 {
 	uint8_t head[512] = { 0 }, tail[8] = { 0 };

@@ -58,6 +58,7 @@ int vmdk_open_sequential(int fd, const char *name, const void *head, size_t head
 	struct vmdk_extent x = { .ops = &vmdk_raw_pipe_ops, .kind = "RAW", .fd = fd,
 				 .eb = oeb, .path = (char *)name };
 	const char *foreign = vmdk_foreign_head(head, head_len);
+	bool readable = false;
 	char *text;
 	int err;
 
@@ -73,6 +74,10 @@ int vmdk_open_sequential(int fd, const char *name, const void *head, size_t head
 	if (!as_raw && is_vmdk_head(head, head_len))
 		return vmdk_seterr(oeb, VMDK_E_NOT_A_DISK, "%s: only a streamOptimized "
 				   "VMDK can be read from a pipe as it comes", name);
+	if (!as_raw && foreign && !raw_bytes && vmdk_probe_format(head, head_len, &readable) &&
+	    readable)
+		return vmdk_seterr(oeb, VMDK_E_NOT_A_DISK, "%s: a %s image is read from "
+				   "a file, not as it comes", name, foreign);
 	if (!as_raw && foreign)
 		return vmdk_seterr(oeb, VMDK_E_FOREIGN, "%s: a %s image, not raw", name,
 				   foreign);

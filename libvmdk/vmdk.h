@@ -143,11 +143,19 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out);
  * than @raw_bytes) fails the read that finds it.  @name names it in
  * messages; @fd stays the caller's.  Decided from @head alone, before
  * anything more is read: VMDK_E_NOT_A_DISK for what cannot be read as it
- * comes (another kind of VMDK, or a raw image when @raw_bytes is 0),
- * VMDK_E_FOREIGN for another format's image. */
+ * comes (another kind of VMDK, an image of another format vmdk_open()
+ * reads from a file, or a raw image when @raw_bytes is 0), VMDK_E_FOREIGN
+ * for an image of a format not read at all. */
 int vmdk_open_sequential(int fd, const char *name, const void *head,
 			 size_t head_len, uint64_t raw_bytes, unsigned flags,
 			 vmdk_disk **out);
+
+/*! vmdk_probe_format() : the image format the first @len bytes of a file
+ * say ("VMDK" for a sparse, stream or redo-log header, "qcow2", "VHD",
+ * "VHDX", "VDI", "QED"...), or NULL (a descriptor, raw data, or a fixed
+ * VHD, told only by its end).  *@readable (may be NULL): whether
+ * vmdk_open() reads such an image. */
+const char *vmdk_probe_format(const void *head, size_t len, bool *readable);
 
 /*! vmdk_close() : flush, clear the unclean-shutdown marks, release locks and
  * free @d.  NULL is a no-op.  @return 0 or the first error met while

@@ -168,12 +168,17 @@ void tool_describe(vmdk_disk *d, const char *path)
 		if (vmdk_get_link_info(d, i, &li) < 0)
 			break;
 		if (i > 0)
-			fprintf(stderr, "%s: %s: parent found by the hint of link %u\n",
-				progname, li.path, i - 1);
-		fprintf(stderr, "%s: %s: link %u, %s, CID %08x, %s descriptor, %u "
-			"extent%s\n", progname, li.path, i, li.create_type, li.cid,
-			li.embedded_descriptor ? "embedded" : "separate", li.extents,
-			li.extents == 1 ? "" : "s");
+			fprintf(stderr, "%s: %s: parent found by the %s of link %u\n",
+				progname, li.path, strcmp(li.image_format, "VMDK")
+				? "backing file" : "hint", i - 1);
+		if (strcmp(li.image_format, "VMDK"))
+			fprintf(stderr, "%s: %s: link %u, a %s image\n", progname,
+				li.path, i, li.image_format);
+		else
+			fprintf(stderr, "%s: %s: link %u, %s, CID %08x, %s descriptor, "
+				"%u extent%s\n", progname, li.path, i, li.create_type,
+				li.cid, li.embedded_descriptor ? "embedded" : "separate",
+				li.extents, li.extents == 1 ? "" : "s");
 		for (unsigned x = 0; x < li.extents; x++) {
 			struct vmdk_extent_info ei;
 			if (vmdk_get_extent_info(d, i, x, &ei) < 0)

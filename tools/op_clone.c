@@ -114,6 +114,7 @@ static char *spool_stdin(const char *dst, const uint8_t *head, size_t got,
 	const char *slash = strcmp(dst, "-") ? strrchr(dst, '/') : NULL;
 	char *path;
 	uint64_t off = 0;
+	bool readable;
 	int fd;
 
 	if (asprintf(&path, "%.*s%s.vmdk-stdin-XXXXXX",
@@ -125,7 +126,8 @@ static char *spool_stdin(const char *dst, const uint8_t *head, size_t got,
 		free(path);
 		return NULL;
 	}
-	*is_vmdk = got >= 4 && memcmp(head, "KDMV", 4) == 0;
+	/* A VMDK, or another format's image we read (a file now). */
+	*is_vmdk = vmdk_probe_format(head, got, &readable) && readable;
 	if (got && pwrite(fd, head, got, 0) != (ssize_t)got) {
 		tool_warn(path, "%s", strerror(errno));
 		close(fd);
@@ -191,7 +193,12 @@ vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
 		source_error("standard input", "standard input", err);
 		return NULL;
 	}
-	if (verbosity > 0 && !(got >= 4 && memcmp(head, "KDMV", 4) == 0))
+	if (verbosity > 0 && vmdk_probe_format(head, (size_t)got, NULL) &&
+	    strcmp(vmdk_probe_format(head, (size_t)got, NULL), "VMDK"))
+		tool_warn("standard input", "a %s image: stored beside the destination "
+			  "first (it is read from a file)",
+			  vmdk_probe_format(head, (size_t)got, NULL));
+	else if (verbosity > 0 && !(got >= 4 && memcmp(head, "KDMV", 4) == 0))
 		tool_warn("standard input", "a raw image of unknown size: stored beside "
 			  "the destination first (--size reads it as it comes)");
 	spool = spool_stdin(spool_beside, head, (size_t)got, &is_vmdk);

@@ -325,6 +325,78 @@ f = open(sys.argv[1], "r+b"); f.seek(0x100000 + 4 * 5); f.write(struct.pack("<I"
 expect_exit 4 "" "vmdk-check finds two map entries naming one block" "$BIN/vmdk-check" "$I/vbox/dup.vdi"
 check_says "the report names it" "names a block another entry names"
 
+# VHDX: fixed and dynamic as qemu-img writes them (block sizes, log
+# sizes); 4096-byte logical sectors, differencing images and a log not
+# replayed as Hyper-V leaves them (images/vhdx_make.py: qemu-img makes
+# none of these; qemu-img reads its base images alike).
+for o in subformat=dynamic subformat=fixed subformat=dynamic,block_size=1M \
+	 subformat=dynamic,block_size=256M subformat=dynamic,log_size=4M \
+	 subformat=dynamic,block_state_zero=off; do
+	rm -f "$I/v.vhdx"
+	qemu-img convert -f raw -O vhdx -o $o "$I/base.raw" "$I/v.vhdx"
+	reads_alike "VHDX $o" "$I/v.vhdx"
+done
+mk_vhdx() { python3 "$here/images/vhdx_make.py" "$@"; }
+mk_vhdx "$I/base.vhdx" --raw "$I/base.raw"
+reads_alike "VHDX as Hyper-V lays it out" "$I/base.vhdx"
+mk_vhdx "$I/b4k.vhdx" --raw "$I/base.raw" --sector 4096
+"$BIN/vmdk-dump" --raw "$I/b4k.vhdx" | cmp -s - "$I/base.raw" &&
+	ok "VHDX of 4096-byte logical sectors" || bad "VHDX of 4096-byte logical sectors"
+"$BIN/vmdk-info" "$I/b4k.vhdx" | grep -q "4096-byte logical sectors" &&
+	ok "vmdk-info says its logical sector size" || bad "no note of the logical sector size"
+# shellcheck disable=SC2086
+mk_vhdx "$I/kid.vhdx" --parent "$I/base.vhdx" $writes
+# shellcheck disable=SC2086
+with_writes "$I/base.raw" "$I/vhdxkid.raw" $writes
+"$BIN/vmdk-dump" --raw "$I/kid.vhdx" 2>"$T/err" | cmp -s - "$I/vhdxkid.raw" &&
+	ok "a differencing VHDX reads as its parent with its sectors" || bad "differencing VHDX content"
+"$BIN/vmdk-clone" -q -t 5 "$I/kid.vhdx" "$I/vx.vmdk" && same_content "a differencing VHDX cloned to a stream" "$I/vx.vmdk"
+w4k="16:8:0x41 4096:16:0x42 40000:304:0x44"
+# shellcheck disable=SC2086
+mk_vhdx "$I/k4.vhdx" --parent "$I/b4k.vhdx" --rel b4k.vhdx --sector 4096 $w4k
+# shellcheck disable=SC2086
+with_writes "$I/base.raw" "$I/k4.raw" $w4k
+"$BIN/vmdk-dump" --raw "$I/k4.vhdx" 2>"$T/err" | cmp -s - "$I/k4.raw" &&
+	ok "a differencing VHDX of 4096-byte sectors (a bit a logical sector)" || bad "4096-byte differencing VHDX"
+# shellcheck disable=SC2086
+mk_vhdx "$I/absx.vhdx" --parent "$I/base.vhdx" --rel '' --abs '\\?\D:\VMs\base.vhdx' $writes
+"$BIN/vmdk-dump" --raw "$I/absx.vhdx" 2>"$T/err" | cmp -s - "$I/vhdxkid.raw" &&
+	ok "an absolute Windows path is looked for beside the child" || bad "VHDX absolute locator"
+mk_vhdx "$I/strangex.vhdx" --parent "$I/base.vhdx" --linkage 00112233-4455-6677-8899-aabbccddeeff 10:1:1
+expect_exit 1 "is not the image this one was made from" "a VHDX parent of another data write GUID is refused" \
+	"$BIN/vmdk-info" "$I/strangex.vhdx"
+"$BIN/vmdk-info" "$I/kid.vhdx" > "$T/out"
+grep -q "parent: base.vhdx (format VHDX)" "$T/out" && grep -q "VHDX differencing" "$T/out" &&
+	ok "vmdk-info shows the VHDX chain" || bad "vmdk-info of a VHDX chain: $(cat "$T/out")"
+expect "vmdk-check passes the VHDX chain" "$BIN/vmdk-check" "$I/kid.vhdx"
+mk_vhdx "$I/pend.vhdx" --pending-log "$I/base.vhdx"
+rm -f "$I/out.vmdk"
+expect_exit 1 "VHDX log holds entries not replayed" "a VHDX with a log to replay is refused" \
+	"$BIN/vmdk-clone" -q "$I/pend.vhdx" "$I/out.vmdk"
+[ ! -e "$I/out.vmdk" ] && ok "nothing written from it" || bad "output from a VHDX with a log"
+cp "$I/base.vhdx" "$I/onehead.vhdx"
+printf 'XXXX' | dd of="$I/onehead.vhdx" bs=1 seek=131072 conv=notrunc 2>/dev/null
+"$BIN/vmdk-dump" --raw "$I/onehead.vhdx" 2>"$T/err" | cmp -s - "$I/base.raw" &&
+	ok "a damaged header: the other one is read" || bad "VHDX with one damaged header"
+printf 'XXXX' | dd of="$I/onehead.vhdx" bs=1 seek=65536 conv=notrunc 2>/dev/null
+expect_exit 1 "both headers are damaged" "a VHDX without a good header is refused" \
+	"$BIN/vmdk-info" "$I/onehead.vhdx"
+
+# On standard input an image is stored first, then read as from a file;
+# a child there is refused (its parent is found beside its file).
+for img in l0.qcow2 v.vhdx base.vdi; do
+	src=$I/$img
+	[ -e "$src" ] || src=$I/vbox/$img
+	rm -f "$I/in.vmdk"
+	qemu-img convert -O raw "$src" "$I/want.raw"
+	sh -c "exec '$BIN/vmdk-clone' -q - '$I/in.vmdk' < '$src'" 2>"$T/err" &&
+		"$BIN/vmdk-dump" --raw "$I/in.vmdk" | cmp -s - "$I/want.raw" &&
+		ok "$img on standard input" || bad "$img on standard input"
+done
+expect_exit 1 "a child disk (it names a parent)" "a qcow2 child on standard input is refused" \
+	sh -c "exec '$BIN/vmdk-clone' -q - '$I/in2.vmdk' < '$I/l2.qcow2'"
+[ -z "$(ls -a "$I" | grep vmdk-stdin)" ] && ok "nothing stored is left" || bad "a stored copy is left"
+
 # Sources only: writers refuse, and say how to convert.
 cp "$I/l0.qcow2" "$I/w.qcow2"
 sum=$(sha < "$I/w.qcow2")

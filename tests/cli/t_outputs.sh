@@ -50,11 +50,11 @@ else
 fi
 
 # Images of formats not read are neither descriptors nor raw bytes
-# (qcow2 is read: t_images.sh).
+# (qcow2, VHD, VHDX and VDI are read: t_images.sh).
 qemu-img create -q -f qcow2 "$O/img.qcow2" 4M
-for fmt in vhdx vdi qed; do
+for fmt in qed parallels; do
 	qemu-img create -q -f $fmt "$O/img.$fmt" 4M 2>/dev/null || continue
-	case $fmt in vpc) name=VHD ;; vhdx) name=VHDX ;; vdi) name=VDI ;; qed) name=QED ;; *) name=qcow2 ;; esac
+	case $fmt in qed) name=QED ;; parallels) name=Parallels ;; esac
 	expect_exit 1 "a $name image, not raw" "clone refuses a $fmt source" \
 		"$BIN/vmdk-clone" -q "$O/img.$fmt" "$O/out-$fmt.vmdk"
 	expect_exit 1 "a $name image, not raw" "clone -r refuses a $fmt source" \

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* vhdx.h --- what vhdx.c (headers, regions, BAT, data) and vhdx_meta.c
+ * (the metadata region and the parent locator) share.  Layout: Microsoft's
+ * [MS-VHDX]; little-endian, GUIDs in Windows' byte order. */
+#ifndef VMDK_VHDX_H
+#define VMDK_VHDX_H
+
+#include "image.h"
+
+#define VHDX_MiB (1u << 20)
+#define VHDX_BAT_PAGE 1024u	/* BAT entries a cached page */
+#define VHDX_BAT_PAGES 16u
+
+struct vhdx_bat_page {
+	uint64_t first;		/* entry index + 1; 0: empty */
+	uint64_t last_use;
+	uint64_t e[VHDX_BAT_PAGE];
+};
+
+struct vhdx {
+	uint8_t data_write_guid[16];
+	uint64_t bat_off, bat_len, meta_off, meta_len;
+	/* From the metadata. */
+	uint32_t block_size, logical_sector, physical_sector;
+	uint64_t size;
+	bool fixed, has_parent;
+	uint8_t disk_id[16], parent_linkage[16];
+	bool has_linkage;
+	char *parent;			/* beside the child */
+	uint8_t *locator;		/* while the metadata is read */
+	size_t locator_len;
+	uint64_t chunk_ratio, bat_entries;
+	struct vhdx_bat_page pages[VHDX_BAT_PAGES];
+	uint64_t uses;
+	uint8_t *bitmap;		/* the sector bitmap of one block */
+	uint64_t bitmap_block;		/* + 1; 0: none */
+	char notes[96];
+};
+
+/* vhdx_meta.c: the metadata region's items into @v (block size, size,
+ * sector sizes, flags, disk id, the parent locator). */
+int vhdx_read_metadata(struct vmdk_extent *x, struct vhdx *v);
+/* "{xxxxxxxx-xxxx-...}" as 16 bytes in Windows' order; -1 if not one. */
+int vhdx_parse_guid(const char *text, uint8_t *out);
+
+#endif
