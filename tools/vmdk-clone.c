@@ -48,7 +48,7 @@ static void usage(void)
 	       "     --size <size>        of a raw image on standard input: read as it\n"
 	       "                          comes (else stored beside the destination\n"
 	       "                          first); a stream of another size fails\n"
-	       "     --source-format <f>  vmdk: an image (VMDK, qcow2, VHD, VDI), never\n"
+	       "     --source-format <f>  vmdk: an image (VMDK, qcow2, VHD(X), VDI), never\n"
 	       "                          raw; raw: its bytes as they are, even a\n"
 	       "                          qcow2, VHD, VHDX, VDI or QED image\n"
 	       " -f, --force              replace an existing destination\n"

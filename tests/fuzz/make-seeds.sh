@@ -42,6 +42,29 @@ if command -v qemu-img >/dev/null 2>&1; then
 	# (Empty: a block of either is 1 or 2 MiB, past the inputs' length.)
 	qemu-img create -q -f vpc "$out/image-dynamic.vhd" 1M 2>/dev/null || true
 	qemu-img create -q -f vdi "$out/image-dynamic.vdi" 1M 2>/dev/null || true
+	# Images whose pieces lie megabytes apart, as fuzz_image's "SPRS"
+	# inputs: the sectors that are not zeros, at their offsets.
+	for f in vhdx vpc vdi; do
+		qemu-img create -q -f $f "$out/.img" 8M 2>/dev/null &&
+			qemu-io -f $f -c "write -P 5 1M 8k" "$out/.img" >/dev/null 2>&1 &&
+			python3 - "$out/.img" "$out/image-sparse-$f" <<'PY' || true
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+out = bytearray(b'SPRS' + struct.pack('<I', (len(d) + 511) // 512))
+s = 0
+while s * 512 < len(d):
+    if not d[s * 512:(s + 1) * 512].strip(b'\0'):
+        s += 1
+        continue
+    e = s
+    while e * 512 < len(d) and (e - s) < 127 and d[e * 512:(e + 1) * 512].strip(b'\0'):
+        e += 1
+    out += struct.pack('<IH', s, (e - s) * 512) + d[s * 512:e * 512]
+    s = e
+open(sys.argv[2], 'wb').write(out)
+PY
+		rm -f "$out/.img"
+	done
 	qemu-img create -q -f qcow2 -o cluster_size=4k "$out/image-zero.qcow2" 64k 2>/dev/null &&
 		qemu-io -c "write -P 7 0 8k" -c "write -z 8k 4k" "$out/image-zero.qcow2" >/dev/null 2>&1 || true
 	rm -f "$out/.raw"
