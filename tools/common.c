@@ -17,7 +17,6 @@
 #include <strings.h>
 
 #include "common.h"
-#include "ops.h"
 
 const char *progname = "vmdktools";
 int verbosity = 1;

@@ -30,7 +30,8 @@ extern uint64_t op_stdin_raw_sectors;
  * the error is told. */
 vmdk_disk *op_clone_source(const char *src, const char *spool_beside,
 			   int source_format);
-/* @path read-only: a VMDK, else a raw image (foreign images refused);
+/* @path read-only: an image (VMDK, qcow2, VHD, VHDX, VDI), else a raw
+ * image (formats not read refused);
  * NULL once the error is told. */
 vmdk_disk *op_open_source(const char *path);
 int op_create(const char *path, const struct vmdk_create_params *p);

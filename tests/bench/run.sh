@@ -10,7 +10,7 @@
 # beside this file; BENCH_DIR (default build/bench) holds
 # it and the outputs (about 4 times the image size); BENCH_CONVERT=0,
 # BENCH_CHECK=0, BENCH_COMPACT=0, BENCH_REMOTE=0, BENCH_SERVE=0,
-# BENCH_MOUNT=0 skip a part.
+# BENCH_MOUNT=0, BENCH_IMAGES=0 skip a part.
 set -eu
 
 : "${BIN:?BIN must name the directory holding the tools}"
@@ -117,6 +117,18 @@ bench "monolithicSparse -> stream" "$dir/src-sparse-$size.vmdk" 5 "-O vmdk -o su
 bench "raw -> monolithicSparse" "$img" 0 "-O vmdk" vmdk
 bench "monolithicSparse -> raw" "$dir/src-sparse-$size.vmdk" raw "-O raw" raw
 bench "streamOptimized -> raw" "$dir/src-stream-$size.vmdk" raw "-O raw" raw
+rm -rf "$dir/out"
+fi
+
+# Other formats' images as sources: each made once by qemu-img from the
+# image, then converted to a stream and to raw by both (the ratios read
+# as above).  BENCH_IMAGES=0 skips it.
+if [ "${BENCH_IMAGES:-1}" != 0 ]; then
+for f in qcow2 vpc vhdx vdi; do
+	[ -s "$dir/src-$size.$f" ] || qemu-img convert -O $f "$img" "$dir/src-$size.$f"
+	bench "$f -> streamOptimized" "$dir/src-$size.$f" 5 "-O vmdk -o subformat=streamOptimized" vmdk
+	bench "$f -> raw" "$dir/src-$size.$f" raw "-O raw" raw
+done
 rm -rf "$dir/out"
 fi
 
