@@ -18,8 +18,6 @@
 #include "sparse_layout.h"
 #include "sparse_meta.h"
 
-#define MAX_GRAIN_SECTORS 0x200000u
-#define MAX_GTES 512u
 
 struct sck {
 	struct vmdk_check_ctx *c;
@@ -56,10 +54,6 @@ static void set_bit(uint8_t *m, uint64_t i)
 	m[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
 
 static int vproblem(struct sck *k, int code, int severity, int64_t gd,
 		    int64_t gt, uint64_t lba, uint64_t count, const char *fix,
@@ -202,26 +196,13 @@ static int check_header(struct sck *k, const uint8_t *first)
 	static const uint8_t eol[4] = { '\n', ' ', '\r', '\n' };
 	struct sparse_header *h = &k->h;
 	uint64_t cover, need;
+	char why[160];
 	int rc = 0;
 
 	sparse_header_decode(first, h);
-	if (h->version < 1 || h->version > 3)
+	if (vmdk_sparse_header_fault(h, "header", why, sizeof(why)) < 0)
 		rc = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,
-			     "sparse header version %u is not 1, 2 or 3", h->version);
-	else if (!is_pow2(h->grain_size) || h->grain_size > MAX_GRAIN_SECTORS)
-		rc = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,
-			     "grain size %llu is not a power of two up to %u sectors: "
-			     "where the grains are cannot be known",
-			     (unsigned long long)h->grain_size, MAX_GRAIN_SECTORS);
-	else if (h->gtes_per_gt != MAX_GTES)
-		rc = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,
-			     "%u entries per grain table, where the specification "
-			     "fixes %u, and the layout does not show the tables' size",
-			     h->gtes_per_gt, MAX_GTES);
-	else if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
-		rc = problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,
-			     "capacity %llu sectors is zero or beyond 64 TiB",
-			     (unsigned long long)h->capacity);
+			     "%s", why);
 	else if (h->overhead > k->file_sectors || h->overhead == 0)
 		rc = problem(k, VMDK_P_OVERHEAD, VMDK_SEV_ERROR, -1, -1, 0, 0, NULL,
 			     "metadata needs %llu sectors, the file has %llu "
@@ -849,9 +830,9 @@ static int run(struct sck *k, const uint8_t *on_disk)
 	k->seen = calloc(bitmap, 1);
 	k->dup = calloc(bitmap, 1);
 	k->used = calloc(bitmap, 1);
-	k->a = malloc(MAX_GTES * 4);
-	k->b = malloc(MAX_GTES * 4);
-	k->out = malloc(MAX_GTES * 4);
+	k->a = malloc(SPARSE_SPEC_GTES * 4);
+	k->b = malloc(SPARSE_SPEC_GTES * 4);
+	k->out = malloc(SPARSE_SPEC_GTES * 4);
 	if (!k->seen || !k->dup || !k->used || !k->a || !k->b || !k->out)
 		return -ENOMEM;
 	rc = place_tables(k);

@@ -27,8 +27,6 @@
 #include "sparse_layout.h"
 #include "sparse_meta.h"
 
-#define MAX_GRAIN_SECTORS 0x200000u
-#define SPEC_GTES 512u
 #define IMPOSSIBLE 1000000u	/* a header no layout can hold */
 #define SHALLOW_TABLES 128u	/* tables read at an open without @deep */
 #define SCAN_SECTORS (1u << 20)	/* how far a lost directory is searched */
@@ -123,23 +121,13 @@ struct shape {
 static uint64_t shape_of(struct lay *L, const struct sparse_header *h,
 			 struct shape *s)
 {
+	char fault[160];
 	uint64_t cover;
 
 	if (h->version < 1 || h->version > 3)
 		return IMPOSSIBLE;
-	if (!is_pow2(h->grain_size) || h->grain_size > MAX_GRAIN_SECTORS) {
-		why(L, "grain size %llu is not a power of two up to %u sectors",
-		    (unsigned long long)h->grain_size, MAX_GRAIN_SECTORS);
-		return IMPOSSIBLE;
-	}
-	if (h->gtes_per_gt != SPEC_GTES) {
-		why(L, "%u entries per grain table, where the specification "
-		    "fixes %u", h->gtes_per_gt, SPEC_GTES);
-		return IMPOSSIBLE;
-	}
-	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY) {
-		why(L, "capacity %llu sectors is zero or beyond 64 TiB",
-		    (unsigned long long)h->capacity);
+	if (vmdk_sparse_header_fault(h, "header", fault, sizeof(fault)) < 0) {
+		why(L, "%s", fault);
 		return IMPOSSIBLE;
 	}
 	cover = h->grain_size * h->gtes_per_gt;
@@ -551,8 +539,8 @@ static bool try_offsets(struct lay *L, const struct sparse_header *h,
 
 	/* A grain size past the largest one takes no directory (and its
 	 * coverage would overflow). */
-	if (!is_pow2(h->grain_size) || h->grain_size > MAX_GRAIN_SECTORS ||
-	    h->gtes_per_gt != SPEC_GTES || !h->capacity || h->capacity > VMDK_MAX_CAPACITY)
+	if (!is_pow2(h->grain_size) || h->grain_size > SPARSE_MAX_GRAIN ||
+	    h->gtes_per_gt != SPARSE_SPEC_GTES || !h->capacity || h->capacity > VMDK_MAX_CAPACITY)
 		return false;
 	cover = h->grain_size * h->gtes_per_gt;
 	gd_sectors = round_up((h->capacity + cover - 1) / cover * 4, VMDK_SECTOR) /
@@ -578,7 +566,7 @@ static bool extent_line_wrong(struct lay *L, const struct sparse_header *h,
 	bool wrong = false;
 
 	if (!desc || desc == h->capacity || !is_pow2(h->grain_size) ||
-	    h->grain_size > MAX_GRAIN_SECTORS || h->gtes_per_gt != SPEC_GTES)
+	    h->grain_size > SPARSE_MAX_GRAIN || h->gtes_per_gt != SPARSE_SPEC_GTES)
 		return false;
 	L->desc_sectors = 0;
 	c = score(L, h);
@@ -616,8 +604,8 @@ int vmdk_sparse_layout_judge(const struct vmdk_extent *x, uint64_t file_size,
 	bool found = false;
 
 	memset(v, 0, sizeof(*v));
-	L.a = malloc(SPEC_GTES * 4);
-	L.b = malloc(SPEC_GTES * 4);
+	L.a = malloc(SPARSE_SPEC_GTES * 4);
+	L.b = malloc(SPARSE_SPEC_GTES * 4);
 	if (!L.a || !L.b) {
 		free(L.a);
 		free(L.b);
@@ -643,7 +631,7 @@ int vmdk_sparse_layout_judge(const struct vmdk_extent *x, uint64_t file_size,
 		 * of the metadata, a directory found where writers put it. */
 		found = (desc_sectors &&
 			 try_value(&L, h, SPARSE_FIELD_CAPACITY, desc_sectors, v)) ||
-			try_value(&L, h, SPARSE_FIELD_GTES, SPEC_GTES, v) ||
+			try_value(&L, h, SPARSE_FIELD_GTES, SPARSE_SPEC_GTES, v) ||
 			(is_pow2(stride) && stride >= 8 &&
 			 try_value(&L, h, SPARSE_FIELD_GRAIN_SIZE, stride, v));
 		for (uint64_t gs = 8; !found && gs <= 2048; gs *= 2)

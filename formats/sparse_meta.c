@@ -9,12 +9,6 @@
 #include "sparse_layout.h"
 #include "sparse_meta.h"
 
-/* Grain sizes above 1 GiB are refused, as no writer makes them and a
- * compressed grain must fit in memory. */
-#define MAX_GRAIN_SECTORS 0x200000u
-/* Every writer uses 512 entries a table; more would only make tables we
- * cannot bound. */
-#define MAX_GTES 512u
 /* Directories up to this many entries are weighed at open. */
 #define SHALLOW_DIRECTORY 128u
 
@@ -31,28 +25,16 @@ static int check_header(struct vmdk_extent *x, const struct sparse_header *h,
 	if (h->magic != SPARSE_MAGIC)
 		return vmdk_seterr(x->eb, VMDK_E_NOT_A_DISK,
 				   "%s: %s has no KDMV magic", x->path, which);
-	if (h->version < 1 || h->version > 3)
-		return vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION,
-				   "%s: sparse %s version %u is not 1, 2 or 3",
-				   x->path, which, h->version);
-	if ((h->flags & SPARSE_FLAG_NL_DETECT) && memcmp(h->eol_check, eol, 4))
+	char why[160];
+	int code;
+
+	if (h->version >= 1 && h->version <= 3 &&
+	    (h->flags & SPARSE_FLAG_NL_DETECT) && memcmp(h->eol_check, eol, 4))
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
 				   "%s: %s end-of-line check bytes are damaged "
 				   "(file transferred in text mode?)", x->path, which);
-	if (!is_pow2(h->grain_size) || h->grain_size > MAX_GRAIN_SECTORS)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: grain size %llu is not a power of two up to %u sectors",
-				   x->path, (unsigned long long)h->grain_size,
-				   MAX_GRAIN_SECTORS);
-	/* The technote fixes 512 entries; every writer uses them. */
-	if (h->gtes_per_gt != MAX_GTES)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %u entries per grain table (the specification "
-				   "fixes %u)", x->path, h->gtes_per_gt, MAX_GTES);
-	if (h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY)
-		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
-				   "%s: capacity %llu sectors is zero or beyond 64 TiB",
-				   x->path, (unsigned long long)h->capacity);
+	if ((code = vmdk_sparse_header_fault(h, which, why, sizeof(why))) < 0)
+		return vmdk_seterr(x->eb, code, "%s: %s", x->path, why);
 	if ((h->flags & SPARSE_FLAG_COMPRESSED) &&
 	    h->compress != SPARSE_COMPRESS_DEFLATE)
 		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED,
@@ -232,7 +214,7 @@ static int judge_layout(struct vmdk_extent *x, const struct sparse_header *h)
 	 * (as a wrong grain size or table size makes it), and vmdk-check
 	 * names the field. */
 	if (is_pow2(h->grain_size) && h->gtes_per_gt && h->capacity &&
-	    h->grain_size <= MAX_GRAIN_SECTORS && h->gtes_per_gt <= MAX_GTES &&
+	    h->grain_size <= SPARSE_MAX_GRAIN && h->gtes_per_gt <= SPARSE_SPEC_GTES &&
 	    h->capacity / (h->grain_size * h->gtes_per_gt) > SHALLOW_DIRECTORY)
 		return 0;
 	err = vmdk_sparse_layout_judge(x, x->file_size, h, x->sectors,

@@ -81,26 +81,21 @@ static int read_at(struct stc *k, uint64_t sector, void *buf, size_t len)
 				     vmdk_strerror(err)) : err;
 }
 
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
 
 /* 1 when nothing further can be known. */
 static int check_header(struct stc *k)
 {
 	const struct sparse_header *h = &k->h;
+	char why[160];
 
-	if (h->version < 1 || h->version > 3 || !is_pow2(h->grain_size) ||
-	    h->grain_size > 2048 || h->gtes_per_gt == 0 || h->gtes_per_gt > 512 ||
-	    h->capacity == 0 || h->capacity > VMDK_MAX_CAPACITY ||
-	    h->compress != SPARSE_COMPRESS_DEFLATE)
+	if (vmdk_sparse_header_fault(h, "header", why, sizeof(why)) < 0)
 		return problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, 0, UINT64_MAX,
-			       "stream header out of range (version %u, grain %llu "
-			       "sectors, %u entries a table, capacity %llu, "
-			       "compression %u)", h->version,
-			       (unsigned long long)h->grain_size, h->gtes_per_gt,
-			       (unsigned long long)h->capacity, h->compress) < 0 ? -1 : 1;
+			       "stream %s", why) < 0 ? -1 : 1;
+	if (h->grain_size > 2048 || h->compress != SPARSE_COMPRESS_DEFLATE)
+		return problem(k, VMDK_P_HEADER, VMDK_SEV_ERROR, 0, UINT64_MAX,
+			       "stream grains of %llu sectors compressed by method %u: "
+			       "deflated grains of 1 MiB at most are read",
+			       (unsigned long long)h->grain_size, h->compress) < 0 ? -1 : 1;
 	if (h->capacity < k->x->sectors)
 		return problem(k, VMDK_P_CAPACITY, VMDK_SEV_ERROR, 0, UINT64_MAX,
 			       "descriptor says %llu sectors, the stream header %llu",

@@ -12,7 +12,6 @@
 
 #include "stream_header.h"
 
-#define SPEC_GTES 512u
 #define PROBE_SECTORS 65536u	/* how far the first grain is looked for */
 #define MAX_GRAIN_BYTES (2048u * VMDK_SECTOR)
 
@@ -93,10 +92,10 @@ int vmdk_stream_weigh_header(int fd, uint64_t file_size, struct sparse_header *h
 		add(w, "grainSize", h->grain_size, inflated,
 		    "its grains inflate to that many sectors",
 		    footer && footer->grain_size == inflated);
-	if (h->gtes_per_gt != SPEC_GTES)
-		add(w, "numGTEsPerGT", h->gtes_per_gt, SPEC_GTES,
+	if (h->gtes_per_gt != SPARSE_SPEC_GTES)
+		add(w, "numGTEsPerGT", h->gtes_per_gt, SPARSE_SPEC_GTES,
 		    "the specification fixes 512 entries a table",
-		    footer && footer->gtes_per_gt == SPEC_GTES);
+		    footer && footer->gtes_per_gt == SPARSE_SPEC_GTES);
 	if (desc_sectors && h->capacity != desc_sectors &&
 	    (!footer || footer->capacity == desc_sectors))
 		add(w, "capacity", h->capacity, desc_sectors, "the descriptor says so",

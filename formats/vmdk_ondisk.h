@@ -19,6 +19,11 @@
 #define SPARSE_FLAG_MARKERS (1u << 17)
 
 #define SPARSE_COMPRESS_DEFLATE 1
+/* Grain sizes above 1 GiB are refused: no writer makes them, and a
+ * compressed grain must fit in memory.  Every writer uses 512 entries a
+ * table, as the technote fixes. */
+#define SPARSE_MAX_GRAIN 0x200000u	/* sectors */
+#define SPARSE_SPEC_GTES 512u
 #define SPARSE_GD_AT_END UINT64_MAX
 #define SPARSE_UNCLEAN_OFFSET 72	/* byte offset of uncleanShutdown */
 
@@ -99,5 +104,11 @@ static inline void marker_encode(uint8_t *b, uint64_t val, uint32_t type)
 	vmdk_put_le64(b, val);
 	vmdk_put_le32(b + 12, type);
 }
+
+/* sparse_header_rules.c: 0 when @h's version, grain size, entries a
+ * table and capacity are ones the specification allows, else a VMDK_E_*
+ * code and @why (@which: "header" or "footer"). */
+int vmdk_sparse_header_fault(const struct sparse_header *h, const char *which,
+			     char *why, size_t len);
 
 #endif
