@@ -158,11 +158,13 @@ static int disk_sink_new(const char *path, const struct vmdk_create_params *cp,
 		return -ENOMEM;
 	s->base = (struct sink){ .put = disk_put, .finish = disk_finish,
 				 .destroy = disk_destroy, .eb = eb };
-	err = vmdk_create(path, cp);
-	if (err == 0)
-		err = vmdk_open(path, no_sync ? VMDK_OPEN_NO_SYNC : 0, &s->d);
-	if (err < 0) {
+	/* @path is the staging path already: laid out in place there, not
+	 * staged a second time as the public vmdk_create() would. */
+	err = vmdk_create_in(path, cp, eb);
+	if (err == 0 && (err = vmdk_open(path, no_sync ? VMDK_OPEN_NO_SYNC : 0,
+					 &s->d)) < 0)
 		vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+	if (err < 0) {
 		free(s);
 		return err;
 	}
