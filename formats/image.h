@@ -26,6 +26,9 @@ struct vmdk_image_meta {
 	 * (16 bytes each, or NULL): a parent of another identity is not
 	 * the image the child was made from. */
 	const uint8_t *id, *parent_id;
+	/* A file holding the image's data (qcow2's external data file),
+	 * named as the backing file is; handed to attach_data once open. */
+	const char *data_file;
 };
 
 struct vmdk_image_format {
@@ -44,6 +47,8 @@ struct vmdk_image_format {
 	 * (VDI): the identity in a file's first bytes (0, or -1 for none);
 	 * the parent is looked for in the child's directory. */
 	int (*head_id)(const uint8_t *head, size_t got, uint8_t *id);
+	/* The data file the meta named, open on @fd (taken) at @path. */
+	int (*attach_data)(struct vmdk_extent *x, int fd, const char *path);
 };
 
 /* Bytes of a file's start every bid may look at. */
@@ -73,6 +78,7 @@ void vmdk_vhdx_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 void vmdk_vdi_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 int vmdk_vdi_head_id(const uint8_t *head, size_t got, uint8_t *id);
 void vmdk_qcow2_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
+int vmdk_qcow2_attach_data(struct vmdk_extent *x, int fd, const char *path);
 void vmdk_vhd_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m);
 
 #endif

@@ -81,7 +81,7 @@ static int bid_cloop(const uint8_t *h, size_t got)
 static const struct vmdk_image_format formats[] = {
 	{ .name = "VMDK", .bid = bid_vmdk, .vmdk = true },
 	{ .name = "qcow2", .bid = bid_qcow2, .reader = &vmdk_qcow2_ops,
-	  .meta = vmdk_qcow2_meta },
+	  .meta = vmdk_qcow2_meta, .attach_data = vmdk_qcow2_attach_data },
 	{ .name = "qcow", .bid = bid_qcow },
 	{ .name = "QED", .bid = bid_qed },
 	{ .name = "VHDX", .bid = bid_vhdx, .reader = &vmdk_vhdx_ops,

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* qcow2.c --- qcow2 images (versions 2 and 3), read only: the header,
- * its extensions, the backing file it names and the L1 table.  The
- * cluster map and the data are qcow2_map.c's.  Refused by name: an
- * encrypted image, one marked corrupt, an unknown incompatible feature,
- * and an external data file.  Internal snapshots are left alone: the
- * active layer is what is read. */
+ * its extensions, the backing file and external data file it names, and
+ * the L1 table.  The cluster map and the data are qcow2_map.c's.
+ * Refused by name: an encrypted image, one marked corrupt, an unknown
+ * incompatible feature.  Internal snapshots are left alone: the active
+ * layer is what is read. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qcow2.h"
 
@@ -105,9 +106,6 @@ static int check_features(struct vmdk_extent *x, const uint8_t *c, size_t hlen)
 	if (q->incompat & QCOW2_CORRUPT)
 		return refused(x, VMDK_E_NEEDS_REPAIR, "qcow2 image marked corrupt; "
 			       "see qemu-img check -r");
-	if (q->incompat & QCOW2_DATA_FILE)
-		return refused(x, VMDK_E_NOT_SUPPORTED, "qcow2 image with an external "
-			       "data file, which is not read yet");
 	if (q->incompat & QCOW2_COMPRESSION) {
 		q->compression = hlen > Q_COMPRESSION ? c[Q_COMPRESSION] : -1;
 		if (q->compression != 0 && q->compression != 1)
@@ -191,6 +189,13 @@ static int parse(struct vmdk_extent *x, const uint8_t *c, size_t got)
 	q->l2_bits = q->cluster_bits - (q->entry_bytes == 16 ? 4 : 3);
 	if (err == 0)
 		err = read_extensions(x, c, got, hlen);
+	if (err == 0 && (q->incompat & QCOW2_DATA_FILE) && !q->data_file)
+		err = refused(x, VMDK_E_NOT_SUPPORTED, "qcow2 image with an external "
+			      "data file it does not name");
+	if (err == 0 && !(q->incompat & QCOW2_DATA_FILE)) {
+		free(q->data_file);	/* named without the feature: not used */
+		q->data_file = NULL;
+	}
 	if (err == 0)
 		err = read_backing_name(x, c);
 	if (err == 0)
@@ -294,6 +299,10 @@ static int qcow2_close(struct vmdk_extent *x)
 	free(q->backing);
 	free(q->backing_format);
 	free(q->data_file);
+	if (q->data_attached) {
+		close(q->data.fd);
+		free(q->data.path);
+	}
 	free(q);
 	x->priv = NULL;
 	return 0;
@@ -320,6 +329,24 @@ void vmdk_qcow2_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m)
 
 	m->backing = q->backing;
 	m->backing_format = q->backing_format;
+	m->data_file = q->data_file;
+}
+
+int vmdk_qcow2_attach_data(struct vmdk_extent *x, int fd, const char *path)
+{
+	struct qcow2 *q = Q(x);
+	int err;
+
+	q->data = (struct vmdk_extent){ .fd = fd, .eb = x->eb, .path = strdup(path) };
+	err = q->data.path ? vmdk_file_size(fd, &q->data.file_size) : -ENOMEM;
+	if (err < 0) {
+		free(q->data.path);
+		close(fd);
+		return err == -ENOMEM ? err : vmdk_seterr(x->eb, err, "%s: %s", path,
+							  vmdk_strerror(err));
+	}
+	q->data_attached = true;
+	return 0;
 }
 
 static void qcow2_no_descriptor(const struct vmdk_extent *x, uint64_t *off,

@@ -41,9 +41,11 @@ struct qcow2 {
 	unsigned l2_bits;		/* log2 of entries per table */
 	int compression;		/* 0 deflate, 1 zstd */
 	char *backing, *backing_format;
-	/* The file holding the data clusters: x's own, or an external one. */
+	/* The external data file (its name, and once attached the file the
+	 * data clusters are read from; else they are x's own). */
+	char *data_file;
 	struct vmdk_extent data;
-	char *data_file;		/* its name, when external */
+	bool data_attached;
 	struct qcow2_l2 cache[QCOW2_L2_SLOTS];
 	uint64_t uses;
 	/* The last compressed cluster, inflated. */
@@ -53,6 +55,12 @@ struct qcow2 {
 	void *zstd;			/* ZSTD_DCtx */
 	char notes[160];		/* for vmdk-info */
 };
+
+/* The file a data cluster is read from. */
+static inline struct vmdk_extent *qcow2_data(struct vmdk_extent *x, struct qcow2 *q)
+{
+	return q->data_attached ? &q->data : x;
+}
 
 /* qcow2_map.c */
 int qcow2_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,

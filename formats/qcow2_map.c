@@ -96,7 +96,9 @@ static int unit_state(struct vmdk_extent *x, uint64_t u)
 	}
 	if (q->version >= 3 && (e & QCOW2_ZERO))
 		return VMDK_BS_ZERO;
-	return e & QCOW2_OFFSET_MASK ? VMDK_BS_DATA : VMDK_BS_UNALLOC;
+	/* With a data file, host offset 0 is a cluster (bit 63 says so). */
+	return e & QCOW2_OFFSET_MASK || (q->data_file && (e & QCOW2_COPIED))
+	       ? VMDK_BS_DATA : VMDK_BS_UNALLOC;
 }
 
 int qcow2_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
@@ -178,14 +180,15 @@ static int unpack(struct vmdk_extent *x, uint64_t gc, uint64_t e)
 static int read_host(struct vmdk_extent *x, uint64_t gc, uint64_t cluster,
 		     uint64_t in, uint8_t *out, size_t len)
 {
+	struct vmdk_extent *f = qcow2_data(x, Q(x));
 	uint64_t at = cluster + in, have = 0;
 	int err;
 
-	if (cluster >= x->file_size)
+	if (cluster >= f->file_size && !(Q(x)->data_file && at >= f->file_size))
 		return damaged(x, "L2 entry names a cluster past the end of the file", gc);
-	if (at < x->file_size)
-		have = x->file_size - at < len ? x->file_size - at : len;
-	err = have ? vmdk_extent_pread(x, out, (size_t)have, at) : 0;
+	if (at < f->file_size)
+		have = f->file_size - at < len ? f->file_size - at : len;
+	err = have ? vmdk_extent_pread(f, out, (size_t)have, at) : 0;
 	if (err < 0)
 		return read_error(x, err);
 	memset(out + have, 0, len - (size_t)have);
@@ -214,7 +217,7 @@ int qcow2_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *buf)
 				memcpy(out, q->unpacked + in, take);
 		} else {
 			host = e & QCOW2_OFFSET_MASK;
-			if (!host || host % q->cluster_size)
+			if ((!host && !q->data_file) || host % q->cluster_size)
 				err = damaged(x, host ? "L2 entry names an unaligned "
 					      "cluster" : "allocated subcluster has "
 					      "no host cluster", gc);
@@ -261,7 +264,9 @@ static const char *entry_fault(struct vmdk_extent *x, uint64_t gc, uint64_t e,
 {
 	struct qcow2 *q = Q(x);
 	uint64_t host = e & QCOW2_OFFSET_MASK;
-	bool allocated = q->sub_bits ? (uint32_t)bitmap != 0 : host != 0;
+	bool allocated = q->sub_bits ? (uint32_t)bitmap != 0
+				     : host || (q->data_file && (e & QCOW2_COPIED));
+	uint64_t file = qcow2_data(x, q)->file_size;
 
 	*code = VMDK_P_GTE_OUTSIDE;
 	if (e & QCOW2_COMPRESSED) {
@@ -274,13 +279,13 @@ static const char *entry_fault(struct vmdk_extent *x, uint64_t gc, uint64_t e,
 		       "a subcluster is marked both allocated and zero";
 	if (!allocated)
 		return NULL;
-	if (!host)
+	if (!host && !q->data_file)
 		return "allocated subclusters have no host cluster";
 	if (host % q->cluster_size)
 		return "names an unaligned host cluster";
-	if (host >= x->file_size)
+	if (host >= file && !q->data_file)
 		return "names a host cluster past the end of the file";
-	if (host < q->cluster_size)
+	if (host < q->cluster_size && !q->data_file)
 		return *code = VMDK_P_GTE_METADATA, "names the header's cluster";
 	return NULL;
 }

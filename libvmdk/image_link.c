@@ -127,6 +127,34 @@ static int find_by_id(struct vmdk_link *l, const struct vmdk_image_format *img,
 	return 0;
 }
 
+/* The external data file @name: inside the image's directory (unless
+ * --unsafe-paths), a regular file, opened for reading. */
+static int open_data_file(struct vmdk_link *l, const struct vmdk_image_format *img,
+			  const char *name, struct vmdk_errbuf *eb)
+{
+	char *path = NULL;
+	int fd = -1, err;
+
+	if (l->fetch)
+		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: an external data "
+				   "file is not read on a datastore", l->path);
+	err = vmdk_named_path(l->dir, name, l->path, "data file", l->unsafe_paths,
+			      &path, eb);
+	if (err == 0)
+		err = vmdk_link_open_file(path, false, false, &fd, eb,
+					  VMDK_E_MISSING_EXTENT);
+	if (err == 0 && !l->unsafe_paths)
+		err = vmdk_named_where(l->dir, fd, path, l->path, "data file", name, eb);
+	if (err == 0) {
+		err = img->attach_data(l->ext, fd, path);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return err;
+}
+
 static int take_backing(struct vmdk_link *l, const struct vmdk_image_format *img,
 			struct vmdk_errbuf *eb)
 {
@@ -148,6 +176,8 @@ static int take_backing(struct vmdk_link *l, const struct vmdk_image_format *img
 		if (err < 0)
 			return err;
 	}
+	if (m.data_file && img->attach_data)
+		return open_data_file(l, img, m.data_file, eb);
 	if (m.backing_format && !(l->backing_format = strdup(m.backing_format)))
 		return -ENOMEM;
 	return 0;
