@@ -2,9 +2,9 @@
 /* vhdx.c --- VHDX images (fixed, dynamic, differencing; 512 and 4096-byte
  * logical sectors), read only.  Of the two headers the valid one with
  * the higher sequence number is current; the region table is taken from
- * the first copy whose checksum holds.  An image whose log holds entries
- * not yet replayed is refused (its metadata on disk may be stale).  The
- * BAT is read a page at a time; a partially present block's sector
+ * the first copy whose checksum holds.  A log holding entries not yet
+ * replayed (vhdx_log.c) is replayed in memory first, never written back.
+ * The BAT is read a page at a time; a partially present block's sector
  * bitmap says which sectors are the child's. */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #define HEADER_LEN 4096u
 #define REGIONS_AT (192u << 10)
 #define REGIONS_LEN (64u << 10)
-#define LOG_ENTRY 4096u
 
 enum { PB_NOT_PRESENT = 0, PB_UNDEFINED = 1, PB_ZERO = 2, PB_UNMAPPED = 3,
        PB_FULLY_PRESENT = 6, PB_PARTIALLY_PRESENT = 7 };
@@ -53,31 +52,10 @@ static bool zero_guid(const uint8_t *g)
 	return memcmp(g, z, 16) == 0;
 }
 
-/* A log entry of the header's log GUID that checks out: it was written
- * and may not yet be in place (a crash before the log was cleared). */
-static int log_pending(struct vmdk_extent *x, const uint8_t *h, bool *pending)
+/* The file's size, as the log may have extended it. */
+static uint64_t file_end(const struct vmdk_extent *x, const struct vhdx *v)
 {
-	uint64_t off = vmdk_le64(h + 72), len = vmdk_le32(h + 68);
-	uint8_t *e = malloc(LOG_ENTRY);
-	int err = e ? 0 : -ENOMEM;
-
-	*pending = false;
-	if (off > x->file_size || len > x->file_size - off)
-		err = damaged(x, "log lies outside the file");
-	for (uint64_t at = 0; err == 0 && !*pending && at + LOG_ENTRY <= len;
-	     at += LOG_ENTRY) {
-		uint32_t size;
-		if ((err = vmdk_extent_pread(x, e, LOG_ENTRY, off + at)) < 0)
-			break;
-		if (memcmp(e, "loge", 4) || memcmp(e + 32, h + 48, 16))
-			continue;
-		size = vmdk_le32(e + 8);
-		/* Its checksum covers the whole entry; a first sector that
-		 * names this log is enough to refuse. */
-		*pending = size >= LOG_ENTRY && size % LOG_ENTRY == 0;
-	}
-	free(e);
-	return err;
+	return v->log_file_size > x->file_size ? v->log_file_size : x->file_size;
 }
 
 /* The current header: valid, and of the higher sequence number. */
@@ -120,8 +98,8 @@ static int read_regions(struct vmdk_extent *x, struct vhdx *v)
 	vhdx_parse_guid(bat_region, bat);
 	vhdx_parse_guid(meta_region, meta);
 	for (int i = 0; err == 0 && i < 2; i++) {
-		if ((err = vmdk_extent_pread(x, r, REGIONS_LEN, REGIONS_AT +
-					     (uint64_t)i * REGIONS_LEN)) < 0)
+		if ((err = vhdx_pread(x, v, r, REGIONS_LEN, REGIONS_AT +
+				      (uint64_t)i * REGIONS_LEN)) < 0)
 			break;
 		if (memcmp(r, "regi", 4) == 0 && crc_holds(r, REGIONS_LEN, 4)) {
 			found = 1;
@@ -133,7 +111,7 @@ static int read_regions(struct vmdk_extent *x, struct vhdx *v)
 	for (uint32_t i = 0; err == 0 && i < vmdk_le32(r + 8) && i < 2047; i++) {
 		const uint8_t *e = r + 16 + i * 32;
 		uint64_t off = vmdk_le64(e + 16), len = vmdk_le32(e + 24);
-		if (off > x->file_size || len > x->file_size - off)
+		if (off > file_end(x, v) || len > file_end(x, v) - off)
 			err = damaged(x, "a region lies outside the file");
 		else if (!memcmp(e, bat, 16))
 			v->bat_off = off, v->bat_len = len;
@@ -180,7 +158,6 @@ static int vhdx_open(struct vmdk_extent *x, const uint8_t *first)
 {
 	struct vhdx *v = calloc(1, sizeof(*v));
 	uint8_t h[HEADER_LEN];
-	bool pending = false;
 	int err;
 
 	(void)first;
@@ -191,13 +168,10 @@ static int vhdx_open(struct vmdk_extent *x, const uint8_t *first)
 	if (x->file_size < REGIONS_AT + 2ull * REGIONS_LEN)
 		return damaged(x, "file is shorter than its headers");
 	err = read_header(x, v, h);
+	/* Hyper-V stopped while writing: what the log holds is replayed in
+	 * memory before anything else is read. */
 	if (err == 0 && !zero_guid(h + 48))
-		err = log_pending(x, h, &pending);
-	if (err == 0 && pending)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX log holds "
-				   "entries not replayed (the image was not closed "
-				   "cleanly); open it once in Hyper-V or with qemu-img "
-				   "check -r all, then read it", x->path);
+		err = vhdx_log_replay(x, v, h);
 	if (err == 0)
 		err = read_regions(x, v);
 	if (err == 0)
@@ -207,9 +181,11 @@ static int vhdx_open(struct vmdk_extent *x, const uint8_t *first)
 	if (err < 0)
 		return err;
 	x->sectors = v->size / VMDK_SECTOR;
-	if (v->logical_sector != 512)
-		snprintf(v->notes, sizeof(v->notes), "%u-byte logical sectors",
-			 v->logical_sector);
+	snprintf(v->notes, sizeof(v->notes), "%s%s%s",
+		 v->logical_sector != 512 ? "4096-byte logical sectors" : "",
+		 v->logical_sector != 512 && v->replayed ? "; " : "",
+		 v->replayed ? "a log not replayed on disk: replayed in memory "
+			       "(the file is unchanged)" : "");
 	return 0;
 }
 
@@ -233,7 +209,7 @@ static int bat_entry(struct vmdk_extent *x, uint64_t i, uint64_t *e)
 	}
 	n = v->bat_entries - first < VHDX_BAT_PAGE ? v->bat_entries - first : VHDX_BAT_PAGE;
 	p->first = 0;
-	err = vmdk_extent_pread(x, raw, n * 8, v->bat_off + first * 8);
+	err = vhdx_pread(x, v, raw, n * 8, v->bat_off + first * 8);
 	if (err < 0)
 		return io_error(x, err);
 	for (uint64_t k = 0; k < n; k++)
@@ -275,11 +251,11 @@ static int block_bitmap(struct vmdk_extent *x, uint64_t b)
 	if (err < 0)
 		return err;
 	off = entry_offset(e) + (b % v->chunk_ratio) * bytes;
-	if ((e & 7) != 6 || off > x->file_size || bytes > x->file_size - off)
+	if ((e & 7) != 6 || off > file_end(x, v) || bytes > file_end(x, v) - off)
 		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX block %llu is "
 				   "partially present without a sector bitmap in the "
 				   "file", x->path, (unsigned long long)b);
-	err = vmdk_extent_pread(x, v->bitmap, bytes, off);
+	err = vhdx_pread(x, v, v->bitmap, bytes, off);
 	if (err < 0)
 		return io_error(x, err);
 	v->bitmap_block = b + 1;
@@ -336,12 +312,12 @@ static int vhdx_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *b
 		if (err < 0)
 			return err;
 		off = entry_offset(e) + in * VMDK_SECTOR;
-		if (off < REGIONS_AT + 2ull * REGIONS_LEN || off > x->file_size ||
-		    len > x->file_size - off)
+		if (off < REGIONS_AT + 2ull * REGIONS_LEN || off > file_end(x, v) ||
+		    len > file_end(x, v) - off)
 			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX block "
 					   "%llu lies outside the file", x->path,
 					   (unsigned long long)b);
-		err = vmdk_extent_pread(x, out, len, off);
+		err = vhdx_pread(x, v, out, len, off);
 		if (err < 0)
 			return io_error(x, err);
 		out += len;
@@ -391,7 +367,7 @@ static int check_bat(struct vmdk_check_ctx *c)
 			continue;
 		off = entry_offset(e);
 		c->grains += !bitmap;
-		if (off > x->file_size || len > x->file_size - off)
+		if (off > file_end(x, v) || len > file_end(x, v) - off)
 			err = entry_problem(c, VMDK_P_GTE_OUTSIDE, i, "names a block past "
 					    "the end of the file");
 		else if (off < VHDX_MiB ||
@@ -444,6 +420,7 @@ static int vhdx_close(struct vmdk_extent *x)
 	free(v->bitmap);
 	free(v->parent);
 	free(v->locator);
+	vhdx_log_free(v);
 	free(v);
 	x->priv = NULL;
 	return 0;

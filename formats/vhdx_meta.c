@@ -144,7 +144,7 @@ int vhdx_read_metadata(struct vmdk_extent *x, struct vhdx *v)
 	for (int i = 0; i < NITEMS; i++)
 		vhdx_parse_guid(item_guid[i], ids[i]);
 	err = v->meta_len < TABLE ? damaged(x, "metadata region is too small")
-				  : vmdk_extent_pread(x, t, TABLE, v->meta_off);
+				  : vhdx_pread(x, v, t, TABLE, v->meta_off);
 	if (err == 0 && memcmp(t, "metadata", 8))
 		err = damaged(x, "metadata table has no signature");
 	count = err == 0 ? vmdk_le16(t + 10) : 0;
@@ -172,7 +172,7 @@ int vhdx_read_metadata(struct vmdk_extent *x, struct vhdx *v)
 			err = -ENOMEM;
 			break;
 		}
-		err = vmdk_extent_pread(x, item, len, v->meta_off + off);
+		err = vhdx_pread(x, v, item, len, v->meta_off + off);
 		if (err == 0)
 			err = take_item(x, v, which, item, len);
 		free(item);

@@ -148,17 +148,39 @@ a = ap.parse_intermixed_args()
 block = a.block * MiB
 
 if a.pending_log:
+    # A log entry Hyper-V would replay: a 4 KiB page of 0x5a written at
+    # the start of block 0's data, 64 KiB of block 1's data zeroed.
     d = bytearray(open(a.pending_log, 'rb').read())
+    heads = [(struct.unpack_from('<Q', d, off + 8)[0], off) for off in (64 << 10, 128 << 10)]
+    cur = max(heads)[1]
+    log_off = struct.unpack_from('<Q', d, cur + 72)[0]
+    r = d[192 << 10:256 << 10]
+    bat = None
+    for i in range(struct.unpack_from('<I', r, 8)[0]):
+        e = r[16 + 32 * i:48 + 32 * i]
+        if e[:16] == guid('2dc27766-f623-4200-9d64-115e9bfd4a08'):
+            bat = struct.unpack_from('<Q', e, 16)[0]
+    b0, b1 = (struct.unpack_from('<Q', d, bat + 8 * i)[0] & ~0xfffff for i in (0, 1))
     log = uuid.uuid4().bytes_le
     for off in (64 << 10, 128 << 10):
         h = bytearray(d[off:off + 4096])
         h[48:64] = log
         d[off:off + 4096] = with_crc(h, 4)
-    e = bytearray(4096)
+    seq = 5
+    page = bytes([0x5a]) * 4096
+    e = bytearray(8192)
     e[0:4] = b'loge'
-    struct.pack_into('<IIIQII', e, 4, 0, 4096, 0, 1, 0, 0)
+    struct.pack_into('<IIQII', e, 8, 8192, 0, seq, 2, 0)
     e[32:48] = log
-    d[MiB:MiB + 4096] = with_crc(e, 4)
+    struct.pack_into('<QQ', e, 48, len(d), len(d))
+    struct.pack_into('<4sI8sQQ', e, 64, b'desc', struct.unpack('<I', page[4092:])[0],
+                     page[:8], b0, seq)
+    struct.pack_into('<4sIQQQ', e, 96, b'zero', 0, 65536, b1, seq)
+    e[4096:4100] = b'data'
+    struct.pack_into('<I', e, 4100, seq >> 32)
+    e[4104:8188] = page[8:4092]
+    struct.pack_into('<I', e, 8188, seq & 0xffffffff)
+    d[log_off:log_off + 8192] = with_crc(e, 4)
     open(a.out, 'wb').write(d)
 elif a.raw:
     raw = open(a.raw, 'rb').read()
