@@ -86,15 +86,16 @@ static int vmdktools_get_ready(void)
 		err = vmdk_open(file, open_flags, &disk);
 		writable = err == 0;
 	}
-	/* A stream, COWD or seSparse link cannot be written in place:
-	 * served read-only. */
+	/* A stream, COWD or seSparse link cannot be written in place, nor
+	 * another format's image (qcow2, VHD, VHDX, VDI): served read-only. */
 	if (writable && !vmdk_takes_writes(disk)) {
 		vmdk_close(disk);
 		disk = NULL;
 		writable = false;
 		err = VMDK_E_READ_ONLY;
 	}
-	if (err == VMDK_E_READ_ONLY || err == VMDK_E_NOT_SUPPORTED || readonly_asked)
+	if (err == VMDK_E_READ_ONLY || err == VMDK_E_NOT_SUPPORTED ||
+	    err == VMDK_E_FOREIGN || readonly_asked)
 		err = vmdk_open(file, open_flags | VMDK_OPEN_RDONLY, &disk);
 	if (err < 0) {
 		nbdkit_error("%s", vmdk_errmsg(NULL));

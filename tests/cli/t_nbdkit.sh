@@ -132,6 +132,16 @@ PY
 	# Streams cannot be written in place: served read-only.
 	nbdkit -U - "$PLUGIN" file="$N/t5.vmdk" --run 'nbdinfo "$uri"' > "$T/out" 2>&1
 	grep -q "is_read_only: true" "$T/out" && ok "a stream is served read-only" || bad "stream: $(cat "$T/out")"
+	# So is another format's image, its chain read through.
+	qemu-img convert -O vmdk "$N/t5.vmdk" "$N/q-base.vmdk"
+	qemu-img create -q -f qcow2 -b q-base.vmdk -F vmdk "$N/q.qcow2"
+	qemu-io -c "write -P 0x61 64k 64k" "$N/q.qcow2" >/dev/null
+	qemu-img convert -O raw "$N/q.qcow2" "$N/q.raw"
+	nbdkit -U - "$PLUGIN" file="$N/q.qcow2" --run 'nbdinfo "$uri"; nbdcopy "$uri" '"$N/q-served.raw" \
+		> "$T/out" 2>&1
+	grep -q "is_read_only: true" "$T/out" && cmp -s "$N/q.raw" "$N/q-served.raw" &&
+		ok "a qcow2 image on a VMDK is served read-only, as qemu-img reads it" ||
+		bad "qcow2 served: $(cat "$T/out")"
 	# Killed during writes, zeros and trims, at several moments: the disk
 	# opens and checks, and every sector holds the old byte or a new one.
 	gone() { [ ! -e "/proc/$1" ] || grep -q ') Z' "/proc/$1/stat"; }
