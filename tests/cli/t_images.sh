@@ -103,6 +103,27 @@ reads_alike "a backing file of no named format (probed)" "$I/noformat.qcow2"
 expect_exit 1 "backing file is VMDK, the image says qcow2" "a backing file of another format than named" \
 	sh -c "qemu-img create -q -f qcow2 -b b.vmdk -F qcow2 -u '$I/wrong.qcow2' 24M && exec '$BIN/vmdk-info' '$I/wrong.qcow2'"
 
+# An external data file (also one holding guest offsets as they are),
+# inside the image's directory unless --unsafe-paths.
+qemu-img create -q -f qcow2 -o data_file=df.data "$I/df.qcow2" 24M
+qemu-io -c "write -P 0x33 1M 2M" -c "write -z 8M 64k" -c "write -P 0x34 0 4k" \
+	"$I/df.qcow2" >/dev/null
+reads_alike "qcow2 with an external data file" "$I/df.qcow2"
+expect "vmdk-check passes it" "$BIN/vmdk-check" "$I/df.qcow2"
+qemu-img create -q -f qcow2 -o data_file=dr.data,data_file_raw=on "$I/dr.qcow2" 24M
+qemu-io -c "write -P 0x35 3M 1M" "$I/dr.qcow2" >/dev/null
+reads_alike "qcow2 with a raw external data file" "$I/dr.qcow2"
+mkdir -p "$I/df"
+qemu-img create -q -f qcow2 -o data_file="$I/df.data" "$I/df/out.qcow2" 24M 2>/dev/null ||
+	cp "$I/df.qcow2" "$I/df/out.qcow2"
+expect_exit 1 "outside the disk's directory; refused" "a data file outside the directory is refused" \
+	"$BIN/vmdk-info" "$I/df/out.qcow2"
+expect "--unsafe-paths reads it" "$BIN/vmdk-info" --unsafe-paths "$I/df/out.qcow2"
+cp "$I/df.qcow2" "$I/nodata.qcow2"
+mkdir -p "$I/lone" && mv "$I/nodata.qcow2" "$I/lone/"
+expect_exit 1 "df.data: file is missing" "a missing data file is named" \
+	"$BIN/vmdk-info" "$I/lone/nodata.qcow2"
+
 # Internal snapshots: the active layer is read, vmdk-info says they exist.
 qemu-img convert -f raw -O qcow2 "$I/base.raw" "$I/snap.qcow2"
 qemu-img snapshot -c before "$I/snap.qcow2"
@@ -369,11 +390,25 @@ expect_exit 1 "is not the image this one was made from" "a VHDX parent of anothe
 grep -q "parent: base.vhdx (format VHDX)" "$T/out" && grep -q "VHDX differencing" "$T/out" &&
 	ok "vmdk-info shows the VHDX chain" || bad "vmdk-info of a VHDX chain: $(cat "$T/out")"
 expect "vmdk-check passes the VHDX chain" "$BIN/vmdk-check" "$I/kid.vhdx"
+# A log left to replay (a page written, a range zeroed) is replayed in
+# memory: the content qemu-img reads once its check has replayed the
+# log into a copy, and the file untouched.
 mk_vhdx "$I/pend.vhdx" --pending-log "$I/base.vhdx"
-rm -f "$I/out.vmdk"
-expect_exit 1 "VHDX log holds entries not replayed" "a VHDX with a log to replay is refused" \
-	"$BIN/vmdk-clone" -q "$I/pend.vhdx" "$I/out.vmdk"
-[ ! -e "$I/out.vmdk" ] && ok "nothing written from it" || bad "output from a VHDX with a log"
+cp "$I/pend.vhdx" "$I/pendq.vhdx"
+sum=$(sha < "$I/pend.vhdx")
+qemu-img check -q -r all "$I/pendq.vhdx" >/dev/null 2>&1
+qemu-img convert -O raw "$I/pendq.vhdx" "$I/pendq.raw"
+if "$BIN/vmdk-dump" --raw "$I/pend.vhdx" 2>"$T/err" | cmp -s - "$I/pendq.raw" &&
+   ! cmp -s "$I/pendq.raw" "$I/base.raw"; then
+	ok "a VHDX log not replayed is replayed in memory, as qemu-img replays it"
+else
+	bad "VHDX log replay"
+fi
+"$BIN/vmdk-info" "$I/pend.vhdx" | grep -q "replayed in memory (the file is unchanged)" &&
+	ok "vmdk-info says the log was replayed" || bad "no note of the log"
+expect "vmdk-check passes it" "$BIN/vmdk-check" "$I/pend.vhdx"
+[ "$(sha < "$I/pend.vhdx")" = "$sum" ] && ok "the image with the log is untouched" ||
+	bad "reading changed the image"
 cp "$I/base.vhdx" "$I/onehead.vhdx"
 printf 'XXXX' | dd of="$I/onehead.vhdx" bs=1 seek=131072 conv=notrunc 2>/dev/null
 "$BIN/vmdk-dump" --raw "$I/onehead.vhdx" 2>"$T/err" | cmp -s - "$I/base.raw" &&

@@ -73,6 +73,13 @@ expect "upload to ESXi" rc -v "$R/src.vmdk" "[LocalDS_0] dir/up.vmdk"
 grep -q "Uploaded .* to \[LocalDS_0\] dir/up.vmdk on $host (thin)" "$T/out" &&
 	ok "upload says where it went" || bad "upload summary: $(cat "$T/out")"
 uploaded "uploaded body reads as the source (qemu-img, libyal, ours)" "$want" up.vmdk
+# Another format's image goes up the same way, its chain flattened.
+qemu-img convert -O qcow2 "$R/src.vmdk" "$R/src-base.qcow2"
+qemu-img create -q -f qcow2 -b src-base.qcow2 -F qcow2 "$R/src.qcow2"
+qemu-io -c "write -P 0x77 1M 64k" "$R/src.qcow2" >/dev/null
+qwant=$(qemu-img convert -O raw "$R/src.qcow2" "$R/qsrc.raw" && sha < "$R/qsrc.raw")
+expect "upload a qcow2 chain to ESXi" rc "$R/src.qcow2" "[LocalDS_0] dir/fromq.vmdk"
+uploaded "the uploaded qcow2 chain reads as qemu-img reads it" "$qwant" fromq.vmdk
 [ -f "$datastore/dir/up.vmdk" ] && [ -f "$datastore/dir/up-flat.vmdk" ] &&
 	ok "the disk ends at [LocalDS_0] dir/up.vmdk" || bad "final layout: $(cd "$datastore" && find . | tr '\n' ' ')"
 no_helper "upload"
