@@ -50,6 +50,12 @@ ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB = $(BUILD)/libvmdktools.a
 LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
+# The library's internal headers (vmdk_int.h and those built on it) are
+# for its own code and the tests that reach inside it: VMDK_INTERNAL is
+# defined for those alone, so a front end that includes one fails.
+INTERNAL_OBJ_DIRS = $(foreach d,libvmdk formats,$(BUILD)/obj/$(d) $(BUILD)/pic/$(d) build/fuzz/obj/$(d))
+$(addsuffix /%.o,$(INTERNAL_OBJ_DIRS)) $(BUILD)/tests/% build/fuzz/fuzz_%: \
+	PROJECT_CPPFLAGS += -DVMDK_INTERNAL
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \

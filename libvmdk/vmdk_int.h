@@ -3,6 +3,13 @@
 #ifndef VMDK_INT_H
 #define VMDK_INT_H
 
+/* Internal to the library (libvmdk/, formats/) and to the tests that
+ * reach inside it; the build defines VMDK_INTERNAL for those alone, so a
+ * front end that includes this (or a header built on it) fails. */
+#ifndef VMDK_INTERNAL
+#error "an internal header of libvmdk: front ends include vmdk.h alone"
+#endif
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
