@@ -61,6 +61,35 @@ const struct vmdk_image_format *vmdk_image_pick_tail(const uint8_t *tail, size_t
 /* The format called @name (case ignored; "raw" is none of them), or NULL. */
 const struct vmdk_image_format *vmdk_image_named(const char *name);
 
+/* image_common.c: a table of @count little-endian entries of @width
+ * bytes (4 or 8) at @off, read through @read a page at a time, the
+ * least recently used page giving way: memory does not grow with it. */
+#define VMDK_ENTRY_PAGE 1024u
+#define VMDK_ENTRY_PAGES 16u
+struct vmdk_entry_page {
+	uint64_t first;		/* entry index + 1; 0: empty */
+	uint64_t last_use;
+	uint64_t e[VMDK_ENTRY_PAGE];
+};
+struct vmdk_entry_pages {
+	uint64_t off, count;
+	unsigned width;
+	/* Reads @x's file (its error set); @x is the extent as it is now. */
+	int (*read)(struct vmdk_extent *x, void *buf, size_t len, uint64_t off);
+	uint64_t uses;
+	struct vmdk_entry_page page[VMDK_ENTRY_PAGES];
+};
+int vmdk_entry_pages_get(struct vmdk_entry_pages *t, struct vmdk_extent *x,
+			 uint64_t i, uint64_t *e);
+/* The check slot of a whole-image reader: x->ops' open (what it refuses
+ * is the one problem reported), @walk over what it opened, its close. */
+int vmdk_image_check(struct vmdk_check_ctx *c, const uint8_t *first,
+		     int (*walk)(struct vmdk_check_ctx *c));
+/* The slots a read-only whole image has nothing for. */
+int vmdk_image_flush(struct vmdk_extent *x);
+void vmdk_image_no_descriptor(const struct vmdk_extent *x, uint64_t *off,
+			      uint64_t *len);
+
 /* windows_names.c: @len bytes in @from (an iconv encoding) as a UTF-8
  * string (unconvertible characters left out), or NULL; @name (freed on
  * NULL) with Windows separators made '/', a leading "./" dropped, or for

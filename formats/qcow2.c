@@ -264,28 +264,11 @@ static int qcow2_open(struct vmdk_extent *x, const uint8_t *first)
 	return err;
 }
 
-static int qcow2_close(struct vmdk_extent *x);
-
 /* Read only: what the header says wrong ends the check; then every
  * table entry; compressed clusters are inflated.  Nothing is fixed. */
 static int qcow2_check(struct vmdk_check_ctx *c, const uint8_t *first)
 {
-	struct vmdk_extent *x = c->x;
-	const char *msg;
-	size_t n = strlen(x->path);
-	int err = qcow2_open(x, first);
-
-	if (err == 0)
-		err = qcow2_check_tables(c);
-	else if (err != -ENOMEM) {
-		msg = strncmp(x->eb->msg, x->path, n) == 0 && x->eb->msg[n] == ':'
-		      ? x->eb->msg + n + 2 : x->eb->msg;
-		err = vmdk_check_report(c, &(struct vmdk_problem_at){
-			.code = VMDK_P_HEADER, .severity = VMDK_SEV_ERROR,
-			.offset = 0, .gd_index = -1, .gt_index = -1 }, "%s", msg);
-	}
-	qcow2_close(x);
-	return err < 0 ? err : 0;
+	return vmdk_image_check(c, first, qcow2_check_tables);
 }
 
 static int qcow2_close(struct vmdk_extent *x)
@@ -305,12 +288,6 @@ static int qcow2_close(struct vmdk_extent *x)
 	}
 	free(q);
 	x->priv = NULL;
-	return 0;
-}
-
-static int qcow2_flush(struct vmdk_extent *x)
-{
-	(void)x;
 	return 0;
 }
 
@@ -349,23 +326,16 @@ int vmdk_qcow2_attach_data(struct vmdk_extent *x, int fd, const char *path)
 	return 0;
 }
 
-static void qcow2_no_descriptor(const struct vmdk_extent *x, uint64_t *off,
-				uint64_t *len)
-{
-	(void)x;
-	*off = *len = 0;
-}
-
 const struct vmdk_format_ops vmdk_qcow2_ops = {
 	.name = "qcow2",
 	.open = qcow2_open,
 	.status = qcow2_status,
 	.read = qcow2_read,
-	.flush = qcow2_flush,
+	.flush = vmdk_image_flush,
 	.close = qcow2_close,
 	.describe = qcow2_describe,
 	.check = qcow2_check,
-	.descriptor_area = qcow2_no_descriptor,
+	.descriptor_area = vmdk_image_no_descriptor,
 	.no_write_hint = "qcow2 images are read, never written, here; "
 			 "convert it with vmdk-clone",
 	.no_grow_hint = "qcow2 images are read, never written, here; "

@@ -29,23 +29,13 @@ static const struct vdi_layout v0 = { 0x48, 0, 0, 0x160, 0x168, 0, 0x16c,
 				      0x170, 0x174, 0x194 };
 #define V0_MAP 0x1a4u
 
-#define MAP_PAGE 1024u		/* entries a page of the map */
-#define MAP_PAGES 16u
-
-struct vdi_page {
-	uint64_t first;		/* entry index + 1; 0: empty */
-	uint64_t last_use;
-	uint32_t e[MAP_PAGE];
-};
-
 struct vdi {
 	uint32_t version, type;
 	uint64_t size, map_off, data_off;
 	uint32_t block, extra, count, allocated;
 	uint8_t create[16], linkage[16];
 	bool child;
-	struct vdi_page pages[MAP_PAGES];
-	uint64_t uses;
+	struct vmdk_entry_pages map;
 	char notes[96];
 };
 
@@ -103,6 +93,13 @@ static int parse(struct vmdk_extent *x, struct vdi *v, const uint8_t *h)
 	return 0;
 }
 
+static int read_map(struct vmdk_extent *x, void *buf, size_t len, uint64_t off)
+{
+	int err = vmdk_extent_pread(x, buf, len, off);
+
+	return err < 0 ? vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err)) : 0;
+}
+
 static int vdi_open(struct vmdk_extent *x, const uint8_t *first)
 {
 	struct vdi *v = calloc(1, sizeof(*v));
@@ -133,41 +130,22 @@ static int vdi_open(struct vmdk_extent *x, const uint8_t *first)
 	/* VirtualBox rounds an odd size down (qemu up); the last part
 	 * sector is read as zeros past the size. */
 	x->sectors = (v->size + VMDK_SECTOR - 1) / VMDK_SECTOR;
+	v->map = (struct vmdk_entry_pages){ .off = v->map_off, .count = v->count,
+					    .width = 4, .read = read_map };
 	if (v->size % VMDK_SECTOR)
 		snprintf(v->notes, sizeof(v->notes), "size %llu is not whole sectors",
 			 (unsigned long long)v->size);
 	return 0;
 }
 
-/* Entry @b of the block map, from a page kept or read now. */
+/* Entry @b of the block map. */
 static int map_entry(struct vmdk_extent *x, uint64_t b, uint32_t *e)
 {
-	struct vdi *v = D(x);
-	uint64_t first = b / MAP_PAGE * MAP_PAGE, n;
-	struct vdi_page *p = &v->pages[0];
-	uint8_t raw[MAP_PAGE * 4];
-	int err;
+	uint64_t v;
+	int err = vmdk_entry_pages_get(&D(x)->map, x, b, &v);
 
-	for (unsigned i = 0; i < MAP_PAGES; i++) {
-		if (v->pages[i].first == first + 1) {
-			v->pages[i].last_use = ++v->uses;
-			*e = v->pages[i].e[b - first];
-			return 0;
-		}
-		if (v->pages[i].last_use < p->last_use)
-			p = &v->pages[i];
-	}
-	n = v->count - first < MAP_PAGE ? v->count - first : MAP_PAGE;
-	p->first = 0;
-	err = vmdk_extent_pread(x, raw, n * 4, v->map_off + first * 4);
-	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
-	for (uint64_t i = 0; i < n; i++)
-		p->e[i] = vmdk_le32(raw + i * 4);
-	p->first = first + 1;
-	p->last_use = ++v->uses;
-	*e = p->e[b - first];
-	return 0;
+	*e = (uint32_t)v;
+	return err;
 }
 
 static int block_state(struct vmdk_extent *x, uint64_t b)
@@ -286,26 +264,7 @@ static int check_map(struct vmdk_check_ctx *c)
 /* Read only: the header, then every map entry.  Nothing is fixed. */
 static int vdi_check(struct vmdk_check_ctx *c, const uint8_t *first)
 {
-	struct vmdk_extent *x = c->x;
-	size_t n = strlen(x->path);
-	int err = vdi_open(x, first);
-
-	if (err == 0)
-		err = check_map(c);
-	else if (err != -ENOMEM)
-		err = vmdk_check_report(c, &(struct vmdk_problem_at){
-			.code = VMDK_P_HEADER, .severity = VMDK_SEV_ERROR,
-			.offset = VMDK_NO_OFFSET, .gd_index = -1, .gt_index = -1 }, "%s",
-			strncmp(x->eb->msg, x->path, n) == 0 && x->eb->msg[n] == ':'
-			? x->eb->msg + n + 2 : x->eb->msg);
-	vdi_close(x);
-	return err < 0 ? err : 0;
-}
-
-static int vdi_flush(struct vmdk_extent *x)
-{
-	(void)x;
-	return 0;
+	return vmdk_image_check(c, first, check_map);
 }
 
 static void vdi_describe(const struct vmdk_extent *x, struct vmdk_extent_info *ei)
@@ -343,22 +302,15 @@ int vmdk_vdi_head_id(const uint8_t *head, size_t got, uint8_t *id)
 	return version >> 16 == 1 || version == VDI_V0 ? 0 : -1;
 }
 
-static void vdi_no_descriptor(const struct vmdk_extent *x, uint64_t *off,
-			      uint64_t *len)
-{
-	(void)x;
-	*off = *len = 0;
-}
-
 const struct vmdk_format_ops vmdk_vdi_ops = {
 	.name = "VDI",
 	.open = vdi_open,
 	.status = vdi_status,
 	.read = vdi_read,
-	.flush = vdi_flush,
+	.flush = vmdk_image_flush,
 	.close = vdi_close,
 	.describe = vdi_describe,
-	.descriptor_area = vdi_no_descriptor,
+	.descriptor_area = vmdk_image_no_descriptor,
 	.check = vdi_check,
 	.no_write_hint = "VDI images are read, never written, here; "
 			 "convert it with vmdk-clone",

@@ -260,8 +260,6 @@ static int vhd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *bu
 	return 0;
 }
 
-static int vhd_close(struct vmdk_extent *x);
-
 static int by_offset(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -293,6 +291,10 @@ static int check_blocks(struct vmdk_check_ctx *c)
 	uint32_t *sorted = malloc(v->entries * 4ull + 4), n = 0;
 	int err = sorted ? 0 : -ENOMEM;
 
+	if (v->type == VHD_FIXED) {
+		free(sorted);
+		return 0;
+	}
 	c->tables = 1;
 	for (uint32_t b = 0; err == 0 && b < v->entries; b++) {
 		uint64_t off = (uint64_t)v->bat[b] * VMDK_SECTOR;
@@ -326,20 +328,7 @@ static int check_blocks(struct vmdk_check_ctx *c)
  * check; then every block of the table.  Nothing is fixed. */
 static int vhd_check(struct vmdk_check_ctx *c, const uint8_t *first)
 {
-	struct vmdk_extent *x = c->x;
-	size_t n = strlen(x->path);
-	int err = vhd_open(x, first);
-
-	if (err == 0 && V(x)->type != VHD_FIXED)
-		err = check_blocks(c);
-	else if (err < 0 && err != -ENOMEM)
-		err = vmdk_check_report(c, &(struct vmdk_problem_at){
-			.code = VMDK_P_HEADER, .severity = VMDK_SEV_ERROR,
-			.offset = VMDK_NO_OFFSET, .gd_index = -1, .gt_index = -1 }, "%s",
-			strncmp(x->eb->msg, x->path, n) == 0 && x->eb->msg[n] == ':'
-			? x->eb->msg + n + 2 : x->eb->msg);
-	vhd_close(x);
-	return err < 0 ? err : 0;
+	return vmdk_image_check(c, first, check_blocks);
 }
 
 static int vhd_close(struct vmdk_extent *x)
@@ -353,12 +342,6 @@ static int vhd_close(struct vmdk_extent *x)
 	free(v->parent);
 	free(v);
 	x->priv = NULL;
-	return 0;
-}
-
-static int vhd_flush(struct vmdk_extent *x)
-{
-	(void)x;
 	return 0;
 }
 
@@ -383,23 +366,16 @@ void vmdk_vhd_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m)
 	m->parent_id = v->type == VHD_DIFF ? v->dyn + D_PARENT_ID : NULL;
 }
 
-static void vhd_no_descriptor(const struct vmdk_extent *x, uint64_t *off,
-			      uint64_t *len)
-{
-	(void)x;
-	*off = *len = 0;
-}
-
 const struct vmdk_format_ops vmdk_vhd_ops = {
 	.name = "VHD",
 	.open = vhd_open,
 	.status = vhd_status,
 	.read = vhd_read,
-	.flush = vhd_flush,
+	.flush = vmdk_image_flush,
 	.close = vhd_close,
 	.describe = vhd_describe,
 	.check = vhd_check,
-	.descriptor_area = vhd_no_descriptor,
+	.descriptor_area = vmdk_image_no_descriptor,
 	.no_write_hint = "VHD images are read, never written, here; "
 			 "convert it with vmdk-clone",
 	.no_grow_hint = "VHD images are read, never written, here; "

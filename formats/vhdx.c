@@ -154,6 +154,13 @@ static int check_parameters(struct vmdk_extent *x, struct vhdx *v)
 	return 0;
 }
 
+static int read_bat(struct vmdk_extent *x, void *buf, size_t len, uint64_t off)
+{
+	int err = vhdx_pread(x, X(x), buf, len, off);
+
+	return err < 0 ? io_error(x, err) : 0;
+}
+
 static int vhdx_open(struct vmdk_extent *x, const uint8_t *first)
 {
 	struct vhdx *v = calloc(1, sizeof(*v));
@@ -181,6 +188,8 @@ static int vhdx_open(struct vmdk_extent *x, const uint8_t *first)
 	if (err < 0)
 		return err;
 	x->sectors = v->size / VMDK_SECTOR;
+	v->bat = (struct vmdk_entry_pages){ .off = v->bat_off, .count = v->bat_entries,
+					    .width = 8, .read = read_bat };
 	snprintf(v->notes, sizeof(v->notes), "%s%s%s",
 		 v->logical_sector != 512 ? "4096-byte logical sectors" : "",
 		 v->logical_sector != 512 && v->replayed ? "; " : "",
@@ -189,35 +198,10 @@ static int vhdx_open(struct vmdk_extent *x, const uint8_t *first)
 	return 0;
 }
 
-/* BAT entry @i, from a page kept or read now. */
+/* BAT entry @i. */
 static int bat_entry(struct vmdk_extent *x, uint64_t i, uint64_t *e)
 {
-	struct vhdx *v = X(x);
-	uint64_t first = i / VHDX_BAT_PAGE * VHDX_BAT_PAGE, n;
-	struct vhdx_bat_page *p = &v->pages[0];
-	uint8_t raw[VHDX_BAT_PAGE * 8];
-	int err;
-
-	for (unsigned k = 0; k < VHDX_BAT_PAGES; k++) {
-		if (v->pages[k].first == first + 1) {
-			v->pages[k].last_use = ++v->uses;
-			*e = v->pages[k].e[i - first];
-			return 0;
-		}
-		if (v->pages[k].last_use < p->last_use)
-			p = &v->pages[k];
-	}
-	n = v->bat_entries - first < VHDX_BAT_PAGE ? v->bat_entries - first : VHDX_BAT_PAGE;
-	p->first = 0;
-	err = vhdx_pread(x, v, raw, n * 8, v->bat_off + first * 8);
-	if (err < 0)
-		return io_error(x, err);
-	for (uint64_t k = 0; k < n; k++)
-		p->e[k] = vmdk_le64(raw + k * 8);
-	p->first = first + 1;
-	p->last_use = ++v->uses;
-	*e = p->e[i - first];
-	return 0;
+	return vmdk_entry_pages_get(&X(x)->bat, x, i, e);
 }
 
 /* The entry of payload block @b, and of its chunk's sector bitmap. */
@@ -327,8 +311,6 @@ static int vhdx_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *b
 	return 0;
 }
 
-static int vhdx_close(struct vmdk_extent *x);
-
 static int by_offset(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -395,20 +377,7 @@ static int check_bat(struct vmdk_check_ctx *c)
  * check; then every BAT entry.  Nothing is fixed. */
 static int vhdx_check(struct vmdk_check_ctx *c, const uint8_t *first)
 {
-	struct vmdk_extent *x = c->x;
-	size_t n = strlen(x->path);
-	int err = vhdx_open(x, first);
-
-	if (err == 0)
-		err = check_bat(c);
-	else if (err != -ENOMEM)
-		err = vmdk_check_report(c, &(struct vmdk_problem_at){
-			.code = VMDK_P_HEADER, .severity = VMDK_SEV_ERROR,
-			.offset = VMDK_NO_OFFSET, .gd_index = -1, .gt_index = -1 }, "%s",
-			strncmp(x->eb->msg, x->path, n) == 0 && x->eb->msg[n] == ':'
-			? x->eb->msg + n + 2 : x->eb->msg);
-	vhdx_close(x);
-	return err < 0 ? err : 0;
+	return vmdk_image_check(c, first, check_bat);
 }
 
 static int vhdx_close(struct vmdk_extent *x)
@@ -423,12 +392,6 @@ static int vhdx_close(struct vmdk_extent *x)
 	vhdx_log_free(v);
 	free(v);
 	x->priv = NULL;
-	return 0;
-}
-
-static int vhdx_flush(struct vmdk_extent *x)
-{
-	(void)x;
 	return 0;
 }
 
@@ -453,23 +416,16 @@ void vmdk_vhdx_meta(const struct vmdk_extent *x, struct vmdk_image_meta *m)
 	m->parent_id = v->has_linkage ? v->parent_linkage : NULL;
 }
 
-static void vhdx_no_descriptor(const struct vmdk_extent *x, uint64_t *off,
-			       uint64_t *len)
-{
-	(void)x;
-	*off = *len = 0;
-}
-
 const struct vmdk_format_ops vmdk_vhdx_ops = {
 	.name = "VHDX",
 	.open = vhdx_open,
 	.status = vhdx_status,
 	.read = vhdx_read,
-	.flush = vhdx_flush,
+	.flush = vmdk_image_flush,
 	.close = vhdx_close,
 	.describe = vhdx_describe,
 	.check = vhdx_check,
-	.descriptor_area = vhdx_no_descriptor,
+	.descriptor_area = vmdk_image_no_descriptor,
 	.no_write_hint = "VHDX images are read, never written, here; "
 			 "convert it with vmdk-clone",
 	.no_grow_hint = "VHDX images are read, never written, here; "

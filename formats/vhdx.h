@@ -8,15 +8,6 @@
 #include "image.h"
 
 #define VHDX_MiB (1u << 20)
-#define VHDX_BAT_PAGE 1024u	/* BAT entries a cached page */
-#define VHDX_BAT_PAGES 16u
-
-struct vhdx_bat_page {
-	uint64_t first;		/* entry index + 1; 0: empty */
-	uint64_t last_use;
-	uint64_t e[VHDX_BAT_PAGE];
-};
-
 /* A write the log holds: @len bytes at @off of @data, or zeros. */
 struct vhdx_patch {
 	uint64_t off, len;
@@ -36,8 +27,7 @@ struct vhdx {
 	uint8_t *locator;		/* while the metadata is read */
 	size_t locator_len;
 	uint64_t chunk_ratio, bat_entries;
-	struct vhdx_bat_page pages[VHDX_BAT_PAGES];
-	uint64_t uses;
+	struct vmdk_entry_pages bat;
 	uint8_t *bitmap;		/* the sector bitmap of one block */
 	uint64_t bitmap_block;		/* + 1; 0: none */
 	/* The log replayed in memory. */
