@@ -337,9 +337,9 @@ grep -q "\./" "$T/err" && bad "a ./ prefix in: $(cat "$T/err")" || ok "no ./ pre
 expect_exit 1 "ch.vmdk: already exists; not overwritten" "vmdk-child's conflict" \
 	"$BIN/vmdk-child" create m.vmdk ch.vmdk
 grep -q "use -f\|-f replaces" "$T/err" && bad "vmdk-child hints an option it lacks" || ok "vmdk-child hints no -f"
-qemu-img create -q -f vdi q.vdi 1M
-expect_exit 1 "qemu-img convert -O raw q.vdi disk.raw" "a foreign image's hint works with either front end" \
-	"$BIN/vmware-vdiskmanager" -r q.vdi -t 0 fromq.vmdk
+qemu-img create -q -f qed q.qed 1M
+expect_exit 1 "qemu-img convert -O raw q.qed disk.raw" "a foreign image's hint works with either front end" \
+	"$BIN/vmware-vdiskmanager" -r q.qed -t 0 fromq.vmdk
 grep -q "source-format" "$T/err" && bad "vmware-vdiskmanager hint names an option it lacks" ||
 	ok "the hint names no option vmware-vdiskmanager lacks"
 cd - >/dev/null || exit 1
