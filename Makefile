@@ -73,7 +73,7 @@ COMMON_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,tools/common.c tools/args.c tools/p
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_NAMES = fuzz_descriptor fuzz_extent fuzz_redo fuzz_check fuzz_repair fuzz_compact fuzz_remote \
-	fuzz_vmware_lock fuzz_volumes fuzz_pipe fuzz_image
+	fuzz_vmware_lock fuzz_volumes fuzz_pipe fuzz_qcow2 fuzz_vhd fuzz_vhdx fuzz_vdi
 MAN1 = $(addprefix man/man1/,$(addsuffix .1,$(TOOL_NAMES)))
 
 .PHONY: FORCE bench all deps check-deps check check-unit check-cli check-repair check-compact check-fuzz fuzz demo \
@@ -245,6 +245,9 @@ build/fuzz/fuzz_remote: tests/fuzz/fuzz_remote.c build/fuzz/libfuzz-remote.a bui
 	$(E) "  CLANG   $@"
 	$(Q)clang $(FUZZ_CFLAGS) $(REMOTE_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
 		build/fuzz/libfuzz-remote.a build/fuzz/libfuzz.a $(REMOTE_LIBS) $(LIBS)
+
+IMAGE_FUZZ_NAMES = fuzz_qcow2 fuzz_vhd fuzz_vhdx fuzz_vdi
+$(addprefix build/fuzz/,$(IMAGE_FUZZ_NAMES)): tests/fuzz/image_harness.h tests/fuzz/scratch.h
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libfuzz.a
 	$(E) "  CLANG   $@"

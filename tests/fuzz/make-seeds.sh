@@ -42,7 +42,10 @@ if command -v qemu-img >/dev/null 2>&1; then
 	# (Empty: a block of either is 1 or 2 MiB, past the inputs' length.)
 	qemu-img create -q -f vpc "$out/image-dynamic.vhd" 1M 2>/dev/null || true
 	qemu-img create -q -f vdi "$out/image-dynamic.vdi" 1M 2>/dev/null || true
-	# Images whose pieces lie megabytes apart, as fuzz_image's "SPRS"
+	# A fixed VHD is told by its last sector alone (fuzz_vhd's).
+	qemu-img convert -q -f raw -O vpc -o subformat=fixed,force_size=on \
+		"$out/.raw" "$out/image-fixed.vhd" 2>/dev/null || true
+	# Images whose pieces lie megabytes apart, as the image harnesses' "SPRS"
 	# inputs: the sectors that are not zeros, at their offsets.
 	for f in vhdx vpc vdi; do
 		qemu-img create -q -f $f "$out/.img" 8M 2>/dev/null &&

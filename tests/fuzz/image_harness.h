@@ -1,17 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_image.c --- libFuzzer harness for another format's image (qcow2,
- * VHD, VHDX, VDI: headers, tables, maps, locators, compressed clusters)
- * opened as a disk: its map walked, its front and end read.  Images
- * whose metadata lies megabytes apart (VHDX) come as "SPRS" inputs:
- * pieces placed at their offsets in a sparse file (make-seeds.sh writes
- * them from qemu-img's images).  Errors are fine, crashes and sanitizer
- * reports are not. */
+/* image_harness.h --- what the harnesses of other formats' images
+ * (fuzz_qcow2, fuzz_vhd, fuzz_vhdx, fuzz_vdi) share: the input becomes a
+ * file, and when it is an image of the harness's format (HARNESS_FORMAT,
+ * as vmdk_probe_format() names it) it is opened as a disk, its map walked,
+ * its front and end read.  Inputs of other formats are passed over, so
+ * each harness spends its runs on its own parser.  Images whose metadata
+ * lies megabytes apart (VHDX) come as "SPRS" inputs: pieces placed at
+ * their offsets in a sparse file (make-seeds.sh writes them from
+ * qemu-img's images).  Errors are fine, crashes and sanitizer reports are
+ * not. */
+#ifndef FUZZ_IMAGE_HARNESS_H
+#define FUZZ_IMAGE_HARNESS_H
+
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "vmdk.h"
 #include "scratch.h"
+
+#ifndef HARNESS_FORMAT
+#error "define HARNESS_FORMAT before including image_harness.h"
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,12 +89,38 @@ static const char *sparse_disk(const uint8_t *data, size_t size)
 	return path;
 }
 
+/* Whether the file at @path is an image of the harness's format: its
+ * first bytes say so, or (a fixed VHD) its last sector. */
+static bool of_harness_format(const char *path)
+{
+	static uint8_t head[4096];
+	const char *name = NULL;
+	struct stat st;
+	ssize_t got;
+	bool yes = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	got = pread(fd, head, sizeof(head), 0);
+	if (got > 0)
+		name = vmdk_probe_format(head, (size_t)got, NULL);
+	yes = name && strcmp(name, HARNESS_FORMAT) == 0;
+	if (!yes && strcmp(HARNESS_FORMAT, "VHD") == 0 && fstat(fd, &st) == 0 &&
+	    st.st_size >= 512 && pread(fd, head, 8, st.st_size - 512) == 8)
+		yes = memcmp(head, "conectix", 8) == 0;
+	close(fd);
+	return yes;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = size >= 8 && memcmp(data, "SPRS", 4) == 0
 			   ? sparse_disk(data, size) : scratch_disk(data, size);
 
-	if (path)
+	if (path && of_harness_format(path))
 		exercise(path);
 	return 0;
 }
+
+#endif
