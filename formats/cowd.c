@@ -42,31 +42,31 @@ static int cowd_open(struct vmdk_extent *x, const uint8_t *first)
 	gtes = version == 3 ? COWD_V3_GTES : COWD_GTES;
 	err = 0;
 	if (version < 1 || version > 3)
-		err = vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION,
-				  "%s: COWD version %u is not 1 to 3", x->path, version);
+		err = vmdk_seterr_at(x->eb, VMDK_E_UNSUPPORTED_VERSION, x->path,
+				     "COWD version %u is not 1 to 3", version);
 	/* Grains of one sector (the default) up to 1 MiB. */
 	else if (grain == 0 || grain > 2048)
-		err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				  "%s: COWD grain size %u is not 1 to 2048 sectors",
-				  x->path, grain);
+		err = vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				     "COWD grain size %u is not 1 to 2048 sectors", grain);
 	else if (vmdk_le32(first + C_SECTORS) < x->sectors)
-		err = vmdk_seterr(x->eb, VMDK_E_BAD_DESCRIPTOR,
-				  "%s: descriptor says %llu sectors, COWD header %u",
-				  x->path, (unsigned long long)x->sectors,
-				  vmdk_le32(first + C_SECTORS));
+		err = vmdk_seterr_at(x->eb, VMDK_E_BAD_DESCRIPTOR, x->path,
+				     "descriptor says %llu sectors, COWD header %u",
+				     (unsigned long long)x->sectors,
+				     vmdk_le32(first + C_SECTORS));
 	else if (gd < COWD_HEADER_SECTORS)
-		err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				  "%s: COWD grain directory at sector %u overlaps the header",
-				  x->path, gd);
+		err = vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				     "COWD grain directory at sector %u overlaps the header",
+				     gd);
 	if (err < 0)
 		goto fail;
 	cover = (uint64_t)grain * gtes;
 	if (entries != (vmdk_le32(first + C_SECTORS) + cover - 1) / cover) {
-		err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				  "%s: COWD directory has %u entries, capacity needs %llu",
-				  x->path, entries,
-				  (unsigned long long)((vmdk_le32(first + C_SECTORS) +
-							cover - 1) / cover));
+		err = vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				     "COWD directory has %u entries, capacity needs %llu",
+				     entries,
+				     (unsigned long long)((vmdk_le32(first + C_SECTORS) +
+							   cover - 1) /
+							  cover));
 		goto fail;
 	}
 	h->magic = COWD_MAGIC;

@@ -15,10 +15,10 @@ static int flat_open(struct vmdk_extent *x, const uint8_t *first)
 
 	(void)first;
 	if (x->file_size < need)
-		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
-				   "%s: truncated: extent needs %llu bytes, file has %llu",
-				   x->path, (unsigned long long)need,
-				   (unsigned long long)x->file_size);
+		return vmdk_seterr_at(x->eb, VMDK_E_MISSING_EXTENT, x->path,
+				      "truncated: extent needs %llu bytes, file has %llu",
+				      (unsigned long long)need,
+				      (unsigned long long)x->file_size);
 	return 0;
 }
 
@@ -26,7 +26,8 @@ static int flat_open(struct vmdk_extent *x, const uint8_t *first)
 static int flat_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 		       uint64_t *run)
 {
-	off_t at = (off_t)((x->offset + sector) * VMDK_SECTOR), end = at + (off_t)(n * VMDK_SECTOR);
+	off_t at = (off_t)((x->offset + sector) * VMDK_SECTOR),
+	      end = at + (off_t)(n * VMDK_SECTOR);
 	off_t data = x->fetch ? -1 : lseek(x->fd, at, SEEK_DATA);
 
 	if (x->fetch || (data < 0 && errno != ENXIO)) {
@@ -57,27 +58,28 @@ static int flat_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 	int err = vmdk_extent_pread(x, buf, n * VMDK_SECTOR, off);
 
 	if (err < 0)
-		return vmdk_seterr(x->eb, err == -ENODATA ? VMDK_E_MISSING_EXTENT : err,
-				   "%s: %s", x->path,
-				   err == -ENODATA ? "file shrank under us" : vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err == -ENODATA ? VMDK_E_MISSING_EXTENT : err,
+				      x->path, "%s",
+				      err == -ENODATA ? "file shrank under us"
+						      : vmdk_strerror(err));
 	return 0;
 }
 
 static int flat_write(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		      const void *buf)
 {
-	int err = vmdk_pwrite_all(x->fd, buf, n * VMDK_SECTOR, (x->offset + sector) * VMDK_SECTOR);
+	int err = vmdk_pwrite_all(x->fd, buf, n * VMDK_SECTOR,
+				  (x->offset + sector) * VMDK_SECTOR);
 
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	return 0;
 }
 
 static int flat_flush(struct vmdk_extent *x)
 {
 	if (x->writable && !x->no_sync && fdatasync(x->fd) < 0)
-		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
-				   vmdk_strerror(-errno));
+		return vmdk_seterr_at(x->eb, -errno, x->path, "%s", vmdk_strerror(-errno));
 	return 0;
 }
 
@@ -120,7 +122,7 @@ static int flat_grow(struct vmdk_extent *x, uint64_t sectors, bool thin)
 
 	if (rc == 0 && fsync(x->fd) < 0)
 		rc = errno;
-	return rc ? vmdk_seterr(x->eb, -rc, "%s: %s", x->path, vmdk_strerror(-rc)) : 0;
+	return rc ? vmdk_seterr_at(x->eb, -rc, x->path, "%s", vmdk_strerror(-rc)) : 0;
 }
 
 /* A thin extent takes the blocks written; a thick one all of them. */
@@ -158,8 +160,8 @@ static int raw_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 		return flat_read(x, sector, n, buf);
 	memset((uint8_t *)buf + have, 0, len - have);
 	if (have && vmdk_pread_all(x->fd, buf, have, off) < 0)
-		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
-				   "%s: file shrank under us", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_MISSING_EXTENT, x->path,
+				      "file shrank under us");
 	return 0;
 }
 

@@ -34,13 +34,12 @@ enum { Q_VERSION = 4, Q_BACKING_OFF = 8, Q_BACKING_LEN = 16, Q_CLUSTER_BITS = 20
 
 static int damaged(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: qcow2 %s", x->path,
-			   what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path, "qcow2 %s", what);
 }
 
 static int refused(struct vmdk_extent *x, int code, const char *why)
 {
-	return vmdk_seterr(x->eb, code, "%s: %s", x->path, why);
+	return vmdk_seterr_at(x->eb, code, x->path, "%s", why);
 }
 
 /* The header extensions after @hlen in the first cluster @c (@got bytes). */
@@ -114,7 +113,8 @@ static int check_features(struct vmdk_extent *x, const uint8_t *c, size_t hlen)
 	}
 	if (q->incompat & QCOW2_EXTENDED_L2) {
 		if (q->cluster_bits < 14)
-			return damaged(x, "extended L2 entries need clusters of 16 KiB or more");
+			return damaged(x,
+				       "extended L2 entries need clusters of 16 KiB or more");
 		q->entry_bytes = 16;
 		q->sub_bits = 5;
 	}
@@ -254,7 +254,7 @@ static int qcow2_open(struct vmdk_extent *x, const uint8_t *first)
 			got = 1ull << vmdk_be32(c + Q_CLUSTER_BITS);
 		err = parse(x, c, got);
 	} else {
-		err = vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		err = vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	}
 	free(c);
 	if (err == 0) {
@@ -319,8 +319,9 @@ int vmdk_qcow2_attach_data(struct vmdk_extent *x, int fd, const char *path)
 	if (err < 0) {
 		free(q->data.path);
 		close(fd);
-		return err == -ENOMEM ? err : vmdk_seterr(x->eb, err, "%s: %s", path,
-							  vmdk_strerror(err));
+		return err == -ENOMEM
+			       ? err
+			       : vmdk_seterr_at(x->eb, err, path, "%s", vmdk_strerror(err));
 	}
 	q->data_attached = true;
 	return 0;

@@ -15,13 +15,15 @@
 
 static int damaged(struct vmdk_extent *x, const char *what, uint64_t gc)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: qcow2 %s (guest "
-			   "cluster %llu)", x->path, what, (unsigned long long)gc);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+			      "qcow2 %s (guest "
+			      "cluster %llu)",
+			      what, (unsigned long long)gc);
 }
 
 static int read_error(struct vmdk_extent *x, int err)
 {
-	return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 }
 
 /* The L2 table at @off, from the cache or the file (the least recently
@@ -251,11 +253,19 @@ static int entry_problem(struct vmdk_check_ctx *c, int code, int severity,
 	struct qcow2 *q = Q(c->x);
 	uint64_t sectors = q->cluster_size / VMDK_SECTOR;
 
-	return vmdk_check_report(c, &(struct vmdk_problem_at){
-		.code = code, .severity = severity, .offset = VMDK_NO_OFFSET,
-		.gd_index = (int64_t)l1i, .gt_index = (int64_t)(gc & ((1ull << q->l2_bits) - 1)),
-		.lba = gc * sectors, .lba_count = sectors }, "guest cluster %llu: %s",
-		(unsigned long long)gc, what);
+	return vmdk_check_report(c,
+				 &(struct vmdk_problem_at){.code = code,
+							   .severity = severity,
+							   .offset = VMDK_NO_OFFSET,
+							   .gd_index = (int64_t)l1i,
+							   .gt_index =
+								   (int64_t)(gc &
+									     ((1ull
+									       << q->l2_bits) -
+									      1)),
+							   .lba = gc * sectors,
+							   .lba_count = sectors},
+				 "guest cluster %llu: %s", (unsigned long long)gc, what);
 }
 
 /* What is wrong with entry @e (and @bitmap) of guest cluster @gc, or NULL. */

@@ -26,7 +26,7 @@ static int read_some(struct vmdk_extent *x, uint8_t *buf, size_t len, size_t *go
 {
 	int err = vmdk_read_upto(x->fd, buf, len, got);
 
-	return err < 0 ? vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err)) : 0;
+	return err < 0 ? vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err)) : 0;
 }
 
 /* Bytes [r->next, r->next + len) into @buf (NULL: thrown away). */
@@ -48,10 +48,11 @@ static int take(struct vmdk_extent *x, uint8_t *buf, size_t len)
 			if ((err = read_some(x, buf ? buf : scratch, n, &got)) < 0)
 				return err;
 			if (got < n)
-				return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the stream "
-						   "ended at byte %llu of the %llu its size says",
-						   x->path, (unsigned long long)(r->next + got),
-						   (unsigned long long)r->bytes);
+				return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+						      "the stream ended at byte %llu of "
+						      "the %llu its size says",
+						      (unsigned long long)(r->next + got),
+						      (unsigned long long)r->bytes);
 		}
 		r->next += got;
 		len -= got;
@@ -69,9 +70,10 @@ static int at_end(struct vmdk_extent *x)
 	int err = read_some(x, &one, 1, &got);
 
 	if (err == 0 && got)
-		err = vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: the stream holds "
-				  "more than the %llu bytes its size says", x->path,
-				  (unsigned long long)R(x)->bytes);
+		err = vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+				     "the stream holds "
+				     "more than the %llu bytes its size says",
+				     (unsigned long long)R(x)->bytes);
 	return err;
 }
 
@@ -90,9 +92,10 @@ static int raw_pipe_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, voi
 	int err;
 
 	if (off < r->next)
-		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: sector %llu was read "
-				   "already: a pipe is read once, in order", x->path,
-				   (unsigned long long)sector);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+				      "sector %llu was read "
+				      "already: a pipe is read once, in order",
+				      (unsigned long long)sector);
 	if (off > r->bytes)
 		off = r->bytes;
 	if ((err = take(x, NULL, (size_t)(off - r->next))) < 0)
@@ -140,9 +143,10 @@ int vmdk_raw_pipe_open(struct vmdk_extent *x, const uint8_t *head, size_t got,
 	struct pipe_raw *r;
 
 	if (got > bytes)
-		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: the stream holds "
-				   "more than the %llu bytes its size says", x->path,
-				   (unsigned long long)bytes);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+				      "the stream holds "
+				      "more than the %llu bytes its size says",
+				      (unsigned long long)bytes);
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->head = malloc(got ? got : 1))) {
 		free(r);

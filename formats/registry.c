@@ -59,9 +59,9 @@ vmdk_format_pick(const char *kind, const uint8_t *first, size_t got,
 		if (serves(f, kind) && (!f->magic.len || is_ours(f, first, got)))
 			return f;
 	}
-	*err = vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
-			   "%s: %s extent has no sparse header (file %s)",
-			   path, kind, got < VMDK_SECTOR ? "too short" : "damaged");
+	*err = vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path,
+			      "%s extent has no sparse header (file %s)", kind,
+			      got < VMDK_SECTOR ? "too short" : "damaged");
 	return NULL;
 }
 
@@ -84,17 +84,16 @@ int vmdk_format_descriptor_area(const uint8_t *first, size_t got,
 		if (!has_magic(f, first, got))
 			continue;
 		if (got < VMDK_SECTOR)
-			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
-					   "%s: %s header truncated (%zu bytes)",
-					   path, f->name, got);
+			return vmdk_seterr_at(eb, VMDK_E_NEEDS_REPAIR, path,
+					      "%s header truncated (%zu bytes)", f->name, got);
 		if (f->probe && !f->probe(first))
 			continue;
 		if (f->embedded_descriptor && f->embedded_descriptor(first, e))
 			return 1;
-		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
-				   "%s: %s extent without a descriptor of its own "
-				   "(open the disk's descriptor file instead)",
-				   path, f->name);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path,
+				      "%s extent without a descriptor of its own "
+				      "(open the disk's descriptor file instead)",
+				      f->name);
 	}
 	return 0;
 }
@@ -105,9 +104,9 @@ static int refuse(const struct vmdk_extent *x, const char *owner,
 	const char *path = x->path ? x->path : owner;
 
 	if (hint)
-		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: %s", path, hint);
-	return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: a %s extent %s",
-			   path, x->kind, what);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, path, "%s", hint);
+	return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, path, "a %s extent %s", x->kind,
+			      what);
 }
 
 int vmdk_format_write_zeros(struct vmdk_extent *x, uint64_t sector, uint64_t n)
@@ -130,10 +129,9 @@ int vmdk_format_can_write(const struct vmdk_extent *x, const char *owner)
 	if (!x->ops->write && x->ops->no_write_hint)
 		return refuse(x, owner, x->ops->no_write_hint, "");
 	if (!x->ops->write || !x->writable)
-		return vmdk_seterr(x->eb, VMDK_E_READ_ONLY,
-				   "%s: %s extent is not writable (%s)",
-				   x->path ? x->path : owner, x->kind,
-				   vmdk_access_name(x->access));
+		return vmdk_seterr_at(x->eb, VMDK_E_READ_ONLY, x->path ? x->path : owner,
+				      "%s extent is not writable (%s)", x->kind,
+				      vmdk_access_name(x->access));
 	return 0;
 }
 

@@ -43,8 +43,7 @@ static struct sesparse *S(const struct vmdk_extent *x)
 
 static int bad(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: seSparse %s", x->path,
-			   what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path, "seSparse %s", what);
 }
 
 static int check_headers(struct vmdk_extent *x, const uint8_t *k)
@@ -55,19 +54,19 @@ static int check_headers(struct vmdk_extent *x, const uint8_t *k)
 	if (vmdk_le64(k + K_MAGIC) != SE_CONST_MAGIC)
 		return bad(x, "constant header has a bad magic number");
 	if (vmdk_le64(k + K_VERSION) != SE_VERSION)
-		return vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION,
-				   "%s: seSparse version %llx is not 2.1", x->path,
-				   (unsigned long long)vmdk_le64(k + K_VERSION));
+		return vmdk_seterr_at(x->eb, VMDK_E_UNSUPPORTED_VERSION, x->path,
+				      "seSparse version %llx is not 2.1",
+				      (unsigned long long)vmdk_le64(k + K_VERSION));
 	if (vmdk_le64(k + K_GRAIN) != SE_GRAIN ||
 	    vmdk_le64(k + K_GT_SIZE) != SE_GT_SECTORS || vmdk_le64(k + K_FLAGS))
 		return bad(x, "grain or table size, or flags, are not the known ones");
 	if (vmdk_le64(k + K_CAPACITY) < x->sectors ||
 	    vmdk_le64(k + K_CAPACITY) > VMDK_MAX_CAPACITY)
-		return vmdk_seterr(x->eb, VMDK_E_BAD_DESCRIPTOR,
-				   "%s: seSparse capacity %llu does not fit the "
-				   "descriptor's %llu sectors", x->path,
-				   (unsigned long long)vmdk_le64(k + K_CAPACITY),
-				   (unsigned long long)x->sectors);
+		return vmdk_seterr_at(x->eb, VMDK_E_BAD_DESCRIPTOR, x->path,
+				      "seSparse capacity %llu does not fit the "
+				      "descriptor's %llu sectors",
+				      (unsigned long long)vmdk_le64(k + K_CAPACITY),
+				      (unsigned long long)x->sectors);
 	if (!vmdk_is_zero(k + 0x30, 0x20) || !vmdk_is_zero(k + 0xd0, VMDK_SECTOR - 0xd0))
 		return bad(x, "constant header has non-zero reserved bytes");
 	if (vol == 0 || vol >= x->file_size / VMDK_SECTOR ||
@@ -105,7 +104,8 @@ static int se_open(struct vmdk_extent *x, const uint8_t *k)
 		err = bad(x, "grain directory lies outside the file or is too small");
 	if (err == 0 && !(s->gd = malloc(gd_size * VMDK_SECTOR)))
 		err = -ENOMEM;
-	if (err == 0 && vmdk_extent_pread(x, s->gd, gd_size * VMDK_SECTOR, gd_off * VMDK_SECTOR) < 0)
+	if (err == 0 &&
+	    vmdk_extent_pread(x, s->gd, gd_size * VMDK_SECTOR, gd_off * VMDK_SECTOR) < 0)
 		err = bad(x, "grain directory cannot be read");
 	for (uint64_t i = 0; err == 0 && i < s->gd_entries; i++)
 		s->gd[i] = vmdk_le64(&s->gd[i]);
@@ -125,9 +125,9 @@ static int table(struct vmdk_extent *x, uint64_t gde, struct se_table **out)
 
 	if ((gde >> 32) != 0x10000000u || index >= s->gt_pool / SE_GT_SECTORS ||
 	    at + SE_GT_SECTORS > x->file_size / VMDK_SECTOR)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: seSparse directory entry %016llx is invalid",
-				   x->path, (unsigned long long)gde);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "seSparse directory entry %016llx is invalid",
+				      (unsigned long long)gde);
 	if (!t->valid || t->index != index) {
 		t->valid = false;
 		if (vmdk_extent_pread(x, t->e, sizeof(t->e), at * VMDK_SECTOR) < 0)
@@ -150,8 +150,8 @@ static int grain_state(struct vmdk_extent *x, uint64_t sector, uint64_t *data)
 	int err;
 
 	if (gdi >= s->gd_entries)
-		return vmdk_seterr(x->eb, VMDK_E_OUT_OF_RANGE,
-				   "%s: sector beyond the directory", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_OUT_OF_RANGE, x->path,
+				      "sector beyond the directory");
 	if (s->gd[gdi] == 0)
 		return VMDK_BS_UNALLOC;
 	err = table(x, s->gd[gdi], &t);
@@ -175,9 +175,9 @@ static int grain_state(struct vmdk_extent *x, uint64_t sector, uint64_t *data)
 		*data = s->grains_off + idx * SE_GRAIN;
 		return VMDK_BS_DATA;
 	}
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-			   "%s: seSparse grain table entry %016llx is invalid",
-			   x->path, (unsigned long long)e);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+			      "seSparse grain table entry %016llx is invalid",
+			      (unsigned long long)e);
 }
 
 static int grain_state_of(struct vmdk_extent *x, uint64_t grain)
@@ -208,7 +208,8 @@ static int se_read(struct vmdk_extent *x, uint64_t sector, uint32_t n,
 			return st;
 		if (st != VMDK_BS_DATA)
 			memset(out, 0, take * VMDK_SECTOR);
-		else if (vmdk_extent_pread(x, out, take * VMDK_SECTOR, (data + within) * VMDK_SECTOR) < 0)
+		else if (vmdk_extent_pread(x, out, take * VMDK_SECTOR,
+					   (data + within) * VMDK_SECTOR) < 0)
 			return bad(x, "grain cannot be read");
 		out += take * VMDK_SECTOR;
 		sector += take;

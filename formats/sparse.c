@@ -31,8 +31,8 @@ static int set_unclean(struct vmdk_extent *x, uint8_t value)
 	if (err == 0 && !x->no_sync && fdatasync(x->fd) < 0)
 		err = -errno;
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: updating header: %s",
-				   x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "updating header: %s",
+				      vmdk_strerror(err));
 	return 0;
 }
 
@@ -105,14 +105,14 @@ static int fill_new_grain(struct vmdk_extent *x, uint64_t g, uint64_t dst,
 		if (from < hi && from + count > lo) {
 			uint64_t a = from > lo ? from : lo;
 			uint64_t b = from + count < hi ? from + count : hi;
-			memcpy(s->chunk + (a - lo) * VMDK_SECTOR, data + (a - from) * VMDK_SECTOR,
-			       (b - a) * VMDK_SECTOR);
+			memcpy(s->chunk + (a - lo) * VMDK_SECTOR,
+			       data + (a - from) * VMDK_SECTOR, (b - a) * VMDK_SECTOR);
 		}
 		err = vmdk_pwrite_all(x->fd, s->chunk, len * VMDK_SECTOR,
 				      (dst + at) * VMDK_SECTOR);
 		if (err < 0)
-			return vmdk_seterr(x->eb, err, "%s: writing grain: %s",
-					   x->path, vmdk_strerror(err));
+			return vmdk_seterr_at(x->eb, err, x->path, "writing grain: %s",
+					      vmdk_strerror(err));
 	}
 	return 0;
 }
@@ -127,20 +127,19 @@ static int write_piece(struct vmdk_extent *x, const struct sparse_piece *p)
 		err = vmdk_pwrite_all(x->fd, p->buf, p->count * VMDK_SECTOR,
 				      ((uint64_t)p->gte + p->within) * VMDK_SECTOR);
 		if (err < 0)
-			return vmdk_seterr(x->eb, err, "%s: %s", x->path,
-					   vmdk_strerror(err));
+			return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 		return 0;
 	}
 	if (dst + gs > UINT32_MAX)
-		return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
-				   "%s: extent full (32-bit grain offsets)", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_NO_SPACE, x->path,
+				      "extent full (32-bit grain offsets)");
 	/* Data first, then the table entry that makes it live.  A whole
 	 * grain needs nothing from below. */
 	if (p->count == gs) {
 		err = vmdk_pwrite_all(x->fd, p->buf, gs * VMDK_SECTOR, dst * VMDK_SECTOR);
 		if (err < 0)
-			return vmdk_seterr(x->eb, err, "%s: writing grain: %s",
-					   x->path, vmdk_strerror(err));
+			return vmdk_seterr_at(x->eb, err, x->path, "writing grain: %s",
+					      vmdk_strerror(err));
 	} else {
 		err = fill_new_grain(x, p->grain, dst, p->grain * gs + p->within,
 				     p->count, p->buf,
@@ -198,8 +197,7 @@ static int sparse_flush(struct vmdk_extent *x)
 	if (err < 0)
 		return err;
 	if (x->writable && !x->no_sync && fsync(x->fd) < 0)
-		return vmdk_seterr(x->eb, -errno, "%s: %s", x->path,
-				   vmdk_strerror(-errno));
+		return vmdk_seterr_at(x->eb, -errno, x->path, "%s", vmdk_strerror(-errno));
 	return 0;
 }
 

@@ -128,8 +128,7 @@ static int loss(struct sck *k, int code, int64_t gd, int64_t gt, uint64_t lba,
 
 static int io_error(struct sck *k, int err, const char *what)
 {
-	return vmdk_seterr(k->x->eb, err, "%s: %s: %s", k->x->path, what,
-			   vmdk_strerror(err));
+	return vmdk_seterr_at(k->x->eb, err, k->x->path, "%s: %s", what, vmdk_strerror(err));
 }
 
 /* ---- the header: what cannot be known stops the check here (1) ---- */
@@ -371,9 +370,11 @@ static int place_tables(struct sck *k)
 
 		if (!k->has_rgd || k->one_dir) {
 			if (p && !pv)
-				rc = loss(k, table_place_ok(k, p) ? VMDK_P_GT_OVERLAP
-					  : VMDK_P_GT_OUTSIDE, i, -1, lba, span,
-					  "grain table %u at sector %u %s", i, p, why_bad(k, p));
+				rc = loss(k,
+					  table_place_ok(k, p) ? VMDK_P_GT_OVERLAP
+							       : VMDK_P_GT_OUTSIDE,
+					  i, -1, lba, span, "grain table %u at sector %u %s", i,
+					  p, why_bad(k, p));
 			k->pt[i] = pv ? p : 0;
 			k->rt[i] = k->one_dir ? k->pt[i] : 0;
 			k->dirty[i] |= p && !pv;
@@ -652,8 +653,10 @@ static int append_table(struct sck *k, const uint32_t *t, uint32_t entries,
 		return io_error(k, err, "writing repaired metadata");
 	*at = k->append;
 	k->append += round_up(entries * 4ull, VMDK_SECTOR) / VMDK_SECTOR;
-	return k->append > UINT32_MAX ? vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE,
-			"%s: no room for repaired tables below 2 TiB", k->x->path) : 0;
+	return k->append > UINT32_MAX
+		       ? vmdk_seterr_at(k->x->eb, VMDK_E_NO_SPACE, k->x->path,
+					"no room for repaired tables below 2 TiB")
+		       : 0;
 }
 
 static void mark_used(struct sck *k, uint64_t at, uint64_t len)
@@ -710,7 +713,8 @@ static int check_entries(struct sck *k, bool write)
 				  "write the copies alike",
 				  "grain table %u: %u entr%s in one copy only or naming "
 				  "grains of the same content (an update cut short by "
-				  "the unclean shutdown)", i, torn, torn == 1 ? "y" : "ies")) < 0)
+				  "the unclean shutdown)",
+				  i, torn, torn == 1 ? "y" : "ies")) < 0)
 			return rc;
 		mark_used(k, k->pt[i], k->gt_sectors);
 		if (k->rt[i])

@@ -127,8 +127,7 @@ static void hash_del(struct cmp *k, uint32_t pos)
 
 static int io_error(struct cmp *k, int err, const char *what)
 {
-	return vmdk_seterr(k->x->eb, err, "%s: %s: %s", k->x->path, what,
-			   vmdk_strerror(err));
+	return vmdk_seterr_at(k->x->eb, err, k->x->path, "%s: %s", what, vmdk_strerror(err));
 }
 
 static int sync_file(struct cmp *k)
@@ -237,10 +236,10 @@ static int survey(struct cmp *k)
 			/* The check found none outside; a grain cut short by the
 			 * end of the file is not moved. */
 			if (v < m->h.overhead || v + k->gs > k->end) {
-				err = vmdk_seterr(k->x->eb, VMDK_E_NEEDS_REPAIR,
-						  "%s: grain %llu lies outside the grain "
-						  "area: run vmdk-check --repair", k->x->path,
-						  (unsigned long long)grain);
+				err = vmdk_seterr_at(k->x->eb, VMDK_E_NEEDS_REPAIR, k->x->path,
+						     "grain %llu lies outside the grain "
+						     "area: run vmdk-check --repair",
+						     (unsigned long long)grain);
 				break;	/* the tables' buffers freed below */
 			}
 			err = add_grain(k, grain, v);
@@ -285,8 +284,7 @@ static int progress(struct cmp *k, uint64_t step)
 {
 	k->done += step;
 	if (k->c->progress && k->c->progress(k->c, k->done, k->total))
-		return vmdk_seterr(k->x->eb, VMDK_E_CANCELED, "%s: canceled",
-				   k->x->path);
+		return vmdk_seterr_at(k->x->eb, VMDK_E_CANCELED, k->x->path, "canceled");
 	return 0;
 }
 
@@ -386,8 +384,7 @@ static int place(struct cmp *k)
 	for (size_t i = 0; err == 0 && i < live; i++) {
 		p = next_fit(k, p);
 		if (p + k->gs > UINT32_MAX)
-			err = vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE, "%s: no room",
-					  k->x->path);
+			err = vmdk_seterr_at(k->x->eb, VMDK_E_NO_SPACE, k->x->path, "no room");
 		places[i] = (uint32_t)p;
 		p += k->gs;
 	}
@@ -458,9 +455,11 @@ static int copy_grain(struct cmp *k, uint32_t from, uint32_t to)
 
 	for (uint64_t at = 0; at < bytes; at += COPY_CHUNK) {
 		size_t n = bytes - at < COPY_CHUNK ? (size_t)(bytes - at) : COPY_CHUNK;
-		int err = vmdk_pread_all(k->x->fd, k->buf, n, (uint64_t)from * VMDK_SECTOR + at);
+		int err =
+			vmdk_pread_all(k->x->fd, k->buf, n, (uint64_t)from * VMDK_SECTOR + at);
 		if (err == 0)
-			err = vmdk_pwrite_all(k->x->fd, k->buf, n, (uint64_t)to * VMDK_SECTOR + at);
+			err = vmdk_pwrite_all(k->x->fd, k->buf, n,
+					      (uint64_t)to * VMDK_SECTOR + at);
 		if (err < 0)
 			return io_error(k, err, "moving a grain");
 	}
@@ -587,8 +586,9 @@ static int move_all(struct cmp *k)
 				room = clear_target(k, e, &hint);
 		}
 		if (k->nops == 0)
-			err = vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE, "%s: no free place "
-					  "to move a grain through", k->x->path);
+			err = vmdk_seterr_at(k->x->eb, VMDK_E_NO_SPACE, k->x->path,
+					     "no free place "
+					     "to move a grain through");
 		else
 			err = commit(k);
 	}
@@ -631,10 +631,12 @@ static int check_room(struct cmp *k, uint64_t need)
 	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 	if (avail >= need)
 		return 0;
-	return vmdk_seterr(k->x->eb, VMDK_E_NO_SPACE, "%s: needs up to %llu MiB free "
-			   "on its filesystem while it works, %llu MiB are: make room "
-			   "first", k->x->path, (unsigned long long)((need + (1u << 20) - 1) >> 20),
-			   (unsigned long long)(avail >> 20));
+	return vmdk_seterr_at(k->x->eb, VMDK_E_NO_SPACE, k->x->path,
+			      "needs up to %llu MiB free "
+			      "on its filesystem while it works, %llu MiB are: make room "
+			      "first",
+			      (unsigned long long)((need + (1u << 20) - 1) >> 20),
+			      (unsigned long long)(avail >> 20));
 }
 
 /* A free place for a whole grain below @end, from *@from on; 0: none. */

@@ -45,12 +45,12 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 	if (err == 0)
 		err = vmdk_file_size(fd, &size);
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	sparse_header_decode(sec, &h);
 	if (h.magic != SPARSE_MAGIC || (h.flags & SPARSE_FLAG_COMPRESSED) ||
 	    h.gd_offset == SPARSE_GD_AT_END || !h.grain_size || !h.gtes_per_gt)
-		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				   "%s: not a growable sparse extent", path);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_SUPPORTED, path,
+				      "not a growable sparse extent");
 	if (capacity <= h.capacity)
 		return 0;
 	cover = h.grain_size * h.gtes_per_gt;
@@ -65,13 +65,14 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 		if (next < h.overhead)
 			next = h.overhead;
 		if (next + 2 * (gd_sectors + added) > UINT32_MAX)
-			return vmdk_seterr(eb, VMDK_E_TOO_BIG,
-					   "%s: too large for 32-bit sector offsets", path);
+			return vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path,
+					      "too large for 32-bit sector offsets");
 		err = read_directory(fd, h.gd_offset, old_n, &gd);
 		if (err == 0 && redundant)
 			err = read_directory(fd, h.rgd_offset, old_n, &rgd);
 		/* New tables read as zeros: extending the file gives that. */
-		if (err == 0 && ftruncate(fd, (off_t)((next + 2 * (gd_sectors + added)) * VMDK_SECTOR)) < 0)
+		if (err == 0 &&
+		    ftruncate(fd, (off_t)((next + 2 * (gd_sectors + added)) * VMDK_SECTOR)) < 0)
 			err = -errno;
 		if (err == 0 && redundant)
 			err = vmdk_sparse_meta_write_directory(fd, next, rgd, old_n, new_n,
@@ -89,12 +90,12 @@ int vmdk_sparse_grow(struct vmdk_extent *x, uint64_t capacity, bool thin)
 		if (err == 0 && fdatasync(fd) < 0)
 			err = -errno;
 		if (err < 0)
-			return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+			return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	}
 	h.capacity = capacity;
 	sparse_header_encode(&h, sec);
 	err = vmdk_pwrite_all(fd, sec, VMDK_SECTOR, 0);
 	if (err == 0 && fdatasync(fd) < 0)
 		err = -errno;
-	return err < 0 ? vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err)) : 0;
+	return err < 0 ? vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err)) : 0;
 }

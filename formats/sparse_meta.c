@@ -23,27 +23,27 @@ static int check_header(struct vmdk_extent *x, const struct sparse_header *h,
 	static const uint8_t eol[4] = { '\n', ' ', '\r', '\n' };
 
 	if (h->magic != SPARSE_MAGIC)
-		return vmdk_seterr(x->eb, VMDK_E_NOT_A_DISK,
-				   "%s: %s has no KDMV magic", x->path, which);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_A_DISK, x->path, "%s has no KDMV magic",
+				      which);
 	char why[160];
 	int code;
 
 	if (h->version >= 1 && h->version <= 3 &&
 	    (h->flags & SPARSE_FLAG_NL_DETECT) && memcmp(h->eol_check, eol, 4))
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %s end-of-line check bytes are damaged "
-				   "(file transferred in text mode?)", x->path, which);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "%s end-of-line check bytes are damaged "
+				      "(file transferred in text mode?)",
+				      which);
 	if ((code = vmdk_sparse_header_fault(h, which, why, sizeof(why))) < 0)
-		return vmdk_seterr(x->eb, code, "%s: %s", x->path, why);
+		return vmdk_seterr_at(x->eb, code, x->path, "%s", why);
 	if ((h->flags & SPARSE_FLAG_COMPRESSED) &&
 	    h->compress != SPARSE_COMPRESS_DEFLATE)
-		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED,
-				   "%s: compression algorithm %u is not deflate",
-				   x->path, h->compress);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+				      "compression algorithm %u is not deflate", h->compress);
 	if ((h->flags & SPARSE_FLAG_COMPRESSED) && h->grain_size > 2048)
-		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG,
-				   "%s: compressed grains of %llu sectors exceed 1 MiB",
-				   x->path, (unsigned long long)h->grain_size);
+		return vmdk_seterr_at(x->eb, VMDK_E_TOO_BIG, x->path,
+				      "compressed grains of %llu sectors exceed 1 MiB",
+				      (unsigned long long)h->grain_size);
 	return 0;
 }
 
@@ -56,27 +56,26 @@ static int read_footer(struct vmdk_extent *x, struct sparse_meta *m)
 	int err;
 
 	if (x->file_size < 2048 || x->file_size % VMDK_SECTOR)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: stream has no room for its footer "
-				   "(file truncated?)", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "stream has no room for its footer "
+				      "(file truncated?)");
 	err = vmdk_extent_pread(x, b, sizeof(b), x->file_size - 1536);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: reading footer: %s", x->path,
-				   vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "reading footer: %s",
+				      vmdk_strerror(err));
 	if (vmdk_le32(b + 8) != 0 || vmdk_le32(b + 12) != MARKER_FOOTER ||
 	    vmdk_le64(b + 1024) != 0 || vmdk_le32(b + 1024 + 8) != 0 ||
 	    vmdk_le32(b + 1024 + 12) != MARKER_EOS)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: no footer and end-of-stream marker at the end "
-				   "(file truncated?)", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "no footer and end-of-stream marker at the end "
+				      "(file truncated?)");
 	sparse_header_decode(b + VMDK_SECTOR, &m->h);
 	err = check_header(x, &m->h, "footer");
 	if (err < 0)
 		return err;
 	if (m->h.gd_offset == SPARSE_GD_AT_END)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: footer does not locate the grain directory",
-				   x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "footer does not locate the grain directory");
 	m->has_footer = true;
 	return 0;
 }
@@ -91,18 +90,17 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 
 	if (offset == 0 || offset > x->file_size / VMDK_SECTOR ||
 	    bytes > x->file_size - offset * VMDK_SECTOR)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %s at sector %llu (%u entries) lies outside the file",
-				   x->path, which, (unsigned long long)offset,
-				   m->gd_entries);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "%s at sector %llu (%u entries) lies outside the file",
+				      which, (unsigned long long)offset, m->gd_entries);
 	gd = malloc(bytes ? bytes : 1);
 	if (!gd)
 		return -ENOMEM;
 	err = vmdk_extent_pread(x, gd, bytes, offset * VMDK_SECTOR);
 	if (err < 0) {
 		free(gd);
-		return vmdk_seterr(x->eb, err, "%s: reading %s: %s", x->path,
-				   which, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "reading %s: %s", which,
+				      vmdk_strerror(err));
 	}
 	for (uint32_t i = 0; i < m->gd_entries; i++)
 		gd[i] = vmdk_le32(&gd[i]);
@@ -112,8 +110,8 @@ static int load_directory(struct vmdk_extent *x, struct sparse_meta *m,
 
 static int needs_repair(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-			   "%s: %s: run vmdk-check --repair", x->path, what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+			      "%s: run vmdk-check --repair", what);
 }
 
 static int by_value(const void *a, const void *b)
@@ -224,16 +222,16 @@ static int judge_layout(struct vmdk_extent *x, const struct sparse_header *h)
 	if (v.field == SPARSE_FIELD_NONE)
 		return 0;
 	if (v.field == SPARSE_FIELD_EXTENT_LINE)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: the descriptor's extent line says %llu sectors, "
-				   "the header %llu (%s): run vmdk-check --repair",
-				   x->path, (unsigned long long)v.was,
-				   (unsigned long long)v.value, v.evidence);
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-			   "%s: the header's %s is %llu where the layout shows %llu "
-			   "(%s): run vmdk-check --repair", x->path,
-			   vmdk_sparse_field_name(v.field), (unsigned long long)v.was,
-			   (unsigned long long)v.value, v.evidence);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "the descriptor's extent line says %llu sectors, "
+				      "the header %llu (%s): run vmdk-check --repair",
+				      (unsigned long long)v.was, (unsigned long long)v.value,
+				      v.evidence);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+			      "the header's %s is %llu where the layout shows %llu "
+			      "(%s): run vmdk-check --repair",
+			      vmdk_sparse_field_name(v.field), (unsigned long long)v.was,
+			      (unsigned long long)v.value, v.evidence);
 }
 
 int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
@@ -257,10 +255,10 @@ int vmdk_sparse_meta_load(struct vmdk_extent *x, struct sparse_meta *m,
 	/* A larger header is a grow that did not reach the descriptor yet:
 	 * the descriptor's size is used. */
 	if (h->capacity < x->sectors)
-		return vmdk_seterr(x->eb, VMDK_E_BAD_DESCRIPTOR,
-				   "%s: descriptor says %llu sectors, extent header %llu",
-				   x->path, (unsigned long long)x->sectors,
-				   (unsigned long long)h->capacity);
+		return vmdk_seterr_at(x->eb, VMDK_E_BAD_DESCRIPTOR, x->path,
+				      "descriptor says %llu sectors, extent header %llu",
+				      (unsigned long long)x->sectors,
+				      (unsigned long long)h->capacity);
 	return vmdk_sparse_meta_directories(x, m);
 }
 
@@ -270,14 +268,15 @@ int vmdk_sparse_meta_directories(struct vmdk_extent *x, struct sparse_meta *m)
 	int err;
 
 	if (h->overhead > x->file_size / VMDK_SECTOR)
-		return vmdk_seterr(x->eb, VMDK_E_MISSING_EXTENT,
-				   "%s: truncated: metadata needs %llu bytes, file has %llu",
-				   x->path, (unsigned long long)h->overhead * VMDK_SECTOR,
-				   (unsigned long long)x->file_size);
+		return vmdk_seterr_at(x->eb, VMDK_E_MISSING_EXTENT, x->path,
+				      "truncated: metadata needs %llu bytes, file has %llu",
+				      (unsigned long long)h->overhead * VMDK_SECTOR,
+				      (unsigned long long)x->file_size);
 	m->gt_coverage = h->grain_size * h->gtes_per_gt;
 	m->gd_entries = (uint32_t)((h->capacity + m->gt_coverage - 1) /
 				   m->gt_coverage);
-	m->gt_sectors = (uint32_t)round_up((uint64_t)h->gtes_per_gt * 4, VMDK_SECTOR) / VMDK_SECTOR;
+	m->gt_sectors =
+		(uint32_t)round_up((uint64_t)h->gtes_per_gt * 4, VMDK_SECTOR) / VMDK_SECTOR;
 	err = load_directory(x, m, h->gd_offset, &m->gd, "grain directory");
 	if (err < 0)
 		return err;
@@ -311,9 +310,9 @@ static int check_table(struct vmdk_extent *x, struct sparse_meta *m,
 	uint64_t bytes = (uint64_t)m->h.gtes_per_gt * 4;
 
 	if (sector == 0 || (uint64_t)sector * VMDK_SECTOR + bytes > x->file_size)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: %s entry %u points to sector %u, outside the file",
-				   x->path, which, gd_index, sector);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "%s entry %u points to sector %u, outside the file",
+				      which, gd_index, sector);
 	return 0;
 }
 
@@ -339,8 +338,8 @@ static int write_table(struct vmdk_extent *x, struct sparse_meta *m,
 				      (uint64_t)m->gd[s->gd_index] * VMDK_SECTOR);
 	free(le);
 	if (err < 0 && err > -1000)
-		return vmdk_seterr(x->eb, err, "%s: writing grain table %u: %s",
-				   x->path, s->gd_index, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "writing grain table %u: %s",
+				      s->gd_index, vmdk_strerror(err));
 	if (err == 0)
 		s->dirty = false;
 	return err;
@@ -418,8 +417,9 @@ static int cross_check_table(struct vmdk_extent *x, struct sparse_meta *m,
 			  "redundant grain directory");
 	if (err == 0 && (err = vmdk_extent_pread(x, r, bytes,
 					      (uint64_t)m->rgd[gd_index] * VMDK_SECTOR)) < 0)
-		err = vmdk_seterr(x->eb, err, "%s: reading redundant grain table %u: %s",
-				  x->path, gd_index, vmdk_strerror(err));
+		err = vmdk_seterr_at(x->eb, err, x->path,
+				     "reading redundant grain table %u: %s", gd_index,
+				     vmdk_strerror(err));
 	for (uint32_t i = 0; err == 0 && i < m->h.gtes_per_gt; i++) {
 		uint32_t v = vmdk_le32(&r[i]);
 		if (v == gte[i])
@@ -464,8 +464,8 @@ static struct gt_cache_slot *cached_table(struct vmdk_extent *x,
 	s->valid = false;
 	*err = vmdk_extent_pread(x, s->gte, bytes, (uint64_t)m->gd[gd_index] * VMDK_SECTOR);
 	if (*err < 0) {
-		vmdk_seterr(x->eb, *err, "%s: reading grain table %u: %s",
-			    x->path, gd_index, vmdk_strerror(*err));
+		vmdk_seterr_at(x->eb, *err, x->path, "reading grain table %u: %s", gd_index,
+			       vmdk_strerror(*err));
 		return NULL;
 	}
 	for (uint32_t i = 0; i < m->h.gtes_per_gt; i++)
@@ -486,9 +486,9 @@ int vmdk_sparse_meta_gte(struct vmdk_extent *x, struct sparse_meta *m,
 	int err = 0;
 
 	if (gd_index >= m->gd_entries)
-		return vmdk_seterr(x->eb, VMDK_E_OUT_OF_RANGE,
-				   "%s: grain %llu beyond the grain directory",
-				   x->path, (unsigned long long)grain);
+		return vmdk_seterr_at(x->eb, VMDK_E_OUT_OF_RANGE, x->path,
+				      "grain %llu beyond the grain directory",
+				      (unsigned long long)grain);
 	if (m->gd[gd_index] == 0) {
 		*gte = 0;
 		return 0;
@@ -508,11 +508,11 @@ int vmdk_sparse_meta_classify(struct vmdk_extent *x, const struct sparse_meta *m
 	if (gte == 1 && (m->h.flags & SPARSE_FLAG_ZERO_GTE))
 		return VMDK_BS_ZERO;
 	if (gte < m->h.overhead || (uint64_t)gte * VMDK_SECTOR >= x->file_size)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: grain %llu points to sector %u, %s",
-				   x->path, (unsigned long long)grain, gte,
-				   gte < m->h.overhead ? "inside the metadata"
-						       : "past the end of the file");
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "grain %llu points to sector %u, %s",
+				      (unsigned long long)grain, gte,
+				      gte < m->h.overhead ? "inside the metadata"
+							  : "past the end of the file");
 	return VMDK_BS_DATA;
 }
 
@@ -526,11 +526,11 @@ static int allocate_tables(struct vmdk_extent *x, struct sparse_meta *m,
 	int err;
 
 	if (gt + need > UINT32_MAX)
-		return vmdk_seterr(x->eb, VMDK_E_NO_SPACE,
-				   "%s: extent full (32-bit sector offsets)", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_NO_SPACE, x->path,
+				      "extent full (32-bit sector offsets)");
 	err = vmdk_pwrite_zeros(x->fd, need * VMDK_SECTOR, gt * VMDK_SECTOR);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	*next_free += need;
 	if (x->file_size < *next_free * VMDK_SECTOR)
 		x->file_size = *next_free * VMDK_SECTOR;
@@ -543,7 +543,7 @@ static int allocate_tables(struct vmdk_extent *x, struct sparse_meta *m,
 				      m->h.rgd_offset * VMDK_SECTOR + gd_index * 4ull);
 	}
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	m->gd[gd_index] = (uint32_t)gt;
 	if (m->rgd)
 		m->rgd[gd_index] = (uint32_t)rgt;
@@ -560,9 +560,9 @@ int vmdk_sparse_meta_set_gte(struct vmdk_extent *x, struct sparse_meta *m,
 
 	if (m->gd[gd_index] == 0 || (m->rgd && m->rgd[gd_index] == 0)) {
 		if (m->gd[gd_index] != 0 || (m->rgd && m->rgd[gd_index] != 0))
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-					   "%s: grain directories disagree at entry %u",
-					   x->path, gd_index);
+			return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+					      "grain directories disagree at entry %u",
+					      gd_index);
 		err = allocate_tables(x, m, gd_index, next_free);
 		if (err < 0)
 			return err;
@@ -683,12 +683,12 @@ int vmdk_sparse_meta_read_piece(struct vmdk_extent *x, const struct sparse_piece
 		return 0;
 	}
 	if (off + p->count * VMDK_SECTOR > x->file_size)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-				   "%s: grain %llu at sector %u runs past the end of the file",
-				   x->path, (unsigned long long)p->grain, p->gte);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "grain %llu at sector %u runs past the end of the file",
+				      (unsigned long long)p->grain, p->gte);
 	err = vmdk_extent_pread(x, p->buf, p->count * VMDK_SECTOR, off);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	return 0;
 }
 

@@ -60,7 +60,7 @@ static bool displaced(const struct sparse_meta *m)
 
 static int fail(struct vmdk_extent *x, int err, const char *what)
 {
-	return vmdk_seterr(x->eb, err, "%s: %s: %s", x->path, what, vmdk_strerror(err));
+	return vmdk_seterr_at(x->eb, err, x->path, "%s: %s", what, vmdk_strerror(err));
 }
 
 static int sync_extent(struct vmdk_extent *x)
@@ -77,7 +77,8 @@ static int copy_sectors(int fd, uint64_t from, uint64_t to, uint64_t n, uint8_t 
 		size_t k = n - done < buf_sectors ? (size_t)(n - done) : buf_sectors;
 		err = vmdk_pread_all(fd, buf, k * VMDK_SECTOR, (from + done) * VMDK_SECTOR);
 		if (err == 0)
-			err = vmdk_pwrite_all(fd, buf, k * VMDK_SECTOR, (to + done) * VMDK_SECTOR);
+			err = vmdk_pwrite_all(fd, buf, k * VMDK_SECTOR,
+					      (to + done) * VMDK_SECTOR);
 	}
 	return err;
 }
@@ -93,8 +94,8 @@ static int write_directory(int fd, const struct sparse_meta *m, const uint32_t *
 	if (!gd)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < m->gd_entries; i++)
-		vmdk_put_le32(gd + 4 * i, old[i] ? (uint32_t)(first + (uint64_t)i * m->gt_sectors)
-					   : 0);
+		vmdk_put_le32(gd + 4 * i,
+			      old[i] ? (uint32_t)(first + (uint64_t)i * m->gt_sectors) : 0);
 	err = vmdk_pwrite_all(fd, gd, bytes, at * VMDK_SECTOR);
 	free(gd);
 	return err;
@@ -124,7 +125,8 @@ static int switch_header(struct vmdk_extent *x, struct sparse_meta *m,
 	if ((err = vmdk_pwrite_all(x->fd, sec, VMDK_SECTOR, 0)) < 0 ||
 	    (err = sync_extent(x)) < 0 ||
 	    (err = vmdk_pwrite_zeros(x->fd, gd_bytes, old_gd * VMDK_SECTOR)) < 0 ||
-	    (old_rgd && (err = vmdk_pwrite_zeros(x->fd, gd_bytes, old_rgd * VMDK_SECTOR)) < 0) ||
+	    (old_rgd &&
+	     (err = vmdk_pwrite_zeros(x->fd, gd_bytes, old_rgd * VMDK_SECTOR)) < 0) ||
 	    (err = sync_extent(x)) < 0)
 		return err;
 	/* Tables read again from their new places, no cached copy kept. */
@@ -144,8 +146,9 @@ static int place_meta(struct vmdk_extent *x, const struct sparse_meta *m,
 			err = copy_sectors(x->fd, m->gd[i], p->gt + (uint64_t)i * m->gt_sectors,
 					   m->gt_sectors, buf, buf_sectors);
 		if (err == 0 && m->rgd && m->rgd[i])
-			err = copy_sectors(x->fd, m->rgd[i], p->rgt + (uint64_t)i * m->gt_sectors,
-					   m->gt_sectors, buf, buf_sectors);
+			err = copy_sectors(x->fd, m->rgd[i],
+					   p->rgt + (uint64_t)i * m->gt_sectors, m->gt_sectors,
+					   buf, buf_sectors);
 	}
 	if (err == 0 && m->rgd)
 		err = write_directory(x->fd, m, m->rgd, p->rgd, p->rgt);
@@ -266,8 +269,9 @@ int vmdk_sparse_relocate(struct vmdk_extent *x, struct sparse_meta *m,
 		overhead = m->h.overhead;
 	lay_out(m, round_up(x->file_size, VMDK_SECTOR) / VMDK_SECTOR, &staging);
 	if (overhead > UINT32_MAX || staging.end > UINT32_MAX)
-		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG, "%s: too large for 32-bit "
-				   "sector offsets", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_TOO_BIG, x->path,
+				      "too large for 32-bit "
+				      "sector offsets");
 	buf = malloc(buf_sectors * VMDK_SECTOR);
 	if (!buf)
 		return -ENOMEM;

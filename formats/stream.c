@@ -170,22 +170,22 @@ static int locate_grain(struct vmdk_extent *x, uint64_t g, uint32_t gte,
 		return err;
 	err = file_bytes(x, off, len, data);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: reading grain %llu: %s",
-				   x->path, (unsigned long long)g, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "reading grain %llu: %s",
+				      (unsigned long long)g, vmdk_strerror(err));
 	if (s->m.h.flags & SPARSE_FLAG_MARKERS) {
 		uint64_t lba = *len >= GRAIN_MARKER_SIZE ? vmdk_le64(*data) : UINT64_MAX;
 		uint32_t size = *len >= GRAIN_MARKER_SIZE ? vmdk_le32(*data + 8) : 0;
 		if (*len < GRAIN_MARKER_SIZE || lba != g * gs)
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-					   "%s: grain at sector %u is marked for LBA %llu, expected %llu",
-					   x->path, gte, (unsigned long long)lba,
-					   (unsigned long long)(g * gs));
+			return vmdk_seterr_at(
+				x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				"grain at sector %u is marked for LBA %llu, expected %llu", gte,
+				(unsigned long long)lba, (unsigned long long)(g * gs));
 		if (size == 0 || size > *len - GRAIN_MARKER_SIZE)
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-					   "%s: grain at sector %u claims %u compressed bytes, %s",
-					   x->path, gte, size,
-					   size ? "more than the file or a grain holds"
-						: "an empty grain");
+			return vmdk_seterr_at(
+				x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				"grain at sector %u claims %u compressed bytes, %s", gte, size,
+				size ? "more than the file or a grain holds"
+				     : "an empty grain");
 		*data += GRAIN_MARKER_SIZE;
 		*len = size;
 	}
@@ -234,10 +234,11 @@ static int run_jobs(struct vmdk_extent *x)
 	for (unsigned i = 0; i < n; i++) {
 		struct grain_job *j = &s->jobs[i];
 		if (!j->ok || j->got < grain_bytes(x, j->grain))
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR,
-					   "%s: grain %llu at sector %u does not decompress to %llu bytes",
-					   x->path, (unsigned long long)j->grain, j->gte,
-					   (unsigned long long)grain_bytes(x, j->grain));
+			return vmdk_seterr_at(
+				x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				"grain %llu at sector %u does not decompress to %llu bytes",
+				(unsigned long long)j->grain, j->gte,
+				(unsigned long long)grain_bytes(x, j->grain));
 		/* The last grain may stop short of a whole grain. */
 		memset(j->dst + j->got, 0, s->m.h.grain_size * VMDK_SECTOR - j->got);
 	}

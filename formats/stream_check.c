@@ -77,8 +77,8 @@ static int read_at(struct stc *k, uint64_t sector, void *buf, size_t len)
 	int err = vmdk_pread_all(k->x->fd, buf, len, sector * VMDK_SECTOR);
 
 	return err < 0 && err != -ENODATA
-		       ? vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
-				     vmdk_strerror(err)) : err;
+		       ? vmdk_seterr_at(k->x->eb, err, k->x->path, "%s", vmdk_strerror(err))
+		       : err;
 }
 
 

@@ -50,13 +50,14 @@ static int read_pipe(struct vmdk_extent *x, void *buf, size_t len, size_t *got)
 
 	P(x)->pos += n;
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	if (got)
 		*got = n;
 	else if (n < len)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the stream "
-				   "ended at byte %llu, inside its data (cut short?)",
-				   x->path, (unsigned long long)P(x)->pos);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "the stream "
+				      "ended at byte %llu, inside its data (cut short?)",
+				      (unsigned long long)P(x)->pos);
 	return 0;
 }
 
@@ -88,9 +89,10 @@ static int ended(struct vmdk_extent *x)
 	struct pipe_stream *s = P(x);
 
 	if (!vmdk_census_whole(&s->census, s->grains_seen))
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the stream ended at "
-				   "byte %llu without its end-of-stream marker (cut short?)",
-				   x->path, (unsigned long long)s->pos);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "the stream ended at "
+				      "byte %llu without its end-of-stream marker (cut short?)",
+				      (unsigned long long)s->pos);
 	s->eos = true;
 	return 0;
 }
@@ -131,10 +133,12 @@ static int next_grain(struct vmdk_extent *x)
 			if (type == MARKER_EOS) {
 				s->eos = true;
 			} else if (type > MARKER_FOOTER || val > PIPE_MAX_META) {
-				return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: marker "
-						   "at byte %llu is damaged (type %u, %llu sectors)",
-						   x->path, (unsigned long long)(s->pos - VMDK_SECTOR),
-						   type, (unsigned long long)val);
+				return vmdk_seterr_at(
+					x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+					"marker "
+					"at byte %llu is damaged (type %u, %llu sectors)",
+					(unsigned long long)(s->pos - VMDK_SECTOR), type,
+					(unsigned long long)val);
 			} else if ((err = skip(x, val)) < 0) {
 				return err;
 			}
@@ -144,14 +148,16 @@ static int next_grain(struct vmdk_extent *x)
 			       VMDK_SECTOR * VMDK_SECTOR;
 		if (total > s->packed_max || val % s->grain_size ||
 		    val >= x->sectors || (s->has_data && val <= s->data_lba) || val < s->floor)
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: grain marker "
-					   "at byte %llu names LBA %llu with %u bytes: %s",
-					   x->path, (unsigned long long)(s->pos - VMDK_SECTOR),
-					   (unsigned long long)val, size,
-					   val >= x->sectors || val % s->grain_size ||
-					   total > s->packed_max
-					   ? "damaged" : "grains out of order cannot be read "
-					   "from a pipe (give the file instead)");
+			return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+					      "grain marker "
+					      "at byte %llu names LBA %llu with %u bytes: %s",
+					      (unsigned long long)(s->pos - VMDK_SECTOR),
+					      (unsigned long long)val, size,
+					      val >= x->sectors || val % s->grain_size ||
+							      total > s->packed_max
+						      ? "damaged"
+						      : "grains out of order cannot be read "
+							"from a pipe (give the file instead)");
 		if (total > VMDK_SECTOR &&
 		    (err = read_exact(x, m + VMDK_SECTOR, total - VMDK_SECTOR)) < 0)
 			return err;
@@ -180,9 +186,10 @@ static int inflate_next(struct vmdk_extent *x)
 			       (size_t)s->grain_size * VMDK_SECTOR, &got);
 
 	if (err < 0 || got < want)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the grain for "
-				   "LBA %llu does not inflate to a grain (%zu bytes)",
-				   x->path, (unsigned long long)s->next_lba, got);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "the grain for "
+				      "LBA %llu does not inflate to a grain (%zu bytes)",
+				      (unsigned long long)s->next_lba, got);
 	s->has_data = true;
 	s->data_lba = s->next_lba;
 	s->has_next = false;
@@ -196,9 +203,10 @@ static int advance_to(struct vmdk_extent *x, uint64_t sector)
 	int err;
 
 	if (sector < s->floor && !(s->has_data && sector >= s->data_lba))
-		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: sector %llu was "
-				   "read already: a stream on a pipe is read once, in order",
-				   x->path, (unsigned long long)sector);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+				      "sector %llu was "
+				      "read already: a stream on a pipe is read once, in order",
+				      (unsigned long long)sector);
 	for (;;) {
 		if ((err = next_grain(x)) < 0)
 			return err;
@@ -248,7 +256,8 @@ static int pipe_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *b
 			return err;
 		if (s->has_data && sector >= s->data_lba &&
 		    sector < grain_end(x, s->data_lba)) {
-			stop = grain_end(x, s->data_lba) < end ? grain_end(x, s->data_lba) : end;
+			stop = grain_end(x, s->data_lba) < end ? grain_end(x, s->data_lba)
+							       : end;
 			memcpy(out, s->data + (sector - s->data_lba) * VMDK_SECTOR,
 			       (size_t)(stop - sector) * VMDK_SECTOR);
 		} else {
@@ -276,8 +285,10 @@ static int pipe_packed_grain(struct vmdk_extent *x, uint64_t sector,
 	if (err < 0)
 		return err;
 	if (!s->has_next || s->next_lba != sector)
-		return vmdk_seterr(x->eb, VMDK_E_INVALID_ARG, "%s: no grain starts at "
-				   "sector %llu", x->path, (unsigned long long)sector);
+		return vmdk_seterr_at(x->eb, VMDK_E_INVALID_ARG, x->path,
+				      "no grain starts at "
+				      "sector %llu",
+				      (unsigned long long)sector);
 	/* Inflated to be checked (and to drop zero grains); the packed bytes
 	 * stay in s->packed until the next grain is read. */
 	if ((err = inflate_next(x)) < 0)
@@ -374,19 +385,21 @@ int vmdk_stream_pipe_open(struct vmdk_extent *x, const uint8_t *head, char **des
 	sparse_header_decode(head, &h);
 	if (h.grain_size < 8 || h.grain_size > PIPE_MAX_GRAIN ||
 	    (h.grain_size & (h.grain_size - 1)))
-		return vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: grains of %llu "
-				   "sectors cannot be read from a pipe", x->path,
-				   (unsigned long long)h.grain_size);
+		return vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+				      "grains of %llu "
+				      "sectors cannot be read from a pipe",
+				      (unsigned long long)h.grain_size);
 	if (h.overhead < 1 || h.desc_size > VMDK_MAX_DESCRIPTOR / VMDK_SECTOR ||
 	    !h.desc_offset || !h.desc_size || h.desc_offset + h.desc_size > h.overhead ||
 	    !h.capacity || h.capacity > VMDK_MAX_CAPACITY || h.overhead > h.capacity)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the stream's header "
-				   "is damaged (descriptor at sector %llu, %llu sectors; "
-				   "grains from sector %llu; capacity %llu)", x->path,
-				   (unsigned long long)h.desc_offset,
-				   (unsigned long long)h.desc_size,
-				   (unsigned long long)h.overhead,
-				   (unsigned long long)h.capacity);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "the stream's header "
+				      "is damaged (descriptor at sector %llu, %llu sectors; "
+				      "grains from sector %llu; capacity %llu)",
+				      (unsigned long long)h.desc_offset,
+				      (unsigned long long)h.desc_size,
+				      (unsigned long long)h.overhead,
+				      (unsigned long long)h.capacity);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

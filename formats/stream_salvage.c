@@ -22,15 +22,15 @@ static int old_descriptor(struct stc *k, char **out)
 	/* check.c read it through the same bounds before the extent. */
 	if (len > VMDK_MAX_DESCRIPTOR || off >= k->file_sectors ||
 	    len > (k->file_sectors - off) * VMDK_SECTOR)
-		return vmdk_seterr(k->x->eb, VMDK_E_NEEDS_REPAIR, "%s: embedded "
-				   "descriptor lies outside the file", k->x->path);
+		return vmdk_seterr_at(k->x->eb, VMDK_E_NEEDS_REPAIR, k->x->path,
+				      "embedded "
+				      "descriptor lies outside the file");
 	if (!(text = calloc(len + 1, 1)))
 		return -ENOMEM;
 	err = vmdk_pread_all(k->x->fd, text, len, off * VMDK_SECTOR);
 	if (err < 0) {
 		free(text);
-		return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
-				   vmdk_strerror(err));
+		return vmdk_seterr_at(k->x->eb, err, k->x->path, "%s", vmdk_strerror(err));
 	}
 	*out = text;
 	return 0;
@@ -58,8 +58,8 @@ static int put_grains(struct stc *k, struct vmdk_writer *w)
 		err = vmdk_pread_all(k->x->fd, k->packed, GRAIN_MARKER_SIZE + g->size,
 				     g->pos * VMDK_SECTOR);
 		if (err < 0)
-			return vmdk_seterr(k->x->eb, err, "%s: %s", k->x->path,
-					   vmdk_strerror(err));
+			return vmdk_seterr_at(k->x->eb, err, k->x->path, "%s",
+					      vmdk_strerror(err));
 		/* Its marker as weighed: the LBA kept, the size found. */
 		vmdk_put_le64(k->packed, g->final * k->h.grain_size);
 		vmdk_put_le32(k->packed + 8, g->size);

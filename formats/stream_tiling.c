@@ -24,7 +24,7 @@ static int named_or_none(struct vmdk_extent *x, struct sparse_meta *m, uint64_t 
 		return 0;
 	err = vmdk_extent_pread(x, b, sizeof(b), at * VMDK_SECTOR);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	lba = vmdk_le64(b);
 	/* Not a grain's marker; a damaged one is the check's to report. */
 	if (!vmdk_le32(b + 8) || lba % gs || lba >= m->h.capacity)
@@ -34,10 +34,11 @@ static int named_or_none(struct vmdk_extent *x, struct sparse_meta *m, uint64_t 
 	 * the reader's own marker check says so when the grain is read. */
 	if (err < 0 || gte != 0)
 		return err;
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: the grain at sector "
-			   "%llu holds LBA %llu, which no grain table names (it "
-			   "would read as zeros): run vmdk-check --repair", x->path,
-			   (unsigned long long)at, (unsigned long long)lba);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+			      "the grain at sector "
+			      "%llu holds LBA %llu, which no grain table names (it "
+			      "would read as zeros): run vmdk-check --repair",
+			      (unsigned long long)at, (unsigned long long)lba);
 }
 
 int vmdk_stream_tiling_open(struct vmdk_extent *x, struct sparse_meta *m)
@@ -77,7 +78,7 @@ int vmdk_stream_tiling_table(struct vmdk_extent *x, struct sparse_meta *m,
 			continue;	/* the reader reports it when read */
 		err = vmdk_extent_pread(x, b, sizeof(b), (uint64_t)v[k] * VMDK_SECTOR);
 		if (err < 0) {
-			err = vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+			err = vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 			break;
 		}
 		end = v[k] + (GRAIN_MARKER_SIZE + (uint64_t)vmdk_le32(b + 8) +

@@ -43,7 +43,7 @@ struct vdi {
 
 static int damaged(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VDI %s", x->path, what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path, "VDI %s", what);
 }
 
 static bool is_zero16(const uint8_t *u)
@@ -81,9 +81,10 @@ static int parse(struct vmdk_extent *x, struct vdi *v, const uint8_t *h)
 	if (v->extra & (v->extra - 1) || v->extra % VMDK_SECTOR)
 		return damaged(x, "block extra data is not 0 or a power of two sectors");
 	if (v->size == 0 || v->size > VMDK_MAX_CAPACITY * VMDK_SECTOR)
-		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG, "%s: VDI of size %llu "
-				   "(1 byte to 64 TiB are read)", x->path,
-				   (unsigned long long)v->size);
+		return vmdk_seterr_at(x->eb, VMDK_E_TOO_BIG, x->path,
+				      "VDI of size %llu "
+				      "(1 byte to 64 TiB are read)",
+				      (unsigned long long)v->size);
 	if ((uint64_t)v->count * v->block < v->size || v->allocated > v->count)
 		return damaged(x, "block counts do not cover the disk");
 	if (v->map_off < 0x48 || v->data_off < v->map_off + 4ull * v->count ||
@@ -97,7 +98,7 @@ static int read_map(struct vmdk_extent *x, void *buf, size_t len, uint64_t off)
 {
 	int err = vmdk_extent_pread(x, buf, len, off);
 
-	return err < 0 ? vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err)) : 0;
+	return err < 0 ? vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err)) : 0;
 }
 
 static int vdi_open(struct vmdk_extent *x, const uint8_t *first)
@@ -116,12 +117,13 @@ static int vdi_open(struct vmdk_extent *x, const uint8_t *first)
 	err = vmdk_extent_pread(x, h, sizeof(h) < x->file_size ? sizeof(h)
 							       : (size_t)x->file_size, 0);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	v->version = vmdk_le32(h + 0x44);
 	if (v->version >> 16 != 1 && v->version != VDI_V0)
-		return vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION, "%s: VDI version "
-				   "%u.%u is not read", x->path, v->version >> 16,
-				   v->version & 0xffff);
+		return vmdk_seterr_at(x->eb, VMDK_E_UNSUPPORTED_VERSION, x->path,
+				      "VDI version "
+				      "%u.%u is not read",
+				      v->version >> 16, v->version & 0xffff);
 	if (v->version >> 16 == 1)
 		v->version = VDI_V1;
 	err = parse(x, v, h);
@@ -188,12 +190,13 @@ static int vdi_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *bu
 			return err;
 		off = block_at(v, e) + in * VMDK_SECTOR;
 		if (e >= v->allocated || off > x->file_size || len > x->file_size - off)
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VDI block %llu "
-					   "names data past the end of the file",
-					   x->path, (unsigned long long)b);
+			return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+					      "VDI block %llu "
+					      "names data past the end of the file",
+					      (unsigned long long)b);
 		err = vmdk_extent_pread(x, out, len, off);
 		if (err < 0)
-			return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+			return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 		out += len;
 		sector += take;
 		n -= (uint32_t)take;

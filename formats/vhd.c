@@ -35,7 +35,7 @@ uint32_t vhd_checksum(const uint8_t *p, size_t len, size_t skip)
 
 static int damaged(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHD %s", x->path, what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path, "VHD %s", what);
 }
 
 static bool footer_ok(const uint8_t *f)
@@ -59,7 +59,7 @@ static int read_footer(struct vmdk_extent *x, struct vhd *v)
 	if (err == 0)
 		err = vmdk_extent_pread(x, copy, VHD_FOOTER, 0);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	if (!footer_ok(copy))
 		return damaged(x, "footer and its copy are both damaged (signature or "
 			       "checksum)");
@@ -108,7 +108,7 @@ static int read_dynamic(struct vmdk_extent *x, struct vhd *v)
 		return damaged(x, "dynamic header lies outside the file");
 	err = vmdk_extent_pread(x, v->dyn, VHD_DYN_HEADER, off);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	if (memcmp(v->dyn, "cxsparse", 8) ||
 	    vmdk_be32(v->dyn + D_CHECKSUM) != vhd_checksum(v->dyn, VHD_DYN_HEADER,
 							   D_CHECKSUM))
@@ -159,9 +159,10 @@ static int vhd_open(struct vmdk_extent *x, const uint8_t *first)
 	if (v->type != VHD_FIXED && v->type != VHD_DYNAMIC && v->type != VHD_DIFF)
 		return damaged(x, "disk type is not fixed, dynamic or differencing");
 	if (v->size == 0 || v->size > VMDK_MAX_CAPACITY * VMDK_SECTOR)
-		return vmdk_seterr(x->eb, VMDK_E_TOO_BIG, "%s: VHD of size %llu "
-				   "(1 byte to 64 TiB are read)", x->path,
-				   (unsigned long long)v->size);
+		return vmdk_seterr_at(x->eb, VMDK_E_TOO_BIG, x->path,
+				      "VHD of size %llu "
+				      "(1 byte to 64 TiB are read)",
+				      (unsigned long long)v->size);
 	if (v->type == VHD_FIXED && v->size > x->file_size - VHD_FOOTER)
 		return damaged(x, "fixed image is shorter than its size");
 	if (v->type != VHD_FIXED && (err = read_dynamic(x, v)) < 0)
@@ -182,13 +183,14 @@ static int block_bitmap(struct vmdk_extent *x, uint64_t b)
 		return 0;
 	if (off > x->file_size || v->bitmap_bytes + (uint64_t)v->block_size >
 				  x->file_size - off)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHD block %llu "
-				   "lies outside the file", x->path,
-				   (unsigned long long)b);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "VHD block %llu "
+				      "lies outside the file",
+				      (unsigned long long)b);
 	v->bitmap_block = 0;
 	err = vmdk_extent_pread(x, v->bitmap, v->bitmap_bytes, off);
 	if (err < 0)
-		return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	v->bitmap_block = b + 1;
 	return 0;
 }
@@ -252,7 +254,7 @@ static int vhd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *bu
 			err = vmdk_extent_pread(x, out, take * VMDK_SECTOR, off);
 		}
 		if (err < 0)
-			return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+			return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 		out += take * VMDK_SECTOR;
 		sector += take;
 		n -= (uint32_t)take;

@@ -28,12 +28,12 @@ static const char *const meta_region = "8b7ca206-4790-4b9a-b8fe-575f050f886e";
 
 static int damaged(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX %s", x->path, what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path, "VHDX %s", what);
 }
 
 static int io_error(struct vmdk_extent *x, int err)
 {
-	return vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+	return vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 }
 
 /* @len bytes whose 32-bit checksum at @at holds their CRC-32C. */
@@ -81,9 +81,10 @@ static int read_header(struct vmdk_extent *x, struct vhdx *v, uint8_t *h)
 		memcpy(h, c + pick * HEADER_LEN, HEADER_LEN);
 		memcpy(v->data_write_guid, h + 32, 16);
 		if (vmdk_le16(h + 66) != 1)
-			err = vmdk_seterr(x->eb, VMDK_E_UNSUPPORTED_VERSION, "%s: VHDX "
-					  "format version %u is not 1", x->path,
-					  vmdk_le16(h + 66));
+			err = vmdk_seterr_at(x->eb, VMDK_E_UNSUPPORTED_VERSION, x->path,
+					     "VHDX "
+					     "format version %u is not 1",
+					     vmdk_le16(h + 66));
 	}
 	free(c);
 	return err == -ENODATA || (err < 0 && err > -1000 && err != -ENOMEM)
@@ -118,8 +119,9 @@ static int read_regions(struct vmdk_extent *x, struct vhdx *v)
 		else if (!memcmp(e, meta, 16))
 			v->meta_off = off, v->meta_len = len;
 		else if (vmdk_le32(e + 28) & 1)
-			err = vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: VHDX region "
-					  "required that is not known here", x->path);
+			err = vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+					     "VHDX region "
+					     "required that is not known here");
 	}
 	if (err == 0 && (!v->bat_len || !v->meta_len))
 		err = damaged(x, "region table lacks the BAT or the metadata");
@@ -139,9 +141,10 @@ static int check_parameters(struct vmdk_extent *x, struct vhdx *v)
 	if (v->size == 0 || v->size % v->logical_sector ||
 	    v->size > VMDK_MAX_CAPACITY * VMDK_SECTOR)
 		return v->size > VMDK_MAX_CAPACITY * VMDK_SECTOR
-		       ? vmdk_seterr(x->eb, VMDK_E_TOO_BIG, "%s: VHDX larger than "
-				     "64 TiB", x->path)
-		       : damaged(x, "virtual disk size is not whole logical sectors");
+			       ? vmdk_seterr_at(x->eb, VMDK_E_TOO_BIG, x->path,
+						"VHDX larger than "
+						"64 TiB")
+			       : damaged(x, "virtual disk size is not whole logical sectors");
 	v->chunk_ratio = (1ull << 23) * v->logical_sector / v->block_size;
 	blocks = (v->size + v->block_size - 1) / v->block_size;
 	chunks = (blocks + v->chunk_ratio - 1) / v->chunk_ratio;
@@ -236,9 +239,11 @@ static int block_bitmap(struct vmdk_extent *x, uint64_t b)
 		return err;
 	off = entry_offset(e) + (b % v->chunk_ratio) * bytes;
 	if ((e & 7) != 6 || off > file_end(x, v) || bytes > file_end(x, v) - off)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX block %llu is "
-				   "partially present without a sector bitmap in the "
-				   "file", x->path, (unsigned long long)b);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "VHDX block %llu is "
+				      "partially present without a sector bitmap in the "
+				      "file",
+				      (unsigned long long)b);
 	err = vhdx_pread(x, v, v->bitmap, bytes, off);
 	if (err < 0)
 		return io_error(x, err);
@@ -298,9 +303,10 @@ static int vhdx_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *b
 		off = entry_offset(e) + in * VMDK_SECTOR;
 		if (off < REGIONS_AT + 2ull * REGIONS_LEN || off > file_end(x, v) ||
 		    len > file_end(x, v) - off)
-			return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX block "
-					   "%llu lies outside the file", x->path,
-					   (unsigned long long)b);
+			return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+					      "VHDX block "
+					      "%llu lies outside the file",
+					      (unsigned long long)b);
 		err = vhdx_pread(x, v, out, len, off);
 		if (err < 0)
 			return io_error(x, err);

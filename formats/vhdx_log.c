@@ -152,8 +152,9 @@ int vhdx_log_replay(struct vmdk_extent *x, struct vhdx *v, const uint8_t *header
 
 	if (!l.len || l.len % SECTOR || l.len > MAX_LOG || l.off > x->file_size ||
 	    l.len > x->file_size - l.off)
-		return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX log lies "
-				   "outside the file", x->path);
+		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+				      "VHDX log lies "
+				      "outside the file");
 	if (!(l.buf = malloc(l.len)))
 		return -ENOMEM;
 	err = vmdk_extent_pread(x, l.buf, l.len, l.off);
@@ -169,7 +170,8 @@ int vhdx_log_replay(struct vmdk_extent *x, struct vhdx *v, const uint8_t *header
 		uint64_t p = vmdk_le32(e + 12);
 		uint64_t last = vmdk_le64(e + 56);
 		free(e);
-		for (unsigned i = 0; err == 0 && i < l.len / SECTOR && entry_at(&l, p, &e); i++) {
+		for (unsigned i = 0; err == 0 && i < l.len / SECTOR && entry_at(&l, p, &e);
+		     i++) {
 			bool done = p == best_head;
 			err = replay_entry(v, e);
 			p = (p + vmdk_le32(e + 8)) % l.len;
@@ -179,14 +181,16 @@ int vhdx_log_replay(struct vmdk_extent *x, struct vhdx *v, const uint8_t *header
 				break;
 		}
 		if (err == -EINVAL)
-			err = vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX log entry "
-					  "with a damaged descriptor or data sector", x->path);
+			err = vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
+					     "VHDX log entry "
+					     "with a damaged descriptor or data sector");
 		if (err == 0 && last > x->file_size)
 			v->log_file_size = last;
 	}
 	free(l.buf);
 	return err < 0 && err > -1000 && err != -ENOMEM
-	       ? vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err)) : err;
+		       ? vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err))
+		       : err;
 }
 
 int vhdx_pread(struct vmdk_extent *x, const struct vhdx *v, void *buf, size_t len,

@@ -47,7 +47,7 @@ int vhdx_parse_guid(const char *t, uint8_t *out)
 
 static int damaged(struct vmdk_extent *x, const char *what)
 {
-	return vmdk_seterr(x->eb, VMDK_E_NEEDS_REPAIR, "%s: VHDX %s", x->path, what);
+	return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path, "VHDX %s", what);
 }
 
 /* The UTF-16 string at @off (@len bytes) of the locator @loc. */
@@ -159,9 +159,10 @@ int vhdx_read_metadata(struct vmdk_extent *x, struct vhdx *v)
 				which = k;
 		if (which < 0) {
 			if (vmdk_le32(e + 24) & IS_REQUIRED)
-				err = vmdk_seterr(x->eb, VMDK_E_NOT_SUPPORTED, "%s: VHDX "
-						  "metadata item required that is not "
-						  "known here", x->path);
+				err = vmdk_seterr_at(x->eb, VMDK_E_NOT_SUPPORTED, x->path,
+						     "VHDX "
+						     "metadata item required that is not "
+						     "known here");
 			continue;
 		}
 		if (len > MAX_ITEM || off > v->meta_len || len > v->meta_len - off) {
@@ -184,6 +185,6 @@ int vhdx_read_metadata(struct vmdk_extent *x, struct vhdx *v)
 	free(v->locator);
 	v->locator = NULL;
 	if (err < 0 && err > -4096 && err != -ENOMEM && !strstr(x->eb->msg, x->path))
-		err = vmdk_seterr(x->eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		err = vmdk_seterr_at(x->eb, err, x->path, "%s", vmdk_strerror(err));
 	return err;
 }

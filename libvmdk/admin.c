@@ -16,11 +16,9 @@ int vmdk_unlink(const char *path)
 
 	if (err < 0)
 		return err;
-	char who[256];
-	if (vmdk_vmware_locked(d, who, sizeof(who))) {
+	if ((err = vmdk_vmware_lock_refuse_held(d, oeb)) != 0) {
 		vmdk_close(d);
-		return vmdk_seterr(oeb, VMDK_E_LOCKED, "%s (VMware's lock: a running VM "
-				   "or another program has the disk)", who);
+		return err;
 	}
 	/* Extents first: a crash leaves a descriptor whose extents are
 	 * missing, which says what happened, never an orphan that looks
@@ -31,11 +29,10 @@ int vmdk_unlink(const char *path)
 		if (!x || l->desc_host == &l->ext[i])
 			continue;
 		if (unlink(x) < 0 && errno != ENOENT)
-			err = vmdk_seterr(oeb, -errno, "%s: %s", x,
-					  vmdk_strerror(-errno));
+			err = vmdk_seterr_at(oeb, -errno, x, "%s", vmdk_strerror(-errno));
 	}
 	if (err == 0 && unlink(path) < 0)
-		err = vmdk_seterr(oeb, -errno, "%s: %s", path, vmdk_strerror(-errno));
+		err = vmdk_seterr_at(oeb, -errno, path, "%s", vmdk_strerror(-errno));
 	if (err == 0)
 		vmdk_fsync_dir_of(path);
 	vmdk_close(d);

@@ -68,9 +68,9 @@ static int open_below(vmdk_disk *d, struct vmdk_link *child, const char *ppath,
 	int err;
 
 	if (want && strcasecmp(want, "raw") == 0)
-		return d->fetch ? vmdk_seterr(&d->eb, VMDK_E_NOT_SUPPORTED,
-					      "%s: a raw backing file is not read "
-					      "remotely", ppath)
+		return d->fetch ? vmdk_seterr_at(&d->eb, VMDK_E_NOT_SUPPORTED, ppath,
+						 "a raw backing file is not read "
+						 "remotely")
 				: vmdk_raw_link_open(ppath, out, &d->eb);
 	err = vmdk_link_open_fetched(ppath, how, d->fetch, out, &d->eb);
 	if (err < 0 && child->image && !want && !d->fetch &&
@@ -80,9 +80,10 @@ static int open_below(vmdk_disk *d, struct vmdk_link *child, const char *ppath,
 	    strcasecmp(want, (*out)->image ? (*out)->image : "vmdk") != 0 &&
 	    !(strcasecmp(want, "vpc") == 0 && (*out)->image &&
 	      strcmp((*out)->image, "VHD") == 0)) {
-		err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: backing file "
-				  "is %s, the image says %s", ppath,
-				  (*out)->image ? (*out)->image : "VMDK", want);
+		err = vmdk_seterr_at(&d->eb, VMDK_E_OPEN_PARENT, ppath,
+				     "backing file "
+				     "is %s, the image says %s",
+				     (*out)->image ? (*out)->image : "VMDK", want);
 		vmdk_link_free(*out, &(int){ 0 });
 	}
 	return err;
@@ -101,17 +102,15 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		for (unsigned i = 0; i < d->nlinks; i++)
 			if (vmdk_same_file(ppath, d->links[i]->path) ||
 			    (d->fetch && !strcmp(ppath, d->links[i]->path))) {
-				err = vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
-						  "%s: parent chain loops back to %s",
-						  child->path, ppath);
+				err = vmdk_seterr_at(&d->eb, VMDK_E_OPEN_PARENT, child->path,
+						     "parent chain loops back to %s", ppath);
 				free(ppath);
 				return err;
 			}
 		if (d->nlinks > VMDK_MAX_CHAIN - 1) {
 			free(ppath);
-			return vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT,
-					   "%s: chain deeper than %d links",
-					   child->path, VMDK_MAX_CHAIN);
+			return vmdk_seterr_at(&d->eb, VMDK_E_OPEN_PARENT, child->path,
+					      "chain deeper than %d links", VMDK_MAX_CHAIN);
 		}
 		/* A parent is only read; its own extents obey the rule in
 		 * its own directory. */
@@ -120,12 +119,15 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 			char detail[VMDK_ERRMSG_MAX];
 			snprintf(detail, sizeof(detail), "%s", d->eb.msg);
 			err = vmdk_hint_is_foreign(hint) || child->image
-			      ? vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
-					    "open %s \"%s\" (looked for %s): %s",
-					    child->path, child->image ? "backing file"
-					    : "parent", hint, ppath, detail)
-			      : vmdk_seterr(&d->eb, VMDK_E_OPEN_PARENT, "%s: cannot "
-					    "open parent: %s", child->path, detail);
+				      ? vmdk_seterr_at(&d->eb, VMDK_E_OPEN_PARENT, child->path,
+						       "cannot "
+						       "open %s \"%s\" (looked for %s): %s",
+						       child->image ? "backing file" : "parent",
+						       hint, ppath, detail)
+				      : vmdk_seterr_at(&d->eb, VMDK_E_OPEN_PARENT, child->path,
+						       "cannot "
+						       "open parent: %s",
+						       detail);
 			free(ppath);
 			return err;
 		}
@@ -135,19 +137,19 @@ int vmdk_chain_open_parents(vmdk_disk *d)
 		/* The image's own record of its parent's identity. */
 		if (child->has_parent_image_id && parent->has_image_id &&
 		    memcmp(child->parent_image_id, parent->image_id, 16))
-			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
-					   "%s: parent %s is not the image this one "
-					   "was made from (its unique id differs)",
-					   child->path, parent->path);
+			return vmdk_seterr_at(&d->eb, VMDK_E_CID_MISMATCH, child->path,
+					      "parent %s is not the image this one "
+					      "was made from (its unique id differs)",
+					      parent->path);
 		/* The content ID ties VMDK links only. */
 		if (!child->image && !parent->image &&
 		    !vmdk_chain_parent_matches(child->desc, parent->desc->cid))
-			return vmdk_seterr(&d->eb, VMDK_E_CID_MISMATCH,
-					   "%s: parent %s changed since the child was "
-					   "created (parentCID %08x, parent's CID %08x); "
-					   "see vmdk-check -e for the ways out",
-					   child->path, parent->path,
-					   child->desc->parent_cid, parent->desc->cid);
+			return vmdk_seterr_at(&d->eb, VMDK_E_CID_MISMATCH, child->path,
+					      "parent %s changed since the child was "
+					      "created (parentCID %08x, parent's CID %08x); "
+					      "see vmdk-check -e for the ways out",
+					      parent->path, child->desc->parent_cid,
+					      parent->desc->cid);
 	}
 	return 0;
 }
@@ -185,8 +187,8 @@ int vmdk_chain_read(struct vmdk_link *l, uint64_t sector, uint64_t n,
 			return 0;
 		}
 		if (x->access == VMDK_ACCESS_NOACCESS)
-			return vmdk_seterr(eb, VMDK_E_READ_ONLY,
-					   "%s: extent is marked NOACCESS", x->path);
+			return vmdk_seterr_at(eb, VMDK_E_READ_ONLY, x->path,
+					      "extent is marked NOACCESS");
 		rel = sector - x->start;
 		avail = x->sectors - rel < n ? x->sectors - rel : n;
 		if (avail > MAX_IO_SECTORS)
@@ -241,8 +243,8 @@ static int status_link(struct vmdk_link *l, unsigned depth, uint64_t sector,
 		return VMDK_BS_UNALLOC;
 	}
 	if (x->access == VMDK_ACCESS_NOACCESS)
-		return vmdk_seterr(eb, VMDK_E_READ_ONLY,
-				   "%s: extent is marked NOACCESS", x->path);
+		return vmdk_seterr_at(eb, VMDK_E_READ_ONLY, x->path,
+				      "extent is marked NOACCESS");
 	rel = sector - x->start;
 	avail = x->sectors - rel < n ? x->sectors - rel : n;
 	st = x->ops->status(x, rel, avail, run);
@@ -283,7 +285,7 @@ int vmdk_walk_runs(vmdk_disk *d, vmdk_run_fn fn, void *arg,
 		uint64_t run;
 		int st = vmdk_block_status(d, sector, cap - sector, &run, NULL);
 		if (st < 0)
-			return vmdk_seterr(eb, st, "%s", d->eb.msg);
+			return vmdk_errcopy(eb, st, &d->eb);
 		err = fn(arg, sector, run, st);
 		sector += run;
 	}

@@ -66,8 +66,8 @@ int vmdk_check_chain(const char *path, vmdk_check_fn fn, void *arg,
 		}
 		if (stat(cur, &st) < 0) {
 			if (n == 0) {
-				err = vmdk_seterr(eb, -errno, "%s: %s", cur,
-						  vmdk_strerror(-errno));
+				err = vmdk_seterr_at(eb, -errno, cur, "%s",
+						     vmdk_strerror(-errno));
 				break;
 			}
 			if (vmdk_hint_is_foreign(child->parent_hint))

@@ -49,9 +49,10 @@ static int check_open(struct checker *k, const char *path, int *fd,
 	if (err == 0 && !repairing && vmdk_fd_written_elsewhere(*fd)) {
 		close(*fd);
 		*fd = -1;
-		return vmdk_seterr(k->eb, VMDK_E_LOCKED, "%s: another program has it "
-				   "open for writing: what is read now may be half "
-				   "written; check it once that program ends", path);
+		return vmdk_seterr_at(k->eb, VMDK_E_LOCKED, path,
+				      "another program has it "
+				      "open for writing: what is read now may be half "
+				      "written; check it once that program ends");
 	}
 	return err;
 }
@@ -168,8 +169,9 @@ static int rebuild_descriptor(struct checker *k, int fd, const struct vmdk_embed
 			if (rc == 0 && fdatasync(fd) < 0)
 				rc = -errno;
 			if (rc < 0)
-				rc = vmdk_seterr(k->eb, rc, "%s: writing its descriptor: %s",
-						 k->path, vmdk_strerror(rc));
+				rc = vmdk_seterr_at(k->eb, rc, k->path,
+						    "writing its descriptor: %s",
+						    vmdk_strerror(rc));
 			else
 				k->r->fixed++;
 		}
@@ -206,7 +208,7 @@ static int load_descriptor(struct checker *k, int fd, bool *embedded,
 	int err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
 
 	if (err < 0)
-		return vmdk_seterr(k->eb, err, "%s: %s", k->path, vmdk_strerror(err));
+		return vmdk_seterr_at(k->eb, err, k->path, "%s", vmdk_strerror(err));
 	err = vmdk_descriptor_text(fd, k->path, first, got, &text, &e, k->eb);
 	if (err == VMDK_E_NEEDS_REPAIR)
 		return problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "%s", k->eb->msg) < 0
@@ -230,7 +232,7 @@ static int load_descriptor(struct checker *k, int fd, bool *embedded,
 			err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "%s",
 				      k->eb->msg) < 0 ? -1 : 1;
 	} else if (err < 0) {
-		err = vmdk_seterr(k->eb, err, "%s: %s", k->path, k->eb->msg);
+		err = vmdk_seterr_at(k->eb, err, k->path, "%s", k->eb->msg);
 	}
 	free(text);
 	return err;
@@ -279,8 +281,8 @@ static int short_extent(struct checker *k, struct vmdk_extent *x,
 		return rc < 0 ? rc : 0;
 	rc = vmdk_undo_save(k->undo, x->fd, x->path, x->file_size, 0);
 	if (rc == 0 && (ftruncate(x->fd, (off_t)need) < 0 || fsync(x->fd) < 0))
-		rc = vmdk_seterr(k->eb, -errno, "%s: extending it: %s", x->path,
-				 vmdk_strerror(-errno));
+		rc = vmdk_seterr_at(k->eb, -errno, x->path, "extending it: %s",
+				    vmdk_strerror(-errno));
 	if (rc == 0)
 		k->r->fixed++;
 	return rc;
@@ -335,7 +337,7 @@ static int check_extent(struct checker *k, const struct vmdk_descriptor *desc,
 	if (err == 0)
 		err = vmdk_pread_upto(x.fd, first, sizeof(first), 0, &got);
 	if (err < 0) {
-		err = vmdk_seterr(k->eb, err, "%s: %s", x.path, vmdk_strerror(err));
+		err = vmdk_seterr_at(k->eb, err, x.path, "%s", vmdk_strerror(err));
 		goto out;
 	}
 	x.ops = vmdk_format_pick(el->kind, first, got, x.path, k->eb, &err);
@@ -397,11 +399,13 @@ static int rewrite_extent_line(struct checker *k, int fd, bool embedded,
 		err = vmdk_pread_upto(fd, first, sizeof(first), 0, &got);
 		if (err == 0 && vmdk_descriptor_text(fd, k->path, first, got, &old, &e,
 						     k->eb) != 1)
-			err = vmdk_seterr(k->eb, VMDK_E_NEEDS_REPAIR, "%s: its descriptor "
-					  "area cannot be read again", k->path);
+			err = vmdk_seterr_at(k->eb, VMDK_E_NEEDS_REPAIR, k->path,
+					     "its descriptor "
+					     "area cannot be read again");
 		if (err == 0 && len >= e.len)
-			err = vmdk_seterr(k->eb, VMDK_E_NO_SPACE, "%s: the corrected "
-					  "descriptor does not fit its area", k->path);
+			err = vmdk_seterr_at(k->eb, VMDK_E_NO_SPACE, k->path,
+					     "the corrected "
+					     "descriptor does not fit its area");
 		if (err == 0 && !(area = calloc(1, (size_t)e.len)))
 			err = -ENOMEM;
 		if (err == 0)
@@ -412,8 +416,10 @@ static int rewrite_extent_line(struct checker *k, int fd, bool embedded,
 			if (err == 0 && fdatasync(fd) < 0)
 				err = -errno;
 			if (err < 0)
-				err = vmdk_seterr(k->eb, err, "%s: writing its descriptor: "
-						  "%s", k->path, vmdk_strerror(err));
+				err = vmdk_seterr_at(k->eb, err, k->path,
+						     "writing its descriptor: "
+						     "%s",
+						     vmdk_strerror(err));
 		}
 	}
 	free(text);
@@ -506,7 +512,8 @@ static int one_pass(struct checker *k)
 		start += vmdk_desc_extent(desc, i)->sectors;
 	}
 	if (err == 0 && desc && vmdk_desc_extent_count(desc) == 0)
-		err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL, "descriptor lists no extent");
+		err = problem(k, VMDK_P_DESCRIPTOR, k->path, NULL,
+			      "descriptor lists no extent");
 	if (err == 0 && k->line_sectors)
 		err = rewrite_extent_line(k, fd, embedded, desc);
 	if (err > 0)
@@ -683,8 +690,9 @@ static int copy_file(const char *from, const char *to, struct vmdk_errbuf *eb)
 	if (out >= 0)
 		close(out);
 	free(buf);
-	return err < 0 ? vmdk_seterr(eb, err, "%s: copying to %s: %s", from, to,
-				     vmdk_strerror(err)) : 0;
+	return err < 0 ? vmdk_seterr_at(eb, err, from, "copying to %s: %s", to,
+					vmdk_strerror(err))
+		       : 0;
 }
 
 /* The disk at @path copied to @dst (a staged name): every file it names
@@ -713,7 +721,7 @@ static int copy_disk(const char *path, const char *dst, struct vmdk_errbuf *eb)
 		 * which files to take. */
 		err = embedded ? 0 : vmdk_desc_parse(text, strlen(text), &d, eb);
 		if (err < 0)
-			err = vmdk_seterr(eb, err, "%s: %s", path, eb->msg);
+			err = vmdk_seterr_at(eb, err, path, "%s", eb->msg);
 		free(text);
 		text = NULL;
 	}
@@ -727,9 +735,10 @@ static int copy_disk(const char *path, const char *dst, struct vmdk_errbuf *eb)
 		if (!el->file)
 			continue;
 		if (el->file[0] == '/' || strchr(el->file, '/')) {
-			err = vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: extent %s is not "
-					  "beside its descriptor: repair it in place",
-					  path, el->file);
+			err = vmdk_seterr_at(eb, VMDK_E_NOT_SUPPORTED, path,
+					     "extent %s is not "
+					     "beside its descriptor: repair it in place",
+					     el->file);
 			break;
 		}
 		name = vmdk_path_restem(el->file, os, ns);
@@ -767,14 +776,14 @@ static int name_itself(const char *path, struct vmdk_errbuf *eb)
 	int err = vmdk_open(path, VMDK_OPEN_SINGLE_LINK, &d);
 
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+		return vmdk_errcopy(eb, err, vmdk_open_errbuf());
 	l = d->links[0];
 	if (l->desc_host)
 		err = vmdk_desc_set_extent_file(l->desc, 0, vmdk_basename(path));
 	if (err == 0 && l->desc_host)
 		err = vmdk_link_store_descriptor(l, eb);
 	if (vmdk_close(d) < 0 && err == 0)
-		err = vmdk_seterr(eb, -EIO, "%s: closing the repaired copy", path);
+		err = vmdk_seterr_at(eb, -EIO, path, "closing the repaired copy");
 	return err;
 }
 
@@ -812,8 +821,9 @@ int vmdk_check_to(const char *path, const char *out, unsigned flags,
 	if (!path || !out || !*out)
 		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "no path given");
 	if (access(out, F_OK) == 0)
-		return vmdk_seterr(eb, VMDK_E_EXISTS, "%s: already exists; not "
-				   "overwritten", out);
+		return vmdk_seterr_at(eb, VMDK_E_EXISTS, out,
+				      "already exists; not "
+				      "overwritten");
 	report = report ? report : &mine;
 	vmdk_txn_init(&t, eb);
 	r.t = &t;

@@ -39,9 +39,9 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	int err;
 
 	if (type != VMDK_TYPE_MONOLITHIC_SPARSE && type != VMDK_TYPE_SPLIT_SPARSE)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: a child is monolithicSparse or "
-				   "twoGbMaxExtentSparse", child);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, child,
+				      "a child is monolithicSparse or "
+				      "twoGbMaxExtentSparse");
 	if ((err = vmdk_name_check(child, eb)) < 0)
 		return err;
 	/* The whole chain must open: a child of a broken disk is no use. */
@@ -74,8 +74,9 @@ int vmdk_create_child(const char *parent, const char *child, int type)
 	if (!hint)
 		err = -ENOMEM;
 	else if (!vmdk_name_expressible(hint))
-		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: a descriptor cannot "
-				  "name it (quotes or control characters)", parent);
+		err = vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, parent,
+				     "a descriptor cannot "
+				     "name it (quotes or control characters)");
 	vmdk_txn_init(&t, eb);
 	if (err == 0)
 		err = vmdk_txn_stage(&t, child);
@@ -120,9 +121,9 @@ static int merge_run(void *arg, uint64_t sector, uint64_t n, int state)
 		if (state == VMDK_BLOCK_ZERO)
 			memset(m->buf, 0, len * VMDK_SECTOR);
 		else if ((err = vmdk_read(m->c, sector + done, len, m->buf)) < 0)
-			return vmdk_seterr(m->eb, err, "%s", vmdk_errmsg(m->c));
+			return vmdk_errcopy(m->eb, err, &m->c->eb);
 		if ((err = vmdk_write(m->p, sector + done, len, m->buf)) < 0)
-			return vmdk_seterr(m->eb, err, "%s", vmdk_errmsg(m->p));
+			return vmdk_errcopy(m->eb, err, &m->p->eb);
 		done += len;
 	}
 	if (m->progress && m->progress(m->arg, sector + n, cap))
@@ -156,8 +157,8 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
 		return err;
 	if (c->nlinks < 2) {
 		vmdk_close(c);
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: not a child disk: nothing to commit into", child);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, child,
+				      "not a child disk: nothing to commit into");
 	}
 	ppath = strdup(c->links[1]->path);
 	vmdk_close(c);
@@ -172,9 +173,8 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
 	cl = c->links[0];
 	pl = p->links[0];
 	if (!vmdk_chain_parent_matches(cl->desc, pl->desc->cid)) {
-		err = vmdk_seterr(eb, VMDK_E_CID_MISMATCH,
-				  "%s: parent changed since the child was created",
-				  child);
+		err = vmdk_seterr_at(eb, VMDK_E_CID_MISMATCH, child,
+				     "parent changed since the child was created");
 		goto out;
 	}
 	/* Before the parent changes, the child records the parent's new CID
@@ -194,7 +194,7 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
 	if (err == 0)
 		err = merge(c, p, progress, arg, eb);
 	if (err == 0)
-		err = vmdk_flush(p) < 0 ? vmdk_seterr(eb, -EIO, "%s", vmdk_errmsg(p)) : 0;
+		err = vmdk_flush(p) < 0 ? vmdk_errcopy(eb, -EIO, &p->eb) : 0;
 	if (err == 0) {
 		snprintf(cid, sizeof(cid), "%08x", new_cid);
 		err = vmdk_desc_set(cl->desc, "parentCID", cid);
@@ -205,7 +205,7 @@ int vmdk_commit(const char *child, vmdk_progress_fn progress, void *arg)
 	}
 out:
 	if (p && vmdk_close(p) < 0 && err == 0)
-		err = vmdk_seterr(eb, -EIO, "%s: closing the parent failed", ppath);
+		err = vmdk_seterr_at(eb, -EIO, ppath, "closing the parent failed");
 	vmdk_close(c);
 	free(ppath);
 	return err;
@@ -235,15 +235,15 @@ static int preserve_run(void *arg, uint64_t sector, uint64_t n, int state)
 			err = vmdk_read(v->oldp, s, s + len <= v->ocap ? len : v->ocap - s,
 					v->a);
 		if (err < 0)
-			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->oldp));
+			return vmdk_errcopy(v->eb, err, &v->oldp->eb);
 		if (v->newp && s < v->ncap)
 			err = vmdk_read(v->newp, s, s + len <= v->ncap ? len : v->ncap - s,
 					v->b);
 		if (err < 0)
-			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->newp));
+			return vmdk_errcopy(v->eb, err, &v->newp->eb);
 		if (memcmp(v->a, v->b, len * VMDK_SECTOR) &&
 		    (err = vmdk_write(v->c, s, len, v->a)) < 0)
-			return vmdk_seterr(v->eb, err, "%s", vmdk_errmsg(v->c));
+			return vmdk_errcopy(v->eb, err, &v->c->eb);
 	}
 	return err;
 }
@@ -290,9 +290,10 @@ int vmdk_rebase(const char *child, const char *new_parent, int unsafe)
 		if (err == 0 && (!dir || !(hint = vmdk_path_relative(dir, new_parent))))
 			err = -ENOMEM;
 		else if (err == 0 && !vmdk_name_expressible(hint))
-			err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: a descriptor "
-					  "cannot name it (quotes or control "
-					  "characters)", new_parent);
+			err = vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, new_parent,
+					     "a descriptor "
+					     "cannot name it (quotes or control "
+					     "characters)");
 	}
 	if (err == 0)
 		err = vmdk_open(child, VMDK_OPEN_SINGLE_LINK, &c);
@@ -304,12 +305,12 @@ int vmdk_rebase(const char *child, const char *new_parent, int unsafe)
 	if (oldp)
 		err = preserve_view(c, oldp, newp, eb);
 	if (err == 0)
-		err = vmdk_flush(c) < 0 ? vmdk_seterr(eb, -EIO, "%s", vmdk_errmsg(c)) : 0;
+		err = vmdk_flush(c) < 0 ? vmdk_errcopy(eb, -EIO, &c->eb) : 0;
 	if (err == 0)
 		err = point_at_parent(cl, cid, hint, eb);
 out:
 	if (c && vmdk_close(c) < 0 && err == 0)
-		err = vmdk_seterr(eb, -EIO, "%s: closing failed", child);
+		err = vmdk_seterr_at(eb, -EIO, child, "closing failed");
 	vmdk_close(oldp);
 	vmdk_close(newp);
 	free(old_path);

@@ -65,14 +65,15 @@ static int sound(const char *path, struct vmdk_errbuf *eb)
 	int err = vmdk_check(path, 0, NULL, first_error, &f, &r);
 
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+		return vmdk_errcopy(eb, err, vmdk_open_errbuf());
 	if (f.code == VMDK_P_OUTSIDE)	/* no repair makes that right */
-		return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: %s", path, first);
+		return vmdk_seterr_at(eb, VMDK_E_UNSAFE_PATH, path, "%s", first);
 	if (r.errors)
-		return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR, "%s: %s%s; vmdk-check finds "
-				   "%u error%s: repair it first (vmdk-check --repair)",
-				   path, first, r.errors > 1 ? " (and more)" : "",
-				   r.errors, r.errors == 1 ? "" : "s");
+		return vmdk_seterr_at(eb, VMDK_E_NEEDS_REPAIR, path,
+				      "%s%s; vmdk-check finds "
+				      "%u error%s: repair it first (vmdk-check --repair)",
+				      first, r.errors > 1 ? " (and more)" : "", r.errors,
+				      r.errors == 1 ? "" : "s");
 	return 0;
 }
 
@@ -82,10 +83,11 @@ static int refuse_extents(const struct vmdk_link *l, bool writing,
 	/* Named as the user named it: a thin disk is not preallocated, its
 	 * extent holds only the blocks written. */
 	if (vmdk_type_of(l->desc) == VMDK_TYPE_VMFS_THIN)
-		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: a vmfsThin disk "
-				   "takes only the blocks written and is not shrunk in "
-				   "place; 'vmdk-clone -t vmfsThin' makes a copy that "
-				   "leaves its zero blocks out", l->path);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_SUPPORTED, l->path,
+				      "a vmfsThin disk "
+				      "takes only the blocks written and is not shrunk in "
+				      "place; 'vmdk-clone -t vmfsThin' makes a copy that "
+				      "leaves its zero blocks out");
 	for (size_t i = 0; i < l->n_ext; i++) {
 		const struct vmdk_extent *x = &l->ext[i];
 		int err;
@@ -93,10 +95,12 @@ static int refuse_extents(const struct vmdk_link *l, bool writing,
 		if (!x->path)
 			continue;	/* ZERO */
 		if ((err = vmdk_format_can_compact(x, l->path)) < 0)
-			return vmdk_seterr(eb, err, "%s", x->eb->msg);
+			return vmdk_errcopy(eb, err, x->eb);
 		if (writing && !x->writable)
-			return vmdk_seterr(eb, VMDK_E_READ_ONLY, "%s: this %s extent "
-					   "cannot be written", x->path, x->ops->name);
+			return vmdk_seterr_at(eb, VMDK_E_READ_ONLY, x->path,
+					      "this %s extent "
+					      "cannot be written",
+					      x->ops->name);
 	}
 	return 0;
 }
@@ -133,7 +137,7 @@ static int compact(const char *path, int mode, vmdk_progress_fn fn, void *arg,
 		return err;
 	err = vmdk_open(path, VMDK_OPEN_SINGLE_LINK | (writing ? 0 : VMDK_OPEN_RDONLY), &d);
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+		return vmdk_errcopy(eb, err, vmdk_open_errbuf());
 	l = d->links[0];
 	err = refuse_extents(l, writing, eb);
 	report->size_before = files_size(l);
@@ -150,7 +154,7 @@ static int compact(const char *path, int mode, vmdk_progress_fn fn, void *arg,
 			continue;
 		err = x->ops->compact(&c);
 		if (err < 0)
-			err = vmdk_seterr(eb, err, "%s", x->eb->msg);
+			err = vmdk_errcopy(eb, err, x->eb);
 		add(report, &c);
 		run.base += c.grains + c.moved;
 	}
@@ -158,7 +162,7 @@ static int compact(const char *path, int mode, vmdk_progress_fn fn, void *arg,
 	/* Closing clears the unclean mark the writable open set. */
 	cerr = vmdk_close(d);
 	if (err == 0 && cerr < 0)
-		err = vmdk_seterr(eb, cerr, "%s", vmdk_errmsg(NULL));
+		err = vmdk_errcopy(eb, cerr, vmdk_open_errbuf());
 	return err;
 }
 

@@ -42,9 +42,10 @@ bool vmdk_name_stays_inside(const char *name)
 static int outside(struct vmdk_errbuf *eb, const char *owner, const char *what,
 		   const char *name)
 {
-	return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: names %s \"%s\" outside the "
-			   "disk's directory; refused", owner,
-			   what, name);
+	return vmdk_seterr_at(eb, VMDK_E_UNSAFE_PATH, owner,
+			      "names %s \"%s\" outside the "
+			      "disk's directory; refused",
+			      what, name);
 }
 
 int vmdk_named_path(const char *dir, const char *name, const char *owner,
@@ -53,8 +54,8 @@ int vmdk_named_path(const char *dir, const char *name, const char *owner,
 {
 	*out = NULL;
 	if (!name[0])
-		return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
-				   "%s: %s with an empty file name", owner, what);
+		return vmdk_seterr_at(eb, VMDK_E_BAD_DESCRIPTOR, owner,
+				      "%s with an empty file name", what);
 	if (!unsafe && !vmdk_name_stays_inside(name))
 		return outside(eb, owner, what, name);
 	*out = name[0] == '/' ? strdup(name) : vmdk_path_join(dir, name);
@@ -79,7 +80,7 @@ int vmdk_named_where(const char *dir, int fd, const char *path,
 	bool ok;
 
 	if (!rdir)
-		return vmdk_seterr(eb, -errno, "%s: %s", dir, vmdk_strerror(-errno));
+		return vmdk_seterr_at(eb, -errno, dir, "%s", vmdk_strerror(-errno));
 	/* The file actually open, wherever links led; without /proc, the
 	 * name resolved now. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -99,17 +100,15 @@ int vmdk_named_kind(int fd, const char *path, bool device_ok,
 	int flags;
 
 	if (fstat(fd, &st) < 0)
-		return vmdk_seterr(eb, -errno, "%s: %s", path, vmdk_strerror(-errno));
+		return vmdk_seterr_at(eb, -errno, path, "%s", vmdk_strerror(-errno));
 	if (S_ISBLK(st.st_mode) && !device_ok)
-		return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: a block device; "
-				   "refused unless unsafe paths are allowed",
-				   path);
+		return vmdk_seterr_at(eb, VMDK_E_UNSAFE_PATH, path,
+				      "a block device; "
+				      "refused unless unsafe paths are allowed");
 	if (S_ISDIR(st.st_mode))
-		return vmdk_seterr(eb, -EISDIR, "%s: %s", path,
-				   vmdk_strerror(-EISDIR));
+		return vmdk_seterr_at(eb, -EISDIR, path, "%s", vmdk_strerror(-EISDIR));
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: not a regular file",
-				   path);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path, "not a regular file");
 	/* Opened without blocking (a FIFO would hang the open); reads and
 	 * writes block as usual. */
 	flags = fcntl(fd, F_GETFL);

@@ -127,7 +127,7 @@ static int disk_put(struct sink *k, uint64_t sector, uint32_t n,
 	struct disk_sink *s = (struct disk_sink *)k;
 	int err = vmdk_write(s->d, sector, n, buf);
 
-	return err < 0 ? vmdk_seterr(k->eb, err, "%s", vmdk_errmsg(s->d)) : 0;
+	return err < 0 ? vmdk_errcopy(k->eb, err, &s->d->eb) : 0;
 }
 
 static int disk_finish(struct sink *k)
@@ -163,7 +163,7 @@ static int disk_sink_new(const char *path, const struct vmdk_create_params *cp,
 	err = vmdk_create_in(path, cp, eb);
 	if (err == 0 && (err = vmdk_open(path, no_sync ? VMDK_OPEN_NO_SYNC : 0,
 					 &s->d)) < 0)
-		vmdk_seterr(eb, err, "%s", vmdk_errmsg(NULL));
+		vmdk_errcopy(eb, err, vmdk_open_errbuf());
 	if (err < 0) {
 		free(s);
 		return err;
@@ -206,7 +206,7 @@ static int copy_run(void *arg, uint64_t sector, uint64_t n, int state)
 		uint8_t *buf = vmdk_copy_pipe_buffer(c->pipe);
 		err = vmdk_read(c->src, sector, len, buf);
 		if (err < 0)
-			return vmdk_seterr(c->eb, err, "%s", vmdk_errmsg(c->src));
+			return vmdk_errcopy(c->eb, err, &c->src->eb);
 		err = vmdk_copy_pipe_post(c->pipe, sector, len);
 		sector += len;
 		if (err == 0)
@@ -243,13 +243,14 @@ static int copy_packed(struct vmdk_extent *x, struct sink *k,
 		size_t len;
 		int st = x->ops->status(x, sector, x->sectors - sector, &run);
 		if (st < 0)
-			return vmdk_seterr(eb, st, "%s", x->eb->msg);
+			return vmdk_errcopy(eb, st, x->eb);
 		if (st == VMDK_BS_DATA) {
 			int got = x->ops->packed_grain(x, sector, &packed, &len);
 			if (got < 0)
-				return vmdk_seterr(eb, got, "%s", x->eb->msg);
-			if (got && (err = k->put_packed(k, sector / VMDK_STREAM_GRAIN, packed, len)) < 0) {
-				memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+				return vmdk_errcopy(eb, got, x->eb);
+			if (got && (err = k->put_packed(k, sector / VMDK_STREAM_GRAIN, packed,
+							len)) < 0) {
+				vmdk_errcopy(eb, 0, keb);
 				return err;
 			}
 		}
@@ -257,7 +258,7 @@ static int copy_packed(struct vmdk_extent *x, struct sink *k,
 		err = report(p, sector, x->sectors, eb);
 	}
 	if (err == 0 && (err = k->finish(k)) < 0)
-		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+		vmdk_errcopy(eb, 0, keb);
 	return err;
 }
 
@@ -283,11 +284,11 @@ static int copy_data(vmdk_disk *src, struct sink *k,
 	sink_err = vmdk_copy_pipe_drain(c.pipe);
 	vmdk_copy_pipe_free(c.pipe);
 	if (sink_err < 0 && (err == 0 || err == sink_err)) {
-		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+		vmdk_errcopy(eb, 0, keb);
 		return sink_err;
 	}
 	if (err == 0 && (err = k->finish(k)) < 0)
-		memcpy(eb->msg, keb->msg, sizeof(eb->msg));
+		vmdk_errcopy(eb, 0, keb);
 	return err;
 }
 
@@ -411,7 +412,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 {
 	struct vmdk_create_params cp;
 	struct kv_list kv = { 0 };
-	struct vmdk_errbuf keb = { { 0 } };	/* the sink's, see copy_data */
+	struct vmdk_errbuf keb = {.msg = ""}; /* the sink's, see copy_data */
 	struct sink *k = NULL;
 	char *desc = NULL;
 	int err;
@@ -425,8 +426,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 	if (f->writer) {
 		desc = vmdk_create_descriptor(&cp, path);
 		err = desc ? vmdk_writer_sink_new(fd, f->writer, &cp, desc, p, &keb, &k)
-			   : vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s",
-					 vmdk_errmsg(NULL));
+			   : vmdk_errcopy(eb, VMDK_E_INVALID_ARG, vmdk_open_errbuf());
 	} else if (!f->kinds) {
 		struct stat st;
 		bool known = fstat(fd, &st) == 0;
@@ -437,7 +437,7 @@ static int clone_into(vmdk_disk *src, const char *path, int fd,
 		err = disk_sink_new(path, &cp, p->no_sync, &keb, &k);
 	}
 	if (err < 0 && keb.msg[0])
-		memcpy(eb->msg, keb.msg, sizeof(eb->msg));
+		vmdk_errcopy(eb, 0, &keb);
 	if (err == 0)
 		err = copy_data(src, k, p, eb, &keb);
 	if (k)
@@ -461,7 +461,7 @@ static int doom_replaced(struct vmdk_txn *t, const char *dst)
 
 	if (err == VMDK_E_LOCKED) {
 		free(dir);
-		return vmdk_seterr(t->eb, err, "%s", vmdk_errmsg(NULL));
+		return vmdk_errcopy(t->eb, err, vmdk_open_errbuf());
 	}
 	if (err < 0 || !dir) {
 		free(dir);
@@ -523,26 +523,29 @@ static int clone_to_device(vmdk_disk *src, const char *dst, const struct stat *s
 	int fd, err;
 
 	if (!S_ISBLK(st->st_mode) || p->type != VMDK_TYPE_RAW)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: not a regular file; "
-				   "not replaced (only a raw clone writes into a "
-				   "block device)", dst);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, dst,
+				      "not a regular file; "
+				      "not replaced (only a raw clone writes into a "
+				      "block device)");
 	if (!p->overwrite)
-		return vmdk_seterr(eb, VMDK_E_EXISTS, "%s: a block device; its "
-				   "contents are replaced only with overwrite", dst);
+		return vmdk_seterr_at(eb, VMDK_E_EXISTS, dst,
+				      "a block device; its "
+				      "contents are replaced only with overwrite");
 	/* O_EXCL: refused while mounted or held by another opener. */
 	fd = open(dst, O_WRONLY | O_EXCL | O_CLOEXEC);
 	if (fd < 0)
-		return vmdk_seterr(eb, -errno, "%s: %s", dst, vmdk_strerror(-errno));
+		return vmdk_seterr_at(eb, -errno, dst, "%s", vmdk_strerror(-errno));
 	if (ioctl(fd, BLKGETSIZE64, &size) < 0)
-		err = vmdk_seterr(eb, -errno, "%s: %s", dst, vmdk_strerror(-errno));
+		err = vmdk_seterr_at(eb, -errno, dst, "%s", vmdk_strerror(-errno));
 	else if (size < need)
-		err = vmdk_seterr(eb, VMDK_E_NO_SPACE, "%s: the device holds %llu "
-				  "bytes, the disk needs %llu", dst,
-				  (unsigned long long)size, (unsigned long long)need);
+		err = vmdk_seterr_at(eb, VMDK_E_NO_SPACE, dst,
+				     "the device holds %llu "
+				     "bytes, the disk needs %llu",
+				     (unsigned long long)size, (unsigned long long)need);
 	else
 		err = clone_into(src, dst, fd, f, p, eb);
 	if (close(fd) < 0 && err == 0)
-		err = vmdk_seterr(eb, -errno, "%s: %s", dst, vmdk_strerror(-errno));
+		err = vmdk_seterr_at(eb, -errno, dst, "%s", vmdk_strerror(-errno));
 	return err;
 }
 
@@ -571,15 +574,13 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 	if (err == 0 && goes_to_fd(f)) {
 		fd = open(t.stage_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
-			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
-					  vmdk_strerror(-errno));
+			err = vmdk_seterr_at(eb, -errno, dst, "%s", vmdk_strerror(-errno));
 	}
 	if (err == 0)
 		err = clone_into(src, t.stage_path, fd, f, p, eb);
 	if (fd >= 0) {
 		if (err == 0 && !p->no_sync && fsync(fd) < 0)
-			err = vmdk_seterr(eb, -errno, "%s: %s", dst,
-					  vmdk_strerror(-errno));
+			err = vmdk_seterr_at(eb, -errno, dst, "%s", vmdk_strerror(-errno));
 		close(fd);
 	}
 	if (err == 0 && p->overwrite && access(dst, F_OK) == 0)
@@ -588,7 +589,7 @@ int vmdk_clone(vmdk_disk *src, const char *dst,
 		err = vmdk_txn_commit(&t, dst, p->overwrite);
 	vmdk_txn_end(&t);
 	if (err < 0 && err > -1000 && !strchr(eb->msg, ':'))
-		vmdk_seterr(eb, err, "%s: %s", dst, vmdk_strerror(err));
+		vmdk_seterr_at(eb, err, dst, "%s", vmdk_strerror(err));
 	return err;
 }
 
@@ -647,7 +648,7 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	struct vmdk_clone_params p = { .type = type,
 				       .progress = progress,
 				       .progress_arg = arg };
-	struct vmdk_errbuf keb = { { 0 } };
+	struct vmdk_errbuf keb = {.msg = ""};
 	struct count_sink c = { .base = { .put = count_put,
 					  .finish = count_finish, .eb = &keb } };
 	const struct vmdk_format_ops *f;
@@ -667,7 +668,7 @@ int vmdk_space_needed(vmdk_disk *src, int type, const char *dst,
 	cap = cp.capacity;
 	if (err == 0 && def && !(desc = vmdk_create_descriptor(&cp, dst ? dst
 							       : src->links[0]->path)))
-		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s", vmdk_errmsg(NULL));
+		err = vmdk_errcopy(eb, VMDK_E_INVALID_ARG, vmdk_open_errbuf());
 	/* Read the source only when its content changes the answer. */
 	if (err == 0 && extents_space(f, type, cap, desc, 1, 1) !=
 			extents_space(f, type, cap, desc, 0, 0))

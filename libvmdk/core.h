@@ -31,6 +31,8 @@ struct vmdk_strv {
 	char **v;
 	size_t n;
 };
+int vmdk_strv_push(struct vmdk_strv *v, const char *s);
+void vmdk_strv_free(struct vmdk_strv *v);
 struct vmdk_txn {
 	struct vmdk_errbuf *eb;
 	char *stage_dir;	/* hidden directory beside the destination */
@@ -50,6 +52,24 @@ int vmdk_stage_lock(const char *stage_dir);
 void vmdk_sweep_stale_stages(const char *dir);
 /* A new disk is built at t->stage_path and appears at @dst on commit. */
 int vmdk_txn_stage(struct vmdk_txn *t, const char *dst);
+/* txn_spare.c: a staged disk's extents whose names files in @dir hold
+ * arrive under spare names its staged descriptor is edited to name; once
+ * it is committed, settle gives them their usual names again. */
+#define STAGE_PREFIX ".vmdk-partial-"	/* a stage directory's name */
+/* A spare name: the prefix, the stage's own suffix, '-', the usual name. */
+#define SPARE_PREFIX ".vmdk-spare-"
+struct vmdk_spare_plan {
+	struct vmdk_strv names, spares;
+	char *final_text;	/* the staged descriptor as made */
+	size_t final_len;
+};
+int vmdk_spare_plan(struct vmdk_txn *t, const char *dir, const char *main_name,
+		    const struct vmdk_strv *arriving, struct vmdk_spare_plan *p);
+/* The name @name arrives under. */
+const char *vmdk_spare_for(const struct vmdk_spare_plan *p, const char *name);
+int vmdk_spare_settle(struct vmdk_txn *t, const char *dir, const char *dst,
+		      struct vmdk_spare_plan *p);
+void vmdk_spare_free(struct vmdk_spare_plan *p);
 /* Create @path (never over a file) as part of the change. */
 int vmdk_txn_create_file(struct vmdk_txn *t, const char *path, int *fd);
 /* @path was made by the change (removed unless it commits). */
@@ -132,6 +152,11 @@ int vmdk_vmware_lock_restamp(struct vmdk_vmware_lock *list);
 void vmdk_vmware_lock_release(struct vmdk_vmware_lock *list);
 /* 1 with @who told when someone else holds @path exclusively, else 0. */
 int vmdk_vmware_lock_holder(const char *path, char *who, size_t len);
+/* VMDK_E_LOCKED, the lock directory @dir its file, @holder who has it. */
+int vmdk_vmware_lock_refusal(struct vmdk_errbuf *eb, const char *dir, const char *holder);
+/* That refusal when someone else holds VMware's lock on a file of @d's
+ * top link (its error), else 0. */
+int vmdk_vmware_lock_refuse_held(vmdk_disk *d, struct vmdk_errbuf *eb);
 /* Remove every member of @path.lck, counting them in *@removed. */
 int vmdk_vmware_lock_break(const char *path, int *removed);
 

@@ -72,8 +72,7 @@ static int make_plan(struct plan *pl, const char *path,
 	pl->n_ext = (size_t)((p->capacity + per - 1) / per);
 	if (pl->n_ext > MAX_FILES) {
 		free(stem);
-		return vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: too many extent files",
-				   path);
+		return vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path, "too many extent files");
 	}
 	pl->ext = calloc(pl->n_ext, sizeof(*pl->ext));
 	if (!pl->desc_path || !pl->ext) {
@@ -233,36 +232,34 @@ static int check_params(const struct vmdk_create_params *p, const char *path,
 			struct vmdk_errbuf *eb)
 {
 	if (p->type < 0 || p->type >= VMDK_TYPE_COUNT)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: unknown disk type %d",
-				   path, p->type);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, path, "unknown disk type %d",
+				      p->type);
 	if (p->adapter < 0 || p->adapter >= VMDK_ADAPTER_COUNT)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: unknown adapter %d", path, p->adapter);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, path, "unknown adapter %d",
+				      p->adapter);
 	if (p->capacity == 0)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: capacity is zero",
-				   path);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, path, "capacity is zero");
 	if (p->capacity > VMDK_MAX_CAPACITY)
-		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
-				   "%s: capacity beyond the 64 TiB limit", path);
+		return vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path,
+				      "capacity beyond the 64 TiB limit");
 	/* ESXi's own limit for a virtual disk on a VMFS datastore. */
 	if ((p->type == VMDK_TYPE_VMFS_THICK || p->type == VMDK_TYPE_VMFS_THIN) &&
 	    p->capacity > VMDK_VMFS_MAX_CAPACITY)
-		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
-				   "%s: a VMFS disk holds at most 62 TiB", path);
+		return vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path,
+				      "a VMFS disk holds at most 62 TiB");
 	if (!vmdk_type_def(p->type)->split &&
 	    p->capacity > vmdk_format_for_type(p->type)->max_sectors)
-		return vmdk_seterr(eb, VMDK_E_TOO_BIG,
-				   "%s: a monolithic sparse disk holds less than 2 TiB "
-				   "(use twoGbMaxExtentSparse or a flat type)", path);
+		return vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path,
+				      "a monolithic sparse disk holds less than 2 TiB "
+				      "(use twoGbMaxExtentSparse or a flat type)");
 	if (p->hw_version < 0 || p->hw_version > 99)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: hardware version %d out of range", path,
-				   p->hw_version);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, path,
+				      "hardware version %d out of range", p->hw_version);
 	if (p->grain_size && (p->grain_size < 8 || p->grain_size > 2048 ||
 			      (p->grain_size & (p->grain_size - 1))))
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: grain size %u is not a power of two from 8 to 2048",
-				   path, p->grain_size);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, path,
+				      "grain size %u is not a power of two from 8 to 2048",
+				      p->grain_size);
 	return 0;
 }
 
@@ -288,9 +285,9 @@ static int name_error(const char *path, int err, struct vmdk_errbuf *eb)
 	char detail[VMDK_ERRMSG_MAX];
 
 	if (err > -1000)
-		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	snprintf(detail, sizeof(detail), "%s", eb->msg);
-	return vmdk_seterr(eb, err, "%s: %s", path, detail);
+	return vmdk_seterr_at(eb, err, path, "%s", detail);
 }
 
 int vmdk_create_extent_file(struct vmdk_txn *t, const char *path, int type,
@@ -350,13 +347,12 @@ static int check_free_names(const struct vmdk_create_params *p,
 	int err = make_plan(&pl, path, eb);
 
 	if (err == 0 && access(path, F_OK) == 0)
-		err = vmdk_seterr(eb, VMDK_E_EXISTS,
-				  "%s: already exists; not overwritten", path);
+		err = vmdk_seterr_at(eb, VMDK_E_EXISTS, path,
+				     "already exists; not overwritten");
 	for (size_t i = 0; err == 0 && i < pl.n_ext; i++)
 		if (access(pl.ext[i].path, F_OK) == 0)
-			err = vmdk_seterr(eb, VMDK_E_EXISTS,
-					  "%s: already exists; not overwritten",
-					  pl.ext[i].path);
+			err = vmdk_seterr_at(eb, VMDK_E_EXISTS, pl.ext[i].path,
+					     "already exists; not overwritten");
 	free_plan(&pl);
 	return err;
 }

@@ -83,8 +83,8 @@ static int check_writable(vmdk_disk *d, uint64_t sector, uint64_t n)
 	struct vmdk_link *l = d->links[0];
 
 	if (!l->writable)
-		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
-				   "%s: disk was opened read-only", l->path);
+		return vmdk_seterr_at(&d->eb, VMDK_E_READ_ONLY, l->path,
+				      "disk was opened read-only");
 	while (n > 0) {
 		struct vmdk_extent *x = vmdk_link_extent_at(l, sector);
 		uint64_t take = x->start + x->sectors - sector;
@@ -179,8 +179,7 @@ int vmdk_flush(vmdk_disk *d)
 	}
 	if (l->writable && l->desc_fd >= 0 && !(d->flags & VMDK_OPEN_NO_SYNC) &&
 	    fsync(l->desc_fd) < 0)
-		return vmdk_seterr(&d->eb, -errno, "%s: %s", l->path,
-				   vmdk_strerror(-errno));
+		return vmdk_seterr_at(&d->eb, -errno, l->path, "%s", vmdk_strerror(-errno));
 	return 0;
 }
 

@@ -43,10 +43,10 @@ int vmdk_fetched_head(const struct vmdk_fetcher *f, const char *path, int *out,
 	*out = -1;
 	err = f->size(f->arg, path, &size);
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	fd = memfd_create("vmdk-fetched", MFD_CLOEXEC);
 	if (fd < 0)
-		return vmdk_seterr(eb, -errno, "%s: %s", path, vmdk_strerror(-errno));
+		return vmdk_seterr_at(eb, -errno, path, "%s", vmdk_strerror(-errno));
 	if (size > INT64_MAX || ftruncate(fd, (off_t)size) < 0) {
 		err = size > INT64_MAX ? -EFBIG : -errno;
 		goto fail;
@@ -76,5 +76,5 @@ int vmdk_fetched_head(const struct vmdk_fetcher *f, const char *path, int *out,
 	return 0;
 fail:
 	close(fd);
-	return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+	return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 }

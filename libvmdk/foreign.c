@@ -52,6 +52,9 @@ int vmdk_foreign_error(struct vmdk_errbuf *eb, int err, const char *path,
 	if (err != VMDK_E_BAD_DESCRIPTOR && err != VMDK_E_NOT_A_DISK)
 		return err;
 	f = vmdk_foreign_format(fd);
-	return f ? vmdk_seterr(eb, VMDK_E_FOREIGN, "%s: a %s image, not a VMDK "
-			       "disk", path, f) : err;
+	return f ? vmdk_seterr_at(eb, VMDK_E_FOREIGN, path,
+				  "a %s image, not a VMDK "
+				  "disk",
+				  f)
+		 : err;
 }

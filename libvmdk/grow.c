@@ -63,22 +63,23 @@ static int refuse(const struct vmdk_link *l, const struct vmdk_extent *last,
 	int err;
 
 	if (l->desc->parent_hint)
-		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED,
-				   "%s: a child disk (redo log) cannot be grown; "
-				   "grow the base disk before taking children", l->path);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_SUPPORTED, l->path,
+				      "a child disk (redo log) cannot be grown; "
+				      "grow the base disk before taking children");
 	if ((err = vmdk_format_can_grow(last, l->path)) < 0)
-		return vmdk_seterr(eb, err, "%s", last->eb->msg);
+		return vmdk_errcopy(eb, err, last->eb);
 	if (capacity < l->capacity)
-		return vmdk_seterr(eb, VMDK_E_INVALID_ARG,
-				   "%s: the new size is smaller than the current "
-				   "%llu sectors (disks never shrink)", l->path,
-				   (unsigned long long)l->capacity);
+		return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, l->path,
+				      "the new size is smaller than the current "
+				      "%llu sectors (disks never shrink)",
+				      (unsigned long long)l->capacity);
 	if (capacity > VMDK_MAX_CAPACITY ||
 	    (!(def && def->split) &&
 	     last->sectors + capacity - l->capacity > last->ops->max_sectors))
-		return vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: %llu sectors is beyond "
-				   "what this type holds", l->path,
-				   (unsigned long long)capacity);
+		return vmdk_seterr_at(eb, VMDK_E_TOO_BIG, l->path,
+				      "%llu sectors is beyond "
+				      "what this type holds",
+				      (unsigned long long)capacity);
 	return 0;
 }
 
@@ -104,8 +105,10 @@ static int grow(const char *path, uint64_t capacity, bool relative,
 	l = d->links[0];
 	last = &l->ext[l->n_ext - 1];
 	if (relative && capacity > VMDK_MAX_CAPACITY - l->capacity) {
-		err = vmdk_seterr(eb, VMDK_E_TOO_BIG, "%s: %llu sectors more is beyond "
-				  "64 TiB", path, (unsigned long long)capacity);
+		err = vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path,
+				     "%llu sectors more is beyond "
+				     "64 TiB",
+				     (unsigned long long)capacity);
 		goto out;
 	}
 	if (relative)
@@ -150,7 +153,7 @@ static int grow(const char *path, uint64_t capacity, bool relative,
 	/* 2. The last extent, in place. */
 	if (err == 0 && grow_last &&
 	    (err = last->ops->grow(last, last->sectors + grow_last, def->thin)) < 0)
-		err = vmdk_seterr(eb, err, "%s", last->eb->msg);
+		err = vmdk_errcopy(eb, err, last->eb);
 	/* 3. The descriptor, which makes the new size real. */
 	if (err == 0 && grow_last)
 		err = vmdk_desc_set_extent_sectors(l->desc, l->n_ext - 1,

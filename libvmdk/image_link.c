@@ -34,8 +34,7 @@ static int reach_file(struct vmdk_extent *x, int fd,
 		x->fetch = fetch;
 		err = fetch->size(fetch->arg, x->path, &x->file_size);
 	}
-	return err < 0 ? vmdk_seterr(eb, err, "%s: %s", x->path, vmdk_strerror(err))
-		       : 0;
+	return err < 0 ? vmdk_seterr_at(eb, err, x->path, "%s", vmdk_strerror(err)) : 0;
 }
 
 const struct vmdk_image_format *vmdk_image_probe(int fd, const struct vmdk_fetcher *fetch,
@@ -102,11 +101,13 @@ static int find_by_id(struct vmdk_link *l, const struct vmdk_image_format *img,
 
 	guid_text(id, text, sizeof(text));
 	if (l->fetch)
-		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: a %s child names its "
-				   "parent {%s} by identity alone, which is not "
-				   "looked for on a datastore", l->path, img->name, text);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_SUPPORTED, l->path,
+				      "a %s child names its "
+				      "parent {%s} by identity alone, which is not "
+				      "looked for on a datastore",
+				      img->name, text);
 	if (!(d = opendir(l->dir)))
-		return vmdk_seterr(eb, -errno, "%s: %s", l->dir, vmdk_strerror(-errno));
+		return vmdk_seterr_at(eb, -errno, l->dir, "%s", vmdk_strerror(-errno));
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.' && strcmp(e->d_name, self) &&
 		    has_id(l->dir, e->d_name, img, id) && n++ == 0)
@@ -116,13 +117,17 @@ static int find_by_id(struct vmdk_link *l, const struct vmdk_image_format *img,
 		return -ENOMEM;
 	if (n > 1) {
 		free(found);
-		return vmdk_seterr(eb, VMDK_E_OPEN_PARENT, "%s: %d images in its "
-				   "directory are its parent {%s}; copies of one image "
-				   "cannot be told apart", l->path, n, text);
+		return vmdk_seterr_at(eb, VMDK_E_OPEN_PARENT, l->path,
+				      "%d images in its "
+				      "directory are its parent {%s}; copies of one image "
+				      "cannot be told apart",
+				      n, text);
 	}
 	if (n == 0)
-		return vmdk_seterr(eb, VMDK_E_OPEN_PARENT, "%s: its parent {%s} is no "
-				   "%s image in its directory", l->path, text, img->name);
+		return vmdk_seterr_at(eb, VMDK_E_OPEN_PARENT, l->path,
+				      "its parent {%s} is no "
+				      "%s image in its directory",
+				      text, img->name);
 	l->backing = found;
 	return 0;
 }
@@ -136,8 +141,9 @@ static int open_data_file(struct vmdk_link *l, const struct vmdk_image_format *i
 	int fd = -1, err;
 
 	if (l->fetch)
-		return vmdk_seterr(eb, VMDK_E_NOT_SUPPORTED, "%s: an external data "
-				   "file is not read on a datastore", l->path);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_SUPPORTED, l->path,
+				      "an external data "
+				      "file is not read on a datastore");
 	err = vmdk_named_path(l->dir, name, l->path, "data file", l->unsafe_paths,
 			      &path, eb);
 	if (err == 0)
@@ -195,9 +201,10 @@ int vmdk_image_link_open(const char *path, int fd, const uint8_t *first,
 
 	if (how & VMDK_LINK_WRITABLE) {
 		close(fd);
-		return vmdk_seterr(eb, VMDK_E_FOREIGN, "%s: a %s image, read here "
-				   "as a source only (vmdk-clone converts it)",
-				   path, img->name);
+		return vmdk_seterr_at(eb, VMDK_E_FOREIGN, path,
+				      "a %s image, read here "
+				      "as a source only (vmdk-clone converts it)",
+				      img->name);
 	}
 	x.path = (char *)path;
 	err = reach_file(&x, fd, fetch, eb);

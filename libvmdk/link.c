@@ -27,7 +27,7 @@ static int with_path(struct vmdk_errbuf *eb, int err, const char *path)
 	char detail[VMDK_ERRMSG_MAX];
 
 	snprintf(detail, sizeof(detail), "%s", eb->msg);
-	return vmdk_seterr(eb, err, "%s: %s", path, detail);
+	return vmdk_seterr_at(eb, err, path, "%s", detail);
 }
 
 /* The files this thread holds locked across several opens: an open of
@@ -98,9 +98,8 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 	if (fd < 0) {
 		err = -errno;
 		if (err == -ENOENT && missing_code)
-			return vmdk_seterr(eb, missing_code, "%s: file is missing",
-					   path);
-		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+			return vmdk_seterr_at(eb, missing_code, path, "file is missing");
+		return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	}
 	err = vmdk_named_kind(fd, path, true, eb);
 	if (err < 0) {
@@ -111,17 +110,18 @@ int vmdk_link_open_file(const char *path, bool writable, bool lock_exclusive,
 	/* qemu's writer holds only bytes our reader does not take. */
 	if (err == 0 && !lock_exclusive && vmdk_fd_written_elsewhere(fd)) {
 		close(fd);
-		return vmdk_seterr(eb, VMDK_E_LOCKED, "%s: in use: another program "
-				   "has it open for writing", path);
+		return vmdk_seterr_at(eb, VMDK_E_LOCKED, path,
+				      "in use: another program "
+				      "has it open for writing");
 	}
 	if (err < 0) {
 		close(fd);
 		if (err == VMDK_E_LOCKED)
-			return vmdk_seterr(eb, err, "%s: in use: another process "
-					   "has it open%s", path,
-					   lock_exclusive ? "" : " for writing");
-		return vmdk_seterr(eb, err, "%s: locking: %s", path,
-				   vmdk_strerror(err));
+			return vmdk_seterr_at(eb, err, path,
+					      "in use: another process "
+					      "has it open%s",
+					      lock_exclusive ? "" : " for writing");
+		return vmdk_seterr_at(eb, err, path, "locking: %s", vmdk_strerror(err));
 	}
 	if (lock_exclusive)
 		hold(fd);
@@ -153,13 +153,17 @@ static int named_twice(struct vmdk_link *l, struct vmdk_extent *x,
 	if (stat(x->path, &st) < 0)
 		return 0;
 	if (same_inode(&st, l->desc_fd))
-		return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR, "%s: names itself "
-				   "as extent \"%s\"", l->path, name);
+		return vmdk_seterr_at(eb, VMDK_E_BAD_DESCRIPTOR, l->path,
+				      "names itself "
+				      "as extent \"%s\"",
+				      name);
 	for (struct vmdk_extent *o = l->ext; x->writable && o < x; o++)
 		if (same_inode(&st, o->fd))
-			return vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR, "%s: names "
-					   "\"%s\" as two extents; such a disk "
-					   "cannot be written", l->path, name);
+			return vmdk_seterr_at(eb, VMDK_E_BAD_DESCRIPTOR, l->path,
+					      "names "
+					      "\"%s\" as two extents; such a disk "
+					      "cannot be written",
+					      name);
 	return 0;
 }
 
@@ -178,8 +182,8 @@ static int open_fetched(struct vmdk_link *l, struct vmdk_extent *x,
 	if (err == 0 && got)
 		err = x->fetch->read(x->fetch->arg, x->path, first, got, 0);
 	if (err < 0)
-		return vmdk_seterr(eb, err == -ENOENT ? VMDK_E_MISSING_EXTENT : err,
-				   "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err == -ENOENT ? VMDK_E_MISSING_EXTENT : err, x->path,
+				      "%s", vmdk_strerror(err));
 	x->ops = vmdk_format_pick(el->kind, first, got, x->path, eb, &err);
 	return x->ops ? x->ops->open(x, first) : err;
 }
@@ -244,7 +248,7 @@ static int open_extent(struct vmdk_link *l, struct vmdk_extent *x,
 	if (err == 0)
 		err = read_first_sector(x->fd, first, &got);
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s: %s", x->path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, x->path, "%s", vmdk_strerror(err));
 	x->ops = vmdk_format_pick(el->kind, first, got, x->path, eb, &err);
 	if (!x->ops)
 		return err;
@@ -294,7 +298,7 @@ int vmdk_descriptor_text(int fd, const char *path, const uint8_t *first,
 	memset(e, 0, sizeof(*e));
 	err = vmdk_file_size(fd, &size);
 	if (err < 0)
-		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	embedded = vmdk_format_descriptor_area(first, got, path, e, eb);
 	if (embedded < 0)
 		return embedded;
@@ -302,19 +306,17 @@ int vmdk_descriptor_text(int fd, const char *path, const uint8_t *first,
 	len = e->len;
 	if (embedded) {
 		if (len > VMDK_MAX_DESCRIPTOR || off > size || len > size - off)
-			return vmdk_seterr(eb, VMDK_E_NEEDS_REPAIR,
-					   "%s: embedded descriptor (%llu bytes at %llu) "
-					   "lies outside the file", path,
-					   (unsigned long long)len,
-					   (unsigned long long)off);
+			return vmdk_seterr_at(eb, VMDK_E_NEEDS_REPAIR, path,
+					      "embedded descriptor (%llu bytes at %llu) "
+					      "lies outside the file",
+					      (unsigned long long)len, (unsigned long long)off);
 	} else {
 		if (size == 0)
-			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: empty file",
-					   path);
+			return vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path, "empty file");
 		if (size > VMDK_MAX_DESCRIPTOR)
-			return vmdk_seterr(eb, VMDK_E_NOT_A_DISK,
-					   "%s: not a VMDK disk (no sparse header, "
-					   "too large for a descriptor)", path);
+			return vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path,
+					      "not a VMDK disk (no sparse header, "
+					      "too large for a descriptor)");
 		len = size;
 	}
 	text = malloc(len + 1);
@@ -323,8 +325,8 @@ int vmdk_descriptor_text(int fd, const char *path, const uint8_t *first,
 	err = vmdk_pread_all(fd, text, len, off);
 	if (err < 0) {
 		free(text);
-		return vmdk_seterr(eb, err, "%s: reading descriptor: %s", path,
-				   vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path, "reading descriptor: %s",
+				      vmdk_strerror(err));
 	}
 	text[len] = '\0';
 	*out = text;
@@ -366,7 +368,7 @@ int vmdk_descriptor_load(const char *path, struct vmdk_descriptor **out,
 		return err;
 	err = read_first_sector(fd, first, &got);
 	if (err < 0)
-		err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		err = vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	else
 		err = vmdk_descriptor_read(fd, path, first, got, out, NULL,
 					   &embedded, eb);
@@ -384,9 +386,10 @@ static int check_ctk(struct vmdk_link *l, struct vmdk_errbuf *eb)
 	if (!ctk || !*ctk || l->unsafe_paths || l->fetch ||
 	    vmdk_named_deletable(l->dir, ctk))
 		return 0;
-	return vmdk_seterr(eb, VMDK_E_UNSAFE_PATH, "%s: names change-tracking "
-			   "file \"%s\" outside the disk's directory; refused",
-			   l->path, ctk);
+	return vmdk_seterr_at(eb, VMDK_E_UNSAFE_PATH, l->path,
+			      "names change-tracking "
+			      "file \"%s\" outside the disk's directory; refused",
+			      ctk);
 }
 
 /* A parent hint may name any file: what that file holds is never shown,
@@ -399,10 +402,13 @@ static int not_a_parent(struct vmdk_errbuf *eb, int err, const char *path,
 	if (err != VMDK_E_BAD_DESCRIPTOR && err != VMDK_E_NOT_A_DISK)
 		return err;
 	if (foreign)
-		return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: a %s image, not a "
-				   "VMDK disk", path, foreign);
-	return vmdk_seterr(eb, VMDK_E_NOT_A_DISK, "%s: not a VMDK descriptor "
-			   "or sparse disk", path);
+		return vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path,
+				      "a %s image, not a "
+				      "VMDK disk",
+				      foreign);
+	return vmdk_seterr_at(eb, VMDK_E_NOT_A_DISK, path,
+			      "not a VMDK descriptor "
+			      "or sparse disk");
 }
 
 int vmdk_link_open(const char *path, unsigned how, struct vmdk_link **out,
@@ -446,7 +452,7 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 		goto fail;
 	err = read_first_sector(fd, first, &got);
 	if (err < 0) {
-		err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		err = vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 		close(fd);
 		goto fail;
 	}
@@ -470,16 +476,16 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 	n = vmdk_desc_extent_count(l->desc);
 	if (n == 0 || (embedded && n != 1)) {
 		close(fd);
-		err = vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
-				  "%s: descriptor lists %zu extents%s", path, n,
-				  embedded ? ", a monolithic file holds one" : "");
+		err = vmdk_seterr_at(eb, VMDK_E_BAD_DESCRIPTOR, path,
+				     "descriptor lists %zu extents%s", n,
+				     embedded ? ", a monolithic file holds one" : "");
 		goto fail;
 	}
 	if (embedded && strcmp(vmdk_desc_extent(l->desc, 0)->kind, "SPARSE")) {
 		close(fd);
-		err = vmdk_seterr(eb, VMDK_E_BAD_DESCRIPTOR,
-				  "%s: embedded descriptor names a %s extent",
-				  path, vmdk_desc_extent(l->desc, 0)->kind);
+		err = vmdk_seterr_at(eb, VMDK_E_BAD_DESCRIPTOR, path,
+				     "embedded descriptor names a %s extent",
+				     vmdk_desc_extent(l->desc, 0)->kind);
 		goto fail;
 	}
 	if (!embedded)
@@ -505,8 +511,8 @@ int vmdk_link_open_fetched(const char *path, unsigned how,
 			goto fail;
 		start += el->sectors;
 		if (start > VMDK_MAX_CAPACITY) {
-			err = vmdk_seterr(eb, VMDK_E_TOO_BIG,
-					  "%s: extents add up to more than 64 TiB", path);
+			err = vmdk_seterr_at(eb, VMDK_E_TOO_BIG, path,
+					     "extents add up to more than 64 TiB");
 			goto fail;
 		}
 	}
@@ -559,10 +565,10 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 		size_t span = (size_t)round_up_sector((len > l->desc_len ? len : l->desc_len) + 1);
 		char *buf = NULL;
 		if (len + 1 > area)
-			err = vmdk_seterr(eb, VMDK_E_NO_SPACE,
-					  "%s: descriptor (%zu bytes) does not fit the "
-					  "embedded area (%llu bytes)", l->path, len,
-					  (unsigned long long)area);
+			err = vmdk_seterr_at(eb, VMDK_E_NO_SPACE, l->path,
+					     "descriptor (%zu bytes) does not fit the "
+					     "embedded area (%llu bytes)",
+					     len, (unsigned long long)area);
 		else if (!(buf = calloc(1, span < area ? span : area)))
 			err = -ENOMEM;
 		else {
@@ -590,8 +596,8 @@ int vmdk_link_store_descriptor(struct vmdk_link *l, struct vmdk_errbuf *eb)
 		l->desc_len = len;
 	free(text);
 	if (err < 0 && err > -1000)
-		return vmdk_seterr(eb, err, "%s: writing descriptor: %s", l->path,
-				   vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, l->path, "writing descriptor: %s",
+				      vmdk_strerror(err));
 	return err;
 }
 

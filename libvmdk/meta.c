@@ -110,8 +110,8 @@ int vmdk_meta_update(vmdk_disk *d, const char *const *kv)
 		return VMDK_E_INVALID_ARG;
 	l = d->links[0];
 	if (!l->writable)
-		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
-				   "%s: disk was opened read-only", l->path);
+		return vmdk_seterr_at(&d->eb, VMDK_E_READ_ONLY, l->path,
+				      "disk was opened read-only");
 	for (size_t i = 0; err == 0 && kv[i]; i += 2)
 		err = check_pair(d, kv[i], kv[i + 1]);
 	/* All keys change in the model, then one write of the descriptor. */
@@ -146,8 +146,8 @@ int vmdk_drop_change_tracking(vmdk_disk *d)
 		return VMDK_E_INVALID_ARG;
 	l = d->links[0];
 	if (!l->writable)
-		return vmdk_seterr(&d->eb, VMDK_E_READ_ONLY,
-				   "%s: disk was opened read-only", l->path);
+		return vmdk_seterr_at(&d->eb, VMDK_E_READ_ONLY, l->path,
+				      "disk was opened read-only");
 	vmdk_txn_init(&t, &d->eb);
 	err = vmdk_link_untrack(l, &t);
 	if (err == 0)

@@ -120,8 +120,9 @@ int vmdk_name_check(const char *path, struct vmdk_errbuf *eb)
 {
 	if (vmdk_name_expressible(vmdk_basename(path)))
 		return 0;
-	return vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: a descriptor cannot name "
-			   "a file with quotes or control characters", path);
+	return vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, path,
+			      "a descriptor cannot name "
+			      "a file with quotes or control characters");
 }
 
 bool vmdk_same_file(const char *a, const char *b)

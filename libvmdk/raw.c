@@ -47,11 +47,11 @@ static int raw_check(int fd, const char *path, uint64_t *size,
 	int err = raw_size(fd, size);
 
 	if (err < 0 || *size == 0 || *size > VMDK_MAX_CAPACITY * VMDK_SECTOR)
-		return vmdk_seterr(eb, err < 0 ? err : VMDK_E_TOO_BIG,
-				   "%s: %s", path, err == -ESPIPE
-				   ? "not a file or block device"
-				   : err < 0 ? vmdk_strerror(err)
-				   : *size ? "larger than 64 TiB" : "empty");
+		return vmdk_seterr_at(eb, err < 0 ? err : VMDK_E_TOO_BIG, path, "%s",
+				      err == -ESPIPE ? "not a file or block device"
+				      : err < 0      ? vmdk_strerror(err)
+				      : *size        ? "larger than 64 TiB"
+						     : "empty");
 	return 0;
 }
 
@@ -79,8 +79,8 @@ int vmdk_open_raw(const char *path, unsigned flags, vmdk_disk **out)
 	if (err < 0)
 		return err;
 	if (!(flags & VMDK_OPEN_RAW_FOREIGN) && vmdk_foreign_format(fd)) {
-		err = vmdk_seterr(oeb, VMDK_E_FOREIGN, "%s: a %s image, not raw",
-				  path, vmdk_foreign_format(fd));
+		err = vmdk_seterr_at(oeb, VMDK_E_FOREIGN, path, "a %s image, not raw",
+				     vmdk_foreign_format(fd));
 		close(fd);
 		return err;
 	}

@@ -34,12 +34,13 @@
 static int fail_errno(struct vmdk_errbuf *eb, const char *path, int err)
 {
 	if (err == -EEXIST)
-		return vmdk_seterr(eb, VMDK_E_EXISTS,
-				   "%s: already exists; not overwritten", path);
+		return vmdk_seterr_at(eb, VMDK_E_EXISTS, path,
+				      "already exists; not overwritten");
 	if (err == -EXDEV)
-		return vmdk_seterr(eb, err, "%s: on another file system; use "
-				   "vmdk-clone to copy the disk there", path);
-	return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path,
+				      "on another file system; use "
+				      "vmdk-clone to copy the disk there");
+	return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 }
 
 /* @to as a second name of @from; one left by a rename cut short is
@@ -336,13 +337,12 @@ int vmdk_rename(const char *from, const char *to)
 			return err;
 	}
 	if (access(to, F_OK) == 0)
-		return vmdk_seterr(eb, VMDK_E_EXISTS,
-				   "%s: already exists; not overwritten", to);
+		return vmdk_seterr_at(eb, VMDK_E_EXISTS, to, "already exists; not overwritten");
 	err = vmdk_open(from, VMDK_OPEN_SINGLE_LINK, &d);
 	if (err < 0)
 		return err;
 	err = rename_disk(d->links[0], from, to, eb);
 	if (vmdk_close(d) < 0 && err == 0)
-		err = vmdk_seterr(eb, -EIO, "%s: closing failed", to);
+		err = vmdk_seterr_at(eb, -EIO, to, "closing failed");
 	return err;
 }

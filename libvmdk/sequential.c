@@ -31,16 +31,18 @@ static int open_stream(int fd, const char *name, const uint8_t *head, vmdk_disk 
 		return err;
 	err = vmdk_desc_parse(text, strlen(text), &desc, oeb);
 	if (err < 0)
-		err = vmdk_seterr(oeb, err, "%s: %s", name, oeb->msg);
+		err = vmdk_seterr_at(oeb, err, name, "%s", oeb->msg);
 	else if (desc->parent_hint)
-		err = vmdk_seterr(oeb, VMDK_E_NOT_SUPPORTED, "%s: a child disk (it names "
-				  "a parent); give its file name, so that the parent "
-				  "is found beside it", name);
+		err = vmdk_seterr_at(oeb, VMDK_E_NOT_SUPPORTED, name,
+				     "a child disk (it names "
+				     "a parent); give its file name, so that the parent "
+				     "is found beside it");
 	else if (vmdk_desc_extent_count(desc) != 1 ||
 		 vmdk_desc_extent(desc, 0)->sectors != x.sectors)
-		err = vmdk_seterr(oeb, VMDK_E_NEEDS_REPAIR, "%s: the descriptor's extents "
-				  "do not hold the %llu sectors the header gives", name,
-				  (unsigned long long)x.sectors);
+		err = vmdk_seterr_at(oeb, VMDK_E_NEEDS_REPAIR, name,
+				     "the descriptor's extents "
+				     "do not hold the %llu sectors the header gives",
+				     (unsigned long long)x.sectors);
 	vmdk_desc_free(desc);
 	if (err == 0)
 		err = vmdk_one_extent_disk(name, text, &x, out);
@@ -67,25 +69,30 @@ int vmdk_open_sequential(int fd, const char *name, const void *head, size_t head
 		return vmdk_seterr(oeb, VMDK_E_INVALID_ARG, "no pipe given");
 	if (!as_raw && vmdk_stream_pipe_fits(head, head_len)) {
 		if (raw_bytes)
-			return vmdk_seterr(oeb, VMDK_E_INVALID_ARG, "%s: a streamOptimized "
-					   "disk gives its own size", name);
+			return vmdk_seterr_at(oeb, VMDK_E_INVALID_ARG, name,
+					      "a streamOptimized "
+					      "disk gives its own size");
 		return open_stream(fd, name, head, out);
 	}
 	if (!as_raw && is_vmdk_head(head, head_len))
-		return vmdk_seterr(oeb, VMDK_E_NOT_A_DISK, "%s: only a streamOptimized "
-				   "VMDK can be read from a pipe as it comes", name);
+		return vmdk_seterr_at(oeb, VMDK_E_NOT_A_DISK, name,
+				      "only a streamOptimized "
+				      "VMDK can be read from a pipe as it comes");
 	if (!as_raw && foreign && !raw_bytes && vmdk_probe_format(head, head_len, &readable) &&
 	    readable)
-		return vmdk_seterr(oeb, VMDK_E_NOT_A_DISK, "%s: a %s image is read from "
-				   "a file, not as it comes", name, foreign);
+		return vmdk_seterr_at(oeb, VMDK_E_NOT_A_DISK, name,
+				      "a %s image is read from "
+				      "a file, not as it comes",
+				      foreign);
 	if (!as_raw && foreign)
-		return vmdk_seterr(oeb, VMDK_E_FOREIGN, "%s: a %s image, not raw", name,
-				   foreign);
+		return vmdk_seterr_at(oeb, VMDK_E_FOREIGN, name, "a %s image, not raw",
+				      foreign);
 	if (!raw_bytes)
-		return vmdk_seterr(oeb, VMDK_E_NOT_A_DISK, "%s: not a streamOptimized "
-				   "VMDK; a raw image on a pipe needs its size", name);
+		return vmdk_seterr_at(oeb, VMDK_E_NOT_A_DISK, name,
+				      "not a streamOptimized "
+				      "VMDK; a raw image on a pipe needs its size");
 	if (raw_bytes > VMDK_MAX_CAPACITY * VMDK_SECTOR)
-		return vmdk_seterr(oeb, VMDK_E_TOO_BIG, "%s: larger than 64 TiB", name);
+		return vmdk_seterr_at(oeb, VMDK_E_TOO_BIG, name, "larger than 64 TiB");
 	if ((err = vmdk_raw_pipe_open(&x, head, head_len, raw_bytes)) < 0)
 		return err;
 	x.path = NULL;

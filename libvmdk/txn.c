@@ -26,7 +26,7 @@ void vmdk_txn_init(struct vmdk_txn *t, struct vmdk_errbuf *eb)
 	t->stage_lock = -1;
 }
 
-static int push(struct vmdk_strv *v, const char *s)
+int vmdk_strv_push(struct vmdk_strv *v, const char *s)
 {
 	char *copy = strdup(s);
 	char **n = copy ? realloc(v->v, (v->n + 1) * sizeof(*n)) : NULL;
@@ -48,7 +48,7 @@ static bool holds(const struct vmdk_strv *v, const char *s)
 	return false;
 }
 
-static void strv_free(struct vmdk_strv *v)
+void vmdk_strv_free(struct vmdk_strv *v)
 {
 	for (size_t i = 0; i < v->n; i++)
 		free(v->v[i]);
@@ -58,20 +58,20 @@ static void strv_free(struct vmdk_strv *v)
 
 int vmdk_txn_made(struct vmdk_txn *t, const char *path)
 {
-	return push(&t->made, path);
+	return vmdk_strv_push(&t->made, path);
 }
 
 int vmdk_txn_doom(struct vmdk_txn *t, const char *path)
 {
-	return holds(&t->doomed, path) ? 0 : push(&t->doomed, path);
+	return holds(&t->doomed, path) ? 0 : vmdk_strv_push(&t->doomed, path);
 }
 
 static int exists_error(struct vmdk_errbuf *eb, const char *path, int err)
 {
 	if (err == -EEXIST)
-		return vmdk_seterr(eb, VMDK_E_EXISTS,
-				   "%s: already exists; not overwritten", path);
-	return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, VMDK_E_EXISTS, path,
+				      "already exists; not overwritten");
+	return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 }
 
 int vmdk_txn_create_file(struct vmdk_txn *t, const char *path, int *fd)
@@ -98,17 +98,19 @@ static int stage_error(struct vmdk_errbuf *eb, const char *dst, int err)
 	int rc;
 
 	if (err == -ENOENT || err == -ENOTDIR)
-		rc = vmdk_seterr(eb, err, "%s: directory %s does not exist", dst, d);
+		rc = vmdk_seterr_at(eb, err, dst, "directory %s does not exist", d);
 	else if (err == -EACCES || err == -EPERM)
-		rc = vmdk_seterr(eb, err, "%s: directory %s is not writable", dst, d);
+		rc = vmdk_seterr_at(eb, err, dst, "directory %s is not writable", d);
 	else if (err == -EROFS)
-		rc = vmdk_seterr(eb, err, "%s: directory %s is on a read-only "
-				 "filesystem", dst, d);
+		rc = vmdk_seterr_at(eb, err, dst,
+				    "directory %s is on a read-only "
+				    "filesystem",
+				    d);
 	else if (err == -ENOSPC || err == -EDQUOT)
-		rc = vmdk_seterr(eb, err, "%s: no space left in directory %s", dst, d);
+		rc = vmdk_seterr_at(eb, err, dst, "no space left in directory %s", d);
 	else
-		rc = vmdk_seterr(eb, err, "%s: cannot write in directory %s: %s", dst,
-				 d, vmdk_strerror(err));
+		rc = vmdk_seterr_at(eb, err, dst, "cannot write in directory %s: %s", d,
+				    vmdk_strerror(err));
 	free(dir);
 	return rc;
 }
@@ -155,7 +157,7 @@ int vmdk_txn_put_file(struct vmdk_txn *t, const char *path, const void *data,
 	if (fd < 0) {
 		err = -errno;
 		free(tmp);
-		return vmdk_seterr(t->eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(t->eb, err, path, "%s", vmdk_strerror(err));
 	}
 	/* The old file's permissions (else the usual 0644 less umask), and
 	 * locked before anyone can see it. */
@@ -235,8 +237,9 @@ static int move(const char *from, const char *to, bool overwrite)
 		       ? -errno : 0;
 }
 
-static int move_one(struct vmdk_txn *t, const char *name, const char *dir,
-		    bool overwrite)
+/* The staged file @name moved into @dir as @target. */
+static int move_one(struct vmdk_txn *t, const char *name, const char *target,
+		    const char *dir, bool overwrite)
 {
 	char *from = NULL, *to = NULL;
 	bool existed;
@@ -244,7 +247,7 @@ static int move_one(struct vmdk_txn *t, const char *name, const char *dir,
 
 	if (asprintf(&from, "%s/%s", t->stage_dir, name) < 0)
 		from = NULL;
-	else if (asprintf(&to, "%s/%s", dir, name) < 0)
+	else if (asprintf(&to, "%s/%s", dir, target) < 0)
 		to = NULL;
 	if (from && to) {
 		existed = access(to, F_OK) == 0;
@@ -254,14 +257,16 @@ static int move_one(struct vmdk_txn *t, const char *name, const char *dir,
 		const char *shown = strcmp(dir, ".") == 0 ? name : to;
 		bool main_file = t->dst && strcmp(name, vmdk_basename(t->dst)) == 0;
 		if (err == -EEXIST && main_file)
-			err = vmdk_seterr(t->eb, VMDK_E_EXISTS, "%s: already exists; "
-					  "not overwritten", t->dst);
+			err = vmdk_seterr_at(t->eb, VMDK_E_EXISTS, t->dst,
+					     "already exists; "
+					     "not overwritten");
 		else if (err == -EEXIST)
-			err = vmdk_seterr(t->eb, VMDK_E_EXISTS, "%s: its file %s already "
-					  "exists; not overwritten", t->dst ? t->dst : shown,
-					  shown);
+			err = vmdk_seterr_at(t->eb, VMDK_E_EXISTS, t->dst ? t->dst : shown,
+					     "its file %s already "
+					     "exists; not overwritten",
+					     shown);
 		else if (err < 0)
-			err = vmdk_seterr(t->eb, err, "%s: %s", shown, vmdk_strerror(err));
+			err = vmdk_seterr_at(t->eb, err, shown, "%s", vmdk_strerror(err));
 		/* What replaced an older file cannot be taken back. */
 		else if (!existed)
 			err = vmdk_txn_made(t, to);
@@ -272,34 +277,41 @@ static int move_one(struct vmdk_txn *t, const char *name, const char *dir,
 }
 
 /* Move the staged files beside @dst: extents first, the file named @dst
- * last, which is the commit point.  With @overwrite a staged file
- * replaces one of the same name in one rename; the caller dooms the old
- * disk's other files. */
+ * last, which is the commit point.  With @overwrite, extents whose names
+ * the old disk's files hold arrive under spare names (txn_spare.c) and
+ * take the usual ones after the commit; the caller dooms the old disk's
+ * other files. */
 static int move_staged(struct vmdk_txn *t, const char *dst, bool overwrite)
 {
 	char *dir = vmdk_dirname(dst);
 	const char *name = vmdk_basename(dst);
 	struct vmdk_strv arriving = { 0 };
+	struct vmdk_spare_plan plan = { 0 };
 	struct dirent *e;
 	DIR *d;
 	int err = dir ? 0 : -ENOMEM;
 
 	d = err == 0 ? opendir(t->stage_dir) : NULL;
 	if (err == 0 && !d)
-		err = vmdk_seterr(t->eb, -errno, "%s: %s", t->stage_dir,
-				  vmdk_strerror(-errno));
+		err = vmdk_seterr_at(t->eb, -errno, t->stage_dir, "%s", vmdk_strerror(-errno));
 	while (err == 0 && (e = readdir(d)) != NULL)
 		if (e->d_name[0] != '.' && strcmp(e->d_name, name) != 0)
-			err = push(&arriving, e->d_name);
+			err = vmdk_strv_push(&arriving, e->d_name);
 	if (d)
 		closedir(d);
+	if (err == 0 && overwrite && arriving.n)
+		err = vmdk_spare_plan(t, dir, name, &arriving, &plan);
 	for (size_t i = 0; err == 0 && i < arriving.n; i++)
-		err = move_one(t, arriving.v[i], dir, overwrite);
+		err = move_one(t, arriving.v[i], vmdk_spare_for(&plan, arriving.v[i]), dir,
+			       overwrite);
 	if (err == 0)
-		err = move_one(t, name, dir, overwrite);
+		err = move_one(t, name, name, dir, overwrite);
 	if (err == 0)
 		vmdk_fsync_dir_of(dst);
-	strv_free(&arriving);
+	if (err == 0)
+		vmdk_spare_settle(t, dir, dst, &plan);
+	vmdk_spare_free(&plan);
+	vmdk_strv_free(&arriving);
 	free(dir);
 	return err;
 }
@@ -334,18 +346,25 @@ static void remove_stage(struct vmdk_txn *t)
 		rmdir(t->stage_dir);
 }
 
+/* Staged names in @text (of @size bytes) as the caller will know them. */
+static void unstage_names(struct vmdk_txn *t, char *text, size_t size)
+{
+	char out[VMDK_ERRFILE_MAX], *at;
+	size_t n = strlen(t->stage_dir);
+
+	while ((at = strstr(text, t->stage_dir)) && at[n] == '/') {
+		snprintf(out, size < sizeof(out) ? size : sizeof(out), "%.*s%s%s%s",
+			 (int)(at - text), text, strcmp(t->dst_dir, ".") ? t->dst_dir : "",
+			 strcmp(t->dst_dir, ".") ? "/" : "", at + n + 1);
+		memcpy(text, out, size < sizeof(out) ? size : sizeof(out));
+	}
+}
+
 /* A message about a staged file names it as the caller will know it. */
 static void unstage_message(struct vmdk_txn *t)
 {
-	char *msg = t->eb->msg, out[VMDK_ERRMSG_MAX], *at;
-	size_t n = strlen(t->stage_dir);
-
-	while ((at = strstr(msg, t->stage_dir)) && at[n] == '/') {
-		snprintf(out, sizeof(out), "%.*s%s%s%s", (int)(at - msg), msg,
-			 strcmp(t->dst_dir, ".") ? t->dst_dir : "",
-			 strcmp(t->dst_dir, ".") ? "/" : "", at + n + 1);
-		memcpy(msg, out, sizeof(out));
-	}
+	unstage_names(t, t->eb->msg, sizeof(t->eb->msg));
+	unstage_names(t, t->eb->file, sizeof(t->eb->file));
 }
 
 void vmdk_txn_end(struct vmdk_txn *t)
@@ -363,7 +382,7 @@ void vmdk_txn_end(struct vmdk_txn *t)
 	free(t->dst_dir);
 	free(t->dst);
 	free(t->stage_path);
-	strv_free(&t->made);
-	strv_free(&t->doomed);
+	vmdk_strv_free(&t->made);
+	vmdk_strv_free(&t->doomed);
 	t->stage_dir = t->stage_path = t->dst_dir = t->dst = NULL;
 }

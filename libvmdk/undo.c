@@ -37,9 +37,9 @@ int vmdk_undo_open(const char *path, struct vmdk_errbuf *eb,
 	if (u->fd < 0) {
 		err = -errno;
 		free(u);
-		return vmdk_seterr(eb, err == -EEXIST ? VMDK_E_EXISTS : err,
-				   "%s: %s", path, err == -EEXIST
-				   ? "already exists; not overwritten" : vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err == -EEXIST ? VMDK_E_EXISTS : err, path, "%s",
+				      err == -EEXIST ? "already exists; not overwritten"
+						     : vmdk_strerror(err));
 	}
 	err = vmdk_write_all(u->fd, MAGIC, strlen(MAGIC));
 	if (err == 0 && fsync(u->fd) < 0)
@@ -48,7 +48,7 @@ int vmdk_undo_open(const char *path, struct vmdk_errbuf *eb,
 		close(u->fd);
 		unlink(path);
 		free(u);
-		return vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+		return vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 	}
 	*out = u;
 	return 0;
@@ -83,8 +83,8 @@ int vmdk_undo_save(struct vmdk_undo *u, int fd, const char *path, uint64_t off,
 	if (!u)
 		return 0;
 	if (len > MAX_RANGE || !realpath(path, real))
-		return vmdk_seterr(u->eb, len > MAX_RANGE ? -EINVAL : -errno,
-				   "%s: cannot record it for undo", path);
+		return vmdk_seterr_at(u->eb, len > MAX_RANGE ? -EINVAL : -errno, path,
+				      "cannot record it for undo");
 	err = vmdk_file_size(fd, &size);
 	if (err == 0 && (!u->last_path || strcmp(u->last_path, real))) {
 		free(u->last_path);
@@ -146,13 +146,12 @@ int vmdk_check_undo(const char *undo)
 	int fd = -1, err = 0, c;
 
 	if (!f || !buf) {
-		err = f ? -ENOMEM : vmdk_seterr(eb, -errno, "%s: %s", undo,
-						vmdk_strerror(-errno));
+		err = f ? -ENOMEM
+			: vmdk_seterr_at(eb, -errno, undo, "%s", vmdk_strerror(-errno));
 		goto out;
 	}
 	if (fread(magic, 1, strlen(MAGIC), f) != strlen(MAGIC) || strcmp(magic, MAGIC)) {
-		err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: not a vmdktools undo file",
-				  undo);
+		err = vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, undo, "not a vmdktools undo file");
 		goto out;
 	}
 	while (err == 0 && (c = fgetc(f)) != EOF) {
@@ -169,8 +168,8 @@ int vmdk_check_undo(const char *undo)
 			path[v] = '\0';
 			fd = open(path, O_RDWR | O_CLOEXEC);
 			if (fd < 0) {
-				err = vmdk_seterr(eb, -errno, "%s: %s", path,
-						  vmdk_strerror(-errno));
+				err = vmdk_seterr_at(eb, -errno, path, "%s",
+						     vmdk_strerror(-errno));
 				break;
 			}
 		} else if (c == 'B' && fd >= 0) {
@@ -179,16 +178,16 @@ int vmdk_check_undo(const char *undo)
 				goto bad;
 			err = vmdk_pwrite_all(fd, buf, len, off);
 			if (err < 0)
-				err = vmdk_seterr(eb, err, "%s: %s", path, vmdk_strerror(err));
+				err = vmdk_seterr_at(eb, err, path, "%s", vmdk_strerror(err));
 		} else {
 			goto bad;
 		}
 	}
 	if (err == 0 && fd >= 0 && (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0))
-		err = vmdk_seterr(eb, -errno, "%s: %s", path, vmdk_strerror(-errno));
+		err = vmdk_seterr_at(eb, -errno, path, "%s", vmdk_strerror(-errno));
 	goto out;
 bad:
-	err = vmdk_seterr(eb, VMDK_E_INVALID_ARG, "%s: damaged undo file", undo);
+	err = vmdk_seterr_at(eb, VMDK_E_INVALID_ARG, undo, "damaged undo file");
 out:
 	if (fd >= 0)
 		close(fd);

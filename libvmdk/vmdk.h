@@ -685,6 +685,13 @@ int vmdk_errno(int err);
  * explains itself).  Success does not clear it. */
 const char *vmdk_errmsg(const vmdk_disk *d);
 
+/*! vmdk_errfile() : the file the same error concerns, as the library
+ * named it (the path given, an extent, a parent, a destination, "standard
+ * input"), or "" when it concerns no one file; vmdk_errmsg() then begins
+ * with it and ": ".  Front ends tell from it whether to name the file
+ * themselves, without reading the message's text. */
+const char *vmdk_errfile(const vmdk_disk *d);
+
 /* Names and ids: "monolithicSparse" <-> 0 ...; -1 when unknown.  Type
  * names also accept vmware-vdiskmanager spellings ("vmfsThin"). */
 int vmdk_type_from_name(const char *name);

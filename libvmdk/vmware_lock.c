@@ -161,8 +161,9 @@ static bool stale(const struct member *m)
 	return zombie || (t && now && now != t);
 }
 
-static void describe(const struct member *m, const char *dir, char *who,
-		     size_t len)
+/* Who holds @m: "held by process N (prog) on this host" or "... on
+ * machine M". */
+static void describe(const struct member *m, char *who, size_t len)
 {
 	int pid = atoi(m->execution);
 
@@ -176,11 +177,10 @@ static void describe(const struct member *m, const char *dir, char *who,
 				comm[strcspn(comm, "\n")] = '\0';
 			fclose(f);
 		}
-		snprintf(who, len, "%s: held by process %d%s%s%s on this host", dir, pid,
+		snprintf(who, len, "held by process %d%s%s%s on this host", pid,
 			 comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
 	} else {
-		snprintf(who, len, "%s: held by process %d on machine %.40s", dir,
-			 pid, m->machine);
+		snprintf(who, len, "held by process %d on machine %.40s", pid, m->machine);
 	}
 }
 
@@ -207,7 +207,7 @@ static int other_holder(const char *dir, const char *mine, bool exclusive_only,
 		}
 		if (exclusive_only && strcmp(m.type, "X"))
 			continue;
-		describe(&m, dir, who, len);
+		describe(&m, who, len);
 		found = 1;
 	}
 	closedir(d);
@@ -221,11 +221,29 @@ static char *lock_dir_of(const char *path)
 	return asprintf(&dir, "%s.lck", path) < 0 ? NULL : dir;
 }
 
+/* 1 with the lock directory of @path in *@dir (freed by the caller) and
+ * its holder in @who, 0 when no one else holds it, negative on error. */
+static int holder_of(const char *path, char **dir, char *who, size_t len)
+{
+	int rc;
+
+	if (!(*dir = lock_dir_of(path)))
+		return -ENOMEM;
+	rc = other_holder(*dir, NULL, true, false, who, len);
+	if (rc <= 0) {
+		free(*dir);
+		*dir = NULL;
+	}
+	return rc;
+}
+
 int vmdk_vmware_lock_holder(const char *path, char *who, size_t len)
 {
-	char *dir = lock_dir_of(path);
-	int rc = dir ? other_holder(dir, NULL, true, false, who, len) : -ENOMEM;
+	char holder[200], *dir;
+	int rc = holder_of(path, &dir, holder, sizeof(holder));
 
+	if (rc > 0)
+		snprintf(who, len, "%s: %s", dir, holder);
 	free(dir);
 	return rc;
 }
@@ -335,12 +353,11 @@ int vmdk_vmware_lock_take(const char *path, struct vmdk_vmware_lock **list,
 		rc = other_holder(l->dir, vmdk_basename(l->member), false, true, who,
 				  sizeof(who));
 	if (rc != 0) {
+		rc = rc > 0 ? vmdk_vmware_lock_refusal(eb, l->dir, who)
+			    : vmdk_seterr_at(eb, rc, l->dir, "taking VMware's lock: %s",
+					     vmdk_strerror(rc));
 		vmdk_vmware_lock_release(l);
-		if (rc > 0)
-			return vmdk_seterr(eb, VMDK_E_LOCKED, "%s (VMware's lock: a "
-					   "running VM or another program has the disk)", who);
-		return vmdk_seterr(eb, rc, "%s.lck: taking VMware's lock: %s", path,
-				   vmdk_strerror(rc));
+		return rc;
 	}
 	l->next = *list;
 	*list = l;
@@ -433,18 +450,51 @@ static const char *link_file(const struct vmdk_link *l, size_t i)
 	return l->ext[i - 1].path;
 }
 
-int vmdk_vmware_locked(vmdk_disk *d, char *who, size_t len)
+int vmdk_vmware_lock_refusal(struct vmdk_errbuf *eb, const char *dir, const char *holder)
+{
+	return vmdk_seterr_at(eb, VMDK_E_LOCKED, dir,
+			      "%s (VMware's lock: a running "
+			      "VM or another program has the disk)",
+			      holder);
+}
+
+/* The first file of @d's top link someone else holds VMware's lock on:
+ * 1 with its lock directory in *@dir (to free) and the holder in @who. */
+static int first_held(vmdk_disk *d, char **dir, char *who, size_t len)
 {
 	const struct vmdk_link *l;
 	int rc = 0;
 
+	*dir = NULL;
 	if (!d || !d->nlinks)
 		return 0;
 	l = d->links[0];
 	for (size_t i = 0; i <= l->n_ext && rc == 0; i++)
 		if (link_file(l, i))
-			rc = vmdk_vmware_lock_holder(link_file(l, i), who, len);
+			rc = holder_of(link_file(l, i), dir, who, len);
 	return rc < 0 ? 0 : rc;
+}
+
+int vmdk_vmware_locked(vmdk_disk *d, char *who, size_t len)
+{
+	char holder[200], *dir;
+	int rc = first_held(d, &dir, holder, sizeof(holder));
+
+	if (rc > 0)
+		snprintf(who, len, "%s: %s", dir, holder);
+	free(dir);
+	return rc;
+}
+
+int vmdk_vmware_lock_refuse_held(vmdk_disk *d, struct vmdk_errbuf *eb)
+{
+	char holder[200], *dir;
+	int rc = first_held(d, &dir, holder, sizeof(holder));
+
+	if (rc > 0)
+		rc = vmdk_vmware_lock_refusal(eb, dir, holder);
+	free(dir);
+	return rc;
 }
 
 int vmdk_break_vmware_lock(const char *path)
@@ -473,6 +523,7 @@ int vmdk_after_fork(vmdk_disk *d)
 		return VMDK_E_INVALID_ARG;
 	for (unsigned i = 0; i < d->nlinks && err == 0; i++)
 		err = vmdk_vmware_lock_restamp(d->links[i]->vmware_locks);
-	return err < 0 ? vmdk_seterr(&d->eb, err, "%s: VMware's lock: %s",
-				      d->links[0]->path, vmdk_strerror(err)) : 0;
+	return err < 0 ? vmdk_seterr_at(&d->eb, err, d->links[0]->path, "VMware's lock: %s",
+					vmdk_strerror(err))
+		       : 0;
 }

@@ -71,25 +71,22 @@ void tool_warn(const char *file, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void tool_disk_error(const char *file, int err, const char *detail)
+void tool_lib_error(const char *file, int err, const vmdk_disk *d)
 {
-	size_t n = strlen(file);
-	const char *colon;
+	const char *detail = vmdk_errmsg(d), *about = vmdk_errfile(d);
+	size_t n = strlen(about);
 
 	if (!detail || !*detail) {
 		tool_warn(file, "%s", vmdk_strerror(err));
 		return;
 	}
-	/* Library details start with the file they concern ("x.vmdk: ...",
-	 * perhaps an extent's), except for whole-disk ones. */
-	colon = strstr(detail, ": ");
-	if ((strncmp(detail, file, n) == 0 && detail[n] == ':') ||
-	    (colon && !memchr(detail, ' ', (size_t)(colon - detail))))
-		tool_warn(NULL, "%s", detail);
-	else
-		tool_warn(file, "%s", detail);
-	/* The override, where this tool has it. */
-	if (err == VMDK_E_LOCKED && tool_break_lock_known && strstr(detail, "VMware's lock"))
+	/* A message that names its file (the disk's, an extent's, a
+	 * parent's) says it itself; a whole-disk one is said of @file. */
+	tool_warn(n ? NULL : file, "%s", detail);
+	/* The override, where this tool has it: VMware's lock is the
+	 * FILE.lck directory a refusal names. */
+	if (err == VMDK_E_LOCKED && tool_break_lock_known && n > 4 &&
+	    strcmp(about + n - 4, ".lck") == 0)
 		tool_warn(file, "if no VM uses the disk any more, --break-lock removes "
 			  "the lock");
 }
@@ -216,7 +213,7 @@ int tool_break_lock(const char *path)
 		return 0;
 	n = vmdk_break_vmware_lock(path);
 	if (n < 0) {
-		tool_disk_error(path, n, vmdk_errmsg(NULL));
+		tool_lib_error(path, n, NULL);
 		return -1;
 	}
 	if (n > 0 && verbosity > 0)
@@ -239,7 +236,7 @@ vmdk_disk *tool_open(const char *path, unsigned flags)
 	err = vmdk_open(path, flags | tool_open_flags, &d);
 	if (err < 0) {
 		tool_open_error = err;
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		tool_lib_error(path, err, NULL);
 		return NULL;
 	}
 	/* A reader goes on, but says what it reads may be changing. */

@@ -26,9 +26,10 @@ _Noreturn void tool_try_help(const char *fmt, ...)
 /* "prog: file: message" on stderr. */
 void tool_warn(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Report a library error: its detail when there is one, which names the
- * file itself, else the code's text. */
-void tool_disk_error(const char *file, int err, const char *detail);
+/* Report the library's last error on @d (NULL: this thread's last): its
+ * message, said of @file unless the library named the file it concerns
+ * (vmdk_errfile), else the code's text. */
+void tool_lib_error(const char *file, int err, const vmdk_disk *d);
 /* Sizes: N sectors (or Ns), N[.N] with K, M, G, T (KB, KiB ...: binary,
  * rounded up to whole sectors), or NB bytes filling whole sectors; at
  * most TOOL_MAX_SECTORS.  NULL on success, else why not.  A leading '+'

@@ -212,7 +212,7 @@ int op_check(const char *path, const struct op_check_opts *o)
 	if (err < 0) {
 		if (r.json)
 			json_close(&rep, CHECK_OPERATIONAL, err, vmdk_errmsg(NULL));
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		tool_lib_error(path, err, NULL);
 		if ((err == -ENOSPC || err == VMDK_E_NO_SPACE) && !output)
 			fprintf(stderr, "%s: %s: the repair needs room beside the disk "
 				"and there is none; the disk is as it was (space the "

@@ -23,13 +23,13 @@ static bool all_zero(const char *b, size_t n)
 /* The library's message, naming the source as the user did. */
 static void source_error(const char *path, const char *name, int err)
 {
-	const char *msg = vmdk_errmsg(NULL);
 	size_t n = strlen(path);
 
-	if (strncmp(msg, path, n) == 0 && msg[n] == ':')
-		tool_warn(name, "%s", msg + n + 2);
+	/* The message begins with the file it concerns and ": ". */
+	if (strcmp(vmdk_errfile(NULL), path) == 0 && strlen(vmdk_errmsg(NULL)) > n + 2)
+		tool_warn(name, "%s", vmdk_errmsg(NULL) + n + 2);
 	else
-		tool_disk_error(name, err, msg);
+		tool_lib_error(name, err, NULL);
 	/* A conversion that works with either front end. */
 	if (err == VMDK_E_FOREIGN)
 		fprintf(stderr, "%s: convert it to a raw image first ('qemu-img "
@@ -256,10 +256,8 @@ int op_clone(const char *src, const char *dst, struct vmdk_clone_params *pp,
 		return 1;
 	}
 	if (err < 0) {
-		/* A read of standard input that failed is said of it. */
-		bool of_input = !strncmp(vmdk_errmsg(NULL), "standard input: ", 16);
-		tool_disk_error(of_input ? "standard input" : strcmp(dst, "-") ? dst
-				: "standard output", err, vmdk_errmsg(NULL));
+		/* A failed read of standard input names it itself. */
+		tool_lib_error(strcmp(dst, "-") ? dst : "standard output", err, NULL);
 		return 1;
 	}
 	if (verbosity > 0 && tool_op_summaries && strcmp(dst, "-"))

@@ -15,7 +15,7 @@ int op_create(const char *path, const struct vmdk_create_params *p)
 	int err = vmdk_create(path, p);
 
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		tool_lib_error(path, err, NULL);
 		return 1;
 	}
 	if (verbosity > 0 && tool_op_summaries)
@@ -59,7 +59,7 @@ int op_grow(const char *path, uint64_t size, bool relative, bool force_progress)
 		       : vmdk_grow(path, size, tool_progress_cb, &prog);
 	tool_progress_end(&prog);
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		tool_lib_error(path, err, NULL);
 		return 1;
 	}
 	if (verbosity == 0 || !tool_op_summaries || !(after = current_capacity(path)))
@@ -83,7 +83,7 @@ int op_rename(const char *from, const char *to)
 	tool_catch_signals();	/* a signal waits for the rename to end */
 	err = vmdk_rename(from, to);
 	if (err < 0) {
-		tool_disk_error(from, err, vmdk_errmsg(NULL));
+		tool_lib_error(from, err, NULL);
 		return 1;
 	}
 	if (verbosity > 0 && tool_op_summaries)
@@ -132,7 +132,7 @@ int op_compact(const char *path, bool shrink, bool force_progress)
 		     : vmdk_defragment(path, tool_progress_cb, &prog, &r);
 	tool_progress_end(&prog);
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		tool_lib_error(path, err, NULL);
 		return 1;
 	}
 	if (tool_op_summaries)
@@ -192,7 +192,7 @@ int op_meta_change(const char *path, const char **kv, bool drop_ctk,
 	if (err == 0 && drop_ctk)
 		err = vmdk_drop_change_tracking(d);
 	if (err < 0)
-		tool_disk_error(path, err, vmdk_errmsg(d));
+		tool_lib_error(path, err, d);
 	if (vmdk_close(d) < 0 && err == 0) {
 		tool_warn(path, "closing failed");
 		err = -1;

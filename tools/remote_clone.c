@@ -156,7 +156,7 @@ static void download_error(struct remote_download *dl, const char *host,
 	if (remote_download_error(dl))
 		tool_warn(host, "%s", remote_download_error(dl));
 	else
-		tool_disk_error(name, err, vmdk_errmsg(NULL));
+		tool_lib_error(name, err, NULL);
 }
 
 /* The disk at the datastore path @src opened to be read where it lies

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		if (optind != argc)
 			usage_error("--restore-undo takes no disk");
 		if ((err = vmdk_check_undo(restore)) < 0) {
-			tool_disk_error(restore, err, vmdk_errmsg(NULL));
+			tool_lib_error(restore, err, NULL);
 			return CHECK_OPERATIONAL;
 		}
 		if (verbosity > 0)

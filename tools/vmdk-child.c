@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 		tool_describe_path(argv[optind + 1]);
 		err = vmdk_create_child(argv[optind + 1], argv[optind + 2], type);
 		if (err < 0) {
-			tool_disk_error(argv[optind + 2], err, vmdk_errmsg(NULL));
+			tool_lib_error(argv[optind + 2], err, NULL);
 			return 1;
 		}
 		if (verbosity > 0)
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		err = vmdk_commit(argv[optind + 1], tool_progress_cb, &prog);
 		tool_progress_end(&prog);
 		if (err < 0) {
-			tool_disk_error(argv[optind + 1], err, vmdk_errmsg(NULL));
+			tool_lib_error(argv[optind + 1], err, NULL);
 			return 1;
 		}
 		if (verbosity > 0)
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 			return 1;
 		err = vmdk_rebase(argv[optind + 1], argv[optind + 2], unsafe);
 		if (err < 0) {
-			tool_disk_error(argv[optind + 1], err, vmdk_errmsg(NULL));
+			tool_lib_error(argv[optind + 1], err, NULL);
 			return 1;
 		}
 		if (verbosity > 0)

@@ -102,7 +102,7 @@ static int read_side(struct side *s, uint64_t at, uint32_t n)
 	if (s->d) {
 		int err = k ? vmdk_read(s->d, at, k, s->buf) : 0;
 		if (err < 0) {
-			tool_disk_error(s->name, err, vmdk_errmsg(s->d));
+			tool_lib_error(s->name, err, s->d);
 			return -1;
 		}
 		return 0;

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 							  : CHUNK_SECTORS;
 		err = vmdk_read(d, start + done, n, buf);
 		if (err < 0) {
-			tool_disk_error(path, err, vmdk_errmsg(d));
+			tool_lib_error(path, err, d);
 			break;
 		}
 		if (raw) {

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		}
 		err = vmdk_write(d, start + done, n, buf);
 		if (err < 0) {
-			tool_disk_error(path, err, vmdk_errmsg(d));
+			tool_lib_error(path, err, d);
 			/* What is on the disk: the sectors before this write. */
 			tool_warn(path, "stopped: at least %llu of %s were written "
 				  "and stay; the rest reads as before",

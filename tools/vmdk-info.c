@@ -275,7 +275,7 @@ static int space_needed(vmdk_disk *d, const char *path, int type, bool json)
 		tool_progress_end(&prog);
 		vmdk_close(d);
 		if (err < 0)
-			tool_disk_error(path, err, vmdk_errmsg(NULL));
+			tool_lib_error(path, err, NULL);
 	}
 	if (json) {
 		printf("{\n  \"path\": ");

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 
 		if (st < 0) {
 			err = st;
-			tool_disk_error(path, st, vmdk_errmsg(pr.d));
+			tool_lib_error(path, st, pr.d);
 			break;
 		}
 		if (chunk) {

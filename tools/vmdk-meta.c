@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		err = vmdk_meta_set(d, argv[optind + 2], argv[optind + 3]);
 	}
 	if (err < 0)
-		tool_disk_error(path, err, vmdk_errmsg(d));
+		tool_lib_error(path, err, d);
 	if (vmdk_close(d) < 0 && err == 0) {
 		tool_warn(path, "closing failed");
 		err = -1;

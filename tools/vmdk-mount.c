@@ -267,7 +267,7 @@ static int list_partitions(const char *path)
 		return -1;
 	err = vmdk_volumes(d, &v);
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(d));
+		tool_lib_error(path, err, d);
 		vmdk_close(d);
 		return -1;
 	}
@@ -301,7 +301,7 @@ static int pick_volume(const char *path, int part, struct volume *out,
 		path = carrier->disk;
 		err = vmdk_open_raw(flat, VMDK_OPEN_RDONLY | VMDK_OPEN_RAW_FOREIGN, &d);
 		if (err < 0)
-			tool_disk_error(flat, err, vmdk_errmsg(NULL));
+			tool_lib_error(flat, err, NULL);
 	} else {
 		d = tool_open(path, VMDK_OPEN_RDONLY);
 	}
@@ -311,7 +311,7 @@ static int pick_volume(const char *path, int part, struct volume *out,
 	err = vmdk_volumes(d, &v);
 	vmdk_close(d);	/* the daemon opens it again, for writing */
 	if (err < 0) {
-		tool_disk_error(path, err, vmdk_errmsg(NULL));
+		tool_lib_error(path, err, NULL);
 		return -1;
 	}
 	memset(out, 0, sizeof(*out));
@@ -380,7 +380,7 @@ static int refuse_damaged(const char *disk)
 	if (err == VMDK_E_UNSAFE_PATH && (tool_open_flags & VMDK_OPEN_UNSAFE_PATHS))
 		return 0;
 	if (err < 0) {
-		tool_disk_error(disk, err, vmdk_errmsg(NULL));
+		tool_lib_error(disk, err, NULL);
 		return -1;
 	}
 	if (r.errors) {

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		err = tool_break_lock(argv[i]) < 0 ? -1 : vmdk_unlink(argv[i]);
 		if (err < 0) {
 			if (err != -1)
-				tool_disk_error(argv[i], err, vmdk_errmsg(NULL));
+				tool_lib_error(argv[i], err, NULL);
 			status = 1;
 		} else if (verbosity > 0) {
 			printf("Deleted %s\n", argv[i]);

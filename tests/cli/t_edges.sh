@@ -34,6 +34,23 @@ expect "vmware-vdiskmanager takes 1.5GB" \
 expect_exit 2 "unknown unit" "vmware-vdiskmanager names a bad unit" \
 	"$BIN/vmware-vdiskmanager" -x 2QB "$E/vdm.vmdk"
 
+# ---- a message names its file once, whatever the path holds ----
+# The library says which file an error concerns (vmdk_errfile): a path
+# with spaces and ": " is not taken apart to guess it.
+SP="$E/my disks: old"
+mkdir -p "$SP"
+"$BIN/vmdk-create" -q -t twoGbMaxExtentSparse -s 10M "$SP/a.vmdk"
+rm "$SP/a-s001.vmdk"
+"$BIN/vmdk-info" "$SP/a.vmdk" >/dev/null 2>"$T/err"
+[ "$(cat "$T/err")" = "vmdk-info: $SP/a-s001.vmdk: file is missing" ] &&
+	ok "a missing extent under a path with ': ' is named once" ||
+	bad "missing extent under a path with ': ' said: $(cat "$T/err")"
+"$BIN/vmdk-create" -q -s 10M "$SP/b.vmdk"
+"$BIN/vmdk-grow" "$SP/b.vmdk" 1M >/dev/null 2>"$T/err"
+grep -q "^vmdk-grow: $SP/b.vmdk: [^/]*smaller than the current" "$T/err" &&
+	ok "a whole-disk message under a path with ': ' is said of the disk" ||
+	bad "whole-disk message under a path with ': ' said: $(cat "$T/err")"
+
 # ---- growing: +N is relative, the current size changes nothing ----
 "$BIN/vmdk-create" -q -s 10M "$E/g.vmdk"
 expect "grow +10M" "$BIN/vmdk-grow" -q "$E/g.vmdk" +10M

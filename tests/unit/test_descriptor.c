@@ -9,7 +9,7 @@
 
 static struct vmdk_descriptor *parse_ok(const char *text)
 {
-	struct vmdk_errbuf eb = { "" };
+	struct vmdk_errbuf eb = { .msg = "" };
 	struct vmdk_descriptor *d = NULL;
 	int err = vmdk_desc_parse(text, strlen(text), &d, &eb);
 
@@ -19,7 +19,7 @@ static struct vmdk_descriptor *parse_ok(const char *text)
 
 static int parse_err(const char *text, char *msg, size_t n)
 {
-	struct vmdk_errbuf eb = { "" };
+	struct vmdk_errbuf eb = { .msg = "" };
 	struct vmdk_descriptor *d = NULL;
 	int err = vmdk_desc_parse(text, strlen(text), &d, &eb);
 
@@ -184,7 +184,7 @@ Test(descriptor, rejects_bad_input)
 Test(descriptor, rejects_binary_and_huge)
 {
 	static const char bin[] = "createType=\"x\"\n\0\x01\x02";
-	struct vmdk_errbuf eb = { "" };
+	struct vmdk_errbuf eb = { .msg = "" };
 	struct vmdk_descriptor *d = NULL;
 	size_t big = VMDK_MAX_DESCRIPTOR + 1;
 	char *huge = malloc(big);
