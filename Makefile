@@ -15,7 +15,11 @@ VERSION = 0.1
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-PROJECT_CPPFLAGS = -Ilibvmdk -Iformats -Iremote -Imount -D_FILE_OFFSET_BITS=64
+# Each directory sees the headers of those below it: front ends vmdk.h
+# (libvmdk/) and their own; libvmdk/ also formats/ and base/; formats/
+# base/ (and vmdk.h's codes); base/ vmdk.h alone.  The layer macros make
+# a header of a layer above fail where it is included by mistake.
+PROJECT_CPPFLAGS = -Ilibvmdk -Iremote -Imount -D_FILE_OFFSET_BITS=64
 LIBS = -ldeflate -lz -lzstd -luuid -lblkid -lpthread -lm
 # The remote module (HTTPS, SOAP, certificate thumbprints), linked only
 # into the front ends that reach a datastore.
@@ -49,13 +53,16 @@ ALL_CFLAGS = $(PROJECT_CPPFLAGS) $(REMOTE_CFLAGS) $(FUSE_CFLAGS) $(CPPFLAGS) $(W
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB = $(BUILD)/libvmdktools.a
-LIB_SRCS = $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
-# The library's internal headers (vmdk_int.h and those built on it) are
-# for its own code and the tests that reach inside it: VMDK_INTERNAL is
-# defined for those alone, so a front end that includes one fails.
-INTERNAL_OBJ_DIRS = $(foreach d,libvmdk formats,$(BUILD)/obj/$(d) $(BUILD)/pic/$(d) build/fuzz/obj/$(d))
-$(addsuffix /%.o,$(INTERNAL_OBJ_DIRS)) $(BUILD)/tests/% build/fuzz/fuzz_%: \
-	PROJECT_CPPFLAGS += -DVMDK_INTERNAL
+LIB_SRCS = $(wildcard base/*.c) $(wildcard libvmdk/*.c) $(wildcard formats/*.c)
+# The library's internal headers (base/, formats/, vmdk_int.h and those
+# built on it) are for its own code and the tests that reach inside it:
+# VMDK_INTERNAL is defined for those alone, so a front end that includes
+# one fails.
+objdirs = $(foreach d,$(1),$(BUILD)/obj/$(d)/%.o $(BUILD)/pic/$(d)/%.o build/fuzz/obj/$(d)/%.o)
+$(call objdirs,base): PROJECT_CPPFLAGS += -Ibase -DVMDK_INTERNAL -DVMDK_LAYER_BASE
+$(call objdirs,formats): PROJECT_CPPFLAGS += -Iformats -Ibase -DVMDK_INTERNAL -DVMDK_LAYER_FORMATS
+$(call objdirs,libvmdk): PROJECT_CPPFLAGS += -Iformats -Ibase -DVMDK_INTERNAL
+$(BUILD)/tests/% build/fuzz/fuzz_%: PROJECT_CPPFLAGS += -Iformats -Ibase -DVMDK_INTERNAL
 LIB_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TOOL_NAMES = vmdk-create vmdk-info vmdk-dump vmdk-fill vmdk-clone vmdk-map \
 	vmdk-grow vmdk-rename vmdk-unlink vmdk-meta vmdk-child vmdk-check vmdk-shrink \

@@ -6,7 +6,15 @@
 #ifndef VMDK_FORMAT_H
 #define VMDK_FORMAT_H
 
-#include "vmdk_int.h"
+#ifdef VMDK_LAYER_BASE
+#error "the formats' interface: base/ includes nothing above it"
+#endif
+
+#include "base.h"
+
+/* An extent line's access (RW, RDONLY, NOACCESS) and its name. */
+enum vmdk_access { VMDK_ACCESS_RW, VMDK_ACCESS_RDONLY, VMDK_ACCESS_NOACCESS };
+const char *vmdk_access_name(int access);
 
 enum vmdk_block_status {
 	VMDK_BS_UNALLOC = 0,	/* not here: ask the parent */

@@ -6,6 +6,19 @@
 
 #include "format.h"
 
+static const char *const access_names[] = {
+	[VMDK_ACCESS_RW] = "RW",
+	[VMDK_ACCESS_RDONLY] = "RDONLY",
+	[VMDK_ACCESS_NOACCESS] = "NOACCESS",
+};
+
+const char *vmdk_access_name(int access)
+{
+	if (access < 0 || access > VMDK_ACCESS_NOACCESS)
+		return "?";
+	return access_names[access];
+}
+
 extern const struct vmdk_format_ops vmdk_zero_ops, vmdk_flat_ops,
 	vmdk_sparse_ops, vmdk_stream_ops, vmdk_cowd_ops, vmdk_sesparse_ops,
 	vmdk_raw_ops;

@@ -4,7 +4,11 @@
 #ifndef VMDK_CORE_H
 #define VMDK_CORE_H
 
-#include "format.h"
+#if defined(VMDK_LAYER_FORMATS) || defined(VMDK_LAYER_BASE)
+#error "the core's header: formats/ builds on format.h and base/ alone"
+#endif
+
+#include "vmdk_int.h"
 
 /* ---- types.c: the vmdk_create() types ---- */
 struct vmdk_type_def {

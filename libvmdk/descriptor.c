@@ -18,12 +18,6 @@ static const char *const extent_kinds[] = {
 	"SESPARSE",
 };
 
-static const char *const access_names[] = {
-	[VMDK_ACCESS_RW] = "RW",
-	[VMDK_ACCESS_RDONLY] = "RDONLY",
-	[VMDK_ACCESS_NOACCESS] = "NOACCESS",
-};
-
 const char *vmdk_extent_kind(const char *kind)
 {
 	for (size_t i = 0; i < sizeof(extent_kinds) / sizeof(*extent_kinds); i++)
@@ -35,13 +29,6 @@ const char *vmdk_extent_kind(const char *kind)
 bool vmdk_extent_is_flat(const char *kind)
 {
 	return strcmp(kind, "FLAT") == 0 || strcmp(kind, "VMFS") == 0;
-}
-
-const char *vmdk_access_name(int access)
-{
-	if (access < 0 || access > VMDK_ACCESS_NOACCESS)
-		return "?";
-	return access_names[access];
 }
 
 /* A stray carriage return counts as blank, so that a value never ends
@@ -117,8 +104,8 @@ int vmdk_parse_extent_line(const char *s, struct vmdk_extent_line *e,
 	n = (size_t)(q - p);
 	e->access = -1;
 	for (int i = 0; i <= VMDK_ACCESS_NOACCESS; i++)
-		if (strlen(access_names[i]) == n &&
-		    strncasecmp(p, access_names[i], n) == 0)
+		if (strlen(vmdk_access_name(i)) == n &&
+		    strncasecmp(p, vmdk_access_name(i), n) == 0)
 			e->access = i;
 	if (e->access < 0) {
 		*why = "access must be RW, RDONLY or NOACCESS";
@@ -240,8 +227,8 @@ static bool looks_like_extent(const char *s)
 	const char *w = word_end(s);
 
 	for (int i = 0; i <= VMDK_ACCESS_NOACCESS; i++)
-		if ((size_t)(w - s) == strlen(access_names[i]) &&
-		    strncasecmp(s, access_names[i], (size_t)(w - s)) == 0)
+		if ((size_t)(w - s) == strlen(vmdk_access_name(i)) &&
+		    strncasecmp(s, vmdk_access_name(i), (size_t)(w - s)) == 0)
 			return true;
 	return !memchr(s, '=', (size_t)(w - s)) &&
 	       isdigit((unsigned char)*skip_space(w));

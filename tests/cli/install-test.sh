@@ -22,7 +22,7 @@ for f in bin/vmdk-create bin/vmdk-info bin/vmdk-dump bin/vmdk-fill \
 	[ -e "$root/$f" ] || fail "$f not installed"
 done
 # Private headers stay private; nothing takes libyal's names.
-for f in core.h vmdk_int.h format.h copy_int.h libvmdk.h; do
+for f in core.h vmdk_int.h format.h copy_int.h libvmdk.h base.h errbuf.h; do
 	[ ! -e "$root/include/$f" ] || fail "include/$f installed"
 done
 [ -z "$(find "$dest" -name 'libvmdk.*')" ] || fail "a file named libvmdk.* installed"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmdk_int.h"
+#include "base.h"
 
 struct vmdk_deflater {
 	struct libdeflate_compressor *c;

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "vmdk_int.h"
+#include "base.h"
 
 struct vmdk_pool {
 	pthread_t tids[VMDK_POOL_MAX_HELPERS];

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmdk_int.h"
+#include "base.h"
 
 /* A short read means the file ended: reported as -ENODATA so callers can
  * name the truncated file rather than claim an I/O error. */
