@@ -237,15 +237,21 @@ static int holder_of(const char *path, char **dir, char *who, size_t len)
 	return rc;
 }
 
+/* @rc passed on, with "DIR: holder" in @who when it is 1; @dir freed. */
+static int told(int rc, char *dir, const char *holder, char *who, size_t len)
+{
+	if (rc > 0)
+		snprintf(who, len, "%s: %s", dir, holder);
+	free(dir);
+	return rc;
+}
+
 int vmdk_vmware_lock_holder(const char *path, char *who, size_t len)
 {
 	char holder[200], *dir;
 	int rc = holder_of(path, &dir, holder, sizeof(holder));
 
-	if (rc > 0)
-		snprintf(who, len, "%s: %s", dir, holder);
-	free(dir);
-	return rc;
+	return told(rc, dir, holder, who, len);
 }
 
 /* Our member, written whole under a reserved number and renamed in. */
@@ -480,10 +486,7 @@ int vmdk_vmware_locked(vmdk_disk *d, char *who, size_t len)
 	char holder[200], *dir;
 	int rc = first_held(d, &dir, holder, sizeof(holder));
 
-	if (rc > 0)
-		snprintf(who, len, "%s: %s", dir, holder);
-	free(dir);
-	return rc;
+	return told(rc, dir, holder, who, len);
 }
 
 int vmdk_vmware_lock_refuse_held(vmdk_disk *d, struct vmdk_errbuf *eb)
