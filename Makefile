@@ -192,8 +192,9 @@ check: check-deps
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2; done
 
-check-cli: all build/tests/yal-read build/tests/vcsim
+check-cli: all build/tests/yal-read build/tests/yal-image-read build/tests/vcsim
 	@BIN=$(abspath $(BUILD)/bin) YAL=$(abspath build/tests/yal-read) \
+		YALI=$(abspath build/tests/yal-image-read) \
 		VCSIM=$(abspath build/tests/vcsim) PLUGIN=$(abspath $(PLUGIN)) sh tests/cli/run.sh
 
 # VMware's vCenter/ESXi simulator (govmomi's, from Debian) for the remote
@@ -358,3 +359,7 @@ build/tests/yal-read: tests/cli/yal-read.c
 	@mkdir -p $(dir $@)
 	$(E) "  CC      $<"
 	$(Q)$(CC) -O2 -o $@ $< -lvmdk
+build/tests/yal-image-read: tests/cli/yal-image-read.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $<"
+	$(Q)$(CC) -O2 -o $@ $< -lqcow -lvhdi

@@ -7,7 +7,7 @@
 set -e
 
 build="gcc make pkg-config zlib1g-dev libdeflate-dev libzstd-dev uuid-dev libblkid-dev qemu-utils time bc python3 libcurl4-openssl-dev libxml2-dev libssl-dev nbdkit-plugin-dev libfuse3-dev fuse3"
-check="$build fdisk dosfstools mtools xfsprogs lvm2 libcriterion-dev libvmdk-utils libvmdk-dev libbfio-dev clang libclang-rt-dev groff-base mandoc e2fsprogs nbdkit libnbd-bin strace golang-go golang-github-vmware-govmomi-dev"
+check="$build fdisk dosfstools mtools xfsprogs lvm2 libcriterion-dev libvmdk-utils libvmdk-dev libqcow-dev libvhdi-dev libbfio-dev clang libclang-rt-dev groff-base mandoc e2fsprogs nbdkit libnbd-bin strace golang-go golang-github-vmware-govmomi-dev"
 case "$1" in
 build) want=$build ;;
 check) want=$check ;;

@@ -3,7 +3,9 @@
 # qemu-img writes (compat 0.10 and 1.1, zlib and zstd compressed, cluster
 # sizes 512 bytes to 2 MiB, extended L2 entries, zero clusters, internal
 # snapshots, backing chains on qcow2, raw and VMDK), read as qemu-img
-# reads them; what is refused by name (encryption, version 1, the corrupt
+# reads them and as libyal's libqcow and libvhdi read them (where they
+# can; where they read otherwise the specification decides, named at
+# each case); what is refused by name (encryption, version 1, the corrupt
 # mark, unknown features, a backing file outside the directory, damaged
 # tables) refused with nothing written.  Sourced by run.sh.
 
@@ -15,6 +17,34 @@ for i in 0 1 2 3 4 5 6 7; do
 	yes "line $i of some text" | head -c 1M
 	head -c 1M /dev/zero
 done > "$I/base.raw"
+
+# yal_alike WHAT IMAGE WANT: libyal's reader of the format (libqcow for
+# qcow2, libvhdi for VHD and VHDX; none for VDI) reads IMAGE as WANT.
+# What its version cannot read it refuses, and $yal_cannot says why; where
+# it reads other data than the specification gives, $yal_differs says
+# how.  A refusal or a difference not expected fails, and so does an
+# expected one that no longer happens.
+yal_cannot= yal_differs=
+yal_alike() {
+	case $2 in
+	*.qcow2) _k=qcow2 _lib=libqcow ;;
+	*.vhd | *.vhdx) _k=vhdi _lib=libvhdi ;;
+	*) yal_cannot= yal_differs=; return 0 ;;
+	esac
+	if [ -z "${YALI:-}" ]; then
+		bad "$1: no libyal image reader (YALI)"
+	elif ! "$YALI" $_k "$2" > "$I/yal.raw" 2>"$T/err"; then
+		[ -n "$yal_cannot" ] && ok "$1: $_lib refuses it ($yal_cannot)" ||
+			bad "$1: $_lib refuses it: $(cat "$T/err")"
+	elif cmp -s "$I/yal.raw" "$3"; then
+		[ -z "$yal_cannot$yal_differs" ] && ok "$1: $_lib reads it alike" ||
+			bad "$1: $_lib reads it alike now ($yal_cannot$yal_differs no more)"
+	else
+		[ -n "$yal_differs" ] && ok "$1: $_lib reads other data ($yal_differs)" ||
+			bad "$1: $_lib's read differs"
+	fi
+	yal_cannot= yal_differs=
+}
 
 # reads_alike WHAT IMAGE: ours, qemu-img's and (for what libqcow reads)
 # the same bytes, and a clone to a stream VMDK reads alike everywhere.
@@ -36,6 +66,7 @@ reads_alike() {
 	fi
 	expect "$_w: vmdk-compare finds it equal to qemu-img's raw" \
 		"$BIN/vmdk-compare" "$_img" "$I/want.raw"
+	yal_alike "$_w" "$_img" "$I/want.raw"
 }
 
 for opts in compat=0.10 compat=1.1 compat=0.10,cluster_size=512 \
@@ -43,11 +74,13 @@ for opts in compat=0.10 compat=1.1 compat=0.10,cluster_size=512 \
 	    extended_l2=on,cluster_size=16k; do
 	rm -f "$I/q.qcow2"
 	qemu-img convert -f raw -O qcow2 -o "$opts" "$I/base.raw" "$I/q.qcow2"
+	case $opts in extended_l2*) yal_cannot="its version predates extended L2 entries" ;; esac
 	reads_alike "qcow2 $opts" "$I/q.qcow2"
 done
 for comp in zlib zstd; do
 	rm -f "$I/q.qcow2"
 	qemu-img convert -c -f raw -O qcow2 -o compression_type=$comp "$I/base.raw" "$I/q.qcow2"
+	[ $comp = zstd ] && yal_cannot="its version predates zstd compression"
 	reads_alike "qcow2 compressed with $comp" "$I/q.qcow2"
 done
 "$BIN/vmdk-info" "$I/q.qcow2" > "$T/out"
@@ -69,6 +102,7 @@ qemu-io -c "write -P 0x55 1M 3M" -c "write -z 9M 1M" -c "write -P 0x11 12289k 1k
 qemu-img create -q -f qcow2 -b l1.qcow2 -F qcow2 "$I/l2.qcow2"
 qemu-io -c "write -P 0x66 20M 64k" -c "write -z 3M 64k" -c "write -P 0x77 23M 512" \
 	"$I/l2.qcow2" >/dev/null
+yal_cannot="the middle link has extended L2 entries"
 reads_alike "a qcow2 chain three deep" "$I/l2.qcow2"
 "$BIN/vmdk-info" "$I/l2.qcow2" > "$T/out"
 grep -q "Chain: *3 links" "$T/out" && grep -q "parent: l1.qcow2 (format qcow2)" "$T/out" &&
@@ -77,12 +111,14 @@ grep -q "Chain: *3 links" "$T/out" && grep -q "parent: l1.qcow2 (format qcow2)" 
 	ok "vmdk-map shows the zero clusters" || bad "vmdk-map of a qcow2 chain: $(cat "$T/out")"
 qemu-img create -q -f qcow2 -b base.raw -F raw "$I/onraw.qcow2"
 qemu-io -c "write -P 0x42 5M 100k" "$I/onraw.qcow2" >/dev/null
+yal_cannot="it takes only qcow2 backing files"
 reads_alike "qcow2 on a raw backing file" "$I/onraw.qcow2"
 "$BIN/vmdk-create" -q -s 24M "$I/b.vmdk"
 "$BIN/vmdk-fill" -q --val 0x99 "$I/b.vmdk" 4194304 1048576 2>/dev/null ||
 	qemu-io -f vmdk -c "write -P 0x99 4M 1M" "$I/b.vmdk" >/dev/null
 qemu-img create -q -f qcow2 -b b.vmdk -F vmdk "$I/onvmdk.qcow2"
 qemu-io -c "write -P 0x43 4352k 64k" "$I/onvmdk.qcow2" >/dev/null
+yal_cannot="it takes only qcow2 backing files"
 reads_alike "qcow2 on a VMDK" "$I/onvmdk.qcow2"
 # An image that names no backing format: the backing file is probed.
 cp "$I/onvmdk.qcow2" "$I/noformat.qcow2"
@@ -99,6 +135,7 @@ while True:
         f.seek(off); f.write(struct.pack('>I', 0x7f000001))
     off += 8 + (n + 7) // 8 * 8
 PY
+yal_cannot="it takes only qcow2 backing files"
 reads_alike "a backing file of no named format (probed)" "$I/noformat.qcow2"
 expect_exit 1 "backing file is VMDK, the image says qcow2" "a backing file of another format than named" \
 	sh -c "qemu-img create -q -f qcow2 -b b.vmdk -F qcow2 -u '$I/wrong.qcow2' 24M && exec '$BIN/vmdk-info' '$I/wrong.qcow2'"
@@ -114,6 +151,8 @@ data_alike() {
 	(cd "$I" && qemu-img convert -O raw "$2" want.raw) 2>"$T/err"
 	"$BIN/vmdk-dump" --raw "$I/$2" 2>>"$T/err" | cmp -s - "$I/want.raw" &&
 		ok "$1: read as qemu-img reads it" || bad "$1: ours differs from qemu-img's"
+	yal_cannot="its version predates external data files"
+	yal_alike "$1" "$I/$2" "$I/want.raw"
 	rm -f "$I/dstream.vmdk"
 	"$BIN/vmdk-clone" -q -t 5 "$I/$2" "$I/dstream.vmdk" 2>>"$T/err" &&
 		same_content "$1: cloned to a stream" "$I/dstream.vmdk"
@@ -251,6 +290,7 @@ for sub in fixed fixed,force_size=on; do
 	fi
 	"$BIN/vmdk-dump" --raw "$I/v.vhd" | cmp -s - "$I/want.raw" &&
 		ok "VHD $sub: the data qemu-img reads" || bad "VHD $sub: content differs from qemu-img's"
+	yal_alike "VHD $sub" "$I/v.vhd" "$I/want.raw"
 	"$BIN/vmdk-clone" -q -t 5 "$I/v.vhd" "$I/vs.vmdk" && same_content "VHD $sub cloned to a stream" "$I/vs.vmdk"
 done
 "$BIN/vmdk-info" "$I/v.vhd" > "$T/out"
@@ -277,6 +317,12 @@ python3 "$here/images/vhd_child.py" "$I/base.vhd" "$I/child.vhd" $writes
 with_writes "$I/vparent.raw" "$I/vchild.raw" $writes
 "$BIN/vmdk-dump" --raw "$I/child.vhd" 2>"$T/err" | cmp -s - "$I/vchild.raw" &&
 	ok "a differencing VHD reads as its parent with its own sectors" || bad "differencing VHD content"
+# libvhdi 20210425 reads the child's block to the next 4 KiB after a
+# run of the child's sectors, where the sector bitmap (one bit a sector,
+# as libyal's own format notes say) names the parent's.
+yal_4k="it reads the child's block to the next 4 KiB after its sectors, where the sector bitmap names the parent's"
+yal_differs=$yal_4k
+yal_alike "a differencing VHD" "$I/child.vhd" "$I/vchild.raw"
 "$BIN/vmdk-clone" -q -t 5 "$I/child.vhd" "$I/vd.vmdk" && same_content "a differencing VHD cloned to a stream" "$I/vd.vmdk"
 "$BIN/vmdk-dump" --raw "$I/vd.vmdk" | cmp -s - "$I/vchild.raw" && ok "the stream holds the chain's content" ||
 	bad "the stream from a differencing VHD differs"
@@ -288,6 +334,8 @@ python3 "$here/images/vhd_child.py" --locators W2ku --abs 'D:\\Hyper-V\\base.vhd
 	"$I/base.vhd" "$I/absonly.vhd" $writes
 "$BIN/vmdk-dump" --raw "$I/absonly.vhd" 2>"$T/err" | cmp -s - "$I/vchild.raw" &&
 	ok "an absolute Windows locator is looked for beside the child" || bad "absolute locator"
+yal_differs=$yal_4k
+yal_alike "a differencing VHD with an absolute locator only" "$I/absonly.vhd" "$I/vchild.raw"
 python3 "$here/images/vhd_child.py" --parent-id 00112233445566778899aabbccddeeff \
 	"$I/base.vhd" "$I/stranger.vhd" 10:1:1
 expect_exit 1 "is not the image this one was made from" "a parent of another unique id is refused" \
@@ -373,6 +421,7 @@ reads_alike "VHDX as Hyper-V lays it out" "$I/base.vhdx"
 mk_vhdx "$I/b4k.vhdx" --raw "$I/base.raw" --sector 4096
 "$BIN/vmdk-dump" --raw "$I/b4k.vhdx" | cmp -s - "$I/base.raw" &&
 	ok "VHDX of 4096-byte logical sectors" || bad "VHDX of 4096-byte logical sectors"
+yal_alike "VHDX of 4096-byte logical sectors" "$I/b4k.vhdx" "$I/base.raw"
 "$BIN/vmdk-info" "$I/b4k.vhdx" | grep -q "4096-byte logical sectors" &&
 	ok "vmdk-info says its logical sector size" || bad "no note of the logical sector size"
 # shellcheck disable=SC2086
@@ -381,18 +430,22 @@ mk_vhdx "$I/kid.vhdx" --parent "$I/base.vhdx" $writes
 with_writes "$I/base.raw" "$I/vhdxkid.raw" $writes
 "$BIN/vmdk-dump" --raw "$I/kid.vhdx" 2>"$T/err" | cmp -s - "$I/vhdxkid.raw" &&
 	ok "a differencing VHDX reads as its parent with its sectors" || bad "differencing VHDX content"
+yal_alike "a differencing VHDX" "$I/kid.vhdx" "$I/vhdxkid.raw"
 "$BIN/vmdk-clone" -q -t 5 "$I/kid.vhdx" "$I/vx.vmdk" && same_content "a differencing VHDX cloned to a stream" "$I/vx.vmdk"
 w4k="16:8:0x41 4096:16:0x42 40000:304:0x44"
 # shellcheck disable=SC2086
-mk_vhdx "$I/k4.vhdx" --parent "$I/b4k.vhdx" --rel b4k.vhdx --sector 4096 $w4k
+mk_vhdx "$I/k4.vhdx" --parent "$I/b4k.vhdx" --rel b4k.vhdx --abs '\\?\C:\Hyper-V\b4k.vhdx' \
+	--sector 4096 $w4k
 # shellcheck disable=SC2086
 with_writes "$I/base.raw" "$I/k4.raw" $w4k
 "$BIN/vmdk-dump" --raw "$I/k4.vhdx" 2>"$T/err" | cmp -s - "$I/k4.raw" &&
 	ok "a differencing VHDX of 4096-byte sectors (a bit a logical sector)" || bad "4096-byte differencing VHDX"
+yal_alike "a differencing VHDX of 4096-byte sectors" "$I/k4.vhdx" "$I/k4.raw"
 # shellcheck disable=SC2086
 mk_vhdx "$I/absx.vhdx" --parent "$I/base.vhdx" --rel '' --abs '\\?\D:\VMs\base.vhdx' $writes
 "$BIN/vmdk-dump" --raw "$I/absx.vhdx" 2>"$T/err" | cmp -s - "$I/vhdxkid.raw" &&
 	ok "an absolute Windows path is looked for beside the child" || bad "VHDX absolute locator"
+yal_alike "a differencing VHDX with an absolute path only" "$I/absx.vhdx" "$I/vhdxkid.raw"
 mk_vhdx "$I/strangex.vhdx" --parent "$I/base.vhdx" --linkage 00112233-4455-6677-8899-aabbccddeeff 10:1:1
 expect_exit 1 "is not the image this one was made from" "a VHDX parent of another data write GUID is refused" \
 	"$BIN/vmdk-info" "$I/strangex.vhdx"
@@ -414,6 +467,8 @@ if "$BIN/vmdk-dump" --raw "$I/pend.vhdx" 2>"$T/err" | cmp -s - "$I/pendq.raw" &&
 else
 	bad "VHDX log replay"
 fi
+yal_differs="it does not replay the log, which the specification requires before reading"
+yal_alike "a VHDX with a log to replay" "$I/pend.vhdx" "$I/pendq.raw"
 "$BIN/vmdk-info" "$I/pend.vhdx" | grep -q "replayed in memory (the file is unchanged)" &&
 	ok "vmdk-info says the log was replayed" || bad "no note of the log"
 expect "vmdk-check passes it" "$BIN/vmdk-check" "$I/pend.vhdx"
