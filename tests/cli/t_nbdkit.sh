@@ -148,7 +148,8 @@ PY
 	for delay in 0.1 0.3 0.6; do
 		"$BIN/vmdk-create" -q -s 16M "$N/k.vmdk"
 		"$BIN/vmdk-fill" -q --val 7 "$N/k.vmdk"
-		nbdkit -U "$N/sk" -P "$N/pk" "$PLUGIN" file="$N/k.vmdk"
+		nbdkit -U "$N/sk" -P "$N/pk" "$PLUGIN" file="$N/k.vmdk" ||
+			bad "nbdkit did not start for the kill at ${delay}s"
 		for _ in $(seq 200); do [ -s "$N/pk" ] && break; sleep 0.02; done
 		( i=0; while [ $i -lt 64 ]; do
 			qemu-io -f raw -c "write -P 9 $((i * 262144 + 512)) 65536" \
@@ -170,7 +171,8 @@ PY
 			awk '{ for (i = 2; i <= NF; i++) if ($i != $1) { print "mixed"; exit }
 			       if ($1 != 0 && $1 != 7 && $1 != 9) print "other" }')" ] &&
 			ok "every sector old or new after kill -9 at ${delay}s" || bad "torn sectors at ${delay}s"
-		rm -f "$N/k.vmdk" "$N/pk"
+		# A killed server leaves its socket: the next one could not bind.
+		rm -f "$N/k.vmdk" "$N/pk" "$N/sk"
 	done
 	expect_exit 1 "unknown parameter 'bogus'" "an unknown parameter" nbdkit -U "$N/sb" \
 		-P "$N/pb" "$PLUGIN" file="$N/t0.vmdk" bogus=1
