@@ -61,9 +61,10 @@ const struct vmdk_image_format *vmdk_image_pick_tail(const uint8_t *tail, size_t
 /* The format called @name (case ignored; "raw" is none of them), or NULL. */
 const struct vmdk_image_format *vmdk_image_named(const char *name);
 
-/* image_common.c: a table of @count little-endian entries of @width
- * bytes (4 or 8) at @off, read through @read a page at a time, the
- * least recently used page giving way: memory does not grow with it. */
+/* image_common.c: a table of @count entries of @width bytes (4 or 8,
+ * little-endian, or big-endian with @big) at @off, read through @read a
+ * page at a time, the least recently used page giving way: memory does
+ * not grow with it. */
 #define VMDK_ENTRY_PAGE 1024u
 #define VMDK_ENTRY_PAGES 16u
 struct vmdk_entry_page {
@@ -74,6 +75,7 @@ struct vmdk_entry_page {
 struct vmdk_entry_pages {
 	uint64_t off, count;
 	unsigned width;
+	bool big;
 	/* Reads @x's file (its error set); @x is the extent as it is now. */
 	int (*read)(struct vmdk_extent *x, void *buf, size_t len, uint64_t off);
 	uint64_t uses;

@@ -30,7 +30,8 @@ int vmdk_entry_pages_get(struct vmdk_entry_pages *t, struct vmdk_extent *x,
 	if (err < 0)
 		return err;
 	for (uint64_t k = 0; k < n; k++)
-		p->e[k] = t->width == 8 ? vmdk_le64(raw + k * 8) : vmdk_le32(raw + k * 4);
+		p->e[k] = t->big ? (t->width == 8 ? vmdk_be64(raw + k * 8) : vmdk_be32(raw + k * 4))
+				 : (t->width == 8 ? vmdk_le64(raw + k * 8) : vmdk_le32(raw + k * 4));
 	p->first = first + 1;
 	p->last_use = ++t->uses;
 	*e = p->e[i - first];

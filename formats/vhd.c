@@ -68,11 +68,19 @@ static int read_footer(struct vmdk_extent *x, struct vhd *v)
 	return 0;
 }
 
+/* The block table's bytes, read a page at a time. */
+static int read_table(struct vmdk_extent *x, void *buf, size_t len, uint64_t off)
+{
+	int err = vmdk_extent_pread(x, buf, len, off);
+
+	return err < 0 ? vmdk_seterr_at(x->eb, err, x->path, "reading its block table: %s",
+					vmdk_strerror(err))
+		       : 0;
+}
+
 static int read_bat(struct vmdk_extent *x, struct vhd *v)
 {
 	uint64_t off = vmdk_be64(v->dyn + D_TABLE_OFFSET), need;
-	uint8_t *raw;
-	int err;
 
 	v->entries = vmdk_be32(v->dyn + D_ENTRIES);
 	v->block_size = vmdk_be32(v->dyn + D_BLOCK_SIZE);
@@ -87,15 +95,19 @@ static int read_bat(struct vmdk_extent *x, struct vhd *v)
 		return damaged(x, "block table lies outside the file");
 	v->bitmap_bytes = (v->block_size / VMDK_SECTOR / 8 + VMDK_SECTOR - 1) /
 			  VMDK_SECTOR * VMDK_SECTOR;
-	v->bat = malloc(v->entries * 4ull + 1);
 	v->bitmap = malloc(v->bitmap_bytes);
-	raw = malloc(v->entries * 4ull + 1);
-	err = v->bat && v->bitmap && raw ? 0 : -ENOMEM;
-	if (err == 0)
-		err = vmdk_extent_pread(x, raw, v->entries * 4ull, off);
-	for (uint32_t i = 0; err == 0 && i < v->entries; i++)
-		v->bat[i] = vmdk_be32(raw + i * 4ull);
-	free(raw);
+	v->bat = (struct vmdk_entry_pages){ .off = off, .count = v->entries, .width = 4,
+					    .big = true, .read = read_table };
+	return v->bitmap ? 0 : -ENOMEM;
+}
+
+/* Entry @b of the block table: the sector of its bitmap, or VHD_NO_BLOCK. */
+static int bat_entry(struct vmdk_extent *x, uint64_t b, uint32_t *e)
+{
+	uint64_t v;
+	int err = vmdk_entry_pages_get(&V(x)->bat, x, b, &v);
+
+	*e = (uint32_t)v;
 	return err;
 }
 
@@ -176,11 +188,15 @@ static int vhd_open(struct vmdk_extent *x, const uint8_t *first)
 static int block_bitmap(struct vmdk_extent *x, uint64_t b)
 {
 	struct vhd *v = V(x);
-	uint64_t off = (uint64_t)v->bat[b] * VMDK_SECTOR;
+	uint32_t e;
+	uint64_t off;
 	int err;
 
 	if (v->bitmap_block == b + 1)
 		return 0;
+	if ((err = bat_entry(x, b, &e)) < 0)
+		return err;
+	off = (uint64_t)e * VMDK_SECTOR;
 	if (off > x->file_size || v->bitmap_bytes + (uint64_t)v->block_size >
 				  x->file_size - off)
 		return vmdk_seterr_at(x->eb, VMDK_E_NEEDS_REPAIR, x->path,
@@ -205,6 +221,7 @@ static int vhd_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 {
 	struct vhd *v = V(x);
 	uint64_t per, b, in, left, i;
+	uint32_t e;
 	bool held;
 	int err;
 
@@ -216,7 +233,9 @@ static int vhd_status(struct vmdk_extent *x, uint64_t sector, uint64_t n,
 	b = sector / per;
 	in = sector % per;
 	left = per - in < n ? per - in : n;
-	if (v->bat[b] == VHD_NO_BLOCK) {
+	if ((err = bat_entry(x, b, &e)) < 0)
+		return err;
+	if (e == VHD_NO_BLOCK) {
 		*run = left;
 		return VMDK_BS_UNALLOC;
 	}
@@ -241,9 +260,11 @@ static int vhd_read(struct vmdk_extent *x, uint64_t sector, uint32_t n, void *bu
 
 		if (v->type != VHD_FIXED) {
 			uint64_t per = v->block_size / VMDK_SECTOR, in = sector % per;
+			uint32_t e;
+			if ((err = bat_entry(x, sector / per, &e)) < 0)
+				return err;
 			take = per - in < n ? per - in : n;
-			off = (uint64_t)v->bat[sector / per] * VMDK_SECTOR +
-			      v->bitmap_bytes + in * VMDK_SECTOR;
+			off = (uint64_t)e * VMDK_SECTOR + v->bitmap_bytes + in * VMDK_SECTOR;
 		}
 		/* The last sector of an odd size is read as far as it goes. */
 		if (sector + take == x->sectors && v->size % VMDK_SECTOR) {
@@ -290,17 +311,20 @@ static int check_blocks(struct vmdk_check_ctx *c)
 	struct vhd *v = V(x);
 	uint64_t span = v->bitmap_bytes + (uint64_t)v->block_size;
 	uint64_t meta_end = vmdk_be64(v->dyn + D_TABLE_OFFSET) + v->entries * 4ull;
-	uint32_t *sorted = malloc(v->entries * 4ull + 4), n = 0;
-	int err = sorted ? 0 : -ENOMEM;
+	/* No more blocks than the file has room for lie apart in it. */
+	uint64_t room = x->file_size / span + 1, cap = room < v->entries ? room : v->entries;
+	uint32_t *sorted, n = 0, e;
+	int err;
 
-	if (v->type == VHD_FIXED) {
-		free(sorted);
+	if (v->type == VHD_FIXED)
 		return 0;
-	}
+	if (!(sorted = malloc(cap * 4 + 4)))
+		return -ENOMEM;
 	c->tables = 1;
-	for (uint32_t b = 0; err == 0 && b < v->entries; b++) {
-		uint64_t off = (uint64_t)v->bat[b] * VMDK_SECTOR;
-		if (v->bat[b] == VHD_NO_BLOCK)
+	err = 0;
+	for (uint32_t b = 0; b < v->entries && (err = bat_entry(x, b, &e)) == 0; b++) {
+		uint64_t off = (uint64_t)e * VMDK_SECTOR;
+		if (e == VHD_NO_BLOCK)
 			continue;
 		c->grains++;
 		if (off > x->file_size - VHD_FOOTER || span > x->file_size - VHD_FOOTER - off)
@@ -309,8 +333,13 @@ static int check_blocks(struct vmdk_check_ctx *c)
 		else if (off < meta_end && off + span > VHD_FOOTER)
 			err = block_problem(c, VMDK_P_GTE_METADATA, b, "lies over the "
 					    "headers or the block table");
+		else if (n == cap)
+			err = block_problem(c, VMDK_P_GTE_SHARED, b, "shares its space with "
+					    "another block");
 		else
-			sorted[n++] = v->bat[b];
+			sorted[n++] = e;
+		if (err < 0)
+			break;
 	}
 	if (err == 0)
 		qsort(sorted, n, sizeof(*sorted), by_offset);
@@ -318,7 +347,7 @@ static int check_blocks(struct vmdk_check_ctx *c)
 		if ((uint64_t)sorted[i] * VMDK_SECTOR < (uint64_t)sorted[i - 1] *
 		    VMDK_SECTOR + span)
 			for (uint32_t b = 0; err == 0 && b < v->entries; b++)
-				if (v->bat[b] == sorted[i])
+				if ((err = bat_entry(x, b, &e)) == 0 && e == sorted[i])
 					err = block_problem(c, VMDK_P_GTE_SHARED, b,
 							    "shares its space with "
 							    "another block");
@@ -339,7 +368,6 @@ static int vhd_close(struct vmdk_extent *x)
 
 	if (!v)
 		return 0;
-	free(v->bat);
 	free(v->bitmap);
 	free(v->parent);
 	free(v);

@@ -19,7 +19,7 @@ struct vhd {
 	uint64_t size;			/* current size, in bytes */
 	uint64_t chs_bytes;		/* what the CHS geometry gives */
 	uint32_t block_size, bitmap_bytes, entries;
-	uint32_t *bat;			/* sector of each block's bitmap */
+	struct vmdk_entry_pages bat;	/* sector of each block's bitmap */
 	uint8_t *bitmap;		/* of block bitmap_block */
 	uint64_t bitmap_block;		/* + 1; 0: none read */
 	bool footer_copy_used;		/* the footer at the end was damaged */

@@ -363,6 +363,19 @@ grep -q "0 errors.*checked 2 links" "$T/out" && ok "the VHD check opened the cha
 cp "$I/child.vhd" "$I/cutv.vhd" && truncate -s 3M "$I/cutv.vhd"
 expect_exit 4 "" "vmdk-check finds a VHD block cut off" "$BIN/vmdk-check" "$I/cutv.vhd"
 check_says "the report names the block" "block 9 lies past the end of the file"
+# Two table entries naming one block (the table read a page at a time).
+cp "$I/base.vhd" "$I/twice.vhd"
+python3 - "$I/twice.vhd" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'r+b')
+dyn = struct.unpack('>Q', f.read(24)[16:24])[0]
+f.seek(dyn + 16); bat = struct.unpack('>Q', f.read(8))[0]
+f.seek(bat + 4 * 4); e = f.read(4)
+f.seek(bat + 5 * 4); f.write(e)
+PY
+expect_exit 4 "" "vmdk-check finds two VHD table entries naming one block" "$BIN/vmdk-check" \
+	"$I/twice.vhd"
+check_says "the report names both" "block 5 shares its space with another block"
 
 # VDI: static and dynamic as qemu-img writes them; differencing ones as
 # VirtualBox lays them out (images/vdi_child.py: qemu-img cannot), their
