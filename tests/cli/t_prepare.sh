@@ -7,7 +7,7 @@
 # through a loop device: taken as it is, and a sparse copy of the disk
 # then leaves the zeroed space out.  Sourced by run.sh.
 
-M=$T/mnt
+M=$T/prepare-mnt	# (t_mount leaves files in $T/mnt)
 mkdir -p "$M"
 # state: what must not change (free blocks and the entries).
 state() { echo "$(stat -f -c '%f' "$M") $(ls -A "$M" | tr '\n' ' ')"; }
