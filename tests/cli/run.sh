@@ -51,6 +51,12 @@ expect_exit() {
 
 sha() { sha256sum | cut -d' ' -f1; }
 
+# The kill tests' killer: strace's fault injection (LeakSanitizer cannot
+# run under ptrace, so the sanitizer build leaves it out of traced runs),
+# and whether this machine lets strace inject at all.
+trace() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
+can_inject() { strace -o /dev/null -e inject=getpid:error=EPERM true >/dev/null 2>&1; }
+
 # Our content, qemu-img's and libyal's must be one and the same.
 same_content() {
 	_d=$1 _disk=$2

@@ -8,11 +8,7 @@
 
 K=$T/commitkill
 mkdir -p "$K"
-# LeakSanitizer cannot run under ptrace: the sanitizer build leaves it
-# out of the traced runs.
-trace() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
-strace -o /dev/null -e inject=getpid:error=EPERM true >/dev/null 2>&1
-if [ $? -ne 0 ]; then
+if ! can_inject; then
 	echo "skipped: strace cannot inject faults here"
 else
 

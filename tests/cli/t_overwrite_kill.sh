@@ -8,9 +8,7 @@
 
 O=$T/overwritekill
 mkdir -p "$O"
-trace() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
-strace -o /dev/null -e inject=getpid:error=EPERM true >/dev/null 2>&1
-if [ $? -ne 0 ]; then
+if ! can_inject; then
 	echo "skipped: strace cannot inject faults here"
 else
 

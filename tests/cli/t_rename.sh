@@ -48,11 +48,7 @@ done
 # opens DISK: 1 when the disk opens with the content wanted.
 opens() { [ -e "$1" ] && [ "$("$BIN/vmdk-dump" --raw "$1" 2>/dev/null | sha)" = "$want" ]; }
 
-# LeakSanitizer cannot run under ptrace: the sanitizer build leaves it
-# out of the traced runs.
-trace() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
-strace -o /dev/null -e inject=getpid:error=EPERM true >/dev/null 2>&1
-if [ $? -ne 0 ]; then
+if ! can_inject; then
 	echo "skipped: strace cannot inject faults here"
 else
 for ctype in 0 1; do
